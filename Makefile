@@ -1,0 +1,95 @@
+# dotproxy - DNS to DNS-over-TLS proxy
+
+PREFIX ?=	/usr/local
+DESTDIR ?=
+SBINDIR ?=	$(PREFIX)/sbin
+MANDIR ?=	$(PREFIX)/share/man
+EXAMPLEDIR ?=	$(PREFIX)/share/examples/dotproxy
+
+CC ?=		cc
+YACC ?=		yacc
+PKGS =		libtls libseccomp libevent libbsd-overlay
+
+CFLAGS ?=	-O2 -g
+CFLAGS +=	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Ibuild \
+		-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS +=	-pie -Wl,-z,relro,-z,now
+LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
+		src/upstream.c src/dns.c src/ipc.c src/buffer.c src/log.c \
+		src/config.c src/printconf.c src/sandbox.c
+OBJS =		$(SRCS:src/%.c=build/%.o) build/parse.o
+HDRS =		$(wildcard include/*.h)
+
+TCFLAGS =	$(CFLAGS) -Iregress/unit
+
+REGRESS_BIN =	build/test_dns build/test_config build/test_ipc \
+		build/dotserver
+
+.PHONY: all deps deps-test run test unit e2e install clean lint
+
+all: dotproxy
+
+dotproxy: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build:
+	@mkdir -p build
+
+build/parse.c: src/parse.y | build
+	$(YACC) -d -o $@ src/parse.y
+
+build/parse.o: build/parse.c $(HDRS)
+	$(CC) $(CFLAGS) -Wno-unused-but-set-variable -Wno-unused-function \
+	    -Wno-sign-compare -Isrc -c -o $@ build/parse.c
+
+build/%.o: src/%.c $(HDRS) | build
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The set-up a fresh machine needs, as the README says.
+deps:
+	@sh regress/deps.sh build
+
+deps-test:
+	@sh regress/deps.sh test
+
+# Runs in the foreground on the built-in defaults.
+run: deps
+	@$(MAKE) --no-print-directory dotproxy
+	./dotproxy -d -v
+
+build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
+
+build/test_config: regress/unit/test_config.c build/parse.o \
+    build/config.o build/printconf.o build/log.o | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c build/parse.o \
+	    build/config.o build/printconf.o build/log.o $(LDLIBS)
+
+build/test_ipc: regress/unit/test_ipc.c build/ipc.o | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c build/ipc.o
+
+build/dotserver: regress/dotserver.c | build
+	$(CC) $(CFLAGS) -o $@ regress/dotserver.c $(LDLIBS)
+
+test: deps-test
+	@$(MAKE) --no-print-directory dotproxy $(REGRESS_BIN)
+	@sh regress/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/dotproxy.8 dotproxy.conf.5
+
+install: dotproxy
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
+	install -m 0755 dotproxy $(DESTDIR)$(SBINDIR)/dotproxy
+	install -m 0644 man/dotproxy.8 $(DESTDIR)$(MANDIR)/man8/dotproxy.8
+	install -m 0644 dotproxy.conf.5 $(DESTDIR)$(MANDIR)/man5/dotproxy.conf.5
+	install -m 0644 etc/dotproxy.conf $(DESTDIR)$(EXAMPLEDIR)/dotproxy.conf
+	install -m 0644 etc/dotproxy.service $(DESTDIR)$(EXAMPLEDIR)/dotproxy.service
+	install -m 0755 etc/dotproxy.rc $(DESTDIR)$(EXAMPLEDIR)/dotproxy.rc
+
+clean:
+	rm -rf build dotproxy

@@ -1,0 +1,147 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef DOTPROXY_CONFIG_H
+#define DOTPROXY_CONFIG_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stdint.h>
+
+#define DOTPROXY_CONF		"/etc/dotproxy.conf"
+#define DOTPROXY_USER		"_dotproxy"
+#define DOTPROXY_CHROOT		"/var/empty"
+#define DOTPROXY_CA_FILE	"/etc/ssl/certs/ca-certificates.crt"
+
+#define DEFAULT_LISTEN_IP	"0.0.0.0"
+#define DEFAULT_LISTEN_PORT	35353
+#define DEFAULT_LISTEN_CONF_PORT 53	/* "listen on ADDR" without port */
+#define DEFAULT_UPSTREAM_IP	"1.1.1.1"
+#define DEFAULT_UPSTREAM_PORT	853
+#define DEFAULT_UPSTREAM_NAME	"cloudflare-dns.com"
+
+#define DEFAULT_PADDING		128
+#define DEFAULT_CACHE_SIZE	100000
+#define DEFAULT_TCP_IDLE	10	/* seconds */
+#define DEFAULT_QUERY_TIMEOUT	3	/* seconds */
+#define DEFAULT_TCP_MAX_CONN	512
+#define DEFAULT_TCP_PIPELINE	64
+#define DEFAULT_MAX_QUERIES	8192
+#define DEFAULT_ENGINES		1
+
+#define CONF_NAME_MAX		256	/* tls-name, incl. NUL */
+#define CONF_USER_MAX		64
+#define CONF_MAX_PINS		8
+#define CONF_PIN_LEN		32	/* SHA-256 of the SPKI */
+#define CONF_MAX_LISTEN		32
+#define CONF_MAX_UPSTREAM	16
+
+enum upstream_policy {
+	POLICY_FASTEST = 0,
+	POLICY_FAILOVER,
+	POLICY_ROUNDROBIN
+};
+
+enum acl_action {
+	ACL_ALLOW = 0,
+	ACL_DENY
+};
+
+/*
+ * These structs travel as-is between parent and engine (same binary, same
+ * ABI), so they hold no pointers apart from the list linkage, which the
+ * receiver overwrites.
+ */
+struct listen_conf {
+	TAILQ_ENTRY(listen_conf)	 entry;
+	struct sockaddr_storage		 ss;
+	socklen_t			 sslen;
+};
+
+struct upstream_conf {
+	TAILQ_ENTRY(upstream_conf)	 entry;
+	struct sockaddr_storage		 ss;
+	socklen_t			 sslen;
+	char				 tls_name[CONF_NAME_MAX];
+	int				 npins;
+	uint8_t				 pins[CONF_MAX_PINS][CONF_PIN_LEN];
+};
+
+struct acl_conf {
+	TAILQ_ENTRY(acl_conf)		 entry;
+	int				 action;	/* enum acl_action */
+	int				 af;	/* AF_UNSPEC means any */
+	uint8_t				 addr[16];	/* network order */
+	int				 prefixlen;
+};
+
+TAILQ_HEAD(listen_list, listen_conf);
+TAILQ_HEAD(upstream_list, upstream_conf);
+TAILQ_HEAD(acl_list, acl_conf);
+
+/* The scalar part of the configuration; sent to the engine as one message. */
+struct conf_scalars {
+	char		user[CONF_USER_MAX];
+	char		chroot[PATH_MAX];
+	char		ca_file[PATH_MAX];
+	int		policy;		/* enum upstream_policy */
+	int		padding;	/* block size, 0 is off */
+	int		cache_size;	/* entries, 0 is off */
+	int		tcp_idle_timeout;	/* seconds */
+	int		query_timeout;		/* seconds */
+	int		tcp_max_conn;
+	int		tcp_max_pipeline;
+	int		max_queries;
+	int		engines;
+	/* filled in by the parent, not by the parser */
+	uid_t		uid;
+	gid_t		gid;
+	int		verbose;
+};
+
+struct conf {
+	struct conf_scalars	 sc;
+	struct listen_list	 listens;
+	struct upstream_list	 upstreams;
+	struct acl_list		 acl;
+	int			 acl_is_default;
+};
+
+/* config.c */
+struct conf	*conf_new(void);
+void		 conf_free(struct conf *);
+void		 conf_set_defaults(struct conf *);
+void		 conf_fill_default_lists(struct conf *);
+int		 conf_apply_env(struct conf *, char *, size_t);
+int		 conf_parse_addr(const char *, int, struct sockaddr_storage *,
+		    socklen_t *);
+int		 conf_acl_match(const struct acl_list *,
+		    const struct sockaddr *);
+const char	*conf_addr_str(const struct sockaddr *, char *, size_t);
+int		 conf_valid_name(const char *);
+int		 conf_parse_prefix(const char *, struct acl_conf *,
+		    const char **);
+
+/* parse.y */
+struct conf	*parse_config(const char *, int);
+
+/* printconf.c */
+void		 print_config(const struct conf *);
+
+#endif /* DOTPROXY_CONFIG_H */

@@ -1,0 +1,213 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef DOTPROXY_ENGINE_H
+#define DOTPROXY_ENGINE_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event.h>
+#include <stdint.h>
+#include <tls.h>
+
+#include "buffer.h"
+#include "config.h"
+#include "dns.h"
+#include "ipc.h"
+
+#define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)
+#define UDP_BATCH		64	/* datagrams read per wake-up */
+#define TCP_OUT_MAX		(1024 * 1024)	/* unread replies per client */
+#define UPCONN_OUT_MAX		(4 * 1024 * 1024)
+#define UPCONN_MAX_INFLIGHT	4096
+#define UPCONN_IDLE_TIMEOUT	30	/* seconds without queries */
+#define UPSTREAM_BACKOFF_MIN	500	/* ms */
+#define UPSTREAM_BACKOFF_MAX	30000	/* ms */
+
+enum query_transport {
+	QT_UDP = 1,
+	QT_TCP
+};
+
+struct tcp_client;
+struct upconn;
+
+/*
+ * One preallocated slot per query in flight.  The client's query is kept
+ * whole: it is what SERVFAIL echoes and what a retry re-sends.
+ */
+struct query {
+	TAILQ_ENTRY(query)	 tq;	/* deadline order, or free list */
+	TAILQ_ENTRY(query)	 cq;	/* on its TCP client */
+	TAILQ_ENTRY(query)	 uq;	/* on its upstream connection */
+	int			 busy;
+	int			 transport;
+	int			 lfd;	/* UDP socket to answer from */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	struct tcp_client	*tc;	/* NULL once the client went away */
+	struct upconn		*uc;	/* NULL while not sent */
+	int			 last_up;	/* upstream tried last, or -1 */
+	uint16_t		 upid;
+	int			 tries;
+	uint64_t		 deadline;	/* ms, monotonic */
+	uint64_t		 sent;		/* ms, monotonic */
+	struct dns_query_info	 qi;
+	uint16_t		 qlen;
+	uint8_t			 qbuf[DNS_MAX_QUERY];
+};
+TAILQ_HEAD(query_list, query);
+
+struct listener {
+	int			 fd;
+	int			 proto;	/* enum listen_proto */
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct event		 ev;
+	int			 paused;
+};
+
+struct tcp_client {
+	TAILQ_ENTRY(tcp_client)	 entry;
+	int			 fd;
+	int			 allowed;	/* ACL verdict at accept */
+	int			 closing;
+	int			 eof;	/* client shut its side */
+	int			 reading;	/* read event armed */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	struct event		 rev;
+	struct event		 wev;
+	struct event		 tmo;
+	struct query_list	 queries;
+	int			 inflight;
+	size_t			 rlen;
+	size_t			 skip;	/* bytes of an oversized message */
+	int			 oversized;
+	struct buf		 out;
+	uint8_t			 rbuf[2 + DNS_MAX_QUERY];
+};
+TAILQ_HEAD(tcp_client_list, tcp_client);
+
+enum upconn_state {
+	UC_CLOSED = 0,
+	UC_CONNECTING,
+	UC_HANDSHAKE,
+	UC_READY
+};
+
+struct upstream;
+
+struct upconn {
+	struct upstream		*up;
+	int			 state;	/* enum upconn_state */
+	int			 fd;
+	struct tls		*tls;
+	struct event		 ev;
+	short			 evflags;	/* what ev is armed for */
+	int			 want_out;	/* last write wanted POLLOUT */
+	int			 read_wants_write;
+	int			 dirty;	/* on the flush list */
+	TAILQ_ENTRY(upconn)	 flush_entry;
+	struct event		 tmo;	/* connect/handshake, idle */
+	struct buf		 in;
+	struct buf		 out;
+	struct query_list	 queries;
+	int			 inflight;
+	int			 tombstones;
+	uint64_t		 last_read;	/* ms */
+	uint32_t		*ids;	/* DNS id -> slot + 1, or TOMBSTONE */
+};
+
+struct upstream {
+	struct upstream_conf	 conf;
+	int			 index;
+	char			 name[64];	/* address, for logs */
+	int			 down;
+	uint64_t		 retry_at;	/* ms */
+	int			 backoff;	/* ms */
+	struct upconn		 conn;
+};
+
+struct engine {
+	struct event_base	*base;
+	struct ipc		 ipc;
+	struct event		 ipc_ev;
+	struct conf		*conf;
+	uint8_t			*ca;
+	size_t			 calen;
+	struct tls_config	*tls_cfg;
+
+	struct listener		 listeners[ENGINE_MAX_LISTEN];
+	int			 nlisteners;
+
+	struct query		*queries;
+	int			 nqueries;
+	struct query_list	 freeq;
+	struct query_list	 deadlines;
+	struct event		 deadline_ev;
+	int			 deadline_armed;
+
+	struct tcp_client_list	 tcp_clients;
+	int			 ntcp;
+	int			 accept_paused;
+	struct event		 accept_ev;	/* resumes accepting */
+
+	struct upstream		*upstreams;
+	int			 nupstreams;
+	TAILQ_HEAD(, upconn)	 flushq;
+	struct event		 flush_ev;
+
+	struct event		 sigterm_ev;
+	struct event		 sigint_ev;
+
+	/* scratch for building answers that are not upstream replies */
+	uint8_t			 scratch[DNS_MAX_QUERY + 512];
+};
+
+extern struct engine	*env;
+
+/* engine.c */
+void		 engine_main(int, int) __attribute__((__noreturn__));
+uint64_t	 now_ms(void);
+struct query	*query_alloc(void);
+void		 query_free(struct query *);
+void		 query_start(struct query *);
+void		 query_reply(struct query *, uint8_t *, size_t);
+void		 query_fail(struct query *, int);
+void		 query_retry(struct query *);
+
+/* listener.c */
+void		 listener_start(struct listener *);
+void		 listener_answer_error(int, const struct sockaddr *,
+		    socklen_t, struct tcp_client *, const uint8_t *, size_t,
+		    const struct dns_query_info *, int);
+void		 tcp_client_send(struct tcp_client *, const uint8_t *,
+		    size_t);
+void		 tcp_client_query_done(struct tcp_client *, struct query *);
+void		 tcp_client_detach_all(struct tcp_client *);
+
+/* upstream.c */
+void		 upstream_init(void);
+int		 upstream_send(struct query *);
+void		 upstream_forget(struct query *, int);
+
+/* sandbox.c */
+void		 sandbox_init(int);
+
+#endif /* DOTPROXY_ENGINE_H */

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs the Debian packages dotproxy needs, or tells a non-root user
+# which ones to install.  usage: deps.sh build|test
+# As root it also creates the unprivileged user and the empty chroot the
+# built-in defaults name, so the daemon runs as it would when installed.
+
+build_pkgs="make gcc pkg-config byacc libtls-dev libseccomp-dev libevent-dev libbsd-dev"
+test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps"
+
+case "$1" in
+build) pkgs=$build_pkgs ;;
+test) pkgs=$test_pkgs ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dotproxy needs these Debian packages; as root run:" >&2
+		echo "  apt-get install$missing" >&2
+		exit 1
+	fi
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+	    { apt-get update -q >/dev/null && \
+	    apt-get install -y -q --no-install-recommends $missing >/dev/null; } ||
+	    { echo "apt-get install$missing failed" >&2; exit 1; }
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	[ -d /var/empty ] || install -d -m 0755 /var/empty
+	id _dotproxy >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --home-dir /var/empty \
+	    --shell /usr/sbin/nologin _dotproxy
+fi
+exit 0

@@ -1,0 +1,1370 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * dotserver: a DNS-over-TLS upstream for the regress tests.
+ *
+ * One process, one libevent loop, any number of TLS connections, each
+ * carrying any number of pipelined, length-framed queries.  Answers are
+ * deterministic and may be delayed or deliberately broken, per query
+ * (by the first label of the name) or for every query (-m), so that the
+ * tests can drive the proxy through each of its upstream failure paths.
+ * The log file (-L) is how a test sees what reached the upstream.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tls.h>
+#include <unistd.h>
+
+#ifndef __dead
+#define __dead		__attribute__((__noreturn__))
+#endif
+
+#define MAX_MSG		65535		/* the 2-byte length limit */
+#define FRAME_MAX	(2 + MAX_MSG)
+#define IN_INIT		4096
+#define OUT_HIGHWATER	(1024 * 1024)	/* stop reading above this */
+#define SLOW_MS		2000
+#define BIG_SIZE	4000
+#define HUGE_SIZE	16000		/* stays below 16384 once padded */
+#define PAD_BLOCK	468		/* RFC 8467 response block size */
+#define EDNS_SIZE	1232
+#define SESSION_LIFE	3600
+
+#define HDR_LEN		12
+#define FLAG_QR		0x8000
+#define FLAG_OPCODE	0x7800
+#define FLAG_RD		0x0100
+#define FLAG_RA		0x0080
+#define FLAG_CD		0x0010
+
+#define T_A		1
+#define T_SOA		6
+#define T_TXT		16
+#define T_AAAA		28
+#define T_OPT		41
+#define OPT_PADDING	12
+
+#define RCODE_NOERROR	0
+#define RCODE_SERVFAIL	2
+#define RCODE_NXDOMAIN	3
+
+enum action {
+	ACT_ANSWER,
+	ACT_CLOSEMID,
+	ACT_WRONGID,
+	ACT_WRONGQ,
+	ACT_GARBAGE,
+	ACT_CLOSE,
+	ACT_SILENT,
+	ACT_NOHANDSHAKE
+};
+
+enum content {
+	C_NORMAL,
+	C_SERVFAIL,
+	C_NX,
+	C_BIG,
+	C_HUGE
+};
+
+enum state {
+	ST_HANDSHAKE,
+	ST_OPEN,
+	ST_RAW		/* -m no-handshake: TCP only, TLS never starts */
+};
+
+struct conn;
+
+struct pending {
+	TAILQ_ENTRY(pending)	 entry;
+	struct conn		*conn;
+	struct event		*ev;
+	uint8_t			*buf;
+	size_t			 len;
+	int			 closeafter;
+};
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	int			 fd;
+	enum state		 state;
+	struct tls		*tls;
+	struct event		*rd;
+	struct event		*wr;
+	uint8_t			*in;
+	size_t			 inlen;
+	size_t			 insize;
+	uint8_t			*out;
+	size_t			 outoff;
+	size_t			 outlen;
+	size_t			 outsize;
+	int			 closing;	/* close once out is flushed */
+	TAILQ_HEAD(, pending)	 pending;
+};
+
+struct query {
+	const uint8_t	*msg;
+	size_t		 len;
+	uint16_t	 id;
+	uint16_t	 flags;
+	size_t		 qname_end;	/* offset just past the qname */
+	size_t		 q_end;		/* offset just past the question */
+	uint16_t	 qtype;
+	uint16_t	 qclass;
+	size_t		 label_off;	/* first label, 0 for the root */
+	size_t		 label_len;
+	int		 has_opt;
+	int		 do_bit;
+	int		 padded;
+	char		 name[4 * 255 + 2];
+};
+
+struct wbuf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 cap;
+	int		 overflow;
+};
+
+static const struct {
+	const char	*name;
+	enum action	 act;
+} modes[] = {
+	{ "none",		ACT_ANSWER },
+	{ "close-mid",		ACT_CLOSEMID },
+	{ "wrong-id",		ACT_WRONGID },
+	{ "wrong-question",	ACT_WRONGQ },
+	{ "garbage",		ACT_GARBAGE },
+	{ "close",		ACT_CLOSE },
+	{ "silent",		ACT_SILENT },
+	{ "no-handshake",	ACT_NOHANDSHAKE },
+};
+
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+} typenames[] = {
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "HINFO", 13 }, { "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
+	{ "SRV", 33 }, { "NAPTR", 35 }, { "OPT", 41 }, { "DS", 43 },
+	{ "SSHFP", 44 }, { "RRSIG", 46 }, { "NSEC", 47 }, { "DNSKEY", 48 },
+	{ "NSEC3", 50 }, { "TLSA", 52 }, { "SVCB", 64 }, { "HTTPS", 65 },
+	{ "AXFR", 252 }, { "ANY", 255 }, { "CAA", 257 },
+};
+
+static __dead void	usage(void);
+static int		parse_num(const char *, long, long, const char *);
+static void		raise_nofile(void);
+static int		listen_on(const char *, const char *);
+static struct tls	*server_tls(const char *, const char *, const char *,
+			    const char *);
+static void		write_pidfile(const char *);
+static void		logline(const char *, ...)
+			    __attribute__((__format__(printf, 1, 2)));
+static void		debugx(const char *, ...)
+			    __attribute__((__format__(printf, 1, 2)));
+static void		accept_cb(int, short, void *);
+static void		accept_resume(int, short, void *);
+static void		signal_cb(int, short, void *);
+static void		conn_new(int);
+static void		conn_cb(int, short, void *);
+static void		raw_cb(int, short, void *);
+static void		conn_io(struct conn *);
+static void		conn_arm(struct conn *, short);
+static void		conn_close(struct conn *);
+static int		conn_input(struct conn *);
+static int		conn_query(struct conn *, const uint8_t *, size_t);
+static void		conn_emit(struct conn *, const uint8_t *, size_t, int);
+static void		pending_cb(int, short, void *);
+static void		pending_free(struct pending *);
+static int		parse_query(const uint8_t *, size_t, struct query *);
+static int		skip_name(const uint8_t *, size_t, size_t *);
+static void		log_query(const struct query *);
+static int		keyword(const char *, size_t, const char *);
+static void		name_rules(const struct query *, enum action *,
+			    enum content *, int *, size_t *);
+static size_t		nxtest_zone(const struct query *);
+static size_t		build_reply(const struct query *, enum action,
+			    enum content, size_t, uint8_t *, size_t);
+static void		put_rrhdr(struct wbuf *, uint16_t, uint16_t, uint32_t,
+			    uint16_t);
+static void		put_answers(struct wbuf *, const struct query *,
+			    enum content, uint16_t *);
+static void		put_soa(struct wbuf *, const struct query *, size_t);
+static void		put_opt(struct wbuf *, const struct query *);
+static void		put8(struct wbuf *, uint8_t);
+static void		put16(struct wbuf *, uint16_t);
+static void		put32(struct wbuf *, uint32_t);
+static void		putbytes(struct wbuf *, const void *, size_t);
+static void		set16(uint8_t *, uint16_t);
+static uint16_t		get16(const uint8_t *);
+
+static struct event_base	*base;
+static struct tls		*srv;
+static struct event		*ev_accept;
+static struct event		*ev_resume;
+static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static FILE			*logfp;
+static enum action		 mode = ACT_ANSWER;
+static int			 delay_ms;
+static int			 namerules = 1;
+static int			 verbose;
+static uint8_t			 framebuf[FRAME_MAX];
+
+static __dead void
+usage(void)
+{
+	extern char *__progname;
+
+	fprintf(stderr, "usage: %s [-Nv] [-C ciphers] [-c certfile] "
+	    "[-d ms] [-k keyfile]\n"
+	    "\t[-L logfile] [-l addr] [-m mode] [-P protocols] "
+	    "[-w pidfile] -p port\n"
+	    "modes: none close-mid wrong-id wrong-question garbage close "
+	    "silent no-handshake\n", __progname);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	*ev_term, *ev_int;
+	struct conn	*c;
+	const char	*addr = "127.0.0.1", *port = NULL;
+	const char	*cert = NULL, *key = NULL, *logfile = NULL;
+	const char	*pidfile = NULL, *protocols = "secure", *ciphers = NULL;
+	size_t		 i;
+	int		 ch, fd;
+
+	while ((ch = getopt(argc, argv, "C:c:d:k:L:l:m:NP:p:vw:")) != -1) {
+		switch (ch) {
+		case 'C':
+			ciphers = optarg;
+			break;
+		case 'c':
+			cert = optarg;
+			break;
+		case 'd':
+			delay_ms = parse_num(optarg, 0, 3600000, "delay");
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'L':
+			logfile = optarg;
+			break;
+		case 'l':
+			addr = optarg;
+			break;
+		case 'm':
+			for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+				if (strcmp(optarg, modes[i].name) == 0)
+					break;
+			if (i == sizeof(modes) / sizeof(modes[0]))
+				errx(1, "unknown mode: %s", optarg);
+			mode = modes[i].act;
+			break;
+		case 'N':
+			namerules = 0;
+			break;
+		case 'P':
+			protocols = optarg;
+			break;
+		case 'p':
+			parse_num(optarg, 1, 65535, "port");
+			port = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'w':
+			pidfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind || port == NULL)
+		usage();
+	if (mode != ACT_NOHANDSHAKE && (cert == NULL || key == NULL))
+		errx(1, "-c certfile and -k keyfile are required");
+
+	/* A peer that goes away must not kill us in the middle of a write. */
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if (logfile != NULL) {
+		if ((logfp = fopen(logfile, "a")) == NULL)
+			err(1, "%s", logfile);
+	}
+	if (mode != ACT_NOHANDSHAKE)
+		srv = server_tls(cert, key, protocols, ciphers);
+	fd = listen_on(addr, port);
+
+	if ((base = event_base_new()) == NULL)
+		errx(1, "event_base_new");
+	ev_accept = event_new(base, fd, EV_READ | EV_PERSIST, accept_cb, NULL);
+	ev_resume = evtimer_new(base, accept_resume, NULL);
+	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
+	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
+	if (ev_accept == NULL || ev_resume == NULL || ev_term == NULL ||
+	    ev_int == NULL)
+		errx(1, "event_new");
+	if (event_add(ev_accept, NULL) == -1 || event_add(ev_term, NULL) == -1 ||
+	    event_add(ev_int, NULL) == -1)
+		errx(1, "event_add");
+
+	if (pidfile != NULL)
+		write_pidfile(pidfile);
+
+	event_base_dispatch(base);
+
+	while ((c = TAILQ_FIRST(&conns)) != NULL)
+		conn_close(c);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	event_free(ev_accept);
+	event_free(ev_resume);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_base_free(base);
+	close(fd);
+	if (srv != NULL)
+		tls_free(srv);
+	if (logfp != NULL)
+		fclose(logfp);
+	return (0);
+}
+
+static int
+parse_num(const char *s, long min, long max, const char *what)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		errx(1, "%s is invalid: %s", what, s);
+	return ((int)v);
+}
+
+/* Many concurrent connections are the point; take every descriptor. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+listen_on(const char *addr, const char *port)
+{
+	struct addrinfo	 hints, *res;
+	int		 error, fd, on = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if ((error = getaddrinfo(addr, port, &hints, &res)) != 0)
+		errx(1, "%s: %s", addr, gai_strerror(error));
+
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, res->ai_protocol);
+	if (fd == -1)
+		err(1, "socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		err(1, "SO_REUSEADDR");
+	if (res->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		err(1, "IPV6_V6ONLY");
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
+		err(1, "bind %s port %s", addr, port);
+	if (listen(fd, 1024) == -1)
+		err(1, "listen");
+	freeaddrinfo(res);
+	return (fd);
+}
+
+static struct tls *
+server_tls(const char *cert, const char *key, const char *protocols,
+    const char *ciphers)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx;
+	uint32_t		 protos;
+	unsigned char		 sid[TLS_MAX_SESSION_ID_LENGTH];
+	char			 legacy[512];
+
+	if (tls_init() == -1)
+		errx(1, "tls_init");
+	if ((cfg = tls_config_new()) == NULL)
+		errx(1, "tls_config_new");
+	if (tls_config_set_keypair_file(cfg, cert, key) == -1)
+		errx(1, "%s", tls_config_error(cfg));
+	if (tls_config_parse_protocols(&protos, protocols) == -1)
+		errx(1, "bad protocols: %s", protocols);
+	if (tls_config_set_protocols(cfg, protos) == -1)
+		errx(1, "%s", tls_config_error(cfg));
+
+	/*
+	 * OpenSSL 3 refuses TLS 1.0 and 1.1 handshakes (SHA-1 signatures)
+	 * above security level 0, and the default cipher list holds no
+	 * suite those versions can use.  A server told to speak an old
+	 * version should really speak it, so that a client's refusal is
+	 * the client's own doing.
+	 */
+	if ((protos & (TLS_PROTOCOL_TLSv1_0 | TLS_PROTOCOL_TLSv1_1)) != 0) {
+		if (ciphers == NULL)
+			ciphers = "ALL:!aNULL:!eNULL";
+		if (strstr(ciphers, "@SECLEVEL") == NULL) {
+			if ((size_t)snprintf(legacy, sizeof(legacy),
+			    "%s:@SECLEVEL=0", ciphers) >= sizeof(legacy))
+				errx(1, "cipher list too long");
+			ciphers = legacy;
+		}
+	}
+	if (ciphers != NULL && tls_config_set_ciphers(cfg, ciphers) == -1)
+		errx(1, "%s", tls_config_error(cfg));
+
+	/* Let clients resume, so that the log can report it. */
+	arc4random_buf(sid, sizeof(sid));
+	if (tls_config_set_session_id(cfg, sid, sizeof(sid)) == -1 ||
+	    tls_config_set_session_lifetime(cfg, SESSION_LIFE) == -1)
+		errx(1, "%s", tls_config_error(cfg));
+
+	if ((ctx = tls_server()) == NULL)
+		errx(1, "tls_server");
+	if (tls_configure(ctx, cfg) == -1)
+		errx(1, "%s", tls_error(ctx));
+	tls_config_free(cfg);
+	return (ctx);
+}
+
+/* Written once listening, and renamed into place so it is never partial. */
+static void
+write_pidfile(const char *path)
+{
+	char	 tmp[PATH_MAX];
+	FILE	*fp;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		errx(1, "%s: path too long", path);
+	if ((fp = fopen(tmp, "w")) == NULL)
+		err(1, "%s", tmp);
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) == EOF)
+		err(1, "%s", tmp);
+	if (rename(tmp, path) == -1)
+		err(1, "rename %s", path);
+}
+
+static void
+logline(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (logfp == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(logfp, fmt, ap);
+	va_end(ap);
+	fputc('\n', logfp);
+	fflush(logfp);
+}
+
+static void
+debugx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+static void
+signal_cb(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	event_base_loopbreak(base);
+}
+
+static void
+accept_cb(int fd, short ev, void *arg)
+{
+	struct timeval	 tv = { 1, 0 };
+	int		 s;
+
+	(void)ev;
+	(void)arg;
+	for (;;) {
+		if ((s = accept(fd, NULL, NULL)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Pause rather than spin on a full table. */
+				warn("accept");
+				event_del(ev_accept);
+				evtimer_add(ev_resume, &tv);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				warn("accept");
+			return;
+		}
+		conn_new(s);
+	}
+}
+
+static void
+accept_resume(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	event_add(ev_accept, NULL);
+}
+
+static void
+conn_new(int s)
+{
+	struct conn	*c;
+	int		 flags, on = 1;
+
+	if ((flags = fcntl(s, F_GETFL)) == -1 ||
+	    fcntl(s, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    fcntl(s, F_SETFD, FD_CLOEXEC) == -1) {
+		warn("fcntl");
+		close(s);
+		return;
+	}
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		err(1, NULL);
+	c->fd = s;
+	TAILQ_INIT(&c->pending);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+
+	if (mode == ACT_NOHANDSHAKE) {
+		c->state = ST_RAW;
+		c->rd = event_new(base, s, EV_READ | EV_PERSIST, raw_cb, c);
+		if (c->rd == NULL)
+			errx(1, "event_new");
+		event_add(c->rd, NULL);
+		return;
+	}
+
+	c->state = ST_HANDSHAKE;
+	c->rd = event_new(base, s, EV_READ, conn_cb, c);
+	c->wr = event_new(base, s, EV_WRITE, conn_cb, c);
+	if (c->rd == NULL || c->wr == NULL)
+		errx(1, "event_new");
+	c->insize = IN_INIT;
+	if ((c->in = malloc(c->insize)) == NULL)
+		err(1, NULL);
+	if (tls_accept_socket(srv, &c->tls, s) == -1) {
+		warnx("tls_accept_socket: %s", tls_error(srv));
+		conn_close(c);
+		return;
+	}
+	conn_io(c);
+}
+
+static void
+conn_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	conn_io(arg);
+}
+
+/* No TLS at all: swallow whatever the client sends until it gives up. */
+static void
+raw_cb(int fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	(void)ev;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR))
+		conn_close(c);
+}
+
+/*
+ * Drive one connection as far as it will go without blocking.  libtls
+ * may need the socket readable to write and writable to read, so every
+ * wakeup retries both directions and then waits for whatever each of
+ * them last asked for.
+ */
+static void
+conn_io(struct conn *c)
+{
+	ssize_t	 n;
+	size_t	 nsize;
+	short	 want;
+
+	if (c->state == ST_HANDSHAKE) {
+		switch (tls_handshake(c->tls)) {
+		case 0:
+			c->state = ST_OPEN;
+			logline("conn");
+			if (tls_conn_session_resumed(c->tls))
+				logline("resumed");
+			break;
+		case TLS_WANT_POLLIN:
+			conn_arm(c, EV_READ);
+			return;
+		case TLS_WANT_POLLOUT:
+			conn_arm(c, EV_WRITE);
+			return;
+		default:
+			debugx("handshake: %s", tls_error(c->tls));
+			conn_close(c);
+			return;
+		}
+	}
+
+ again:
+	want = 0;
+	/* Data may already sit in the TLS layer: read until it says wait. */
+	while (!c->closing && c->outlen - c->outoff < OUT_HIGHWATER) {
+		if (c->inlen == c->insize) {
+			nsize = c->insize * 2;
+			if (nsize > FRAME_MAX)
+				nsize = FRAME_MAX;
+			if (nsize <= c->insize) {
+				conn_close(c);
+				return;
+			}
+			if ((c->in = realloc(c->in, nsize)) == NULL)
+				err(1, NULL);
+			c->insize = nsize;
+		}
+		n = tls_read(c->tls, c->in + c->inlen, c->insize - c->inlen);
+		if (n == TLS_WANT_POLLIN) {
+			want |= EV_READ;
+			break;
+		}
+		if (n == TLS_WANT_POLLOUT) {
+			want |= EV_WRITE;
+			break;
+		}
+		if (n == -1) {
+			debugx("read: %s", tls_error(c->tls));
+			conn_close(c);
+			return;
+		}
+		if (n == 0) {
+			conn_close(c);
+			return;
+		}
+		c->inlen += n;
+		if (conn_input(c) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+
+	while (c->outoff < c->outlen) {
+		n = tls_write(c->tls, c->out + c->outoff,
+		    c->outlen - c->outoff);
+		if (n == TLS_WANT_POLLIN) {
+			want |= EV_READ;
+			break;
+		}
+		if (n == TLS_WANT_POLLOUT) {
+			want |= EV_WRITE;
+			break;
+		}
+		if (n == -1) {
+			debugx("write: %s", tls_error(c->tls));
+			conn_close(c);
+			return;
+		}
+		c->outoff += n;
+	}
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		if (c->closing) {
+			conn_close(c);
+			return;
+		}
+		/* Reading stopped at the high-water mark; it may go on now. */
+		if (want == 0)
+			goto again;
+	}
+	conn_arm(c, want);
+}
+
+static void
+conn_arm(struct conn *c, short want)
+{
+	if (want & EV_READ)
+		event_add(c->rd, NULL);
+	else
+		event_del(c->rd);
+	if (want & EV_WRITE)
+		event_add(c->wr, NULL);
+	else
+		event_del(c->wr);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct pending	*p;
+
+	TAILQ_REMOVE(&conns, c, entry);
+	while ((p = TAILQ_FIRST(&c->pending)) != NULL) {
+		TAILQ_REMOVE(&c->pending, p, entry);
+		pending_free(p);
+	}
+	if (c->rd != NULL)
+		event_free(c->rd);
+	if (c->wr != NULL)
+		event_free(c->wr);
+	if (c->tls != NULL) {
+		/* One try at close_notify; a test server does not linger. */
+		if (c->state == ST_OPEN)
+			(void)tls_close(c->tls);
+		tls_free(c->tls);
+	}
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Take every complete frame out of the input buffer. */
+static int
+conn_input(struct conn *c)
+{
+	size_t	off = 0, mlen;
+
+	while (!c->closing && c->inlen - off >= 2) {
+		mlen = get16(c->in + off);
+		if (c->inlen - off - 2 < mlen)
+			break;
+		if (conn_query(c, c->in + off + 2, mlen) == -1)
+			return (-1);
+		off += 2 + mlen;
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	return (0);
+}
+
+static int
+conn_query(struct conn *c, const uint8_t *msg, size_t len)
+{
+	struct query	 q;
+	struct pending	*p;
+	struct timeval	 tv;
+	enum action	 act = ACT_ANSWER;
+	enum content	 content = C_NORMAL;
+	size_t		 zone = 0, mlen, flen;
+	int		 delay = delay_ms, closeafter = 0;
+
+	if (parse_query(msg, len, &q) == -1) {
+		debugx("malformed query of %zu bytes", len);
+		return (-1);
+	}
+	log_query(&q);
+
+	if (namerules)
+		name_rules(&q, &act, &content, &delay, &zone);
+	if (mode != ACT_ANSWER)
+		act = mode;
+
+	switch (act) {
+	case ACT_CLOSE:
+		return (-1);
+	case ACT_SILENT:
+		return (0);
+	case ACT_GARBAGE:
+		mlen = HDR_LEN + arc4random_uniform(500);
+		arc4random_buf(framebuf + 2, mlen);
+		/* Keep the ID, so the proxy has to parse it to reject it. */
+		set16(framebuf + 2, q.id);
+		break;
+	default:
+		mlen = build_reply(&q, act, content, zone, framebuf + 2,
+		    MAX_MSG);
+		if (mlen == 0)
+			return (-1);
+		break;
+	}
+	set16(framebuf, mlen);
+	flen = 2 + mlen;
+	if (act == ACT_CLOSEMID) {
+		flen = 2 + mlen / 2;
+		closeafter = 1;
+	}
+
+	if (delay == 0) {
+		conn_emit(c, framebuf, flen, closeafter);
+		return (0);
+	}
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->buf = malloc(flen)) == NULL)
+		err(1, NULL);
+	memcpy(p->buf, framebuf, flen);
+	p->len = flen;
+	p->closeafter = closeafter;
+	p->conn = c;
+	if ((p->ev = evtimer_new(base, pending_cb, p)) == NULL)
+		errx(1, "evtimer_new");
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(p->ev, &tv);
+	TAILQ_INSERT_TAIL(&c->pending, p, entry);
+	return (0);
+}
+
+static void
+conn_emit(struct conn *c, const uint8_t *buf, size_t len, int closeafter)
+{
+	size_t	nsize;
+
+	if (c->closing)
+		return;
+	if (c->outsize - c->outlen < len) {
+		nsize = c->outsize == 0 ? 4096 : c->outsize;
+		while (nsize - c->outlen < len)
+			nsize *= 2;
+		if ((c->out = realloc(c->out, nsize)) == NULL)
+			err(1, NULL);
+		c->outsize = nsize;
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	if (closeafter)
+		c->closing = 1;
+}
+
+static void
+pending_cb(int fd, short ev, void *arg)
+{
+	struct pending	*p = arg;
+	struct conn	*c = p->conn;
+
+	(void)fd;
+	(void)ev;
+	TAILQ_REMOVE(&c->pending, p, entry);
+	conn_emit(c, p->buf, p->len, p->closeafter);
+	pending_free(p);
+	conn_io(c);
+}
+
+static void
+pending_free(struct pending *p)
+{
+	event_free(p->ev);
+	free(p->buf);
+	free(p);
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return ((uint16_t)(p[0] << 8 | p[1]));
+}
+
+static void
+set16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/*
+ * Accept what a stub or a proxy sends: QR=0, one question whose name
+ * has no compression, and any records after it that parse.  Anything
+ * else closes the connection.
+ */
+static int
+parse_query(const uint8_t *m, size_t len, struct query *q)
+{
+	size_t		 off, end, o, nrr, i, l, nlen;
+	uint16_t	 type, rdlen, olen;
+	char		*np;
+	uint8_t		 ch;
+
+	memset(q, 0, sizeof(*q));
+	if (len < HDR_LEN)
+		return (-1);
+	q->msg = m;
+	q->len = len;
+	q->id = get16(m);
+	q->flags = get16(m + 2);
+	if ((q->flags & FLAG_QR) != 0 || get16(m + 4) != 1)
+		return (-1);
+	nrr = (size_t)get16(m + 6) + get16(m + 8) + get16(m + 10);
+
+	off = HDR_LEN;
+	np = q->name;
+	for (;;) {
+		if (off >= len)
+			return (-1);
+		l = m[off];
+		if (l == 0)
+			break;
+		if (l > 63 || off + 1 + l > len)
+			return (-1);
+		nlen = off + 1 + l - HDR_LEN;
+		if (nlen + 1 > 255)
+			return (-1);
+		if (q->label_off == 0) {
+			q->label_off = off + 1;
+			q->label_len = l;
+		}
+		for (i = 0; i < l; i++) {
+			ch = m[off + 1 + i];
+			if (ch == '.' || ch == '\\') {
+				*np++ = '\\';
+				*np++ = ch;
+			} else if (ch <= ' ' || ch >= 0x7f)
+				np += sprintf(np, "\\%03u", ch);
+			else
+				*np++ = ch;
+		}
+		*np++ = '.';
+		off += 1 + l;
+	}
+	off++;
+	if (np == q->name)
+		*np++ = '.';
+	*np = '\0';
+	q->qname_end = off;
+	if (off + 4 > len)
+		return (-1);
+	q->qtype = get16(m + off);
+	q->qclass = get16(m + off + 2);
+	off += 4;
+	q->q_end = off;
+
+	for (i = 0; i < nrr; i++) {
+		if (skip_name(m, len, &off) == -1 || off + 10 > len)
+			return (-1);
+		type = get16(m + off);
+		rdlen = get16(m + off + 8);
+		if (off + 10 + rdlen > len)
+			return (-1);
+		if (type == T_OPT &&
+		    i >= (size_t)get16(m + 6) + get16(m + 8)) {
+			q->has_opt = 1;
+			q->do_bit = (m[off + 6] & 0x80) != 0;
+			o = off + 10;
+			end = o + rdlen;
+			while (o + 4 <= end) {
+				olen = get16(m + o + 2);
+				if (o + 4 + olen > end)
+					return (-1);
+				if (get16(m + o) == OPT_PADDING)
+					q->padded = 1;
+				o += 4 + olen;
+			}
+			if (o != end)
+				return (-1);
+		}
+		off += 10 + rdlen;
+	}
+	return (0);
+}
+
+static int
+skip_name(const uint8_t *m, size_t len, size_t *off)
+{
+	size_t	o = *off;
+
+	for (;;) {
+		if (o >= len)
+			return (-1);
+		if ((m[o] & 0xc0) == 0xc0) {
+			if (o + 2 > len)
+				return (-1);
+			*off = o + 2;
+			return (0);
+		}
+		if ((m[o] & 0xc0) != 0)
+			return (-1);
+		if (m[o] == 0) {
+			*off = o + 1;
+			return (0);
+		}
+		o += 1 + m[o];
+	}
+}
+
+static void
+log_query(const struct query *q)
+{
+	char	tbuf[16];
+	size_t	i;
+
+	snprintf(tbuf, sizeof(tbuf), "TYPE%u", q->qtype);
+	for (i = 0; i < sizeof(typenames) / sizeof(typenames[0]); i++)
+		if (typenames[i].type == q->qtype) {
+			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
+			break;
+		}
+	logline("query len=%zu id=%u name=%s type=%s padded=%d", q->len,
+	    q->id, q->name, tbuf, q->padded);
+}
+
+/* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
+static int
+keyword(const char *label, size_t len, const char *kw)
+{
+	size_t	kl = strlen(kw);
+
+	if (len < kl || memcmp(label, kw, kl) != 0)
+		return (0);
+	return (len == kl || label[kl] == '-' ||
+	    isdigit((unsigned char)label[kl]));
+}
+
+static void
+name_rules(const struct query *q, enum action *act, enum content *content,
+    int *delay, size_t *zone)
+{
+	char	l[64];
+	size_t	n = q->label_len, i;
+
+	if (q->label_off == 0)
+		return;
+	for (i = 0; i < n; i++)
+		l[i] = tolower(q->msg[q->label_off + i]);
+
+	if (keyword(l, n, "slow"))
+		*delay += SLOW_MS;
+	else if (keyword(l, n, "close"))
+		*act = ACT_CLOSEMID;
+	else if (keyword(l, n, "wrongid"))
+		*act = ACT_WRONGID;
+	else if (keyword(l, n, "wrongq"))
+		*act = ACT_WRONGQ;
+	else if (keyword(l, n, "garbage"))
+		*act = ACT_GARBAGE;
+	else if (keyword(l, n, "silent"))
+		*act = ACT_SILENT;
+	else if (keyword(l, n, "drop"))
+		*act = ACT_CLOSE;
+	else if (keyword(l, n, "servfail"))
+		*content = C_SERVFAIL;
+	else if (keyword(l, n, "big"))
+		*content = C_BIG;
+	else if (keyword(l, n, "huge"))
+		*content = C_HUGE;
+
+	if (*content != C_NORMAL)
+		return;
+	if ((*zone = nxtest_zone(q)) != 0) {
+		*content = C_NX;
+		return;
+	}
+	for (i = 0; i + 1 < n; i++) {
+		if (l[i] == 'n' && l[i + 1] == 'x') {
+			*content = C_NX;
+			*zone = q->label_off + n;
+			return;
+		}
+	}
+}
+
+/* The offset of "nx.test." in a name strictly below it, else 0. */
+static size_t
+nxtest_zone(const struct query *q)
+{
+	static const char	 sfx[] = "\002nx\004test";
+	const uint8_t		*m = q->msg;
+	size_t			 o, i;
+
+	for (o = HDR_LEN; m[o] != 0; o += 1 + m[o]) {
+		if (o == HDR_LEN || q->qname_end - o != sizeof(sfx))
+			continue;
+		for (i = 0; i < sizeof(sfx); i++)
+			if (tolower(m[o + i]) != sfx[i])
+				break;
+		if (i == sizeof(sfx))
+			return (o);
+	}
+	return (0);
+}
+
+static size_t
+build_reply(const struct query *q, enum action act, enum content content,
+    size_t zone, uint8_t *out, size_t cap)
+{
+	static const uint8_t	 prefix[] = "\007x-wrong";
+	static const uint8_t	 wrong[] = "\016wrong-question\007invalid";
+	struct wbuf		 w = { out, 0, cap, 0 };
+	uint16_t		 flags, an = 0, ns = 0, ar = 0;
+	uint16_t		 rcode = RCODE_NOERROR;
+	size_t			 qlen;
+
+	if (content == C_SERVFAIL)
+		rcode = RCODE_SERVFAIL;
+	else if (content == C_NX)
+		rcode = RCODE_NXDOMAIN;
+	flags = FLAG_QR | FLAG_RA | rcode |
+	    (q->flags & (FLAG_OPCODE | FLAG_RD | FLAG_CD));
+
+	put16(&w, act == ACT_WRONGID ? (uint16_t)(q->id + 1) : q->id);
+	put16(&w, flags);
+	put16(&w, 1);
+	put16(&w, 0);
+	put16(&w, 0);
+	put16(&w, 0);
+
+	if (act == ACT_WRONGQ) {
+		/* A longer name can never equal the one asked. */
+		qlen = q->qname_end - HDR_LEN;
+		if (qlen + sizeof(prefix) - 1 <= 255) {
+			putbytes(&w, prefix, sizeof(prefix) - 1);
+			putbytes(&w, q->msg + HDR_LEN, qlen);
+		} else
+			putbytes(&w, wrong, sizeof(wrong));
+		putbytes(&w, q->msg + q->qname_end, 4);
+	} else
+		putbytes(&w, q->msg + HDR_LEN, q->q_end - HDR_LEN);
+
+	if (content == C_NX) {
+		put_soa(&w, q, zone);
+		ns = 1;
+	} else if (content != C_SERVFAIL)
+		put_answers(&w, q, content, &an);
+	if (q->has_opt) {
+		put_opt(&w, q);
+		ar = 1;
+	}
+	if (w.overflow)
+		return (0);
+	set16(out + 6, an);
+	set16(out + 8, ns);
+	set16(out + 10, ar);
+	return (w.len);
+}
+
+/* An answer record owned by the question name (pointer to offset 12). */
+static void
+put_rrhdr(struct wbuf *w, uint16_t type, uint16_t class, uint32_t ttl,
+    uint16_t rdlen)
+{
+	put16(w, 0xc000 | HDR_LEN);
+	put16(w, type);
+	put16(w, class);
+	put32(w, ttl);
+	put16(w, rdlen);
+}
+
+static void
+put_answers(struct wbuf *w, const struct query *q, enum content content,
+    uint16_t *an)
+{
+	char	 txt[101];
+	size_t	 target, rlen, i, j;
+
+	if (content == C_NORMAL) {
+		switch (q->qtype) {
+		case T_A:
+			put_rrhdr(w, T_A, q->qclass, 300, 4);
+			put32(w, 0xc0000201);		/* 192.0.2.1 */
+			break;
+		case T_AAAA:
+			put_rrhdr(w, T_AAAA, q->qclass, 300, 16);
+			put32(w, 0x20010db8);		/* 2001:db8::1 */
+			put32(w, 0);
+			put32(w, 0);
+			put32(w, 1);
+			break;
+		case T_TXT:
+			put_rrhdr(w, T_TXT, q->qclass, 300, 10);
+			put8(w, 9);
+			putbytes(w, "dotserver", 9);
+			break;
+		default:
+			return;
+		}
+		(*an)++;
+		return;
+	}
+
+	/* big and huge: fill up to the target with distinct records. */
+	target = content == C_BIG ? BIG_SIZE : HUGE_SIZE;
+	if (q->qtype == T_A)
+		rlen = 12 + 4;
+	else if (q->qtype == T_AAAA)
+		rlen = 12 + 16;
+	else
+		rlen = 12 + 1 + 100;
+	for (i = 0; w->len + rlen <= target && !w->overflow; i++) {
+		switch (q->qtype) {
+		case T_A:
+			put_rrhdr(w, T_A, q->qclass, 300, 4);
+			put32(w, 0xc0000201 + (uint32_t)i);
+			break;
+		case T_AAAA:
+			put_rrhdr(w, T_AAAA, q->qclass, 300, 16);
+			put32(w, 0x20010db8);
+			put32(w, 0);
+			put32(w, 0);
+			put32(w, (uint32_t)i + 1);
+			break;
+		default:
+			j = snprintf(txt, sizeof(txt), "record %04zu ", i);
+			for (; j < 100; j++)
+				txt[j] = 'a' + j % 26;
+			put_rrhdr(w, T_TXT, q->qclass, 300, 101);
+			put8(w, 100);
+			putbytes(w, txt, 100);
+			break;
+		}
+		(*an)++;
+	}
+}
+
+/* RFC 2308 negative answer: the zone's SOA, TTL 60, minimum 30. */
+static void
+put_soa(struct wbuf *w, const struct query *q, size_t zone)
+{
+	size_t	zlen = q->qname_end - zone, owner, rdpos;
+
+	owner = w->len;
+	putbytes(w, q->msg + zone, zlen);
+	put16(w, T_SOA);
+	put16(w, q->qclass);
+	put32(w, 60);
+	rdpos = w->len;
+	put16(w, 0);
+	/* Knot rejects a pointer to a bare root label: spell the root out. */
+	if (zlen > 1 && zlen + 11 <= 255 && owner < 0x4000) {
+		putbytes(w, "\002ns", 3);
+		put16(w, 0xc000 | owner);
+		putbytes(w, "\012hostmaster", 11);
+		put16(w, 0xc000 | owner);
+	} else {
+		putbytes(w, "\002ns", 4);
+		putbytes(w, "\012hostmaster", 12);
+	}
+	put32(w, 1);		/* serial */
+	put32(w, 3600);		/* refresh */
+	put32(w, 900);		/* retry */
+	put32(w, 604800);	/* expire */
+	put32(w, 30);		/* minimum */
+	if (!w->overflow)
+		set16(w->p + rdpos, w->len - rdpos - 2);
+}
+
+/* RFC 8467: a padded query gets a response padded to 468 octets. */
+static void
+put_opt(struct wbuf *w, const struct query *q)
+{
+	size_t	total, n, i;
+
+	put8(w, 0);
+	put16(w, T_OPT);
+	put16(w, EDNS_SIZE);
+	put8(w, 0);
+	put8(w, 0);
+	put16(w, q->do_bit ? 0x8000 : 0);
+	if (!q->padded) {
+		put16(w, 0);
+		return;
+	}
+	total = w->len + 2 + 4;
+	n = (PAD_BLOCK - total % PAD_BLOCK) % PAD_BLOCK;
+	put16(w, 4 + n);
+	put16(w, OPT_PADDING);
+	put16(w, n);
+	for (i = 0; i < n; i++)
+		put8(w, 0);
+}
+
+static void
+put8(struct wbuf *w, uint8_t v)
+{
+	putbytes(w, &v, 1);
+}
+
+static void
+put16(struct wbuf *w, uint16_t v)
+{
+	uint8_t	b[2];
+
+	set16(b, v);
+	putbytes(w, b, 2);
+}
+
+static void
+put32(struct wbuf *w, uint32_t v)
+{
+	uint8_t	b[4];
+
+	b[0] = v >> 24;
+	b[1] = (v >> 16) & 0xff;
+	b[2] = (v >> 8) & 0xff;
+	b[3] = v & 0xff;
+	putbytes(w, b, 4);
+}
+
+static void
+putbytes(struct wbuf *w, const void *p, size_t len)
+{
+	if (w->overflow || w->cap - w->len < len) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->p + w->len, p, len);
+	w->len += len;
+}

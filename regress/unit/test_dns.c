@@ -1,0 +1,1441 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests for src/dns.c.  Messages are built by hand on the wire so
+ * each test states exactly which bytes it feeds in; the fuzz loop at the
+ * end mutates valid messages and places each one at the very end of a
+ * heap buffer, so that any read past the given length trips valgrind or
+ * AddressSanitizer.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns.h"
+#include "unit.h"
+
+#define QNAME		"www.example.com"
+#define QNAME_LEN	17	/* 3www7example3com0 */
+#define T_A		1
+#define T_AAAA		28
+#define C_IN		1
+#define OPT_COOKIE	10
+
+struct buf {
+	uint8_t		 b[8192];
+	size_t		 len;
+};
+
+/* what a test wants in a query */
+struct qspec {
+	uint16_t	 id;
+	uint16_t	 flags;
+	const char	*name;
+	uint16_t	 qtype;
+	int		 edns;
+	uint16_t	 udp;
+	uint8_t		 version;
+	int		 dobit;
+	int		 padlen;	/* client padding option, -1: none */
+	int		 cookie;	/* add an 8 byte cookie option */
+};
+
+static void	 b_u8(struct buf *, uint8_t);
+static void	 b_u16(struct buf *, uint16_t);
+static void	 b_bytes(struct buf *, const void *, size_t);
+static void	 b_name(struct buf *, const char *);
+static void	 b_hdr(struct buf *, uint16_t, uint16_t, uint16_t, uint16_t,
+		    uint16_t, uint16_t);
+static void	 b_question(struct buf *, const char *, uint16_t, uint16_t);
+static size_t	 b_opt_begin(struct buf *, uint16_t, uint8_t, uint8_t,
+		    uint16_t);
+static void	 b_opt_end(struct buf *, size_t);
+static void	 b_option(struct buf *, uint16_t, uint16_t, uint8_t);
+static void	 b_rr_a(struct buf *, const char *, int, uint8_t);
+static void	 qspec_default(struct qspec *);
+static void	 mkquery(struct buf *, const struct qspec *);
+static void	 mkreply(struct buf *, uint16_t, const char *, int, int,
+		    int);
+static int	 find_opt(const uint8_t *, size_t, size_t *);
+static int	 count_option(const uint8_t *, size_t, uint16_t, size_t *);
+static enum dns_verdict check(struct buf *, struct dns_query_info *);
+
+static void	 test_names(void);
+static void	 test_check_query(void);
+static void	 test_limits(void);
+static void	 test_opt(void);
+static void	 test_make_error(void);
+static void	 test_upstream(void);
+static void	 test_check_reply(void);
+static void	 test_fix_reply(void);
+static void	 test_truncate(void);
+static void	 test_fuzz(void);
+
+static void
+b_u8(struct buf *b, uint8_t v)
+{
+	if (b->len < sizeof(b->b))
+		b->b[b->len++] = v;
+}
+
+static void
+b_u16(struct buf *b, uint16_t v)
+{
+	b_u8(b, v >> 8);
+	b_u8(b, v & 0xff);
+}
+
+static void
+b_bytes(struct buf *b, const void *p, size_t n)
+{
+	const uint8_t	*s = p;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		b_u8(b, s[i]);
+}
+
+/* a dotted name without compression; "" is the root */
+static void
+b_name(struct buf *b, const char *name)
+{
+	const char	*dot;
+	size_t		 n;
+
+	while (*name != '\0') {
+		dot = strchr(name, '.');
+		n = dot == NULL ? strlen(name) : (size_t)(dot - name);
+		b_u8(b, n);
+		b_bytes(b, name, n);
+		name += n;
+		if (*name == '.')
+			name++;
+	}
+	b_u8(b, 0);
+}
+
+static void
+b_hdr(struct buf *b, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
+    uint16_t ns, uint16_t ar)
+{
+	b_u16(b, id);
+	b_u16(b, flags);
+	b_u16(b, qd);
+	b_u16(b, an);
+	b_u16(b, ns);
+	b_u16(b, ar);
+}
+
+static void
+b_question(struct buf *b, const char *name, uint16_t type, uint16_t class)
+{
+	b_name(b, name);
+	b_u16(b, type);
+	b_u16(b, class);
+}
+
+/* returns the offset of the rdlength, for b_opt_end() */
+static size_t
+b_opt_begin(struct buf *b, uint16_t udp, uint8_t ext, uint8_t version,
+    uint16_t eflags)
+{
+	size_t	 at;
+
+	b_u8(b, 0);
+	b_u16(b, DNS_TYPE_OPT);
+	b_u16(b, udp);
+	b_u8(b, ext);
+	b_u8(b, version);
+	b_u16(b, eflags);
+	at = b->len;
+	b_u16(b, 0);
+	return (at);
+}
+
+static void
+b_opt_end(struct buf *b, size_t at)
+{
+	dns_put16(b->b + at, b->len - at - 2);
+}
+
+static void
+b_option(struct buf *b, uint16_t code, uint16_t len, uint8_t fill)
+{
+	uint16_t	 i;
+
+	b_u16(b, code);
+	b_u16(b, len);
+	for (i = 0; i < len; i++)
+		b_u8(b, fill);
+}
+
+/* an A record; ptr != 0 means the owner is a pointer to offset 12 */
+static void
+b_rr_a(struct buf *b, const char *name, int ptr, uint8_t last)
+{
+	if (ptr)
+		b_u16(b, 0xc000 | DNS_HDR_LEN);
+	else
+		b_name(b, name);
+	b_u16(b, T_A);
+	b_u16(b, C_IN);
+	b_u16(b, 0);
+	b_u16(b, 300);
+	b_u16(b, 4);
+	b_u8(b, 192);
+	b_u8(b, 0);
+	b_u8(b, 2);
+	b_u8(b, last);
+}
+
+static void
+qspec_default(struct qspec *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->id = 0x1234;
+	q->flags = DNS_F_RD;
+	q->name = QNAME;
+	q->qtype = T_A;
+	q->udp = 4096;
+	q->padlen = -1;
+}
+
+static void
+mkquery(struct buf *b, const struct qspec *q)
+{
+	size_t	 at;
+
+	b->len = 0;
+	b_hdr(b, q->id, q->flags, 1, 0, 0, q->edns ? 1 : 0);
+	b_question(b, q->name, q->qtype, C_IN);
+	if (q->edns) {
+		at = b_opt_begin(b, q->udp, 0, q->version,
+		    q->dobit ? 0x8000 : 0);
+		if (q->cookie)
+			b_option(b, OPT_COOKIE, 8, 0xab);
+		if (q->padlen >= 0)
+			b_option(b, DNS_EDNS_PADDING, q->padlen, 0);
+		b_opt_end(b, at);
+	}
+}
+
+/*
+ * A reply to QNAME/A with nans answers whose owners are compression
+ * pointers, one authority record, and in the additional section a glue
+ * record, an OPT (with cookie and optionally padding) and another glue
+ * record, so that removals in the middle must move the tail.
+ */
+static void
+mkreply(struct buf *b, uint16_t id, const char *name, int nans, int opt,
+    int padlen)
+{
+	size_t	 at;
+	int	 i;
+
+	b->len = 0;
+	b_hdr(b, id, DNS_F_QR | DNS_F_RD | DNS_F_RA, 1, nans, 1,
+	    opt ? 3 : 2);
+	b_question(b, name, T_A, C_IN);
+	for (i = 0; i < nans; i++)
+		b_rr_a(b, NULL, 1, i);
+	b_rr_a(b, "ns.example.com", 0, 100);
+	b_rr_a(b, "ns.example.com", 0, 101);
+	if (opt) {
+		at = b_opt_begin(b, 1232, 0, 0, 0x8000);
+		b_option(b, OPT_COOKIE, 16, 0xcd);
+		if (padlen >= 0)
+			b_option(b, DNS_EDNS_PADDING, padlen, 0);
+		b_opt_end(b, at);
+	}
+	b_rr_a(b, "ns2.example.com", 0, 102);
+}
+
+/* locate the first root-owned OPT of a message; its offset in *at */
+static int
+find_opt(const uint8_t *m, size_t len, size_t *at)
+{
+	size_t	 off = DNS_HDR_LEN, rr;
+	int	 i, n, qd, nrr;
+
+	if (len < DNS_HDR_LEN)
+		return (0);
+	qd = dns_get16(m + 4);
+	for (i = 0; i < qd; i++) {
+		if ((n = dns_name_wire_len(m, len, off)) == -1)
+			return (0);
+		off += n + 4;
+	}
+	nrr = dns_get16(m + 6) + dns_get16(m + 8) + dns_get16(m + 10);
+	for (i = 0; i < nrr; i++) {
+		rr = off;
+		if (dns_skip_rr(m, len, &off) == -1)
+			return (0);
+		if (m[rr] == 0 && dns_get16(m + rr + 1) == DNS_TYPE_OPT) {
+			*at = rr;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* how many options with this code the OPT at opt carries */
+static int
+count_option(const uint8_t *m, size_t opt, uint16_t code, size_t *olen)
+{
+	size_t	 rdlen, off;
+	int	 n = 0;
+
+	rdlen = dns_get16(m + opt + 9);
+	for (off = 0; off + 4 <= rdlen;
+	    off += 4 + dns_get16(m + opt + 11 + off + 2)) {
+		if (dns_get16(m + opt + 11 + off) == code) {
+			n++;
+			if (olen != NULL)
+				*olen = dns_get16(m + opt + 11 + off + 2);
+		}
+	}
+	return (n);
+}
+
+static enum dns_verdict
+check(struct buf *b, struct dns_query_info *qi)
+{
+	return (dns_check_query(b->b, b->len, qi));
+}
+
+static void
+test_names(void)
+{
+	static const uint8_t	 plain[] = { 3, 'w', 'w', 'w', 0, 0xff };
+	static const uint8_t	 ptr[] = { 1, 'a', 0xc0, 0x0c, 0xff };
+	static const uint8_t	 cutptr[] = { 1, 'a', 0xc0 };
+	static const uint8_t	 resv[] = { 0x41, 'a', 0 };
+	static const uint8_t	 resv2[] = { 0x80, 0 };
+	static const uint8_t	 over[] = { 5, 'a', 'b', 0 };
+	static const uint8_t	 noroot[] = { 1, 'a' };
+	uint8_t			 big[300];
+	struct buf		 b;
+	size_t			 off;
+	int			 i;
+
+	CHECK(dns_name_wire_len(plain, sizeof(plain), 0) == 5,
+	    "name length of a plain name");
+	CHECK(dns_name_wire_len(plain, sizeof(plain), 4) == 1,
+	    "name length of the root");
+	CHECK(dns_name_wire_len(ptr, sizeof(ptr), 0) == 4,
+	    "name length stops after a pointer");
+	CHECK(dns_name_wire_len(ptr, sizeof(ptr), 2) == 2,
+	    "bare pointer is two bytes");
+	CHECK(dns_name_wire_len(cutptr, sizeof(cutptr), 0) == -1,
+	    "cut pointer is malformed");
+	CHECK(dns_name_wire_len(resv, sizeof(resv), 0) == -1,
+	    "label type 0x40 is malformed");
+	CHECK(dns_name_wire_len(resv2, sizeof(resv2), 0) == -1,
+	    "label type 0x80 is malformed");
+	CHECK(dns_name_wire_len(over, sizeof(over), 0) == -1,
+	    "label running past the end is malformed");
+	CHECK(dns_name_wire_len(noroot, sizeof(noroot), 0) == -1,
+	    "name without terminator is malformed");
+	CHECK(dns_name_wire_len(plain, sizeof(plain), sizeof(plain)) == -1,
+	    "name starting at the end is malformed");
+	CHECK(dns_name_wire_len(plain, 0, 0) == -1,
+	    "name in an empty buffer is malformed");
+
+	/* 4 labels of 63 = 256 bytes before the root: too long */
+	for (i = 0; i < 4 * 64; i += 64) {
+		big[i] = 63;
+		memset(big + i + 1, 'x', 63);
+	}
+	big[256] = 0;
+	CHECK(dns_name_wire_len(big, sizeof(big), 0) == -1,
+	    "name over 255 bytes is malformed");
+	big[192] = 61;
+	big[254] = 0;
+	CHECK(dns_name_wire_len(big, sizeof(big), 0) == 255,
+	    "name of exactly 255 bytes is fine");
+
+	b.len = 0;
+	b_rr_a(&b, NULL, 1, 1);
+	off = 0;
+	CHECK(dns_skip_rr(b.b, b.len, &off) == 0 && off == b.len,
+	    "skip_rr over a compressed A record");
+	off = 0;
+	CHECK(dns_skip_rr(b.b, b.len - 1, &off) == -1 && off == 0,
+	    "skip_rr fails on short rdata and leaves off alone");
+	off = 0;
+	CHECK(dns_skip_rr(b.b, 11, &off) == -1,
+	    "skip_rr fails on a cut fixed part");
+	off = b.len;
+	CHECK(dns_skip_rr(b.b, b.len, &off) == -1,
+	    "skip_rr fails at the end of the message");
+}
+
+static void
+test_check_query(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	size_t			 i;
+	enum dns_verdict	 v;
+
+	qspec_default(&q);
+	mkquery(&b, &q);
+	v = check(&b, &qi);
+	CHECK(v == DNS_OK, "plain A query is OK");
+	CHECK(qi.id == 0x1234, "id parsed");
+	CHECK(qi.flags == DNS_F_RD, "flags parsed");
+	CHECK(qi.qtype == T_A && qi.qclass == C_IN, "qtype/qclass parsed");
+	CHECK(qi.qname_len == QNAME_LEN, "qname_len");
+	CHECK(qi.question_len == QNAME_LEN + 4, "question_len");
+	CHECK(qi.has_opt == 0 && qi.udp_size == DNS_UDP_MIN,
+	    "no OPT: udp_size 512");
+	CHECK(dns_client_max_udp(&qi) == 512, "no OPT: client max 512");
+
+	q.edns = 1;
+	q.dobit = 1;
+	mkquery(&b, &q);
+	v = check(&b, &qi);
+	CHECK(v == DNS_OK, "A query with EDNS is OK");
+	CHECK(qi.has_opt == 1, "has_opt set");
+	CHECK(qi.udp_size == 4096, "udp size parsed");
+	CHECK(qi.do_bit == 1, "DO bit parsed");
+	CHECK(qi.edns_version == 0, "version 0");
+	CHECK(qi.client_padding == 0, "no padding seen");
+	CHECK(dns_client_max_udp(&qi) == 4096, "client max follows EDNS");
+
+	q.dobit = 0;
+	q.udp = 100;
+	mkquery(&b, &q);
+	v = check(&b, &qi);
+	CHECK(v == DNS_OK && qi.udp_size == 512 && qi.do_bit == 0,
+	    "EDNS size below 512 counts as 512, DO clear");
+	CHECK(dns_client_max_udp(&qi) == 512, "client max never below 512");
+
+	q.udp = 1232;
+	q.padlen = 20;
+	q.cookie = 1;
+	mkquery(&b, &q);
+	v = check(&b, &qi);
+	CHECK(v == DNS_OK && qi.client_padding == 1,
+	    "padding option detected");
+	q.padlen = 0;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && qi.client_padding == 1,
+	    "empty padding option detected");
+	q.padlen = -1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && qi.client_padding == 0,
+	    "cookie alone is not padding");
+
+	qspec_default(&q);
+	q.name = "";
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && qi.qname_len == 1 &&
+	    qi.question_len == 5, "query for the root is OK");
+
+	/* drops */
+	qspec_default(&q);
+	q.flags |= DNS_F_QR;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_DROP, "QR=1 is dropped");
+	qspec_default(&q);
+	mkquery(&b, &q);
+	CHECK(dns_check_query(b.b, 11, &qi) == DNS_DROP,
+	    "11 byte message is dropped");
+	CHECK(dns_check_query(b.b, 0, &qi) == DNS_DROP,
+	    "empty message is dropped");
+
+	/* opcodes */
+	q.flags = DNS_F_RD | 4 << 11;
+	mkquery(&b, &q);
+	v = check(&b, &qi);
+	CHECK(v == DNS_NOTIMP, "NOTIFY gets NOTIMP");
+	CHECK(qi.question_len == QNAME_LEN + 4 && qi.id == 0x1234,
+	    "NOTIMP keeps the question");
+	q.flags = 2 << 11;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP, "STATUS gets NOTIMP");
+	q.edns = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP && qi.has_opt == 1,
+	    "NOTIMP keeps the EDNS view");
+	b.len = 0;
+	b_hdr(&b, 7, 5 << 11, 1, 1, 1, 0);
+	b_question(&b, "example.com", 6, C_IN);
+	b_rr_a(&b, NULL, 1, 1);
+	b_rr_a(&b, NULL, 1, 2);
+	v = check(&b, &qi);
+	CHECK(v == DNS_NOTIMP && qi.question_len == 13 + 4 && qi.qtype == 6,
+	    "UPDATE gets NOTIMP with its zone echoed");
+	b.len = 0;
+	b_hdr(&b, 7, 5 << 11, 0, 0, 0, 0);
+	CHECK(check(&b, &qi) == DNS_NOTIMP && qi.question_len == 0,
+	    "NOTIMP without question");
+	b.len = 0;
+	b_hdr(&b, 7, 4 << 11, 1, 0, 0, 0);
+	b_u8(&b, 0xc0);
+	b_u8(&b, 0x0c);
+	b_u16(&b, 1);
+	b_u16(&b, 1);
+	CHECK(check(&b, &qi) == DNS_NOTIMP && qi.question_len == 0,
+	    "NOTIMP with unreadable question");
+
+	/* counts */
+	b.len = 0;
+	b_hdr(&b, 9, 0, 0, 0, 0, 0);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.question_len == 0 &&
+	    qi.id == 9, "QDCOUNT 0 is FORMERR without question");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 2, 0, 0, 0);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_question(&b, QNAME, T_AAAA, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.question_len == 0,
+	    "QDCOUNT 2 is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 1, 0, 0);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_rr_a(&b, NULL, 1, 1);
+	v = check(&b, &qi);
+	CHECK(v == DNS_FORMERR, "ANCOUNT 1 is FORMERR");
+	CHECK(qi.question_len == QNAME_LEN + 4,
+	    "FORMERR still echoes a readable question");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 1, 0, 0);
+	b_question(&b, QNAME, T_A, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "ANCOUNT 1 without the record is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 1, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_rr_a(&b, NULL, 1, 1);
+	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
+	v = check(&b, &qi);
+	CHECK(v == DNS_FORMERR && qi.has_opt == 1,
+	    "NSCOUNT 1 is FORMERR, the OPT is still seen");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "ARCOUNT 1 without a record is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_rr_a(&b, "x", 0, 1);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "non-OPT additional record is FORMERR");
+
+	/* question encoding */
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 0, 0);
+	b_u8(&b, 3);
+	b_bytes(&b, "www", 3);
+	b_u16(&b, 0xc000 | DNS_HDR_LEN);
+	b_u16(&b, T_A);
+	b_u16(&b, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.question_len == 0,
+	    "compression pointer in the question is FORMERR");
+	b.b[16] = 0x40;
+	CHECK(check(&b, &qi) == DNS_FORMERR, "label type 0x40 is FORMERR");
+	b.b[16] = 0x80;
+	CHECK(check(&b, &qi) == DNS_FORMERR, "label type 0x80 is FORMERR");
+
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 0, 0);
+	b_u8(&b, 64);
+	for (i = 0; i < 64; i++)
+		b_u8(&b, 'a');
+	b_u8(&b, 0);
+	b_u16(&b, T_A);
+	b_u16(&b, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "64 byte label is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 9, 0, 1, 0, 0, 0);
+	b_u8(&b, 63);
+	for (i = 0; i < 63; i++)
+		b_u8(&b, 'a');
+	b_u8(&b, 0);
+	b_u16(&b, T_A);
+	b_u16(&b, C_IN);
+	CHECK(check(&b, &qi) == DNS_OK && qi.qname_len == 65,
+	    "63 byte label is fine");
+
+	/* truncations of a valid query */
+	qspec_default(&q);
+	mkquery(&b, &q);
+	CHECK(dns_check_query(b.b, b.len - 1, &qi) == DNS_FORMERR &&
+	    qi.question_len == 0, "question without full qclass is FORMERR");
+	CHECK(dns_check_query(b.b, DNS_HDR_LEN + QNAME_LEN, &qi) ==
+	    DNS_FORMERR, "question without type/class is FORMERR");
+	CHECK(dns_check_query(b.b, DNS_HDR_LEN + 5, &qi) == DNS_FORMERR,
+	    "question cut in a label is FORMERR");
+	CHECK(dns_check_query(b.b, DNS_HDR_LEN, &qi) == DNS_FORMERR,
+	    "header alone with QDCOUNT 1 is FORMERR");
+
+	/* trailing garbage */
+	b_u8(&b, 0);
+	v = check(&b, &qi);
+	CHECK(v == DNS_FORMERR, "trailing byte is FORMERR");
+	CHECK(qi.question_len == QNAME_LEN + 4 && qi.has_opt == 0,
+	    "trailing byte: question still echoed");
+	q.edns = 1;
+	mkquery(&b, &q);
+	b_u16(&b, 0);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "garbage after the OPT: FORMERR, OPT not trusted");
+
+	/* qtype OPT */
+	qspec_default(&q);
+	q.qtype = DNS_TYPE_OPT;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.qtype == DNS_TYPE_OPT,
+	    "qtype OPT is FORMERR");
+}
+
+static void
+test_limits(void)
+{
+	struct dns_query_info	 qi;
+	struct buf		 b;
+	size_t			 at, i;
+
+	/* 3 * 64 + 62 + 1 = 255 */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 0);
+	for (i = 0; i < 3; i++) {
+		b_u8(&b, 63);
+		memset(b.b + b.len, 'x', 63);
+		b.len += 63;
+	}
+	b_u8(&b, 61);
+	memset(b.b + b.len, 'y', 61);
+	b.len += 61;
+	b_u8(&b, 0);
+	b_u16(&b, T_A);
+	b_u16(&b, C_IN);
+	CHECK(check(&b, &qi) == DNS_OK && qi.qname_len == 255,
+	    "255 byte name is fine");
+	/* one more byte in the last label: 256 */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 0);
+	for (i = 0; i < 3; i++) {
+		b_u8(&b, 63);
+		memset(b.b + b.len, 'x', 63);
+		b.len += 63;
+	}
+	b_u8(&b, 62);
+	memset(b.b + b.len, 'y', 62);
+	b.len += 62;
+	b_u8(&b, 0);
+	b_u16(&b, T_A);
+	b_u16(&b, C_IN);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "256 byte name is FORMERR");
+
+	/* over DNS_MAX_QUERY, but otherwise well formed */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 0, 0);
+	b_option(&b, DNS_EDNS_PADDING, DNS_MAX_QUERY, 0);
+	b_opt_end(&b, at);
+	CHECK(b.len > DNS_MAX_QUERY && check(&b, &qi) == DNS_FORMERR,
+	    "query over DNS_MAX_QUERY is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 0, 0);
+	b_option(&b, DNS_EDNS_PADDING,
+	    DNS_MAX_QUERY - (DNS_HDR_LEN + QNAME_LEN + 4 + 11 + 4), 0);
+	b_opt_end(&b, at);
+	CHECK(b.len == DNS_MAX_QUERY && check(&b, &qi) == DNS_OK,
+	    "query of exactly DNS_MAX_QUERY is fine");
+}
+
+static void
+test_opt(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	size_t			 at;
+
+	/* two OPTs */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 2);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
+	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "two OPTs are FORMERR");
+
+	/* OPT not owned by the root */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_u8(&b, 1);
+	b_u8(&b, 'x');
+	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
+	/* b_opt_begin wrote its own root byte: drop it */
+	memmove(b.b + b.len - 11, b.b + b.len - 10, 10);
+	b.len--;
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "OPT with a non-root owner is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_u16(&b, 0xc000 | DNS_HDR_LEN);
+	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
+	memmove(b.b + b.len - 11, b.b + b.len - 10, 10);
+	b.len--;
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "OPT owned by a pointer is FORMERR");
+
+	/* bad option TLVs */
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 0, 0);
+	b_option(&b, OPT_COOKIE, 8, 1);
+	b_opt_end(&b, at);
+	dns_put16(b.b + b.len - 10, 9);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "option length past the rdata is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 0, 0);
+	b_u16(&b, OPT_COOKIE);
+	b_u8(&b, 0);
+	b_opt_end(&b, at);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "3 byte option header is FORMERR");
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 0, 0);
+	b_option(&b, OPT_COOKIE, 8, 1);
+	b_opt_end(&b, at);
+	dns_put16(b.b + at, 13);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "OPT rdlength past the message is FORMERR");
+	dns_put16(b.b + at, 11);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "OPT rdlength short of the message is FORMERR");
+
+	/* versions */
+	qspec_default(&q);
+	q.edns = 1;
+	q.version = 1;
+	q.dobit = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_BADVERS, "EDNS version 1 is BADVERS");
+	CHECK(qi.has_opt == 1 && qi.edns_version == 1 && qi.do_bit == 1,
+	    "BADVERS keeps the EDNS view");
+	q.version = 255;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_BADVERS, "EDNS version 255 is BADVERS");
+	b.len = 0;
+	b_hdr(&b, 1, 0, 1, 0, 0, 1);
+	b_question(&b, QNAME, T_A, C_IN);
+	at = b_opt_begin(&b, 1232, 0, 1, 0);
+	b_u8(&b, 0xff);
+	b_opt_end(&b, at);
+	CHECK(check(&b, &qi) == DNS_BADVERS,
+	    "version 1 rdata is not read as version 0 options");
+	b.b[b.len - 6] = 0;	/* back to version 0: now it is broken */
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "the same rdata under version 0 is FORMERR");
+	dns_put16(b.b + 2, 4 << 11);
+	CHECK(check(&b, &qi) == DNS_NOTIMP && qi.has_opt == 0,
+	    "NOTIMP does not echo a broken OPT");
+	q.version = 1;
+	q.qtype = DNS_TYPE_OPT;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_FORMERR,
+	    "FORMERR takes precedence over BADVERS");
+	q.qtype = T_A;
+	q.flags = 4 << 11;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP,
+	    "NOTIMP takes precedence over BADVERS");
+}
+
+static void
+test_make_error(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	uint8_t			 out[512];
+	size_t			 n;
+
+	/* FORMERR with the question */
+	b.len = 0;
+	b_hdr(&b, 0xbeef, DNS_F_RD | DNS_F_CD | DNS_F_AD, 1, 1, 0, 0);
+	b_question(&b, QNAME, T_A, C_IN);
+	b_rr_a(&b, NULL, 1, 1);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "setup: FORMERR query");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_FORMERR, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4, "FORMERR with question size");
+	CHECK(dns_get16(out) == 0xbeef, "FORMERR keeps the ID");
+	CHECK(dns_get16(out + 2) == (DNS_F_QR | DNS_F_RD | DNS_F_RA |
+	    DNS_F_CD | DNS_RCODE_FORMERR), "FORMERR flags: QR RD RA CD, no AD");
+	CHECK(dns_get16(out + 4) == 1 && dns_get16(out + 6) == 0 &&
+	    dns_get16(out + 8) == 0 && dns_get16(out + 10) == 0,
+	    "FORMERR counts");
+	CHECK(memcmp(out + 12, b.b + 12, QNAME_LEN + 4) == 0,
+	    "FORMERR echoes the question");
+
+	/* FORMERR without the question */
+	b.len = 0;
+	b_hdr(&b, 0x0102, 0, 0, 0, 0, 0);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "setup: QDCOUNT 0");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_FORMERR, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN && dns_get16(out + 4) == 0 &&
+	    dns_get16(out + 2) == (DNS_F_QR | DNS_F_RA | DNS_RCODE_FORMERR),
+	    "FORMERR without question is a bare header, RD not set");
+	CHECK(dns_make_error(b.b, b.len, &qi, DNS_RCODE_FORMERR, out, 11) ==
+	    0, "FORMERR does not fit in 11 bytes");
+
+	/* BADVERS */
+	qspec_default(&q);
+	q.edns = 1;
+	q.version = 1;
+	q.dobit = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_BADVERS, "setup: BADVERS query");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_BADVERS, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11, "BADVERS size");
+	CHECK((dns_get16(out + 2) & 0x0f) == 0, "BADVERS header rcode is 0");
+	CHECK(dns_get16(out + 10) == 1, "BADVERS has ARCOUNT 1");
+	n = DNS_HDR_LEN + QNAME_LEN + 4;
+	CHECK(out[n] == 0 && dns_get16(out + n + 1) == DNS_TYPE_OPT,
+	    "BADVERS OPT owner and type");
+	CHECK(dns_get16(out + n + 3) == 1232, "BADVERS OPT advertises 1232");
+	CHECK(out[n + 5] == 1 && out[n + 6] == 0,
+	    "BADVERS OPT: extended rcode 1, version 0");
+	CHECK(dns_get16(out + n + 7) == 0x8000 && dns_get16(out + n + 9) == 0,
+	    "BADVERS OPT: DO copied, no rdata");
+	qi.has_opt = 0;
+	CHECK(dns_make_error(b.b, b.len, &qi, DNS_RCODE_BADVERS, out,
+	    sizeof(out)) == DNS_HDR_LEN + QNAME_LEN + 4 + 11 &&
+	    dns_get16(out + 10) == 1, "BADVERS always carries an OPT");
+	CHECK(dns_make_error(b.b, b.len, &qi, DNS_RCODE_BADVERS, out,
+	    DNS_HDR_LEN + QNAME_LEN + 4 + 10) == 0,
+	    "BADVERS one byte short does not fit");
+
+	/* SERVFAIL for an EDNS query */
+	qspec_default(&q);
+	q.id = 0x4242;
+	q.edns = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK, "setup: EDNS query");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_SERVFAIL, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11, "SERVFAIL size");
+	CHECK(dns_get16(out) == 0x4242, "SERVFAIL echoes the ID");
+	CHECK(dns_get16(out + 2) == (DNS_F_QR | DNS_F_RD | DNS_F_RA |
+	    DNS_RCODE_SERVFAIL), "SERVFAIL flags, RD copied");
+	CHECK(memcmp(out + 12, b.b + 12, QNAME_LEN + 4) == 0,
+	    "SERVFAIL echoes the question");
+	n = DNS_HDR_LEN + QNAME_LEN + 4;
+	CHECK(out[n + 5] == 0 && dns_get16(out + n + 7) == 0,
+	    "SERVFAIL OPT: no extended rcode, DO clear");
+	qspec_default(&q);
+	q.flags = 0;
+	mkquery(&b, &q);
+	check(&b, &qi);
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_REFUSED, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 &&
+	    dns_get16(out + 2) == (DNS_F_QR | DNS_F_RA | DNS_RCODE_REFUSED),
+	    "REFUSED without EDNS, RD clear stays clear");
+
+	/* NOTIMP keeps the opcode */
+	qspec_default(&q);
+	q.flags = DNS_F_RD | 4 << 11;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP, "setup: NOTIFY");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_NOTIMP, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 &&
+	    DNS_OPCODE(dns_get16(out + 2)) == 4 &&
+	    (dns_get16(out + 2) & 0x0f) == DNS_RCODE_NOTIMP,
+	    "NOTIMP echoes the opcode");
+
+	/* built over the query itself */
+	qspec_default(&q);
+	mkquery(&b, &q);
+	check(&b, &qi);
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_SERVFAIL, b.b,
+	    sizeof(b.b));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 && dns_get16(b.b) == 0x1234 &&
+	    (dns_get16(b.b + 2) & 0x0f) == DNS_RCODE_SERVFAIL,
+	    "error built in place");
+	b.len = n;
+	CHECK(dns_check_reply(b.b, b.len, b.b + 12, qi.question_len) == 1,
+	    "error reply matches its question");
+}
+
+static void
+test_upstream(void)
+{
+	struct dns_query_info	 qi, uq;
+	struct qspec		 q;
+	struct buf		 b, c;
+	uint8_t			 out[2048];
+	char			 name[256];
+	size_t			 n, opt, olen, i, j, k, bare;
+	int			 ok;
+
+	/* client without EDNS */
+	qspec_default(&q);
+	q.flags = DNS_F_RD | DNS_F_CD;
+	mkquery(&b, &q);
+	check(&b, &qi);
+	n = dns_make_upstream_query(b.b, b.len, &qi, 0xaaaa, 128, out,
+	    sizeof(out));
+	CHECK(n != 0 && n % 128 == 0, "padded to 128");
+	CHECK(dns_get16(out) == 0xaaaa, "ID replaced");
+	CHECK(dns_get16(out + 2) == (DNS_F_RD | DNS_F_CD), "flags copied");
+	CHECK(dns_get16(out + 4) == 1 && dns_get16(out + 6) == 0 &&
+	    dns_get16(out + 8) == 0 && dns_get16(out + 10) == 1,
+	    "upstream counts");
+	CHECK(memcmp(out + 12, b.b + 12, QNAME_LEN + 4) == 0,
+	    "question copied");
+	CHECK(find_opt(out, n, &opt) && opt == 12 + QNAME_LEN + 4,
+	    "OPT follows the question");
+	CHECK(dns_get16(out + opt + 3) == 1232 && out[opt + 5] == 0 &&
+	    out[opt + 6] == 0 && dns_get16(out + opt + 7) == 0,
+	    "fresh OPT: 1232, TTL 0");
+	CHECK(opt + 11 + dns_get16(out + opt + 9) == n,
+	    "OPT rdlength ends the message");
+	CHECK(count_option(out, opt, DNS_EDNS_PADDING, &olen) == 1,
+	    "one padding option");
+	for (ok = 1, i = n - olen; i < n; i++)
+		if (out[i] != 0)
+			ok = 0;
+	CHECK(ok, "padding bytes are zero");
+	CHECK(dns_check_query(out, n, &uq) == DNS_OK && uq.has_opt &&
+	    uq.client_padding && uq.udp_size == 1232,
+	    "upstream query is itself a valid query");
+
+	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 468, out,
+	    sizeof(out));
+	CHECK(n != 0 && n % 468 == 0, "padded to 468");
+
+	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out, sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 &&
+	    dns_get16(out + n - 2) == 0, "padblock 0: bare OPT, no padding");
+
+	/* client with EDNS, DO, cookie and its own padding */
+	qspec_default(&q);
+	q.edns = 1;
+	q.dobit = 1;
+	q.udp = 4000;
+	q.cookie = 1;
+	q.padlen = 77;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && qi.client_padding, "setup: padded");
+	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 128, out,
+	    sizeof(out));
+	CHECK(n != 0 && n % 128 == 0, "client padding replaced by ours");
+	CHECK(find_opt(out, n, &opt) && dns_get16(out + opt + 3) == 4000 &&
+	    dns_get16(out + opt + 7) == 0x8000,
+	    "client udp size and DO kept");
+	CHECK(count_option(out, opt, OPT_COOKIE, &olen) == 1 && olen == 8,
+	    "client cookie kept");
+	CHECK(count_option(out, opt, DNS_EDNS_PADDING, NULL) == 1,
+	    "only one padding option");
+	CHECK(memcmp(out + opt + 11 + 4, b.b + opt + 11 + 4, 8) == 0,
+	    "cookie bytes copied");
+	c = b;
+	CHECK(dns_make_upstream_query(c.b, c.len, &qi, 2, 128, c.b,
+	    sizeof(c.b)) == n && memcmp(c.b, out, n) == 0,
+	    "upstream query built in place is the same");
+	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 0, out, sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 + 12 &&
+	    find_opt(out, n, &opt) &&
+	    count_option(out, opt, DNS_EDNS_PADDING, NULL) == 0 &&
+	    count_option(out, opt, OPT_COOKIE, NULL) == 1,
+	    "padblock 0: client padding stripped, cookie kept");
+
+	/* sizes */
+	qspec_default(&q);
+	mkquery(&b, &q);
+	check(&b, &qi);
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, out, 127) ==
+	    0, "no room for the padded query");
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, out, 128) ==
+	    128, "exactly one block of room");
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out,
+	    DNS_HDR_LEN + QNAME_LEN + 4 + 10) == 0,
+	    "no room for the OPT");
+	qi.question_len = 0;
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out,
+	    sizeof(out)) == 0, "no question, nothing to forward");
+
+	/* every name length, every alignment */
+	for (ok = 1, i = 1; i < 200; i++) {
+		memset(name, 'a', i);
+		name[i] = '\0';
+		for (j = 60; j < i; j += 61)
+			name[j] = '.';
+		qspec_default(&q);
+		q.name = name;
+		q.edns = (i % 3) != 0;
+		q.padlen = (i % 2) != 0 ? (int)(i % 17) : -1;
+		mkquery(&b, &q);
+		if (check(&b, &qi) != DNS_OK) {
+			ok = 0;
+			break;
+		}
+		/* the least padding that reaches a block boundary */
+		bare = dns_make_upstream_query(b.b, b.len, &qi, 3, 0, out,
+		    sizeof(out));
+		for (k = 1; k < 520; k += 37) {
+			n = dns_make_upstream_query(b.b, b.len, &qi, 3, k, out,
+			    sizeof(out));
+			if (bare == 0 || n == 0 || n % k != 0 ||
+			    n < bare + 4 || n >= bare + 4 + k ||
+			    dns_check_query(out, n, &uq) != DNS_OK)
+				ok = 0;
+		}
+	}
+	CHECK(ok, "padding right for 199 name lengths x 15 block sizes");
+}
+
+static void
+test_check_reply(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b, r;
+
+	qspec_default(&q);
+	mkquery(&b, &q);
+	check(&b, &qi);
+
+	mkreply(&r, 5, "WwW.ExAmple.COM", 1, 1, -1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "reply with different case matches");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "reply with the same name matches");
+	r.b[12 + QNAME_LEN + 1] = T_AAAA;
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "wrong qtype rejected");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	r.b[12 + QNAME_LEN + 3] = 3;
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "wrong qclass rejected");
+	mkreply(&r, 5, "www.example.org", 1, 1, -1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "wrong name rejected");
+	mkreply(&r, 5, "www.example.co", 1, 1, -1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "shorter name rejected");
+	mkreply(&r, 5, "www.exampl.ecom", 1, 1, -1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "same letters, other labels rejected");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	r.b[2] &= ~(DNS_F_QR >> 8);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "QR=0 rejected");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	dns_put16(r.b + 4, 0);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "QDCOUNT 0 rejected");
+	dns_put16(r.b + 4, 2);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "QDCOUNT 2 rejected");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	CHECK(dns_check_reply(r.b, 12 + QNAME_LEN + 3, b.b + 12,
+	    qi.question_len) == 0, "cut question rejected");
+	CHECK(dns_check_reply(r.b, 11, b.b + 12, qi.question_len) == 0,
+	    "short reply rejected");
+	CHECK(dns_check_reply(r.b, 12 + QNAME_LEN + 4, b.b + 12,
+	    qi.question_len) == 1, "bare question section is enough");
+
+	/* a compressed question in the reply never matches */
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR, 1, 0, 0, 0);
+	b_u8(&r, 3);
+	b_bytes(&r, "www", 3);
+	b_u16(&r, 0xc000 | 16);
+	b_u16(&r, T_A);
+	b_u16(&r, C_IN);
+	b_name(&r, "example.com");
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "compressed question rejected");
+}
+
+static void
+test_fix_reply(void)
+{
+	struct dns_query_info	 qi;
+	struct buf		 r, orig;
+	size_t			 n, opt, optlen, tail;
+	uint8_t			 glue2[64];
+
+	memset(&qi, 0, sizeof(qi));
+	qi.id = 0x7777;
+
+	/* client without EDNS: our OPT goes, glue on both sides stays */
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	orig = r;
+	CHECK(find_opt(r.b, r.len, &opt), "setup: reply has an OPT");
+	optlen = 11 + dns_get16(r.b + opt + 9);
+	tail = r.len - opt - optlen;
+	memcpy(glue2, r.b + opt + optlen, tail);
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == orig.len - optlen, "OPT removed: length shrinks by it");
+	CHECK(dns_get16(r.b) == 0x7777, "ID restored");
+	CHECK(dns_get16(r.b + 10) == 2, "ARCOUNT decremented");
+	CHECK(memcmp(r.b + 2, orig.b + 2, 8) == 0, "other header kept");
+	CHECK(memcmp(r.b + 12, orig.b + 12, opt - 12) == 0,
+	    "records before the OPT untouched");
+	CHECK(memcmp(r.b + opt, glue2, tail) == 0,
+	    "record after the OPT moved down intact");
+	CHECK(!find_opt(r.b, n, &opt), "no OPT left");
+	CHECK(dns_fix_reply(r.b, n, &qi) == n, "fixed reply parses again");
+
+	/* client with EDNS, no padding: our padding goes, cookie stays */
+	qi.has_opt = 1;
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	orig = r;
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == orig.len - 44, "padding removed: length shrinks by 44");
+	CHECK(dns_get16(r.b + 10) == 3, "ARCOUNT kept");
+	CHECK(find_opt(r.b, n, &opt) && dns_get16(r.b + opt + 9) == 20,
+	    "OPT rdlength fixed");
+	CHECK(count_option(r.b, opt, DNS_EDNS_PADDING, NULL) == 0 &&
+	    count_option(r.b, opt, OPT_COOKIE, NULL) == 1,
+	    "cookie kept, padding gone");
+	CHECK(memcmp(r.b + n - 16, orig.b + orig.len - 16, 16) == 0,
+	    "record after the OPT intact");
+	CHECK(dns_fix_reply(r.b, n, &qi) == n, "stripped reply parses again");
+
+	/* the client padded: its padding answer stays */
+	qi.client_padding = 1;
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	orig = r;
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == orig.len && memcmp(r.b + 2, orig.b + 2, n - 2) == 0,
+	    "padded client: only the ID changes");
+
+	/* no OPT at all */
+	qi.has_opt = 0;
+	qi.client_padding = 0;
+	mkreply(&r, 5, QNAME, 3, 0, -1);
+	orig = r;
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == orig.len && memcmp(r.b + 2, orig.b + 2, n - 2) == 0,
+	    "reply without OPT unchanged but for the ID");
+
+	/* malformed replies */
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	dns_put16(r.b + 6, 9);
+	CHECK(dns_fix_reply(r.b, r.len, &qi) == 0, "ANCOUNT too high");
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	CHECK(dns_fix_reply(r.b, r.len - 1, &qi) == 0, "last record cut");
+	CHECK(dns_fix_reply(r.b, 11, &qi) == 0, "short reply");
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	find_opt(r.b, r.len, &opt);
+	dns_put16(r.b + opt + 11 + 2, 17);	/* cookie overruns */
+	CHECK(dns_fix_reply(r.b, r.len, &qi) == 0, "broken OPT options");
+	mkreply(&r, 5, QNAME, 1, 0, -1);
+	r.b[12 + QNAME_LEN + 4] = 0x80;
+	CHECK(dns_fix_reply(r.b, r.len, &qi) == 0, "bad label type");
+}
+
+static void
+test_truncate(void)
+{
+	struct dns_query_info	 qi;
+	struct buf		 r, orig;
+	size_t			 n, opt;
+
+	memset(&qi, 0, sizeof(qi));
+	qi.id = 5;
+	qi.has_opt = 1;
+
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	orig = r;
+	CHECK(r.len > 512, "setup: big reply");
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(n <= 512 && n == 12 + QNAME_LEN + 4 + 11 + 20,
+	    "truncated to question + OPT");
+	CHECK((dns_get16(r.b + 2) & DNS_F_TC) != 0, "TC set");
+	CHECK((dns_get16(r.b + 2) & ~DNS_F_TC) == dns_get16(orig.b + 2),
+	    "other flags kept");
+	CHECK(dns_get16(r.b + 4) == 1 && dns_get16(r.b + 6) == 0 &&
+	    dns_get16(r.b + 8) == 0 && dns_get16(r.b + 10) == 1,
+	    "counts: QD 1, AN 0, NS 0, AR 1");
+	CHECK(memcmp(r.b + 12, orig.b + 12, QNAME_LEN + 4) == 0,
+	    "question kept");
+	CHECK(find_opt(r.b, n, &opt) && dns_get16(r.b + opt + 3) == 1232 &&
+	    dns_get16(r.b + opt + 7) == 0x8000 &&
+	    count_option(r.b, opt, OPT_COOKIE, NULL) == 1,
+	    "upstream OPT kept whole");
+	CHECK(dns_fix_reply(r.b, n, &qi) == n, "truncated reply parses");
+
+	qi.has_opt = 0;
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 && dns_get16(r.b + 10) == 0,
+	    "no OPT for a client without EDNS");
+
+	qi.has_opt = 1;
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	n = dns_truncate(r.b, r.len, 12 + QNAME_LEN + 4 + 11 + 5, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 + 11 && dns_get16(r.b + 10) == 1 &&
+	    dns_get16(r.b + n - 2) == 0, "OPT without options when tight");
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	n = dns_truncate(r.b, r.len, 12 + QNAME_LEN + 4 + 3, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 && dns_get16(r.b + 10) == 0,
+	    "question only when the OPT cannot fit");
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	n = dns_truncate(r.b, r.len, 20, &qi);
+	CHECK(n == 12 && dns_get16(r.b + 4) == 0 &&
+	    (dns_get16(r.b + 2) & DNS_F_TC) != 0,
+	    "header only when the question cannot fit");
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	CHECK(dns_truncate(r.b, r.len, 11, &qi) == 0,
+	    "nothing fits in 11 bytes");
+
+	mkreply(&r, 5, QNAME, 3, 1, -1);
+	orig = r;
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(n == orig.len && memcmp(r.b, orig.b, n) == 0,
+	    "short reply unchanged");
+	n = dns_truncate(r.b, r.len, r.len, &qi);
+	CHECK(n == orig.len && memcmp(r.b, orig.b, n) == 0,
+	    "reply of exactly maxlen unchanged");
+
+	/* broken records: the question survives, the OPT is not searched */
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	dns_put16(r.b + 6, 200);
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 && dns_get16(r.b + 4) == 1 &&
+	    dns_get16(r.b + 10) == 0, "unparseable records: question only");
+	mkreply(&r, 5, QNAME, 60, 1, -1);
+	r.b[12] = 0xc0;
+	r.b[13] = 0xff;
+	r.b[14] = 0xff;
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(n <= 512 && (dns_get16(r.b + 2) & DNS_F_TC) != 0,
+	    "odd question still truncates within the limit");
+}
+
+/* deterministic xorshift, so a failing case can be replayed */
+static uint32_t fuzz_state = 0x2545f491;
+
+static uint32_t
+fuzz_rand(void)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 17;
+	fuzz_state ^= fuzz_state << 5;
+	return (fuzz_state);
+}
+
+/* flip, overwrite, cut, extend or splice a valid message */
+static size_t
+mutate(uint8_t *m, size_t len, size_t cap)
+{
+	size_t	 i, n, at;
+
+	n = 1 + fuzz_rand() % 4;
+	for (i = 0; i < n; i++) {
+		switch (fuzz_rand() % 8) {
+		case 0:
+		case 1:
+			if (len > 0)
+				m[fuzz_rand() % len] ^= 1 << (fuzz_rand() % 8);
+			break;
+		case 2:
+		case 3:
+			if (len > 0)
+				m[fuzz_rand() % len] = fuzz_rand();
+			break;
+		case 4:
+			/* counts and lengths are where parsers break */
+			if (len > 12)
+				m[4 + fuzz_rand() % 8] = fuzz_rand() % 4;
+			break;
+		case 5:
+			if (len > 0)
+				len = fuzz_rand() % len;
+			break;
+		case 6:
+			at = 1 + fuzz_rand() % 8;
+			while (at-- > 0 && len < cap)
+				m[len++] = fuzz_rand();
+			break;
+		default:
+			if (len > 2) {
+				at = fuzz_rand() % (len - 1);
+				m[at] = 0xc0 | (fuzz_rand() & 0x3f);
+				m[at + 1] = fuzz_rand();
+			}
+			break;
+		}
+	}
+	return (len);
+}
+
+static void
+test_fuzz(void)
+{
+	struct dns_query_info	 qi, rqi;
+	struct qspec		 q;
+	struct buf		 seed[6], rseed[4];
+	uint8_t			*arena, *m, work[4096], out[2048];
+	size_t			 cap = 4096, len, n, maxlen, r;
+	int			 i, rc, nok = 0, bad = 0, nfix = 0;
+	enum dns_verdict	 v;
+	clock_t			 start = clock();
+
+	if ((arena = malloc(cap)) == NULL) {
+		CHECK(0, "fuzz arena");
+		return;
+	}
+	qspec_default(&q);
+	mkquery(&seed[0], &q);
+	q.edns = 1;
+	q.dobit = 1;
+	mkquery(&seed[1], &q);
+	q.cookie = 1;
+	q.padlen = 30;
+	mkquery(&seed[2], &q);
+	q.version = 1;
+	mkquery(&seed[3], &q);
+	q.version = 0;
+	q.flags = 4 << 11;
+	mkquery(&seed[4], &q);
+	qspec_default(&q);
+	q.name = "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p";
+	q.edns = 1;
+	q.padlen = 0;
+	mkquery(&seed[5], &q);
+	mkreply(&rseed[0], 5, QNAME, 3, 1, 40);
+	mkreply(&rseed[1], 5, QNAME, 40, 1, -1);
+	mkreply(&rseed[2], 5, QNAME, 2, 0, -1);
+	mkreply(&rseed[3], 5, QNAME, 0, 1, 300);
+
+	for (i = 0; i < 200000; i++) {
+		/* queries */
+		r = fuzz_rand() % 6;
+		memcpy(work, seed[r].b, seed[r].len);
+		len = mutate(work, seed[r].len, sizeof(work));
+		m = arena + cap - len;	/* overreads hit the redzone */
+		memcpy(m, work, len);
+		v = dns_check_query(m, len, &qi);
+		if (qi.question_len != 0 &&
+		    (len < 12 || qi.question_len > len - 12 ||
+		    qi.question_len != qi.qname_len + 4 ||
+		    qi.qname_len > DNS_MAX_NAME))
+			bad++;
+		if (v == DNS_OK) {
+			nok++;
+			if (qi.question_len == 0 || len > DNS_MAX_QUERY)
+				bad++;
+			n = dns_make_upstream_query(m, len, &qi, i, 128, out,
+			    sizeof(out));
+			if (n == 0 || n % 128 != 0 || n > sizeof(out))
+				bad++;
+			else {
+				/* answer it with itself and run it back */
+				out[2] |= DNS_F_QR >> 8;
+				if (dns_check_reply(out, n, m + 12,
+				    qi.question_len) != 1)
+					bad++;
+				r = dns_fix_reply(out, n, &qi);
+				if (r == 0 || r > n || dns_get16(out) != qi.id)
+					bad++;
+				n = dns_truncate(out, r, 64, &qi);
+				if ((r > 64 && n > 64) || (r <= 64 && n != r))
+					bad++;
+			}
+		}
+		if (v != DNS_OK && v != DNS_DROP) {
+			rc = v == DNS_BADVERS ? DNS_RCODE_BADVERS :
+			    v == DNS_NOTIMP ? DNS_RCODE_NOTIMP :
+			    DNS_RCODE_FORMERR;
+			n = dns_make_error(m, len, &qi, rc, out, sizeof(out));
+			if (n < 12 || n > 12 + qi.question_len + 11)
+				bad++;
+		}
+
+		/* replies */
+		r = fuzz_rand() % 4;
+		memcpy(work, rseed[r].b, rseed[r].len);
+		len = mutate(work, rseed[r].len, sizeof(work));
+		m = arena + cap - len;
+		memcpy(m, work, len);
+		memset(&rqi, 0, sizeof(rqi));
+		rqi.id = i;
+		rqi.has_opt = fuzz_rand() % 2;
+		rqi.client_padding = fuzz_rand() % 2;
+		(void)dns_check_reply(m, len, seed[0].b + 12,
+		    QNAME_LEN + 4);
+		n = dns_fix_reply(m, len, &rqi);
+		if (n > len)
+			bad++;
+		if (n != 0) {
+			nfix++;
+			/* a fixed reply is well formed: fixing is idempotent */
+			if (dns_fix_reply(m, n, &rqi) != n)
+				bad++;
+			len = n;
+		}
+		maxlen = fuzz_rand() % (len + 16);
+		n = dns_truncate(m, len, maxlen, &rqi);
+		if (n > len || (len > maxlen && n > maxlen))
+			bad++;
+		if (len > maxlen && maxlen >= 12 && n < 12)
+			bad++;
+	}
+	free(arena);
+	printf("# fuzz: %d valid queries, %d fixable replies, %.2fs\n", nok,
+	    nfix, (double)(clock() - start) / CLOCKS_PER_SEC);
+	CHECK(bad == 0, "fuzz: 200000 mutated queries and replies");
+	CHECK(nok > 1000 && nfix > 1000, "fuzz: mutations reach the paths");
+}
+
+int
+main(void)
+{
+	test_names();
+	test_check_query();
+	test_limits();
+	test_opt();
+	test_make_error();
+	test_upstream();
+	test_check_reply();
+	test_fix_reply();
+	test_truncate();
+	test_fuzz();
+	return (unit_done());
+}

@@ -1,0 +1,656 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * DNS message handling on the engine's hot path: validating client
+ * queries, building the errors we answer ourselves, rewriting queries for
+ * the upstream and replies for the client.  Everything works on buffers
+ * the caller owns: nothing here allocates, and every read of a message is
+ * bounded by the length the caller passed, because every byte of those
+ * messages comes from the network.
+ */
+
+#include <string.h>
+
+#include "dns.h"
+
+/*
+ * The UDP size we advertise in OPT records we write ourselves: the DNS
+ * flag day 2020 value, which avoids IP fragmentation on common paths.
+ */
+#define DNS_EDNS_SIZE		1232
+
+/* header field offsets, RFC 1035 4.1.1 */
+#define DNS_OFF_ID		0
+#define DNS_OFF_FLAGS		2
+#define DNS_OFF_QDCOUNT		4
+#define DNS_OFF_ANCOUNT		6
+#define DNS_OFF_NSCOUNT		8
+#define DNS_OFF_ARCOUNT		10
+
+#define DNS_RR_FIXED		10	/* type, class, ttl, rdlength */
+#define DNS_OPT_FIXED		11	/* root owner + DNS_RR_FIXED */
+#define DNS_OPTION_HDR		4	/* option code + option length */
+#define DNS_QFIXED		4	/* qtype + qclass */
+
+/* bits of the flags word echoed into replies we make ourselves */
+#define DNS_F_OPCODE		0x7800
+#define DNS_EDNS_DO		0x8000	/* in the OPT TTL's low 16 bits */
+
+/* what dns_check_query() learnt from a client's OPT record */
+struct dns_opt_view {
+	uint16_t	udp_size;
+	uint8_t		version;
+	int		do_bit;
+	int		padding;
+	int		options_ok;
+};
+
+static int	 question_name_len(const uint8_t *, size_t, size_t,
+		    size_t *);
+static int	 options_valid(const uint8_t *, size_t, int *);
+static int	 is_opt(const uint8_t *, size_t, size_t);
+static size_t	 strip_padding(uint8_t *, size_t, size_t, size_t);
+static uint8_t	 ascii_lower(uint8_t);
+
+/*
+ * Length of the question name at off, stricter than
+ * dns_name_wire_len(): a query's question must not use compression (there
+ * is nothing earlier in the message to point at, and a pointer would let
+ * the echoed question differ from what we forward), nor the reserved
+ * 0x40/0x80 label types.  The name must be followed by qtype and qclass.
+ */
+static int
+question_name_len(const uint8_t *msg, size_t len, size_t off,
+    size_t *namelen)
+{
+	size_t	 n = 0;
+	uint8_t	 c;
+
+	for (;;) {
+		if (off >= len || len - off <= n)
+			return (-1);
+		c = msg[off + n];
+		if ((c & 0xc0) != 0)
+			return (-1);
+		n += 1 + c;
+		if (n > DNS_MAX_NAME)
+			return (-1);
+		if (c == 0)
+			break;
+	}
+	if (len - off - n < DNS_QFIXED)
+		return (-1);
+	*namelen = n;
+	return (0);
+}
+
+/*
+ * Check that the OPT rdata is a clean sequence of option TLVs that ends
+ * exactly at the end of the rdata (RFC 6891 6.1.2); note padding.
+ */
+static int
+options_valid(const uint8_t *rd, size_t rdlen, int *padding)
+{
+	size_t	 off = 0, olen;
+
+	while (off < rdlen) {
+		if (rdlen - off < DNS_OPTION_HDR)
+			return (-1);
+		olen = dns_get16(rd + off + 2);
+		if (rdlen - off - DNS_OPTION_HDR < olen)
+			return (-1);
+		if (padding != NULL &&
+		    dns_get16(rd + off) == DNS_EDNS_PADDING)
+			*padding = 1;
+		off += DNS_OPTION_HDR + olen;
+	}
+	return (0);
+}
+
+/*
+ * An OPT record is one owned by the root; callers have already checked
+ * with dns_skip_rr() that the whole record lies inside the message.
+ */
+static int
+is_opt(const uint8_t *msg, size_t len, size_t rr)
+{
+	if (len - rr < DNS_OPT_FIXED)
+		return (0);
+	return (msg[rr] == 0 && dns_get16(msg + rr + 1) == DNS_TYPE_OPT);
+}
+
+/*
+ * Remove every padding option from the OPT rdata at rdoff, moving the
+ * rest of the message down; the rdata must have passed options_valid().
+ * Returns the number of bytes removed.
+ */
+static size_t
+strip_padding(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen)
+{
+	size_t	 off = rdoff, end = rdoff + rdlen, olen, cut = 0;
+
+	while (off < end) {
+		olen = DNS_OPTION_HDR + dns_get16(msg + off + 2);
+		if (dns_get16(msg + off) == DNS_EDNS_PADDING) {
+			memmove(msg + off, msg + off + olen,
+			    len - cut - (off + olen));
+			end -= olen;
+			cut += olen;
+		} else
+			off += olen;
+	}
+	return (cut);
+}
+
+/*
+ * Names compare case-insensitively in ASCII only (RFC 4343); locale
+ * dependent tolower() has no business on wire data.
+ */
+static uint8_t
+ascii_lower(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A' + 'a');
+	return (c);
+}
+
+int
+dns_name_wire_len(const uint8_t *msg, size_t len, size_t off)
+{
+	size_t	 n = 0;
+	uint8_t	 c;
+
+	for (;;) {
+		if (off >= len || len - off <= n)
+			return (-1);
+		c = msg[off + n];
+		if ((c & 0xc0) == 0xc0) {
+			/* a pointer ends the name in place */
+			if (len - off - n < 2)
+				return (-1);
+			n += 2;
+			break;
+		}
+		/* 0x40, 0x80: reserved (RFC 1035 4.1.4, RFC 6891 5) */
+		if ((c & 0xc0) != 0)
+			return (-1);
+		n += 1 + c;
+		if (c == 0)
+			break;
+		if (n > DNS_MAX_NAME)
+			return (-1);
+	}
+	/* the part stored here can never exceed the whole name's limit */
+	if (n > DNS_MAX_NAME)
+		return (-1);
+	return ((int)n);
+}
+
+int
+dns_skip_rr(const uint8_t *msg, size_t len, size_t *offp)
+{
+	size_t	 off = *offp, rdlen;
+	int	 n;
+
+	if ((n = dns_name_wire_len(msg, len, off)) == -1)
+		return (-1);
+	off += n;
+	if (len - off < DNS_RR_FIXED)
+		return (-1);
+	rdlen = dns_get16(msg + off + 8);
+	off += DNS_RR_FIXED;
+	if (len - off < rdlen)
+		return (-1);
+	*offp = off + rdlen;
+	return (0);
+}
+
+enum dns_verdict
+dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
+{
+	struct dns_opt_view	 opt;
+	enum dns_verdict	 fail;
+	size_t			 off, rr, namelen, rdlen, i, nrr;
+	uint16_t		 qd, an, ns, ar;
+	int			 notimp, nopt = 0, other = 0;
+
+	memset(qi, 0, sizeof(*qi));
+	memset(&opt, 0, sizeof(opt));
+	qi->udp_size = DNS_UDP_MIN;
+
+	if (len < DNS_HDR_LEN)
+		return (DNS_DROP);
+	qi->id = dns_get16(msg + DNS_OFF_ID);
+	qi->flags = dns_get16(msg + DNS_OFF_FLAGS);
+	if ((qi->flags & DNS_F_QR) != 0)
+		return (DNS_DROP);
+
+	/*
+	 * A message with another opcode still gets parsed as far as it
+	 * goes, so that the NOTIMP can echo its question and EDNS view.
+	 */
+	notimp = DNS_OPCODE(qi->flags) != DNS_OPCODE_QUERY;
+	fail = notimp ? DNS_NOTIMP : DNS_FORMERR;
+
+	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
+	an = dns_get16(msg + DNS_OFF_ANCOUNT);
+	ns = dns_get16(msg + DNS_OFF_NSCOUNT);
+	ar = dns_get16(msg + DNS_OFF_ARCOUNT);
+
+	/* echoing one question out of several would misstate the query */
+	if (qd != 1)
+		return (fail);
+	off = DNS_HDR_LEN;
+	if (question_name_len(msg, len, off, &namelen) == -1)
+		return (fail);
+	qi->qname_len = namelen;
+	qi->question_len = namelen + DNS_QFIXED;
+	qi->qtype = dns_get16(msg + off + namelen);
+	qi->qclass = dns_get16(msg + off + namelen + 2);
+	off += qi->question_len;
+
+	/*
+	 * Walk every record even where the counts alone condemn the
+	 * message: the FORMERR can then still carry an OPT when the client
+	 * sent a readable one, as RFC 6891 7 asks.
+	 */
+	nrr = (size_t)an + ns;
+	for (i = 0; i < nrr; i++)
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (fail);
+	for (i = 0; i < ar; i++) {
+		rr = off;
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (fail);
+		if (is_opt(msg, len, rr) == 0) {
+			/*
+			 * TSIG or SIG(0) would not survive our new ID and
+			 * OPT; an OPT not owned by the root is malformed.
+			 */
+			other = 1;
+			continue;
+		}
+		/* a second OPT condemns the message below */
+		if (++nopt > 1)
+			continue;
+		opt.udp_size = dns_get16(msg + rr + 3);
+		opt.version = msg[rr + 6];
+		opt.do_bit = (dns_get16(msg + rr + 7) & DNS_EDNS_DO) != 0;
+		rdlen = dns_get16(msg + rr + 9);
+		/*
+		 * The option layout is only defined for version 0; a higher
+		 * version deserves BADVERS rather than a guess at its rdata.
+		 */
+		if (opt.version != 0)
+			opt.options_ok = 1;
+		else
+			opt.options_ok = options_valid(msg + rr +
+			    DNS_OPT_FIXED, rdlen, &opt.padding) == 0;
+	}
+	/* the last record must end the message */
+	if (off != len)
+		return (fail);
+
+	/* only an OPT we understood is echoed back in error replies */
+	if (nopt == 1 && opt.options_ok) {
+		qi->has_opt = 1;
+		qi->udp_size = opt.udp_size > DNS_UDP_MIN ?
+		    opt.udp_size : DNS_UDP_MIN;
+		qi->edns_version = opt.version;
+		qi->do_bit = opt.do_bit;
+		qi->client_padding = opt.padding;
+	}
+
+	if (notimp)
+		return (DNS_NOTIMP);
+	if (an != 0 || ns != 0 || other || nopt > 1 ||
+	    (nopt == 1 && !opt.options_ok))
+		return (DNS_FORMERR);
+	if (len > DNS_MAX_QUERY)
+		return (DNS_FORMERR);
+	/* OPT is a pseudo-type: it cannot be asked for (RFC 6891 6.1.1) */
+	if (qi->qtype == DNS_TYPE_OPT)
+		return (DNS_FORMERR);
+	if (qi->has_opt && qi->edns_version != 0)
+		return (DNS_BADVERS);
+	return (DNS_OK);
+}
+
+size_t
+dns_make_error(const uint8_t *query, size_t qlen,
+    const struct dns_query_info *qi, int rcode, uint8_t *out, size_t outsz)
+{
+	size_t	 qsz, len, need;
+	uint16_t flags;
+	int	 opt;
+
+	if (rcode < 0 || rcode > 0xfff)
+		return (0);
+
+	/* trust the recorded question only as far as the query holds it */
+	qsz = qi->question_len;
+	if (qsz != 0 && (query == NULL || qlen < DNS_HDR_LEN ||
+	    qlen - DNS_HDR_LEN < qsz))
+		qsz = 0;
+
+	/* an extended rcode only exists inside an OPT (RFC 6891 6.1.3) */
+	opt = qi->has_opt || (rcode >> 4) != 0;
+	need = DNS_HDR_LEN + qsz + (opt ? DNS_OPT_FIXED : 0);
+	if (outsz < need)
+		return (0);
+
+	flags = DNS_F_QR | DNS_F_RA | (rcode & 0x0f) |
+	    (qi->flags & (DNS_F_OPCODE | DNS_F_RD | DNS_F_CD));
+	dns_put16(out + DNS_OFF_ID, qi->id);
+	dns_put16(out + DNS_OFF_FLAGS, flags);
+	dns_put16(out + DNS_OFF_QDCOUNT, qsz != 0 ? 1 : 0);
+	dns_put16(out + DNS_OFF_ANCOUNT, 0);
+	dns_put16(out + DNS_OFF_NSCOUNT, 0);
+	dns_put16(out + DNS_OFF_ARCOUNT, opt ? 1 : 0);
+	len = DNS_HDR_LEN;
+
+	/* memmove: the caller may build the error over the query itself */
+	if (qsz != 0) {
+		memmove(out + len, query + DNS_HDR_LEN, qsz);
+		len += qsz;
+	}
+
+	if (opt) {
+		out[len] = 0;
+		dns_put16(out + len + 1, DNS_TYPE_OPT);
+		dns_put16(out + len + 3, DNS_EDNS_SIZE);
+		out[len + 5] = (rcode >> 4) & 0xff;
+		out[len + 6] = 0;
+		dns_put16(out + len + 7, qi->do_bit ? DNS_EDNS_DO : 0);
+		dns_put16(out + len + 9, 0);
+		len += DNS_OPT_FIXED;
+	}
+	return (len);
+}
+
+size_t
+dns_make_upstream_query(const uint8_t *query, size_t qlen,
+    const struct dns_query_info *qi, uint16_t newid, int padblock,
+    uint8_t *out, size_t outsz)
+{
+	const uint8_t	*rd = NULL;
+	uint8_t		 ttl[4] = { 0, 0, 0, 0 };
+	size_t		 qsz, len, src, rdlen = 0, off, olen, optstart;
+	size_t		 pad;
+	uint16_t	 flags, udp = DNS_EDNS_SIZE;
+
+	qsz = qi->question_len;
+	if (qsz == 0 || qlen < DNS_HDR_LEN || qlen - DNS_HDR_LEN < qsz)
+		return (0);
+
+	/*
+	 * Read what we keep of the client's OPT before writing anything,
+	 * so that out may overlay query.  Its options are checked again:
+	 * this function must not rely on its caller having validated.
+	 */
+	if (qi->has_opt) {
+		src = DNS_HDR_LEN + qsz;
+		if (qlen - src < DNS_OPT_FIXED || is_opt(query, qlen, src) == 0)
+			return (0);
+		rdlen = dns_get16(query + src + 9);
+		if (qlen - src - DNS_OPT_FIXED < rdlen)
+			return (0);
+		rd = query + src + DNS_OPT_FIXED;
+		if (options_valid(rd, rdlen, NULL) == -1)
+			return (0);
+		udp = dns_get16(query + src + 3);
+		memcpy(ttl, query + src + 5, sizeof(ttl));
+	}
+	flags = dns_get16(query + DNS_OFF_FLAGS);
+
+	len = DNS_HDR_LEN + qsz;
+	if (outsz < len + DNS_OPT_FIXED)
+		return (0);
+	dns_put16(out + DNS_OFF_ID, newid);
+	dns_put16(out + DNS_OFF_FLAGS, flags);
+	dns_put16(out + DNS_OFF_QDCOUNT, 1);
+	dns_put16(out + DNS_OFF_ANCOUNT, 0);
+	dns_put16(out + DNS_OFF_NSCOUNT, 0);
+	dns_put16(out + DNS_OFF_ARCOUNT, 1);
+	memmove(out + DNS_HDR_LEN, query + DNS_HDR_LEN, qsz);
+
+	/*
+	 * Always send an OPT upstream: padding lives in it, and the
+	 * client's EDNS view (size, DO, options) must reach the resolver
+	 * unchanged so its answer is what the client would have got.
+	 */
+	optstart = len;
+	out[len] = 0;
+	dns_put16(out + len + 1, DNS_TYPE_OPT);
+	dns_put16(out + len + 3, udp);
+	memcpy(out + len + 5, ttl, sizeof(ttl));
+	len += DNS_OPT_FIXED;
+
+	/*
+	 * Copy the client's options but not its padding: padding is sized
+	 * for the message it was in, and we add our own below.
+	 */
+	for (off = 0; off < rdlen; off += olen) {
+		olen = DNS_OPTION_HDR + dns_get16(rd + off + 2);
+		if (dns_get16(rd + off) == DNS_EDNS_PADDING)
+			continue;
+		if (outsz - len < olen)
+			return (0);
+		memmove(out + len, rd + off, olen);
+		len += olen;
+	}
+
+	/* RFC 8467 4.1: pad the whole message to a multiple of the block */
+	if (padblock > 0) {
+		pad = (size_t)padblock - (len + DNS_OPTION_HDR) %
+		    (size_t)padblock;
+		if (pad == (size_t)padblock)
+			pad = 0;
+		if (outsz - len < DNS_OPTION_HDR + pad)
+			return (0);
+		dns_put16(out + len, DNS_EDNS_PADDING);
+		dns_put16(out + len + 2, pad);
+		memset(out + len + DNS_OPTION_HDR, 0, pad);
+		len += DNS_OPTION_HDR + pad;
+	}
+
+	if (len > DNS_MAX_MSG || len - optstart - DNS_OPT_FIXED > 0xffff)
+		return (0);
+	dns_put16(out + optstart + 9, len - optstart - DNS_OPT_FIXED);
+	return (len);
+}
+
+int
+dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
+    size_t question_len)
+{
+	size_t	 i, namelen;
+
+	if (rlen < DNS_HDR_LEN || question_len <= DNS_QFIXED)
+		return (0);
+	if ((dns_get16(reply + DNS_OFF_FLAGS) & DNS_F_QR) == 0)
+		return (0);
+	if (dns_get16(reply + DNS_OFF_QDCOUNT) != 1)
+		return (0);
+	if (rlen - DNS_HDR_LEN < question_len)
+		return (0);
+
+	/*
+	 * The client's question has no pointers, so comparing the bytes
+	 * also compares the label structure; folding never turns a length
+	 * byte (0-63) into a letter, and a pointer in the reply simply
+	 * fails to match.
+	 */
+	namelen = question_len - DNS_QFIXED;
+	reply += DNS_HDR_LEN;
+	for (i = 0; i < namelen; i++)
+		if (ascii_lower(reply[i]) != ascii_lower(question[i]))
+			return (0);
+	if (memcmp(reply + namelen, question + namelen, DNS_QFIXED) != 0)
+		return (0);
+	return (1);
+}
+
+size_t
+dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
+{
+	size_t	 off, rr, rdlen, cut, i, nrr;
+	uint16_t qd, ar, newar;
+	int	 n;
+
+	if (len < DNS_HDR_LEN)
+		return (0);
+	dns_put16(msg + DNS_OFF_ID, qi->id);
+
+	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
+	off = DNS_HDR_LEN;
+	for (i = 0; i < qd; i++) {
+		if ((n = dns_name_wire_len(msg, len, off)) == -1)
+			return (0);
+		off += n;
+		if (len - off < DNS_QFIXED)
+			return (0);
+		off += DNS_QFIXED;
+	}
+	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+	    dns_get16(msg + DNS_OFF_NSCOUNT);
+	for (i = 0; i < nrr; i++)
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (0);
+
+	ar = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < ar; i++) {
+		rr = off;
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (0);
+		if (is_opt(msg, len, rr) == 0)
+			continue;
+		rdlen = dns_get16(msg + rr + 9);
+		/* a broken OPT from upstream makes the whole reply suspect */
+		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, NULL) == -1)
+			return (0);
+		if (!qi->has_opt) {
+			/*
+			 * The client never spoke EDNS: the OPT only answers
+			 * the one we added, so it must not reach the client.
+			 */
+			memmove(msg + rr, msg + off, len - off);
+			len -= off - rr;
+			off = rr;
+			newar--;
+		} else if (!qi->client_padding) {
+			/* the padding answers ours, not the client's */
+			cut = strip_padding(msg, len, rr + DNS_OPT_FIXED,
+			    rdlen);
+			if (cut != 0) {
+				dns_put16(msg + rr + 9, rdlen - cut);
+				len -= cut;
+				off -= cut;
+			}
+		}
+	}
+	dns_put16(msg + DNS_OFF_ARCOUNT, newar);
+	return (len);
+}
+
+size_t
+dns_truncate(uint8_t *msg, size_t len, size_t maxlen,
+    const struct dns_query_info *qi)
+{
+	size_t	 off, qend, rr, opt = 0, optlen = 0, i, nrr;
+	uint16_t qd, ar, flags;
+	int	 n, haveq = 1, haveopt = 0;
+
+	if (len <= maxlen)
+		return (len);
+	if (maxlen < DNS_HDR_LEN)
+		return (0);
+
+	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
+	off = DNS_HDR_LEN;
+	for (i = 0; i < qd; i++) {
+		if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
+		    len - off - n < DNS_QFIXED) {
+			haveq = 0;
+			break;
+		}
+		off += n + DNS_QFIXED;
+	}
+	qend = off;
+	if (!haveq || qend > maxlen) {
+		/* without its question a TC reply still sends it to TCP */
+		qd = 0;
+		qend = DNS_HDR_LEN;
+	}
+
+	/*
+	 * Keep the OPT only for an EDNS client: it carries the extended
+	 * rcode and the server's EDNS view the client asked for.
+	 */
+	if (haveq && qi->has_opt) {
+		nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+		    dns_get16(msg + DNS_OFF_NSCOUNT);
+		for (i = 0; i < nrr; i++)
+			if (dns_skip_rr(msg, len, &off) == -1)
+				break;
+		/* records we cannot walk hide the OPT: go without it */
+		ar = i == nrr ? dns_get16(msg + DNS_OFF_ARCOUNT) : 0;
+		for (i = 0; i < ar; i++) {
+			rr = off;
+			if (dns_skip_rr(msg, len, &off) == -1)
+				break;
+			if (is_opt(msg, len, rr)) {
+				opt = rr;
+				optlen = off - rr;
+				haveopt = 1;
+				break;
+			}
+		}
+	}
+
+	off = qend;
+	ar = 0;
+	if (haveopt) {
+		if (maxlen - off >= optlen) {
+			memmove(msg + off, msg + opt, optlen);
+			off += optlen;
+			ar = 1;
+		} else if (maxlen - off >= DNS_OPT_FIXED) {
+			/* drop the options rather than the whole OPT */
+			memmove(msg + off, msg + opt, DNS_OPT_FIXED - 2);
+			dns_put16(msg + off + 9, 0);
+			off += DNS_OPT_FIXED;
+			ar = 1;
+		}
+	}
+
+	flags = dns_get16(msg + DNS_OFF_FLAGS) | DNS_F_TC;
+	dns_put16(msg + DNS_OFF_FLAGS, flags);
+	dns_put16(msg + DNS_OFF_QDCOUNT, qd);
+	dns_put16(msg + DNS_OFF_ANCOUNT, 0);
+	dns_put16(msg + DNS_OFF_NSCOUNT, 0);
+	dns_put16(msg + DNS_OFF_ARCOUNT, ar);
+	return (off);
+}
+
+size_t
+dns_client_max_udp(const struct dns_query_info *qi)
+{
+	if (qi->has_opt && qi->udp_size > DNS_UDP_MIN)
+		return (qi->udp_size);
+	return (DNS_UDP_MIN);
+}

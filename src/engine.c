@@ -1,0 +1,514 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+
+#define CA_MAX		(16 * 1024 * 1024)
+
+struct engine	*env;
+
+static void	 engine_recv_config(void);
+static void	 engine_tls_setup(void);
+static void	 engine_drop_privileges(void);
+static void	 engine_dispatch_parent(int, short, void *);
+static void	 engine_sig(int, short, void *);
+static void	 engine_send_log(int, const char *);
+static void	 engine_ipc_flush(void);
+static void	 deadline_arm(void);
+static void	 deadline_cb(int, short, void *);
+
+static int	 nused;	/* slots ever handed out; the rest stay untouched */
+
+void
+engine_main(int debug, int verbose)
+{
+	(void)debug;
+
+	log_setverbose(verbose);
+	log_procinit("engine");
+	if ((env = calloc(1, sizeof(*env))) == NULL)
+		fatal(NULL);
+	ipc_init(&env->ipc, ENGINE_FD, 1);
+	log_set_sender(engine_send_log);
+
+	engine_recv_config();
+
+	/* Everything the sandbox forbids later is done from here on. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	if ((env->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	engine_tls_setup();
+
+	env->nqueries = env->conf->sc.max_queries;
+	if ((env->queries = calloc(env->nqueries, sizeof(struct query))) ==
+	    NULL)
+		fatal(NULL);
+	TAILQ_INIT(&env->freeq);
+	TAILQ_INIT(&env->deadlines);
+	TAILQ_INIT(&env->tcp_clients);
+	TAILQ_INIT(&env->flushq);
+	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
+
+	upstream_init();
+	for (int i = 0; i < env->nlisteners; i++)
+		listener_start(&env->listeners[i]);
+
+	if (fcntl(ENGINE_FD, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	event_assign(&env->ipc_ev, env->base, ENGINE_FD, EV_READ | EV_PERSIST,
+	    engine_dispatch_parent, NULL);
+	event_add(&env->ipc_ev, NULL);
+	evsignal_assign(&env->sigterm_ev, env->base, SIGTERM, engine_sig,
+	    NULL);
+	evsignal_assign(&env->sigint_ev, env->base, SIGINT, engine_sig, NULL);
+	evsignal_add(&env->sigterm_ev, NULL);
+	evsignal_add(&env->sigint_ev, NULL);
+
+	engine_drop_privileges();
+	sandbox_init(verbose);
+
+	if (ipc_compose(&env->ipc, IPC_READY, -1, NULL, 0) == -1)
+		fatal("ipc_compose");
+	engine_ipc_flush();
+	log_debug("engine ready: %d listeners, %d upstreams",
+	    env->nlisteners, env->nupstreams);
+
+	event_base_dispatch(env->base);
+	log_debug("engine exiting");
+	engine_ipc_flush();
+	exit(0);
+}
+
+static void
+engine_sig(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	event_base_loopexit(env->base, NULL);
+}
+
+/*
+ * The configuration arrives before the sandbox closes, in a fixed order
+ * ending with IPC_RECONF_END.  Every length is checked here again: the
+ * parent is trusted, but a mismatch means the two sides disagree on the
+ * layout and nothing after it can be believed.
+ */
+static void
+engine_recv_config(void)
+{
+	struct ipc_msg		 msg;
+	struct ipc_listen	 il;
+	struct upstream_conf	*u;
+	struct acl_conf		*a;
+	struct conf		*conf;
+	struct listener		*l;
+	ssize_t			 n;
+	int			 r, done = 0;
+
+	if ((conf = conf_new()) == NULL)
+		fatal(NULL);
+	env->conf = conf;
+	int have_conf = 0;
+
+	while (!done) {
+		if ((r = ipc_get(&env->ipc, &msg)) == -1)
+			fatal("config from parent");
+		if (r == 0) {
+			if ((n = ipc_read(&env->ipc)) == -1)
+				fatal("read config from parent");
+			if (n == 0)
+				fatalx("parent closed during configuration");
+			continue;
+		}
+		if (msg.fd != -1 && msg.hdr.type != IPC_RECONF_LISTEN)
+			fatalx("descriptor on message type %u", msg.hdr.type);
+		if (!have_conf && msg.hdr.type != IPC_RECONF_CONF)
+			fatalx("configuration must start with its scalars");
+		switch (msg.hdr.type) {
+		case IPC_RECONF_CONF:
+			if (msg.hdr.len != sizeof(conf->sc))
+				fatalx("bad IPC_RECONF_CONF length");
+			memcpy(&conf->sc, msg.data, sizeof(conf->sc));
+			if (memchr(conf->sc.user, '\0',
+			    sizeof(conf->sc.user)) == NULL ||
+			    memchr(conf->sc.chroot, '\0',
+			    sizeof(conf->sc.chroot)) == NULL ||
+			    memchr(conf->sc.ca_file, '\0',
+			    sizeof(conf->sc.ca_file)) == NULL)
+				fatalx("unterminated string in configuration");
+			if (conf->sc.max_queries < 16 ||
+			    conf->sc.max_queries > 1048576 ||
+			    conf->sc.query_timeout < 1 ||
+			    conf->sc.tcp_idle_timeout < 1 ||
+			    conf->sc.tcp_max_conn < 1 ||
+			    conf->sc.tcp_max_pipeline < 1 ||
+			    conf->sc.padding < 0 || conf->sc.padding > 1024)
+				fatalx("configuration value out of range");
+			have_conf = 1;
+			break;
+		case IPC_RECONF_LISTEN:
+			if (msg.hdr.len != sizeof(il) || msg.fd == -1)
+				fatalx("bad IPC_RECONF_LISTEN");
+			memcpy(&il, msg.data, sizeof(il));
+			if ((il.proto != LISTEN_UDP && il.proto != LISTEN_TCP) ||
+			    env->nlisteners == ENGINE_MAX_LISTEN)
+				fatalx("bad listener");
+			l = &env->listeners[env->nlisteners++];
+			l->fd = msg.fd;
+			l->proto = il.proto;
+			l->ss = il.ss;
+			l->sslen = il.sslen;
+			break;
+		case IPC_RECONF_UPSTREAM:
+			if (msg.hdr.len != sizeof(*u))
+				fatalx("bad IPC_RECONF_UPSTREAM length");
+			if ((u = malloc(sizeof(*u))) == NULL)
+				fatal(NULL);
+			memcpy(u, msg.data, sizeof(*u));
+			if (memchr(u->tls_name, '\0', sizeof(u->tls_name)) ==
+			    NULL || u->npins < 0 || u->npins > CONF_MAX_PINS ||
+			    u->sslen > sizeof(u->ss))
+				fatalx("bad upstream");
+			TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
+			break;
+		case IPC_RECONF_ACL:
+			if (msg.hdr.len != sizeof(*a))
+				fatalx("bad IPC_RECONF_ACL length");
+			if ((a = malloc(sizeof(*a))) == NULL)
+				fatal(NULL);
+			memcpy(a, msg.data, sizeof(*a));
+			if (a->prefixlen < 0 || a->prefixlen > 128)
+				fatalx("bad acl rule");
+			TAILQ_INSERT_TAIL(&conf->acl, a, entry);
+			break;
+		case IPC_RECONF_CA:
+			if (env->calen + msg.hdr.len > CA_MAX)
+				fatalx("CA bundle too large");
+			if ((env->ca = realloc(env->ca,
+			    env->calen + msg.hdr.len + 1)) == NULL)
+				fatal(NULL);
+			memcpy(env->ca + env->calen, msg.data, msg.hdr.len);
+			env->calen += msg.hdr.len;
+			break;
+		case IPC_RECONF_END:
+			if (msg.hdr.len != 0)
+				fatalx("bad IPC_RECONF_END length");
+			done = 1;
+			break;
+		default:
+			fatalx("unexpected message type %u", msg.hdr.type);
+		}
+	}
+	if (env->nlisteners == 0)
+		fatalx("no listeners");
+	if (TAILQ_EMPTY(&conf->upstreams))
+		fatalx("no upstreams");
+	if (env->calen == 0)
+		fatalx("no CA bundle");
+}
+
+/*
+ * One TLS configuration for every upstream connection: the CA is loaded
+ * from memory (the chroot has no files), TLS 1.2 or newer, strong ciphers.
+ */
+static void
+engine_tls_setup(void)
+{
+	if (tls_init() == -1)
+		fatalx("tls_init failed");
+	if ((env->tls_cfg = tls_config_new()) == NULL)
+		fatalx("tls_config_new failed");
+	if (tls_config_set_ca_mem(env->tls_cfg, env->ca, env->calen) == -1)
+		fatalx("CA bundle: %s", tls_config_error(env->tls_cfg));
+	if (tls_config_set_protocols(env->tls_cfg,
+	    TLS_PROTOCOL_TLSv1_2 | TLS_PROTOCOL_TLSv1_3) == -1)
+		fatalx("tls protocols: %s", tls_config_error(env->tls_cfg));
+	if (tls_config_set_ciphers(env->tls_cfg, "secure") == -1)
+		fatalx("tls ciphers: %s", tls_config_error(env->tls_cfg));
+}
+
+static void
+engine_drop_privileges(void)
+{
+	struct conf_scalars	*sc = &env->conf->sc;
+	struct rlimit		 rl;
+	rlim_t			 nofile;
+
+	/* Enough descriptors for the limits, and no more. */
+	nofile = sc->tcp_max_conn + env->nupstreams * 2 + env->nlisteners +
+	    32;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (geteuid() == 0 || nofile <= rl.rlim_max)
+		rl.rlim_max = nofile;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("setrlimit RLIMIT_NOFILE");
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+		fatal("setrlimit RLIMIT_FSIZE");
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+
+	if (geteuid() != 0)
+		return;
+
+	if (chroot(sc->chroot) == -1)
+		fatal("chroot %s", sc->chroot);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if (setgroups(1, &sc->gid) == -1 ||
+	    setresgid(sc->gid, sc->gid, sc->gid) == -1 ||
+	    setresuid(sc->uid, sc->uid, sc->uid) == -1)
+		fatal("cannot drop privileges");
+	/* Prove it: none of these may succeed any more. */
+	if (setresuid(0, 0, 0) != -1 || setegid(0) != -1 ||
+	    geteuid() == 0 || getuid() == 0 || getegid() == 0)
+		fatalx("could regain root after dropping privileges");
+}
+
+static void
+engine_ipc_flush(void)
+{
+	if (ipc_flush(&env->ipc) == -1)
+		exit(1);	/* the parent is gone; nobody to tell */
+	if (env->base == NULL || !event_initialized(&env->ipc_ev))
+		return;
+	event_del(&env->ipc_ev);
+	event_assign(&env->ipc_ev, env->base, ENGINE_FD,
+	    EV_READ | EV_PERSIST | (ipc_pending(&env->ipc) ? EV_WRITE : 0),
+	    engine_dispatch_parent, NULL);
+	event_add(&env->ipc_ev, NULL);
+}
+
+static void
+engine_send_log(int pri, const char *text)
+{
+	uint8_t		 buf[sizeof(struct ipc_log) + 1024];
+	struct ipc_log	 lh;
+	size_t		 len;
+
+	len = strnlen(text, 1023);
+	lh.pri = pri;
+	memcpy(buf, &lh, sizeof(lh));
+	memcpy(buf + sizeof(lh), text, len);
+	buf[sizeof(lh) + len] = '\0';
+	/* Logging must never recurse into itself on failure. */
+	if (ipc_compose(&env->ipc, IPC_LOG, -1, buf, sizeof(lh) + len + 1) ==
+	    -1)
+		return;
+	if (ipc_flush(&env->ipc) == 1 || env->base == NULL ||
+	    !event_initialized(&env->ipc_ev))
+		return;
+	event_del(&env->ipc_ev);
+	event_assign(&env->ipc_ev, env->base, ENGINE_FD,
+	    EV_READ | EV_WRITE | EV_PERSIST, engine_dispatch_parent, NULL);
+	event_add(&env->ipc_ev, NULL);
+}
+
+/* After start-up the parent has nothing more to say: EOF means it died. */
+static void
+engine_dispatch_parent(int fd, short ev, void *arg)
+{
+	struct ipc_msg	msg;
+	ssize_t		n;
+	int		r;
+
+	(void)fd;
+	(void)arg;
+	if (ev & EV_WRITE)
+		engine_ipc_flush();
+	if (!(ev & EV_READ))
+		return;
+	if ((n = ipc_read(&env->ipc)) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		exit(1);
+	}
+	if (n == 0)
+		exit(0);
+	while ((r = ipc_get(&env->ipc, &msg)) == 1) {
+		if (msg.fd != -1)
+			close(msg.fd);
+		fatalx("unexpected message type %u from parent",
+		    msg.hdr.type);
+	}
+	if (r == -1)
+		fatal("message from parent");
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Slots come from the free list, or else from the part of the array never
+ * used yet, so pages of the array become resident only under real load.
+ */
+struct query *
+query_alloc(void)
+{
+	struct query	*q;
+
+	if ((q = TAILQ_FIRST(&env->freeq)) != NULL)
+		TAILQ_REMOVE(&env->freeq, q, tq);
+	else if (nused < env->nqueries)
+		q = &env->queries[nused++];
+	else
+		return (NULL);
+	q->busy = 1;
+	q->tc = NULL;
+	q->uc = NULL;
+	q->tries = 0;
+	q->last_up = -1;
+	q->deadline = 0;
+	return (q);
+}
+
+void
+query_free(struct query *q)
+{
+	if (q->uc != NULL)
+		upstream_forget(q, 0);
+	if (q->deadline != 0)
+		TAILQ_REMOVE(&env->deadlines, q, tq);
+	if (q->tc != NULL)
+		tcp_client_query_done(q->tc, q);
+	q->busy = 0;
+	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
+}
+
+/* All queries share one timeout, so arrival order is deadline order. */
+void
+query_start(struct query *q)
+{
+	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
+	TAILQ_INSERT_TAIL(&env->deadlines, q, tq);
+	if (!env->deadline_armed)
+		deadline_arm();
+	if (upstream_send(q) == -1)
+		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+static void
+deadline_arm(void)
+{
+	struct query	*q;
+	struct timeval	 tv;
+	uint64_t	 now, wait;
+
+	if ((q = TAILQ_FIRST(&env->deadlines)) == NULL) {
+		env->deadline_armed = 0;
+		return;
+	}
+	now = now_ms();
+	wait = q->deadline > now ? q->deadline - now : 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(&env->deadline_ev, &tv);
+	env->deadline_armed = 1;
+}
+
+static void
+deadline_cb(int fd, short ev, void *arg)
+{
+	struct query	*q;
+	uint64_t	 now = now_ms();
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((q = TAILQ_FIRST(&env->deadlines)) != NULL &&
+	    q->deadline <= now) {
+		if (q->uc != NULL)
+			upstream_forget(q, 1);
+		log_debug("query id %u timed out", q->qi.id);
+		query_fail(q, DNS_RCODE_SERVFAIL);
+	}
+	deadline_arm();
+}
+
+/*
+ * Hands an answer to the client that asked.  UDP answers are cut to what
+ * the client said it can take; the slot is free afterwards.
+ */
+void
+query_reply(struct query *q, uint8_t *msg, size_t len)
+{
+	if (q->transport == QT_UDP) {
+		len = dns_truncate(msg, len, dns_client_max_udp(&q->qi),
+		    &q->qi);
+		if (sendto(q->lfd, msg, len, MSG_DONTWAIT,
+		    (struct sockaddr *)&q->peer, q->peerlen) == -1)
+			log_debug("sendto: %s", strerror(errno));
+	} else if (q->tc != NULL)
+		tcp_client_send(q->tc, msg, len);
+	query_free(q);
+}
+
+void
+query_fail(struct query *q, int rcode)
+{
+	size_t	n;
+
+	if (q->uc != NULL)
+		upstream_forget(q, 1);
+	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, env->scratch,
+	    sizeof(env->scratch));
+	if (n == 0) {
+		query_free(q);
+		return;
+	}
+	query_reply(q, env->scratch, n);
+}
+
+/* The connection carrying q failed: once more elsewhere, in time, or fail. */
+void
+query_retry(struct query *q)
+{
+	if (q->tries < 2 && now_ms() < q->deadline &&
+	    upstream_send(q) == 0)
+		return;
+	query_fail(q, DNS_RCODE_SERVFAIL);
+}

@@ -1,0 +1,514 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+
+#define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
+
+static void	 udp_read_cb(int, short, void *);
+static void	 tcp_accept_cb(int, short, void *);
+static void	 tcp_read_cb(int, short, void *);
+static void	 tcp_write_cb(int, short, void *);
+static void	 tcp_timeout_cb(int, short, void *);
+static void	 accept_resume_cb(int, short, void *);
+static void	 accept_pause(int);
+static void	 handle_query(struct listener *, const struct sockaddr *,
+		    socklen_t, struct tcp_client *, const uint8_t *, size_t);
+static void	 tcp_client_close(struct tcp_client *);
+static void	 tcp_client_schedule_close(struct tcp_client *);
+static void	 tcp_client_read_enable(struct tcp_client *, int);
+static void	 tcp_client_idle_arm(struct tcp_client *);
+static void	 tcp_client_maybe_done(struct tcp_client *);
+
+void
+listener_start(struct listener *l)
+{
+	int	flags;
+
+	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
+	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("fcntl listener");
+	if (l->proto == LISTEN_UDP)
+		event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
+		    udp_read_cb, l);
+	else {
+		event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
+		    tcp_accept_cb, l);
+		if (!event_initialized(&env->accept_ev))
+			evtimer_assign(&env->accept_ev, env->base,
+			    accept_resume_cb, NULL);
+	}
+	event_add(&l->ev, NULL);
+}
+
+static void
+udp_read_cb(int fd, short ev, void *arg)
+{
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	uint8_t			 buf[DNS_MAX_QUERY + 1];
+	ssize_t			 n;
+	int			 i;
+
+	(void)ev;
+	for (i = 0; i < UDP_BATCH; i++) {
+		sslen = sizeof(ss);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+		    &sslen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_debug("recvfrom: %s", strerror(errno));
+			return;
+		}
+		handle_query(l, (struct sockaddr *)&ss, sslen, NULL, buf, n);
+	}
+}
+
+/*
+ * Every query passes here, from UDP and TCP alike: the ACL, then the
+ * message checks; only what passes both takes a slot and goes upstream.
+ */
+static void
+handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
+    struct tcp_client *tc, const uint8_t *msg, size_t len)
+{
+	struct dns_query_info	 qi;
+	enum dns_verdict	 v;
+	struct query		*q;
+	int			 allowed, rcode;
+
+	v = dns_check_query(msg, len, &qi);
+	if (v == DNS_DROP) {
+		if (tc != NULL && len < DNS_HDR_LEN)
+			tcp_client_schedule_close(tc);
+		return;
+	}
+	allowed = tc != NULL ? tc->allowed :
+	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
+	if (!allowed)
+		rcode = DNS_RCODE_REFUSED;
+	else if (v == DNS_FORMERR)
+		rcode = DNS_RCODE_FORMERR;
+	else if (v == DNS_NOTIMP)
+		rcode = DNS_RCODE_NOTIMP;
+	else if (v == DNS_BADVERS)
+		rcode = DNS_RCODE_BADVERS;
+	else if ((q = query_alloc()) == NULL) {
+		log_debug("all %d query slots busy", env->nqueries);
+		rcode = DNS_RCODE_SERVFAIL;
+	} else {
+		q->transport = tc != NULL ? QT_TCP : QT_UDP;
+		q->lfd = l != NULL ? l->fd : -1;
+		memcpy(&q->peer, sa, salen);
+		q->peerlen = salen;
+		q->qi = qi;
+		q->qlen = len;
+		memcpy(q->qbuf, msg, len);
+		if (tc != NULL) {
+			q->tc = tc;
+			TAILQ_INSERT_TAIL(&tc->queries, q, cq);
+			if (++tc->inflight >= env->conf->sc.tcp_max_pipeline)
+				tcp_client_read_enable(tc, 0);
+		}
+		query_start(q);
+		return;
+	}
+	listener_answer_error(l != NULL ? l->fd : -1, sa, salen, tc, msg,
+	    len, &qi, rcode);
+}
+
+void
+listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
+    struct tcp_client *tc, const uint8_t *msg, size_t len,
+    const struct dns_query_info *qi, int rcode)
+{
+	size_t	n;
+
+	n = dns_make_error(msg, len, qi, rcode, env->scratch,
+	    sizeof(env->scratch));
+	if (n == 0)
+		return;
+	if (tc != NULL)
+		tcp_client_send(tc, env->scratch, n);
+	else if (sendto(fd, env->scratch, n, MSG_DONTWAIT, sa, salen) == -1)
+		log_debug("sendto: %s", strerror(errno));
+}
+
+static void
+accept_pause(int ms)
+{
+	struct timeval	tv;
+	int		i;
+
+	for (i = 0; i < env->nlisteners; i++)
+		if (env->listeners[i].proto == LISTEN_TCP &&
+		    !env->listeners[i].paused) {
+			event_del(&env->listeners[i].ev);
+			env->listeners[i].paused = 1;
+		}
+	env->accept_paused = 1;
+	if (ms > 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(&env->accept_ev, &tv);
+	}
+}
+
+static void
+accept_resume_cb(int fd, short ev, void *arg)
+{
+	int	i;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (env->ntcp >= env->conf->sc.tcp_max_conn)
+		return;		/* a closing client resumes us */
+	for (i = 0; i < env->nlisteners; i++)
+		if (env->listeners[i].paused) {
+			event_add(&env->listeners[i].ev, NULL);
+			env->listeners[i].paused = 0;
+		}
+	env->accept_paused = 0;
+}
+
+static void
+tcp_accept_cb(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 s;
+
+	(void)ev;
+	(void)arg;
+	for (;;) {
+		if (env->ntcp >= env->conf->sc.tcp_max_conn) {
+			accept_pause(0);
+			return;
+		}
+		sslen = sizeof(ss);
+		s = accept4(fd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warnx("accept: %s, pausing",
+				    strerror(errno));
+				accept_pause(ACCEPT_BACKOFF_MS);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if ((tc = calloc(1, sizeof(*tc))) == NULL) {
+			log_warn("tcp client");
+			close(s);
+			return;
+		}
+		tc->fd = s;
+		tc->peer = ss;
+		tc->peerlen = sslen;
+		tc->allowed = conf_acl_match(&env->conf->acl,
+		    (struct sockaddr *)&ss) == ACL_ALLOW;
+		TAILQ_INIT(&tc->queries);
+		buf_init(&tc->out, TCP_OUT_MAX);
+		event_assign(&tc->rev, env->base, s, EV_READ | EV_PERSIST,
+		    tcp_read_cb, tc);
+		event_assign(&tc->wev, env->base, s, EV_WRITE | EV_PERSIST,
+		    tcp_write_cb, tc);
+		evtimer_assign(&tc->tmo, env->base, tcp_timeout_cb, tc);
+		TAILQ_INSERT_TAIL(&env->tcp_clients, tc, entry);
+		env->ntcp++;
+		tcp_client_read_enable(tc, 1);
+		tcp_client_idle_arm(tc);
+	}
+}
+
+static void
+tcp_client_read_enable(struct tcp_client *tc, int on)
+{
+	if (on && !tc->reading && !tc->closing) {
+		event_add(&tc->rev, NULL);
+		tc->reading = 1;
+	} else if (!on && tc->reading) {
+		event_del(&tc->rev);
+		tc->reading = 0;
+	}
+}
+
+/* RFC 7766 6.2.3: the idle clock runs only while nothing is outstanding. */
+static void
+tcp_client_idle_arm(struct tcp_client *tc)
+{
+	struct timeval	tv;
+
+	if (tc->closing)
+		return;
+	tv.tv_sec = env->conf->sc.tcp_idle_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(&tc->tmo, &tv);
+}
+
+static void
+tcp_timeout_cb(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc = arg;
+
+	(void)fd;
+	(void)ev;
+	if (tc->closing || (tc->inflight == 0 && buf_used(&tc->out) == 0)) {
+		tcp_client_close(tc);
+		return;
+	}
+	tcp_client_idle_arm(tc);
+}
+
+/*
+ * Closing from inside a call chain that may still hold tc (a reply being
+ * delivered, a read loop) only marks it; the timer event frees it once
+ * control is back in the event loop.
+ */
+static void
+tcp_client_schedule_close(struct tcp_client *tc)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (tc->closing)
+		return;
+	tc->closing = 1;
+	tcp_client_read_enable(tc, 0);
+	event_del(&tc->wev);
+	evtimer_add(&tc->tmo, &tv);
+}
+
+static void
+tcp_client_close(struct tcp_client *tc)
+{
+	tcp_client_detach_all(tc);
+	event_del(&tc->rev);
+	event_del(&tc->wev);
+	event_del(&tc->tmo);
+	close(tc->fd);
+	buf_free(&tc->out);
+	TAILQ_REMOVE(&env->tcp_clients, tc, entry);
+	env->ntcp--;
+	free(tc);
+	if (env->accept_paused && !evtimer_pending(&env->accept_ev, NULL))
+		accept_resume_cb(-1, 0, NULL);
+}
+
+/* Answers still on their way for a client that left go nowhere. */
+void
+tcp_client_detach_all(struct tcp_client *tc)
+{
+	struct query	*q;
+
+	while ((q = TAILQ_FIRST(&tc->queries)) != NULL) {
+		TAILQ_REMOVE(&tc->queries, q, cq);
+		q->tc = NULL;
+	}
+	tc->inflight = 0;
+}
+
+void
+tcp_client_query_done(struct tcp_client *tc, struct query *q)
+{
+	TAILQ_REMOVE(&tc->queries, q, cq);
+	q->tc = NULL;
+	if (tc->inflight-- == env->conf->sc.tcp_max_pipeline && !tc->eof) {
+		tcp_client_read_enable(tc, 1);
+		/* queries may already wait in rbuf with nothing to wake us */
+		if (tc->rlen > 0)
+			event_active(&tc->rev, EV_READ, 0);
+	}
+	if (tc->inflight == 0)
+		tcp_client_maybe_done(tc);
+}
+
+static void
+tcp_client_maybe_done(struct tcp_client *tc)
+{
+	if (tc->inflight != 0 || buf_used(&tc->out) != 0)
+		return;
+	if (tc->eof)
+		tcp_client_schedule_close(tc);
+	else
+		tcp_client_idle_arm(tc);
+}
+
+/* Writes at once when the socket takes it; queues the rest. */
+void
+tcp_client_send(struct tcp_client *tc, const uint8_t *msg, size_t len)
+{
+	struct iovec	iov[2];
+	uint8_t		lenbuf[2];
+	ssize_t		n;
+	size_t		total = len + 2;
+
+	if (tc->closing)
+		return;
+	dns_put16(lenbuf, len);
+	if (buf_used(&tc->out) == 0) {
+		iov[0].iov_base = lenbuf;
+		iov[0].iov_len = 2;
+		iov[1].iov_base = (void *)msg;
+		iov[1].iov_len = len;
+		n = writev(tc->fd, iov, 2);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR) {
+				tcp_client_schedule_close(tc);
+				return;
+			}
+			n = 0;
+		}
+		if ((size_t)n == total)
+			return;
+		if (n < 2) {
+			if (buf_append(&tc->out, lenbuf + n, 2 - n) == -1)
+				goto overflow;
+			n = 0;
+		} else
+			n -= 2;
+		if (buf_append(&tc->out, msg + n, len - n) == -1)
+			goto overflow;
+		event_add(&tc->wev, NULL);
+		return;
+	}
+	if (buf_append(&tc->out, lenbuf, 2) == -1 ||
+	    buf_append(&tc->out, msg, len) == -1)
+		goto overflow;
+	return;
+ overflow:
+	log_debug("tcp client not reading its answers, closing");
+	tcp_client_schedule_close(tc);
+}
+
+static void
+tcp_write_cb(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc = arg;
+	ssize_t			 n;
+
+	(void)ev;
+	n = write(fd, buf_head(&tc->out), buf_used(&tc->out));
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		tcp_client_close(tc);
+		return;
+	}
+	buf_consume(&tc->out, n);
+	if (buf_used(&tc->out) == 0) {
+		event_del(&tc->wev);
+		tcp_client_maybe_done(tc);
+	}
+}
+
+static void
+tcp_read_cb(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc = arg;
+	ssize_t			 n;
+	size_t			 mlen, off, take;
+
+	(void)ev;
+	n = read(fd, tc->rbuf + tc->rlen, sizeof(tc->rbuf) - tc->rlen);
+	if (n == -1) {
+		/* woken by tcp_client_query_done() to drain the buffer */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			tcp_client_close(tc);
+			return;
+		}
+	} else if (n == 0) {
+		/* A half-closed client may still read what it asked for. */
+		tc->eof = 1;
+		tcp_client_read_enable(tc, 0);
+		if (tc->inflight == 0 && buf_used(&tc->out) == 0) {
+			tcp_client_close(tc);
+			return;
+		}
+	} else
+		tc->rlen += n;
+
+	off = 0;
+	while (!tc->closing) {
+		if (tc->skip > 0) {
+			/* the tail of a message too large to be a query */
+			take = tc->rlen - off < tc->skip ? tc->rlen - off :
+			    tc->skip;
+			tc->skip -= take;
+			off += take;
+			if (tc->skip > 0)
+				break;
+			continue;
+		}
+		if (tc->rlen - off < 2)
+			break;
+		mlen = dns_get16(tc->rbuf + off);
+		if (mlen < DNS_HDR_LEN) {
+			tcp_client_schedule_close(tc);
+			break;
+		}
+		if (mlen > DNS_MAX_QUERY) {
+			if (tc->rlen - off < 2 + DNS_HDR_LEN)
+				break;
+			/* Header only: enough to say FORMERR, or to drop. */
+			handle_query(NULL, (struct sockaddr *)&tc->peer,
+			    tc->peerlen, tc, tc->rbuf + off + 2, DNS_HDR_LEN);
+			tc->skip = mlen;
+			off += 2;
+			continue;
+		}
+		if (tc->rlen - off < 2 + mlen)
+			break;
+		handle_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
+		    tc, tc->rbuf + off + 2, mlen);
+		off += 2 + mlen;
+		if (!tc->reading)
+			break;	/* pipeline full: leave the rest queued */
+	}
+	if (off > 0) {
+		memmove(tc->rbuf, tc->rbuf + off, tc->rlen - off);
+		tc->rlen -= off;
+	}
+	if (tc->closing)
+		return;
+	if (tc->inflight > 0)
+		evtimer_del(&tc->tmo);
+	else if (tc->eof && buf_used(&tc->out) == 0)
+		tcp_client_schedule_close(tc);
+	else
+		tcp_client_idle_arm(tc);
+}

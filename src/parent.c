@@ -1,0 +1,730 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "log.h"
+#include "parent.h"
+
+#define CA_MAX		(16 * 1024 * 1024)
+
+/* One bound socket: which address, for which engine, which protocol. */
+struct lsock {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 idx;
+	int			 proto;
+	int			 fd;
+};
+
+/* Everything a configuration needs before engines can be started on it. */
+struct runtime {
+	struct conf	*conf;
+	uint8_t		*ca;
+	size_t		 calen;
+	struct lsock	*socks;
+	int		 nsocks;
+};
+
+struct engine_proc {
+	TAILQ_ENTRY(engine_proc) entry;
+	pid_t			 pid;
+	int			 idx;
+	int			 generation;
+	int			 ready;
+	time_t			 started;
+	struct ipc		 ipc;
+	struct event		 ev;
+	short			 evflags;
+};
+
+static struct {
+	struct event_base	*base;
+	struct runtime		 rt;
+	const char		*conffile;
+	int			 optional;
+	int			 debug;
+	int			 verbose;
+	char			 self[PATH_MAX];
+	int			 generation;
+	int			 stopping;
+	TAILQ_HEAD(, engine_proc) procs;
+	int			 backoff[ENGINES_MAX];
+	struct event		 restart_ev[ENGINES_MAX];
+	struct event		 sigterm_ev, sigint_ev, sighup_ev, sigchld_ev;
+	struct event		 stop_ev;
+} p;
+
+static int	 runtime_prepare(struct runtime *, struct conf *,
+		    const struct runtime *);
+static void	 runtime_free(struct runtime *);
+static void	 close_unshared(struct runtime *, const struct runtime *);
+static int	 load_ca(const char *, uint8_t **, size_t *);
+static int	 bind_socket(const struct sockaddr_storage *, socklen_t, int,
+		    int);
+static void	 engine_spawn(int);
+static void	 engine_send_config(struct engine_proc *);
+static void	 engine_dispatch(int, short, void *);
+static void	 engine_arm(struct engine_proc *);
+static void	 engine_kill(struct engine_proc *, const char *);
+static void	 engine_retire_old(int);
+static void	 restart_cb(int, short, void *);
+static void	 sig_cb(int, short, void *);
+static void	 stop_cb(int, short, void *);
+static void	 reap(void);
+static void	 reload(void);
+
+void
+parent_main(struct conf *conf, const char *conffile, int optional,
+    int debug, int verbose)
+{
+	ssize_t	n;
+	int	i;
+
+	p.conffile = conffile;
+	p.optional = optional;
+	p.debug = debug;
+	p.verbose = verbose;
+	TAILQ_INIT(&p.procs);
+
+	/* fork + exec needs an absolute path that still works after chdir */
+	if ((n = readlink("/proc/self/exe", p.self, sizeof(p.self) - 1)) ==
+	    -1)
+		fatal("readlink /proc/self/exe");
+	p.self[n] = '\0';
+
+	if (geteuid() != 0)
+		log_warnx("not running as root: engines keep uid %u and "
+		    "cannot chroot; they are still sandboxed",
+		    (unsigned)geteuid());
+	if (runtime_prepare(&p.rt, conf, NULL) == -1)
+		exit(1);
+
+	if (!debug) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(0, LOG_DAEMON);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((p.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	evsignal_assign(&p.sigterm_ev, p.base, SIGTERM, sig_cb, NULL);
+	evsignal_assign(&p.sigint_ev, p.base, SIGINT, sig_cb, NULL);
+	evsignal_assign(&p.sighup_ev, p.base, SIGHUP, sig_cb, NULL);
+	evsignal_assign(&p.sigchld_ev, p.base, SIGCHLD, sig_cb, NULL);
+	evsignal_add(&p.sigterm_ev, NULL);
+	evsignal_add(&p.sigint_ev, NULL);
+	evsignal_add(&p.sighup_ev, NULL);
+	evsignal_add(&p.sigchld_ev, NULL);
+	evtimer_assign(&p.stop_ev, p.base, stop_cb, NULL);
+	for (i = 0; i < ENGINES_MAX; i++)
+		evtimer_assign(&p.restart_ev[i], p.base, restart_cb,
+		    (void *)(intptr_t)i);
+
+	p.generation = 1;
+	for (i = 0; i < p.rt.conf->sc.engines; i++)
+		engine_spawn(i);
+	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
+	    p.rt.conf->sc.engines == 1 ? "" : "s");
+
+	event_base_dispatch(p.base);
+
+	close_unshared(&p.rt, NULL);
+	runtime_free(&p.rt);
+	conf_free(p.rt.conf);
+	log_info("dotproxy stopped");
+	exit(0);
+}
+
+/*
+ * Resolves the user, reads the CA bundle and binds every listener for a
+ * configuration.  Sockets that an old runtime already has for the same
+ * address, engine and protocol are taken over, so a reload never drops a
+ * bound port.  On failure nothing of old is touched.
+ */
+static int
+runtime_prepare(struct runtime *rt, struct conf *conf,
+    const struct runtime *old)
+{
+	struct listen_conf	*l;
+	struct passwd		*pw;
+	struct stat		 st;
+	struct tls_config	*tc;
+	struct lsock		*s;
+	char			 addr[64];
+	int			 idx, proto, j, n = 0;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->conf = conf;
+	if (geteuid() == 0) {
+		if ((pw = getpwnam(conf->sc.user)) == NULL) {
+			log_warnx("unknown user %s", conf->sc.user);
+			return (-1);
+		}
+		if (pw->pw_uid == 0) {
+			log_warnx("user %s is root: refusing to run engines "
+			    "as root", conf->sc.user);
+			return (-1);
+		}
+		conf->sc.uid = pw->pw_uid;
+		conf->sc.gid = pw->pw_gid;
+		if (stat(conf->sc.chroot, &st) == -1 ||
+		    !S_ISDIR(st.st_mode)) {
+			log_warnx("chroot %s: not a directory",
+			    conf->sc.chroot);
+			return (-1);
+		}
+	} else {
+		conf->sc.uid = geteuid();
+		conf->sc.gid = getegid();
+	}
+	conf->sc.verbose = p.verbose;
+
+	if (load_ca(conf->sc.ca_file, &rt->ca, &rt->calen) == -1)
+		return (-1);
+	/* a bundle libtls cannot use is a start-up error, not an engine loop */
+	if ((tc = tls_config_new()) == NULL)
+		fatalx("tls_config_new failed");
+	if (tls_config_set_ca_mem(tc, rt->ca, rt->calen) == -1) {
+		log_warnx("%s: %s", conf->sc.ca_file, tls_config_error(tc));
+		tls_config_free(tc);
+		runtime_free(rt);
+		return (-1);
+	}
+	tls_config_free(tc);
+
+	TAILQ_FOREACH(l, &conf->listens, entry)
+		n++;
+	n *= conf->sc.engines * 2;
+	if ((rt->socks = calloc(n, sizeof(*rt->socks))) == NULL)
+		fatal(NULL);
+	TAILQ_FOREACH(l, &conf->listens, entry)
+	for (idx = 0; idx < conf->sc.engines; idx++)
+	for (proto = LISTEN_UDP; proto <= LISTEN_TCP; proto++) {
+		s = &rt->socks[rt->nsocks];
+		s->ss = l->ss;
+		s->sslen = l->sslen;
+		s->idx = idx;
+		s->proto = proto;
+		s->fd = -1;
+		for (j = 0; old != NULL && j < old->nsocks; j++)
+			if (old->socks[j].fd != -1 &&
+			    old->socks[j].idx == idx &&
+			    old->socks[j].proto == proto &&
+			    old->socks[j].sslen == l->sslen &&
+			    memcmp(&old->socks[j].ss, &l->ss, l->sslen) == 0) {
+				s->fd = old->socks[j].fd;
+				break;
+			}
+		if (s->fd == -1 &&
+		    (s->fd = bind_socket(&l->ss, l->sslen, proto, 1)) == -1) {
+			log_warn("bind %s %s", proto == LISTEN_UDP ?
+			    "udp" : "tcp", conf_addr_str((struct sockaddr *)
+			    &l->ss, addr, sizeof(addr)));
+			close_unshared(rt, old);
+			runtime_free(rt);
+			return (-1);
+		}
+		rt->nsocks++;
+	}
+	return (0);
+}
+
+/* Closes the sockets of a that b does not hold too. */
+static void
+close_unshared(struct runtime *a, const struct runtime *b)
+{
+	int	i, j, shared;
+
+	for (i = 0; i < a->nsocks; i++) {
+		if (a->socks[i].fd == -1)
+			continue;
+		shared = 0;
+		for (j = 0; b != NULL && j < b->nsocks; j++)
+			if (b->socks[j].fd == a->socks[i].fd)
+				shared = 1;
+		if (!shared)
+			close(a->socks[i].fd);
+		a->socks[i].fd = -1;
+	}
+}
+
+/* Frees what runtime_prepare() allocated; sockets and conf stay. */
+static void
+runtime_free(struct runtime *rt)
+{
+	free(rt->ca);
+	free(rt->socks);
+	rt->ca = NULL;
+	rt->socks = NULL;
+	rt->nsocks = 0;
+}
+
+static int
+load_ca(const char *path, uint8_t **ca, size_t *calen)
+{
+	struct stat	 st;
+	uint8_t		*buf;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("ca-file %s", path);
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size > CA_MAX) {
+		log_warnx("ca-file %s: not a regular file of sane size", path);
+		close(fd);
+		return (-1);
+	}
+	if ((buf = malloc(st.st_size + 1)) == NULL)
+		fatal(NULL);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("ca-file %s: read", path);
+			free(buf);
+			close(fd);
+			return (-1);
+		}
+		off += n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	*ca = buf;
+	*calen = off;
+	return (0);
+}
+
+/*
+ * Every engine gets its own socket per address and protocol; SO_REUSEPORT
+ * lets the kernel spread clients over them.  IPv6 sockets are IPv6 only so
+ * that 0.0.0.0 and :: can both be listened on.
+ */
+static int
+bind_socket(const struct sockaddr_storage *ss, socklen_t sslen, int proto,
+    int reuseport)
+{
+	int	s, on = 1, saved;
+
+	s = socket(ss->ss_family, (proto == LISTEN_UDP ? SOCK_DGRAM :
+	    SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s == -1)
+		return (-1);
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (reuseport && setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1) ||
+	    (ss->ss_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(s, (const struct sockaddr *)ss, sslen) == -1 ||
+	    (proto == LISTEN_TCP && listen(s, SOMAXCONN) == -1)) {
+		saved = errno;
+		close(s);
+		errno = saved;
+		return (-1);
+	}
+	return (s);
+}
+
+static void
+engine_spawn(int idx)
+{
+	struct engine_proc	*ep;
+	char			*argv[8];
+	int			 sp[2], argc = 0, i;
+	pid_t			 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("socketpair");
+		goto retry;
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("fork");
+		close(sp[0]);
+		close(sp[1]);
+		goto retry;
+	case 0:
+		/*
+		 * dup2 onto the descriptor it already is does nothing and
+		 * would leave close-on-exec set: clear it by hand then.
+		 */
+		if (sp[1] == ENGINE_FD) {
+			if (fcntl(sp[1], F_SETFD, 0) == -1)
+				_exit(127);
+		} else if (dup2(sp[1], ENGINE_FD) == -1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		argv[argc++] = "dotproxy: engine";
+		argv[argc++] = "-E";
+		if (p.debug)
+			argv[argc++] = "-d";
+		for (i = 0; i < p.verbose && i < 3; i++)
+			argv[argc++] = "-v";
+		argv[argc] = NULL;
+		execv(p.self, argv);
+		_exit(127);
+	}
+	close(sp[1]);
+	if ((ep = calloc(1, sizeof(*ep))) == NULL)
+		fatal(NULL);
+	ep->pid = pid;
+	ep->idx = idx;
+	ep->generation = p.generation;
+	ep->started = time(NULL);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	ipc_init(&ep->ipc, sp[0], 0);
+	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
+	log_debug("engine %d started, pid %d", idx, (int)pid);
+	engine_send_config(ep);
+	return;
+ retry:
+	{
+		struct timeval	tv = { ENGINE_BACKOFF_MIN, 0 };
+		evtimer_add(&p.restart_ev[idx], &tv);
+	}
+}
+
+static void
+compose(struct engine_proc *ep, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	if (ipc_compose(&ep->ipc, type, fd, data, len) == -1)
+		fatal("ipc_compose");
+}
+
+/* The engine's whole world, in the order engine_recv_config() expects. */
+static void
+engine_send_config(struct engine_proc *ep)
+{
+	struct conf		*conf = p.rt.conf;
+	struct upstream_conf	*u;
+	struct acl_conf		*a;
+	struct ipc_listen	 il;
+	size_t			 off, chunk;
+	int			 i;
+
+	compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
+	for (i = 0; i < p.rt.nsocks; i++) {
+		if (p.rt.socks[i].idx != ep->idx)
+			continue;
+		memset(&il, 0, sizeof(il));
+		il.proto = p.rt.socks[i].proto;
+		il.ss = p.rt.socks[i].ss;
+		il.sslen = p.rt.socks[i].sslen;
+		compose(ep, IPC_RECONF_LISTEN, p.rt.socks[i].fd, &il,
+		    sizeof(il));
+	}
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		compose(ep, IPC_RECONF_UPSTREAM, -1, u, sizeof(*u));
+	TAILQ_FOREACH(a, &conf->acl, entry)
+		compose(ep, IPC_RECONF_ACL, -1, a, sizeof(*a));
+	for (off = 0; off < p.rt.calen; off += chunk) {
+		chunk = p.rt.calen - off;
+		if (chunk > IPC_MAX_PAYLOAD)
+			chunk = IPC_MAX_PAYLOAD;
+		compose(ep, IPC_RECONF_CA, -1, p.rt.ca + off, chunk);
+	}
+	compose(ep, IPC_RECONF_END, -1, NULL, 0);
+	engine_arm(ep);
+}
+
+static void
+engine_arm(struct engine_proc *ep)
+{
+	short	want = EV_READ | EV_PERSIST;
+
+	if (ipc_pending(&ep->ipc))
+		want |= EV_WRITE;
+	if (ep->evflags == want)
+		return;
+	if (ep->evflags != 0)
+		event_del(&ep->ev);
+	event_assign(&ep->ev, p.base, ep->ipc.fd, want, engine_dispatch, ep);
+	event_add(&ep->ev, NULL);
+	ep->evflags = want;
+}
+
+/*
+ * An engine is the side that faces the network: whatever it sends is
+ * checked as if it came from an attacker.  A bad message kills that engine,
+ * never the parent.
+ */
+static void
+engine_dispatch(int fd, short ev, void *arg)
+{
+	struct engine_proc	*ep = arg;
+	struct ipc_msg		 msg;
+	struct ipc_log		 lh;
+	const char		*text;
+	ssize_t			 n;
+	int			 r;
+
+	(void)fd;
+	if (ev & EV_WRITE) {
+		if (ipc_flush(&ep->ipc) == -1 && errno != EPIPE)
+			log_warn("engine %d: write", ep->idx);
+		engine_arm(ep);
+	}
+	if (!(ev & EV_READ))
+		return;
+	if ((n = ipc_read(&ep->ipc)) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		engine_kill(ep, "bad read from engine");
+		return;
+	}
+	if (n == 0) {
+		/* it is exiting; SIGCHLD tells why */
+		event_del(&ep->ev);
+		ep->evflags = 0;
+		return;
+	}
+	while ((r = ipc_get(&ep->ipc, &msg)) == 1) {
+		switch (msg.hdr.type) {
+		case IPC_LOG:
+			if (msg.hdr.len <= sizeof(lh) ||
+			    msg.data[msg.hdr.len - 1] != '\0') {
+				engine_kill(ep, "malformed log message");
+				return;
+			}
+			memcpy(&lh, msg.data, sizeof(lh));
+			if (lh.pri < LOG_EMERG || lh.pri > LOG_DEBUG) {
+				engine_kill(ep, "bad log priority");
+				return;
+			}
+			text = (const char *)msg.data + sizeof(lh);
+			logit(lh.pri, "engine %d: %s", ep->idx, text);
+			break;
+		case IPC_READY:
+			if (msg.hdr.len != 0) {
+				engine_kill(ep, "malformed ready message");
+				return;
+			}
+			ep->ready = 1;
+			log_debug("engine %d ready, pid %d", ep->idx,
+			    (int)ep->pid);
+			engine_retire_old(ep->idx);
+			break;
+		default:
+			engine_kill(ep, "unexpected message type");
+			return;
+		}
+	}
+	if (r == -1)
+		engine_kill(ep, "bad message header");
+}
+
+static void
+engine_kill(struct engine_proc *ep, const char *why)
+{
+	log_warnx("engine %d (pid %d): %s, killing it", ep->idx,
+	    (int)ep->pid, why);
+	if (ep->evflags != 0)
+		event_del(&ep->ev);
+	ep->evflags = 0;
+	kill(ep->pid, SIGKILL);
+}
+
+/* A new engine serves: the one it replaces (and any now surplus) may go. */
+static void
+engine_retire_old(int idx)
+{
+	struct engine_proc	*ep;
+
+	TAILQ_FOREACH(ep, &p.procs, entry)
+		if (ep->generation != p.generation &&
+		    (ep->idx == idx || ep->idx >= p.rt.conf->sc.engines))
+			kill(ep->pid, SIGTERM);
+}
+
+static void
+restart_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	if (!p.stopping)
+		engine_spawn((int)(intptr_t)arg);
+}
+
+static void
+reap(void)
+{
+	struct engine_proc	*ep;
+	struct timeval		 tv;
+	pid_t			 pid;
+	int			 status, idx;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(ep, &p.procs, entry)
+			if (ep->pid == pid)
+				break;
+		if (ep == NULL)
+			continue;
+		idx = ep->idx;
+		if (WIFSIGNALED(status))
+			log_warnx("engine %d (pid %d) killed by signal %d%s",
+			    idx, (int)pid, WTERMSIG(status),
+			    WTERMSIG(status) == SIGSYS ?
+			    " (sandbox violation)" : "");
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_warnx("engine %d (pid %d) exited with status %d",
+			    idx, (int)pid, WEXITSTATUS(status));
+		else
+			log_debug("engine %d (pid %d) exited", idx, (int)pid);
+
+		if (ep->evflags != 0)
+			event_del(&ep->ev);
+		ipc_clear(&ep->ipc);
+		close(ep->ipc.fd);
+		TAILQ_REMOVE(&p.procs, ep, entry);
+
+		if (!p.stopping && ep->generation == p.generation &&
+		    idx < p.rt.conf->sc.engines) {
+			/* a crash loop backs off; a long life resets it */
+			if (time(NULL) - ep->started > ENGINE_BACKOFF_MAX)
+				p.backoff[idx] = 0;
+			p.backoff[idx] = p.backoff[idx] == 0 ?
+			    ENGINE_BACKOFF_MIN : p.backoff[idx] * 2;
+			if (p.backoff[idx] > ENGINE_BACKOFF_MAX)
+				p.backoff[idx] = ENGINE_BACKOFF_MAX;
+			log_warnx("restarting engine %d in %d s", idx,
+			    p.backoff[idx]);
+			tv.tv_sec = p.backoff[idx];
+			tv.tv_usec = 0;
+			evtimer_add(&p.restart_ev[idx], &tv);
+		}
+		free(ep);
+	}
+	if (p.stopping && TAILQ_EMPTY(&p.procs))
+		event_base_loopexit(p.base, NULL);
+}
+
+/*
+ * SIGHUP: a configuration that does not parse, or whose sockets or CA
+ * cannot be had, changes nothing.  Otherwise a new generation of engines
+ * starts on it and the old one is retired engine by engine as the new
+ * ones report ready, so the ports never go unserved.
+ */
+static void
+reload(void)
+{
+	struct runtime	 nrt;
+	struct conf	*nconf;
+	char		 err[256];
+	int		 i;
+
+	log_info("reloading configuration");
+	if ((nconf = parse_config(p.conffile, p.optional)) == NULL) {
+		log_warnx("configuration reload failed, keeping the old one");
+		return;
+	}
+	if (conf_apply_env(nconf, err, sizeof(err)) == -1) {
+		log_warnx("%s; keeping the old configuration", err);
+		conf_free(nconf);
+		return;
+	}
+	if (nconf->sc.engines > ENGINES_MAX ||
+	    runtime_prepare(&nrt, nconf, &p.rt) == -1) {
+		log_warnx("configuration reload failed, keeping the old one");
+		conf_free(nconf);
+		return;
+	}
+	close_unshared(&p.rt, &nrt);
+	runtime_free(&p.rt);
+	conf_free(p.rt.conf);
+	p.rt = nrt;
+	p.generation++;
+	for (i = 0; i < ENGINES_MAX; i++) {
+		evtimer_del(&p.restart_ev[i]);
+		p.backoff[i] = 0;
+	}
+	for (i = 0; i < p.rt.conf->sc.engines; i++)
+		engine_spawn(i);
+}
+
+static void
+sig_cb(int sig, short ev, void *arg)
+{
+	struct engine_proc	*ep;
+	struct timeval		 tv = { ENGINE_STOP_GRACE, 0 };
+
+	(void)ev;
+	(void)arg;
+	switch (sig) {
+	case SIGHUP:
+		if (!p.stopping)
+			reload();
+		break;
+	case SIGCHLD:
+		reap();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (p.stopping)
+			break;
+		log_info("stopping on signal %d", sig);
+		p.stopping = 1;
+		TAILQ_FOREACH(ep, &p.procs, entry)
+			kill(ep->pid, SIGTERM);
+		if (TAILQ_EMPTY(&p.procs))
+			event_base_loopexit(p.base, NULL);
+		else
+			evtimer_add(&p.stop_ev, &tv);
+		break;
+	}
+}
+
+/* Engines that ignore SIGTERM for too long are killed. */
+static void
+stop_cb(int fd, short ev, void *arg)
+{
+	struct engine_proc	*ep;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	TAILQ_FOREACH(ep, &p.procs, entry)
+		kill(ep->pid, SIGKILL);
+}

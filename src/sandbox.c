@@ -1,0 +1,195 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "engine.h"
+#include "log.h"
+
+/*
+ * The engine's system call allowlist, chrony style: a table of names
+ * resolved by libseccomp for the running architecture, the default action
+ * killing the whole process.  Names the architecture lacks are skipped.
+ * Arguments are filtered where a call could widen what the engine can
+ * reach: new sockets are TCP/IPv4/IPv6 only, no executable memory.
+ */
+static const char *allowed[] = {
+	/* event loop and I/O on descriptors we already hold */
+	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
+	"read", "readv", "write", "writev", "close",
+	"recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg",
+	"accept", "accept4", "connect", "shutdown",
+	"getsockopt", "getsockname", "getpeername",
+	/* time, randomness */
+	"clock_gettime", "clock_gettime64", "gettimeofday", "time",
+	"clock_nanosleep", "clock_nanosleep_time64", "nanosleep",
+	"getrandom",
+	/* memory */
+	"brk", "munmap", "mremap", "madvise",
+	/* signals, threads' locks inside libc, leaving */
+	"rt_sigreturn", "rt_sigprocmask", "futex", "futex_time64",
+	"getpid", "gettid", "restart_syscall", "sched_yield",
+	"exit", "exit_group",
+	/* stdio probes its descriptors */
+	"fstat", "newfstatat", "fstatat64", "statx", "lseek",
+	NULL
+};
+
+/* Harmless probes that libc or libcrypto make: fail them, don't kill. */
+static const char *refused[] = {
+	"open", "openat", "stat", "lstat", "access", "faccessat",
+	"faccessat2", "readlink", "uname", "sysinfo", "ioctl",
+	NULL
+};
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1
+#endif
+
+/*
+ * With -vvv a violation traps instead of killing and the engine names the
+ * call before it dies, so a new libc or libcrypto is quick to diagnose.
+ */
+static void
+sandbox_violation(int sig, siginfo_t *info, void *ctx)
+{
+	char	 buf[96];
+	char	*name;
+	int	 n;
+
+	(void)sig;
+	(void)ctx;
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+	    info->si_syscall);
+	n = snprintf(buf, sizeof(buf), "dotproxy engine: sandbox violation: "
+	    "syscall %d (%s)\n", info->si_syscall,
+	    name != NULL ? name : "?");
+	if (n > 0 && write(STDERR_FILENO, buf, n) == -1)
+		_exit(2);
+	_exit(1);
+}
+
+static void
+rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
+    unsigned int n, const struct scmp_arg_cmp *cmp)
+{
+	int	nr;
+
+	if ((nr = seccomp_syscall_resolve_name(name)) == __NR_SCMP_ERROR)
+		return;
+	if (seccomp_rule_add_array(ctx, action, nr, n, cmp) < 0)
+		fatalx("seccomp rule for %s failed", name);
+}
+
+void
+sandbox_init(int verbose)
+{
+	scmp_filter_ctx		 ctx;
+	struct sigaction	 sa;
+	uint32_t		 deny = SCMP_ACT_KILL_PROCESS;
+	int			 i;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+
+	if (verbose >= 3) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sandbox_violation;
+		sa.sa_flags = SA_SIGINFO;
+		if (sigaction(SIGSYS, &sa, NULL) == -1)
+			fatal("sigaction SIGSYS");
+		deny = SCMP_ACT_TRAP;
+	}
+	if ((ctx = seccomp_init(deny)) == NULL)
+		fatalx("seccomp_init failed");
+
+	for (i = 0; allowed[i] != NULL; i++)
+		rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
+	for (i = 0; refused[i] != NULL; i++)
+		rule(ctx, SCMP_ACT_ERRNO(EACCES), refused[i], 0, NULL);
+
+	/* upstream connections: TCP over IPv4 or IPv6, nothing else */
+	{
+		struct scmp_arg_cmp	v4[] = {
+			SCMP_A0(SCMP_CMP_EQ, AF_INET),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
+		};
+		struct scmp_arg_cmp	v6[] = {
+			SCMP_A0(SCMP_CMP_EQ, AF_INET6),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v4);
+		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v6);
+	}
+	/* socket options: only the levels the data path sets */
+	{
+		int	levels[] = { SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP,
+			    IPPROTO_IPV6 };
+		for (i = 0; i < (int)(sizeof(levels) / sizeof(levels[0]));
+		    i++) {
+			struct scmp_arg_cmp	c[] = {
+				SCMP_A1(SCMP_CMP_EQ, levels[i]),
+			};
+			rule(ctx, SCMP_ACT_ALLOW, "setsockopt", 1, c);
+		}
+	}
+	/* descriptor flags, never duplication */
+	{
+		int	cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+		for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
+			struct scmp_arg_cmp	c[] = {
+				SCMP_A1(SCMP_CMP_EQ, cmds[i]),
+			};
+			rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
+			rule(ctx, SCMP_ACT_ALLOW, "fcntl64", 1, c);
+		}
+	}
+	/* memory that can never become code */
+	{
+		struct scmp_arg_cmp	c[] = {
+			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "mmap", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "mmap2", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, c);
+	}
+	/* abort() may signal itself; nobody else */
+	{
+		struct scmp_arg_cmp	c[] = {
+			SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "kill", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, c);
+	}
+
+	if (seccomp_load(ctx) < 0)
+		fatalx("seccomp_load failed");
+	seccomp_release(ctx);
+}
