@@ -467,7 +467,11 @@ server_tls(const char *cert, const char *key, const char *protocols,
 	if (ciphers != NULL && tls_config_set_ciphers(cfg, ciphers) == -1)
 		errx(1, "%s", tls_config_error(cfg));
 
-	/* Let clients resume, so that the log can report it. */
+	/*
+	 * Let clients resume, so that the log can report it.  Debian 12's
+	 * libretls 3.7.0 on OpenSSL 3 sends empty tickets (its ticket
+	 * callback returns 0), so "resumed" is never logged there.
+	 */
 	arc4random_buf(sid, sizeof(sid));
 	if (tls_config_set_session_id(cfg, sid, sizeof(sid)) == -1 ||
 	    tls_config_set_session_lifetime(cfg, SESSION_LIFE) == -1)
@@ -1287,7 +1291,7 @@ put_soa(struct wbuf *w, const struct query *q, size_t zone)
 	put32(w, 60);
 	rdpos = w->len;
 	put16(w, 0);
-	/* Knot rejects a pointer to a bare root label: spell the root out. */
+	/* kdig rejects a pointer to a bare root label: spell the root out. */
 	if (zlen > 1 && zlen + 11 <= 255 && owner < 0x4000) {
 		putbytes(w, "\002ns", 3);
 		put16(w, 0xc000 | owner);

@@ -35,6 +35,9 @@
 #include "config.h"
 #include "log.h"
 
+/* byacc keeps its stack between parses unless told otherwise. */
+#define YY_NO_LEAKS	1
+
 #define MAXINCLUDE	16	/* nesting depth of include */
 #define LEX_BUFSIZE	8192	/* longest word or quoted string */
 
@@ -169,8 +172,14 @@ include		: INCLUDE STRING		{
 			}
 			path = include_path($2);
 			if ((nfile = pushfile(path)) == NULL) {
-				conf_error($<lineno>2, "include \"%s\": %s: %s",
-				    $2, path, strerror(errno));
+				if (strcmp(path, $2) == 0)
+					conf_error($<lineno>2,
+					    "include \"%s\": %s", $2,
+					    strerror(errno));
+				else
+					conf_error($<lineno>2,
+					    "include \"%s\": %s: %s", $2,
+					    path, strerror(errno));
 				free(path);
 				YYERROR;
 			}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Runs every test: the unit test binaries, then each end-to-end script in
+# regress/e2e.  Each prints "ok - ..." / "not ok - ..." lines; the last
+# line of this script is the total, "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 2
+top=$(pwd)
+export TOP="$top"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+for t in build/test_dns build/test_ipc build/test_config; do
+	echo "== $t"
+	"./$t" | grep -E '^(not )?ok' | tee -a "$results" | grep '^not ok'
+done
+
+for t in regress/e2e/*.sh; do
+	[ -n "$E2E_ONLY" ] && case "$t" in *"$E2E_ONLY"*) ;; *) continue ;; esac
+	echo "== $t"
+	sh "$t" 2>&1 | tee -a "$results" | grep -vE '^ok'
+done
+
+pass=$(grep -c '^ok' "$results")
+fail=$(grep -c '^not ok' "$results")
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
