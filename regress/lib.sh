@@ -1,0 +1,169 @@
+# Shared helpers for the end-to-end tests in regress/e2e.  Sourced, not run.
+#
+# Every test script picks its own port block (BASE) so scripts never share a
+# port, starts what it needs through these functions, and leaves cleanup to
+# the EXIT trap, which stops only the processes this script started, by PID.
+# Results are TAP-like lines: "ok - name" or "not ok - name".
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+DOTPROXY=$TOP/dotproxy
+DOTSERVER=$TOP/build/dotserver
+CERTS=$TOP/build/certs
+W=$(mktemp -d /tmp/dotproxy-e2e.XXXXXX)
+chmod 0755 "$W"
+PIDS=""
+
+cleanup()
+{
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok()
+{
+	echo "ok - $*"
+}
+
+notok()
+{
+	echo "not ok - $*"
+}
+
+# check NAME CMD...: one result line from the exit status of CMD.
+check()
+{
+	_n=$1
+	shift
+	if "$@"; then ok "$_n"; else notok "$_n"; fi
+}
+
+# The test PKI is made once per build tree and shared by every script.
+certs()
+{
+	if [ ! -f "$CERTS/server.pem" ]; then
+		mkdir -p "$CERTS.tmp.$$"
+		sh "$TOP/regress/mkcerts.sh" "$CERTS.tmp.$$" >/dev/null 2>&1 &&
+		    mv "$CERTS.tmp.$$" "$CERTS" 2>/dev/null
+		rm -rf "$CERTS.tmp.$$"
+	fi
+	[ -f "$CERTS/server.pem" ]
+}
+
+# waitfor SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+waitfor()
+{
+	_t=$(($1 * 10))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+# dotserver NAME PORT [ARGS...]: start the regress DoT server on 127.0.0.1
+# with the good certificate unless ARGS say otherwise.  Its log is
+# $W/NAME.log, its pid $W/NAME.pid.
+dotserver()
+{
+	_name=$1 _port=$2
+	shift 2
+	rm -f "$W/$_name.pid"
+	"$DOTSERVER" -c "$CERTS/server.pem" -k "$CERTS/server.key" \
+	    -l 127.0.0.1 -p "$_port" -L "$W/$_name.log" \
+	    -w "$W/$_name.pid" "$@" >"$W/$_name.out" 2>&1 &
+	PIDS="$PIDS $!"
+	waitfor 5 test -s "$W/$_name.pid"
+}
+
+stopserver()
+{
+	[ -s "$W/$1.pid" ] && kill "$(cat "$W/$1.pid")" 2>/dev/null
+	rm -f "$W/$1.pid"
+	sleep 0.1
+}
+
+# DNS queries the upstream NAME logged.
+upqueries()
+{
+	grep -c '^query' "$W/$1.log" 2>/dev/null
+}
+
+# proxy NAME CONF [ENV...]: start dotproxy in the foreground with the
+# configuration file CONF and wait until its engine is ready.
+proxy()
+{
+	_name=$1 _conf=$2
+	shift 2
+	: >"$W/$_name.err"
+	env "$@" "$DOTPROXY" -d -v -f "$_conf" >"$W/$_name.err" 2>&1 &
+	_pid=$!
+	PIDS="$PIDS $_pid"
+	echo "$_pid" >"$W/$_name.pid"
+	waitfor 10 grep -q 'ready, pid' "$W/$_name.err"
+}
+
+proxypid()
+{
+	cat "$W/$1.pid"
+}
+
+# The pid of the (first) engine of the parent PID.
+enginepid()
+{
+	pgrep -P "$1" | head -1
+}
+
+# conf FILE PORT UPPORT [LINES...]: write a configuration that listens on
+# 127.0.0.1 and ::1 at PORT and forwards to the regress server at UPPORT.
+conf()
+{
+	_f=$1 _p=$2 _u=$3
+	shift 3
+	{
+		echo "listen on 127.0.0.1 port $_p"
+		echo "listen on ::1 port $_p"
+		echo "ca-file \"$CERTS/ca.pem\""
+		[ "$_u" = none ] ||
+		    echo "upstream 127.0.0.1 port $_u tls-name \"dns.test\""
+		for l in "$@"; do
+			echo "$l"
+		done
+	} >"$_f"
+}
+
+# q PORT ARGS...: dig at the proxy on 127.0.0.1, short timeouts.
+q()
+{
+	_p=$1
+	shift
+	dig @127.0.0.1 -p "$_p" +time=3 +tries=1 "$@" 2>&1
+}
+
+# rcode PORT ARGS...: only the status word of the answer (or "timeout").
+rcode()
+{
+	_out=$(q "$@")
+	case "$_out" in
+	*"status: "*)
+		echo "$_out" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -1 ;;
+	*) echo timeout ;;
+	esac
+}
+
+# pyclient ARGS...: the raw DNS client for malformed and pipelined traffic.
+pyclient()
+{
+	python3 "$TOP/regress/rawdns.py" "$@"
+}
+
+certs || { notok "test PKI could be made"; exit 1; }

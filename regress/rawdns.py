@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# Raw DNS client for the end-to-end tests: sends the malformed messages dig
+# and kdig refuse to build, and pipelines queries on one TCP connection to
+# show the order replies come back in.
+#
+#   rawdns.py udp PORT CASE [ADDR]   one datagram; prints the reply summary
+#   rawdns.py tcp PORT CASE          one framed message; summary or "closed"
+#   rawdns.py pipeline PORT NAME...  all queries in one write on one TCP
+#                                    connection; one summary line per reply,
+#                                    in arrival order
+#   rawdns.py idle PORT SECONDS      opens TCP, sends nothing; prints how long
+#                                    until the server closed it
+#
+# A summary is "id=N rcode=N tc=N qd=N an=N name=NAME len=N", or "noreply".
+
+import socket
+import struct
+import sys
+import time
+
+
+def name_wire(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\x00"
+
+
+def query(name, qtype=1, qid=0x1234, flags=0x0100, qd=1, an=0,
+          opt=None, extra=b""):
+    ar = 1 if opt is not None else 0
+    h = struct.pack("!HHHHHH", qid, flags, qd, an, 0, ar)
+    body = name_wire(name) + struct.pack("!HH", qtype, 1) + extra
+    if opt is not None:
+        ver, size = opt
+        # root owner, type OPT, class = UDP size, TTL = ext rcode/version/DO
+        body += b"\x00" + struct.pack("!HHBBHH", 41, size, 0, ver, 0, 0)
+    return h + body
+
+
+CASES = {
+    "good": lambda: query("www.example.test"),
+    # QR=1: a response; must be dropped, never answered
+    "qr": lambda: query("www.example.test", flags=0x8100),
+    # shorter than a header: dropped
+    "short": lambda: b"\x12\x34\x01\x00\x00",
+    # two questions: FORMERR
+    "qd2": lambda: query("www.example.test", qd=2) +
+    name_wire("b.example.test") + struct.pack("!HH", 1, 1),
+    # zero questions: FORMERR
+    "qd0": lambda: struct.pack("!HHHHHH", 0x1234, 0x0100, 0, 0, 0, 0),
+    # a compression pointer in the question: FORMERR
+    "ptr": lambda: struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) +
+    b"\x03www\xc0\x0c" + struct.pack("!HH", 1, 1),
+    # a label running past the end: FORMERR
+    "trunc": lambda: struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) +
+    b"\x07exam",
+    # an answer record in a query: FORMERR
+    "an": lambda: query("www.example.test", an=1),
+    # opcode 2 (STATUS): NOTIMP
+    "opcode": lambda: query("www.example.test", flags=(2 << 11) | 0x0100),
+    # EDNS version 1: BADVERS
+    "badvers": lambda: query("www.example.test", opt=(1, 1232)),
+    # trailing garbage after the question: FORMERR
+    "trailing": lambda: query("www.example.test", extra=b"\xde\xad"),
+}
+
+
+def summary(msg):
+    if len(msg) < 12:
+        return "short len=%d" % len(msg)
+    qid, flags, qd, an, ns, ar = struct.unpack("!HHHHHH", msg[:12])
+    rcode = flags & 0xf
+    # extended rcode from an OPT, for BADVERS (16)
+    name = "-"
+    off = 12
+    if qd >= 1:
+        labels = []
+        while off < len(msg) and msg[off] != 0 and msg[off] < 64:
+            ln = msg[off]
+            labels.append(msg[off + 1:off + 1 + ln].decode(errors="replace"))
+            off += 1 + ln
+        name = ".".join(labels) or "."
+        off += 5
+    if ar and b"\x00\x00\x29" in msg[off:]:
+        i = msg.index(b"\x00\x00\x29", off)
+        if i + 6 <= len(msg):
+            rcode |= msg[i + 5] << 4
+    return "id=%d rcode=%d tc=%d qd=%d an=%d name=%s len=%d" % (
+        qid, rcode, (flags >> 9) & 1, qd, an, name, len(msg))
+
+
+def recvn(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def tcp_conn(port, addr="127.0.0.1"):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect((addr, port))
+    return s
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    if mode == "udp":
+        addr = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.sendto(CASES[sys.argv[3]](), (addr, port))
+        try:
+            print(summary(s.recv(65535)))
+        except socket.timeout:
+            print("noreply")
+    elif mode == "tcp":
+        s = tcp_conn(port)
+        m = CASES[sys.argv[3]]()
+        s.sendall(struct.pack("!H", len(m)) + m)
+        try:
+            hdr = recvn(s, 2)
+            if hdr is None:
+                print("closed")
+                return
+            print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
+        except socket.timeout:
+            print("noreply")
+        except ConnectionResetError:
+            print("closed")
+    elif mode == "pipeline":
+        s = tcp_conn(port)
+        s.settimeout(10)
+        out = b""
+        names = sys.argv[3:]
+        for i, n in enumerate(names):
+            m = query(n, qid=i + 1)
+            out += struct.pack("!H", len(m)) + m
+        s.sendall(out)
+        for _ in names:
+            try:
+                hdr = recvn(s, 2)
+            except socket.timeout:
+                print("noreply")
+                return
+            if hdr is None:
+                print("closed")
+                return
+            print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
+    elif mode == "idle":
+        s = tcp_conn(port)
+        s.settimeout(float(sys.argv[3]))
+        t = time.monotonic()
+        try:
+            r = s.recv(1)
+            print("closed after %.1f" % (time.monotonic() - t) if not r
+                  else "data")
+        except socket.timeout:
+            print("open")
+        except ConnectionResetError:
+            print("closed after %.1f" % (time.monotonic() - t))
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
