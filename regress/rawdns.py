@@ -4,15 +4,27 @@
 # show the order replies come back in.
 #
 #   rawdns.py udp PORT CASE [ADDR]   one datagram; prints the reply summary
-#   rawdns.py tcp PORT CASE          one framed message; summary or "closed"
+#   rawdns.py tcp PORT CASE [ADDR]   one framed message; summary or "closed"
+#   rawdns.py batch PORT udp|tcp CASE...
+#                                    each CASE in turn as the udp or tcp mode
+#                                    would send it, with a random ID; prints
+#                                    "CASE sent=ID SUMMARY" for each
 #   rawdns.py pipeline PORT NAME...  all queries in one write on one TCP
 #                                    connection; one summary line per reply,
 #                                    in arrival order
 #   rawdns.py idle PORT SECONDS      opens TCP, sends nothing; prints how long
 #                                    until the server closed it
+#   rawdns.py partial PORT SECONDS   opens TCP, sends a length prefix and only
+#                                    part of the message, then nothing; prints
+#                                    like idle
+#
+# RAWDNS_ID=N in the environment replaces the ID of the CASE sent by the
+# udp and tcp modes (cases shorter than two bytes are left alone).
 #
 # A summary is "id=N rcode=N tc=N qd=N an=N name=NAME len=N", or "noreply".
 
+import os
+import random
 import socket
 import struct
 import sys
@@ -39,6 +51,11 @@ def query(name, qtype=1, qid=0x1234, flags=0x0100, qd=1, an=0,
     return h + body
 
 
+# an A record for the question's name (a pointer to offset 12)
+RR_A = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + bytes([192, 0, 2, 9])
+# an empty OPT owned by the root: version 0, 1232 octets
+OPT0 = b"\x00" + struct.pack("!HHBBHH", 41, 1232, 0, 0, 0, 0)
+
 CASES = {
     "good": lambda: query("www.example.test"),
     # QR=1: a response; must be dropped, never answered
@@ -64,7 +81,29 @@ CASES = {
     "badvers": lambda: query("www.example.test", opt=(1, 1232)),
     # trailing garbage after the question: FORMERR
     "trailing": lambda: query("www.example.test", extra=b"\xde\xad"),
+    # nothing at all: dropped (UDP), a zero-length frame closes (TCP)
+    "empty": lambda: b"",
+    # a well-formed answer / authority record in a query: FORMERR
+    "anrr": lambda: query("www.example.test", an=1, extra=RR_A),
+    "nsrr": lambda: struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 1, 0) +
+    name_wire("www.example.test") + struct.pack("!HH", 1, 1) + RR_A,
+    # two OPT records: FORMERR
+    "opt2": lambda: struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 2) +
+    name_wire("www.example.test") + struct.pack("!HH", 1, 1) + OPT0 + OPT0,
+    # a 64-octet label (0x40 is a reserved label type): FORMERR
+    "label64": lambda: query("a" * 64 + ".example.test"),
+    # names of 255 octets (the limit, answered) and 256 (FORMERR)
+    "name255": lambda: query(".".join(["a" * 63] * 3 + ["b" * 61])),
+    "name256": lambda: query(".".join(["a" * 63] * 3 + ["b" * 62])),
 }
+
+
+def build(case):
+    m = CASES[case]()
+    qid = os.environ.get("RAWDNS_ID")
+    if qid and len(m) >= 2:
+        m = struct.pack("!H", int(qid) & 0xffff) + m[2:]
+    return m
 
 
 def summary(msg):
@@ -109,32 +148,55 @@ def tcp_conn(port, addr="127.0.0.1"):
     return s
 
 
+def udp_one(port, addr, m):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.sendto(m, (addr, port))
+    try:
+        return summary(s.recv(65535))
+    except socket.timeout:
+        return "noreply"
+    finally:
+        s.close()
+
+
+def tcp_one(port, addr, m):
+    s = tcp_conn(port, addr)
+    try:
+        s.sendall(struct.pack("!H", len(m)) + m)
+        hdr = recvn(s, 2)
+        if hdr is None:
+            return "closed"
+        body = recvn(s, struct.unpack("!H", hdr)[0])
+        return "closed" if body is None else summary(body)
+    except socket.timeout:
+        return "noreply"
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+    finally:
+        s.close()
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "udp":
         addr = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
-        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        s.settimeout(2)
-        s.sendto(CASES[sys.argv[3]](), (addr, port))
-        try:
-            print(summary(s.recv(65535)))
-        except socket.timeout:
-            print("noreply")
+        print(udp_one(port, addr, build(sys.argv[3])))
     elif mode == "tcp":
-        s = tcp_conn(port)
-        m = CASES[sys.argv[3]]()
-        s.sendall(struct.pack("!H", len(m)) + m)
-        try:
-            hdr = recvn(s, 2)
-            if hdr is None:
-                print("closed")
-                return
-            print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
-        except socket.timeout:
-            print("noreply")
-        except ConnectionResetError:
-            print("closed")
+        addr = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
+        print(tcp_one(port, addr, build(sys.argv[3])))
+    elif mode == "batch":
+        one = {"udp": udp_one, "tcp": tcp_one}[sys.argv[3]]
+        for case in sys.argv[4:]:
+            m = CASES[case]()
+            qid = 0x1234
+            while qid == 0x1234:
+                qid = random.randint(1, 65535)
+            if len(m) >= 2:
+                m = struct.pack("!H", qid) + m[2:]
+            print("%s sent=%d %s" % (case, qid, one(port, "127.0.0.1", m)))
+            sys.stdout.flush()
     elif mode == "pipeline":
         s = tcp_conn(port)
         s.settimeout(10)
@@ -154,8 +216,11 @@ def main():
                 print("closed")
                 return
             print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
-    elif mode == "idle":
+    elif mode in ("idle", "partial"):
         s = tcp_conn(port)
+        if mode == "partial":
+            m = query("www.example.test")
+            s.sendall(struct.pack("!H", len(m)) + m[:len(m) // 2])
         s.settimeout(float(sys.argv[3]))
         t = time.monotonic()
         try:
