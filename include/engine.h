@@ -143,6 +143,7 @@ struct upconn {
 	int			 read_wants_write;
 	int			 dirty;	/* on the flush list */
 	int			 asked_keepalive;	/* RFC 7828 option sent */
+	int			 used;	/* has carried a query */
 	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */

@@ -5,7 +5,7 @@
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev"
-test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux"
+test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2"
 
 case "$1" in
 build) pkgs=$build_pkgs ;;

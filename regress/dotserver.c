@@ -153,6 +153,7 @@ struct query {
 	int		 has_opt;
 	int		 do_bit;
 	int		 padded;
+	int		 keepalive;	/* asked with edns-tcp-keepalive */
 	char		 name[4 * 255 + 2];
 };
 
@@ -1075,6 +1076,8 @@ parse_query(const uint8_t *m, size_t len, struct query *q)
 				olen = get16(m + o + 2);
 				if (o + 4 + olen > end)
 					return (-1);
+				if (get16(m + o) == OPT_KEEPALIVE)
+					q->keepalive = 1;
 				if (get16(m + o) == OPT_PADDING)
 					q->padded = 1;
 				o += 4 + olen;
@@ -1123,8 +1126,8 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d", q->len,
-	    q->id, q->name, tbuf, q->padded);
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s", q->len,
+	    q->id, q->name, tbuf, q->padded, q->keepalive ? " keepalive" : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */

@@ -83,6 +83,7 @@ server:
 	access-control: 127.0.0.0/8 allow
 	incoming-num-tcp: 256
 	tcp-idle-timeout: ${UNBOUND_TCP_IDLE:-30000}
+	edns-tcp-keepalive-timeout: ${UNBOUND_TCP_IDLE:-120000}
 	edns-tcp-keepalive: yes
 
 	tls-service-key: "$certdir/server.key"

@@ -136,6 +136,7 @@ upconn_connect(struct upconn *uc)
 	uc->want_out = uc->read_wants_write = 0;
 	uc->asked_keepalive = 0;
 	uc->keepalive_ms = 0;
+	uc->used = 0;
 	uc->last_read = 0;
 	upconn_set_events(uc, EV_WRITE);
 	/* connect and handshake together get one query timeout */
@@ -157,7 +158,6 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 	struct upstream		*u = uc->up;
 	struct qsend_list	 retry;
 	struct qsend		*s;
-	int			 reopen;
 
 	if (mark_down)
 		upstream_failed(u, why);
@@ -185,8 +185,6 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 	if (uc->ids != NULL)
 		memset(uc->ids, 0, IDS * sizeof(*uc->ids));
 	uc->tombstones = 0;
-	reopen = !mark_down && uc == &u->conns[0] &&
-	    now_ms() - u->last_query < STEADY_MS;
 
 	TAILQ_INIT(&retry);
 	TAILQ_CONCAT(&retry, &uc->sends, entry);
@@ -197,9 +195,6 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 		s->q->nsends--;
 		query_send_failed(s->q);
 	}
-	/* the upstream closed it under steady traffic: be ready again */
-	if (reopen && uc->state == UC_CLOSED)
-		(void)upconn_connect(uc);
 }
 
 /*
@@ -249,6 +244,7 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 	if (n == 0)
 		return (-1);
 	uc->asked_keepalive = 1;
+	uc->used = 1;
 	dns_put16(p, n);
 	buf_commit(&uc->out, 2 + n);
 
@@ -415,6 +411,27 @@ upconn_handshake(struct upconn *uc)
 	}
 }
 
+/*
+ * The upstream closed the connection.  If it had carried queries and
+ * traffic is steady, the next query should not wait for a handshake:
+ * open a new one now.  A connection that closes unused is not reopened,
+ * or an upstream with a short idle timeout would keep us reconnecting.
+ */
+static void
+upconn_closed(struct upconn *uc)
+{
+	struct upstream	*u = uc->up;
+	int		 reopen;
+
+	reopen = uc->used && now_ms() - u->last_query < STEADY_MS;
+	if (uc->inflight > 0 || buf_used(&uc->in) > 0)
+		upconn_fail(uc, "closed with replies pending", 0);
+	else
+		upconn_fail(uc, "closed by upstream", 0);
+	if (reopen && uc->state == UC_CLOSED)
+		(void)upconn_connect(uc);
+}
+
 static void
 upconn_read(struct upconn *uc)
 {
@@ -442,11 +459,7 @@ upconn_read(struct upconn *uc)
 			return;
 		}
 		if (n == 0) {
-			if (uc->inflight > 0 || buf_used(&uc->in) > 0)
-				upconn_fail(uc, "closed with replies pending",
-				    0);
-			else
-				upconn_fail(uc, "closed by upstream", 0);
+			upconn_closed(uc);
 			return;
 		}
 		buf_commit(&uc->in, n);

@@ -47,6 +47,8 @@
 #define PENALTY_HALF_MS	5000	/* a failure's weight halves this often */
 
 /* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
+static void	 upstream_rtt(struct upstream *, uint64_t);
+
 #define CIPHERS		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 
 static struct tls_config *
@@ -320,38 +322,37 @@ upstream_send(struct query *q, int hedge)
 }
 
 /*
- * The query is answered elsewhere or given up.  A copy that has been out
- * longer than its upstream's usual time, on a connection that has said
- * nothing since it was sent, counts as a timeout: the connection is dead.
+ * The query is answered elsewhere or given up.  A copy still out is a
+ * lower bound on its upstream's round-trip time, so the estimate learns
+ * that an upstream slowed down even when hedges answer for it.  A copy
+ * out longer than a third of the query timeout, on a connection that has
+ * said nothing since it was sent, means the connection is dead.
  */
 void
 upstream_forget_all(struct query *q, int timed_out)
 {
 	struct qsend	*s;
 	uint64_t	 now = now_us();
-	int		 i, late;
+	uint64_t	 third = env->conf->sc.query_timeout * 1000000ULL / 3;
+	int		 i;
 
 	for (i = 0; i < QUERY_MAX_SENDS; i++) {
 		s = &q->sends[i];
 		if (s->uc == NULL)
 			continue;
-		late = timed_out ||
-		    now - s->sent >= upstream_attempt_us(s->uc->up);
-		upconn_forget(s->uc, s, late);
+		if (s->measured && now - s->sent >= upstream_attempt_us(
+		    s->uc->up))
+			upstream_rtt(s->uc->up, now - s->sent);
+		upconn_forget(s->uc, s, timed_out || now - s->sent >= third);
 	}
 	q->nsends = 0;
 }
 
-/* An answer came back: RFC 6298 smoothing of the round-trip time. */
-void
-upstream_answered(struct upstream *u, struct qsend *s)
+static void
+upstream_rtt(struct upstream *u, uint64_t r)
 {
-	uint64_t	r, d;
+	uint64_t	d;
 
-	u->nanswered++;
-	if (!s->measured)
-		return;
-	r = now_us() - s->sent;
 	if (u->samples++ == 0) {
 		u->srtt = r;
 		u->rttvar = r / 2;
@@ -360,6 +361,15 @@ upstream_answered(struct upstream *u, struct qsend *s)
 	d = u->srtt > r ? u->srtt - r : r - u->srtt;
 	u->rttvar = (3 * u->rttvar + d) / 4;
 	u->srtt = (7 * u->srtt + r) / 8;
+}
+
+/* An answer came back: RFC 6298 smoothing of the round-trip time. */
+void
+upstream_answered(struct upstream *u, struct qsend *s)
+{
+	u->nanswered++;
+	if (s->measured)
+		upstream_rtt(u, now_us() - s->sent);
 }
 
 /*
