@@ -28,6 +28,7 @@
 #define DNS_UDP_MIN		512	/* RFC 1035 limit without EDNS */
 
 #define DNS_TYPE_OPT		41
+#define DNS_EDNS_KEEPALIVE	11	/* RFC 7828 option code */
 #define DNS_EDNS_PADDING	12	/* RFC 7830 option code */
 
 #define DNS_OPCODE_QUERY	0
@@ -79,8 +80,8 @@ enum dns_verdict dns_check_query(const uint8_t *, size_t,
 size_t		 dns_make_error(const uint8_t *, size_t,
 		    const struct dns_query_info *, int, uint8_t *, size_t);
 size_t		 dns_make_upstream_query(const uint8_t *, size_t,
-		    const struct dns_query_info *, uint16_t, int, uint8_t *,
-		    size_t);
+		    const struct dns_query_info *, uint16_t, int, int,
+		    uint8_t *, size_t);
 int		 dns_check_reply(const uint8_t *, size_t, const uint8_t *,
 		    size_t);
 size_t		 dns_fix_reply(uint8_t *, size_t,
@@ -88,6 +89,8 @@ size_t		 dns_fix_reply(uint8_t *, size_t,
 size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);
+/* the TIMEOUT of an edns-tcp-keepalive in a reply (100 ms units), or -1 */
+int		 dns_reply_keepalive(const uint8_t *, size_t);
 int		 dns_name_wire_len(const uint8_t *, size_t, size_t);
 int		 dns_skip_rr(const uint8_t *, size_t, size_t *);
 

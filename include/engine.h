@@ -34,10 +34,13 @@
 #define UDP_BATCH		64	/* datagrams read per wake-up */
 #define TCP_OUT_MAX		(1024 * 1024)	/* unread replies per client */
 #define UPCONN_OUT_MAX		(4 * 1024 * 1024)
-#define UPCONN_MAX_INFLIGHT	4096
+#define UPSTREAM_POOL		4	/* TLS connections per upstream */
+#define UPCONN_MAX_INFLIGHT	256	/* queries and tombstones per conn */
+#define UPCONN_SPREAD		32	/* in flight before opening another */
 #define UPCONN_IDLE_TIMEOUT	30	/* seconds without queries */
 #define UPSTREAM_BACKOFF_MIN	500	/* ms */
 #define UPSTREAM_BACKOFF_MAX	30000	/* ms */
+#define QUERY_MAX_SENDS		2	/* copies of one query upstream */
 
 enum query_transport {
 	QT_UDP = 1,
@@ -46,6 +49,22 @@ enum query_transport {
 
 struct tcp_client;
 struct upconn;
+struct query;
+
+/*
+ * One copy of a query on an upstream connection.  A query has at most
+ * two: the first, and a retry or hedge on another upstream; the first
+ * answer wins.
+ */
+struct qsend {
+	TAILQ_ENTRY(qsend)	 entry;	/* on its upstream connection */
+	struct query		*q;
+	struct upconn		*uc;	/* NULL when not in use */
+	uint64_t		 sent;	/* us, monotonic */
+	uint16_t		 upid;
+	int			 measured;	/* RTT sample is clean */
+};
+TAILQ_HEAD(qsend_list, qsend);
 
 /*
  * One preallocated slot per query in flight.  The client's query is kept
@@ -54,19 +73,19 @@ struct upconn;
 struct query {
 	TAILQ_ENTRY(query)	 tq;	/* deadline order, or free list */
 	TAILQ_ENTRY(query)	 cq;	/* on its TCP client */
-	TAILQ_ENTRY(query)	 uq;	/* on its upstream connection */
 	int			 busy;
 	int			 transport;
 	int			 lfd;	/* UDP socket to answer from */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	struct tcp_client	*tc;	/* NULL once the client went away */
-	struct upconn		*uc;	/* NULL while not sent */
-	int			 last_up;	/* upstream tried last, or -1 */
-	uint16_t		 upid;
-	int			 tries;
+	struct qsend		 sends[QUERY_MAX_SENDS];
+	int			 nsends;	/* copies in flight */
+	int			 tries;		/* copies ever sent */
+	uint32_t		 tried;		/* upstream index bitmap */
+	struct event		 hedge_ev;	/* late first answer */
+	int			 hedge_armed;
 	uint64_t		 deadline;	/* ms, monotonic */
-	uint64_t		 sent;		/* ms, monotonic */
 	struct dns_query_info	 qi;
 	uint16_t		 qlen;
 	uint8_t			 qbuf[DNS_MAX_QUERY];
@@ -123,25 +142,43 @@ struct upconn {
 	int			 want_out;	/* last write wanted POLLOUT */
 	int			 read_wants_write;
 	int			 dirty;	/* on the flush list */
+	int			 asked_keepalive;	/* RFC 7828 option sent */
+	int			 used;	/* has carried a query */
+	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */
 	struct buf		 in;
 	struct buf		 out;
-	struct query_list	 queries;
+	struct qsend_list	 sends;
 	int			 inflight;
 	int			 tombstones;
-	uint64_t		 last_read;	/* ms */
-	uint32_t		*ids;	/* DNS id -> slot + 1, or TOMBSTONE */
+	uint64_t		 last_read;	/* us */
+	uint32_t		*ids;	/* DNS id -> send + 1, or TOMBSTONE */
 };
 
 struct upstream {
 	struct upstream_conf	 conf;
 	int			 index;
 	char			 name[64];	/* address, for logs */
+	struct tls_config	*tls_cfg;	/* its own: the session cache */
+	int			 session_fd;
+	/* health */
 	int			 down;
 	uint64_t		 retry_at;	/* ms */
 	int			 backoff;	/* ms */
-	struct upconn		 conn;
+	uint64_t		 penalty;	/* us, added to srtt */
+	uint64_t		 penalty_at;	/* ms, when it was last raised */
+	/* smoothed round-trip time, RFC 6298 style, in us */
+	uint64_t		 srtt;
+	uint64_t		 rttvar;
+	int			 samples;
+	uint64_t		 last_query;	/* ms */
+	/* counters, logged with -v when the engine exits */
+	uint64_t		 nsent;
+	uint64_t		 nanswered;
+	uint64_t		 nfailed;
+	uint64_t		 nresumed;
+	struct upconn		 conns[UPSTREAM_POOL];
 };
 
 struct engine {
@@ -151,7 +188,6 @@ struct engine {
 	struct conf		*conf;
 	uint8_t			*ca;
 	size_t			 calen;
-	struct tls_config	*tls_cfg;
 
 	struct listener		 listeners[ENGINE_MAX_LISTEN];
 	int			 nlisteners;
@@ -170,6 +206,8 @@ struct engine {
 
 	struct upstream		*upstreams;
 	int			 nupstreams;
+	unsigned int		 rr_next;	/* round-robin position */
+	int			 hedge_tokens;	/* budget for hedged copies */
 	TAILQ_HEAD(, upconn)	 flushq;
 	struct event		 flush_ev;
 
@@ -185,12 +223,16 @@ extern struct engine	*env;
 /* engine.c */
 void		 engine_main(int, int) __attribute__((__noreturn__));
 uint64_t	 now_ms(void);
+uint64_t	 now_us(void);
+
+/* query.c */
+void		 query_init(void);
 struct query	*query_alloc(void);
 void		 query_free(struct query *);
 void		 query_start(struct query *);
 void		 query_reply(struct query *, uint8_t *, size_t);
 void		 query_fail(struct query *, int);
-void		 query_retry(struct query *);
+void		 query_send_failed(struct query *);
 
 /* listener.c */
 void		 listener_start(struct listener *);
@@ -204,8 +246,25 @@ void		 tcp_client_detach_all(struct tcp_client *);
 
 /* upstream.c */
 void		 upstream_init(void);
-int		 upstream_send(struct query *);
-void		 upstream_forget(struct query *, int);
+void		 upstream_session_init(void);
+int		 upstream_send(struct query *, int);
+void		 upstream_forget_all(struct query *, int);
+void		 upstream_answered(struct upstream *, struct qsend *);
+void		 upstream_failed(struct upstream *, const char *);
+void		 upstream_up(struct upstream *);
+uint64_t	 upstream_attempt_us(const struct upstream *);
+void		 upstream_log_stats(void);
+
+/* upconn.c */
+void		 upconn_init(struct upconn *, struct upstream *);
+int		 upconn_connect(struct upconn *);
+void		 upconn_fail(struct upconn *, const char *, int);
+void		 upconn_forget(struct upconn *, struct qsend *, int);
+int		 upconn_queue(struct upconn *, struct qsend *);
+void		 upconn_flush_all(int, short, void *);
+
+/* pin.c */
+int		 pin_check(struct tls *, const struct upstream_conf *);
 
 /* sandbox.c */
 void		 sandbox_init(int);

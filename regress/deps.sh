@@ -4,8 +4,8 @@
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
-build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libseccomp-dev libevent-dev libbsd-dev"
-test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux"
+build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev"
+test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2"
 
 case "$1" in
 build) pkgs=$build_pkgs ;;

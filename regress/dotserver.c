@@ -77,6 +77,7 @@
 #define T_TXT		16
 #define T_AAAA		28
 #define T_OPT		41
+#define OPT_KEEPALIVE	11
 #define OPT_PADDING	12
 
 #define RCODE_NOERROR	0
@@ -134,6 +135,7 @@ struct conn {
 	size_t			 outlen;
 	size_t			 outsize;
 	int			 closing;	/* close once out is flushed */
+	struct event		*idle;		/* -I: close when quiet */
 	TAILQ_HEAD(, pending)	 pending;
 };
 
@@ -151,6 +153,7 @@ struct query {
 	int		 has_opt;
 	int		 do_bit;
 	int		 padded;
+	int		 keepalive;	/* asked with edns-tcp-keepalive */
 	char		 name[4 * 255 + 2];
 };
 
@@ -201,6 +204,9 @@ static void		debugx(const char *, ...)
 static void		accept_cb(int, short, void *);
 static void		accept_resume(int, short, void *);
 static void		signal_cb(int, short, void *);
+static void		usr1_cb(int, short, void *);
+static void		idle_cb(int, short, void *);
+static void		idle_arm(struct conn *);
 static void		conn_new(int);
 static void		conn_cb(int, short, void *);
 static void		raw_cb(int, short, void *);
@@ -242,6 +248,9 @@ static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static FILE			*logfp;
 static enum action		 mode = ACT_ANSWER;
 static int			 delay_ms;
+static int			 delay2_ms = -1;	/* -D: after SIGUSR1 */
+static int			 idle_ms;	/* -I: close idle conns */
+static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
 static int			 namerules = 1;
 static int			 verbose;
 static uint8_t			 framebuf[FRAME_MAX];
@@ -252,8 +261,8 @@ usage(void)
 	extern char *__progname;
 
 	fprintf(stderr, "usage: %s [-Nv] [-C ciphers] [-c certfile] "
-	    "[-d ms] [-k keyfile]\n"
-	    "\t[-L logfile] [-l addr] [-m mode] [-P protocols] "
+	    "[-D ms] [-d ms] [-I ms] [-K tenths]\n"
+	    "\t[-k keyfile] [-L logfile] [-l addr] [-m mode] [-P protocols] "
 	    "[-w pidfile] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
 	    "silent no-handshake\n", __progname);
@@ -263,7 +272,7 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct event	*ev_term, *ev_int;
+	struct event	*ev_term, *ev_int, *ev_usr1;
 	struct conn	*c;
 	const char	*addr = "127.0.0.1", *port = NULL;
 	const char	*cert = NULL, *key = NULL, *logfile = NULL;
@@ -271,7 +280,7 @@ main(int argc, char *argv[])
 	size_t		 i;
 	int		 ch, fd;
 
-	while ((ch = getopt(argc, argv, "C:c:d:k:L:l:m:NP:p:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:D:d:I:K:k:L:l:m:NP:p:vw:")) != -1) {
 		switch (ch) {
 		case 'C':
 			ciphers = optarg;
@@ -279,8 +288,17 @@ main(int argc, char *argv[])
 		case 'c':
 			cert = optarg;
 			break;
+		case 'D':
+			delay2_ms = parse_num(optarg, 0, 3600000, "delay");
+			break;
 		case 'd':
 			delay_ms = parse_num(optarg, 0, 3600000, "delay");
+			break;
+		case 'I':
+			idle_ms = parse_num(optarg, 1, 3600000, "idle");
+			break;
+		case 'K':
+			keepalive = parse_num(optarg, 0, 65535, "keepalive");
 			break;
 		case 'k':
 			key = optarg;
@@ -342,6 +360,9 @@ main(int argc, char *argv[])
 	ev_resume = evtimer_new(base, accept_resume, NULL);
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
+	ev_usr1 = evsignal_new(base, SIGUSR1, usr1_cb, NULL);
+	if (ev_usr1 == NULL || event_add(ev_usr1, NULL) == -1)
+		errx(1, "SIGUSR1 event");
 	if (ev_accept == NULL || ev_resume == NULL || ev_term == NULL ||
 	    ev_int == NULL)
 		errx(1, "event_new");
@@ -529,6 +550,43 @@ debugx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* SIGUSR1 switches to the -D delay: an upstream that slows down. */
+static void
+usr1_cb(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	if (delay2_ms >= 0) {
+		delay_ms = delay2_ms;
+		logline("delay %d", delay_ms);
+	}
+}
+
+static void
+idle_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	logline("idle close");
+	conn_close(arg);
+}
+
+static void
+idle_arm(struct conn *c)
+{
+	struct timeval	tv;
+
+	if (idle_ms == 0)
+		return;
+	if (c->idle == NULL &&
+	    (c->idle = evtimer_new(base, idle_cb, c)) == NULL)
+		errx(1, "evtimer_new");
+	tv.tv_sec = idle_ms / 1000;
+	tv.tv_usec = (idle_ms % 1000) * 1000;
+	evtimer_add(c->idle, &tv);
+}
+
 static void
 signal_cb(int sig, short ev, void *arg)
 {
@@ -659,6 +717,7 @@ conn_io(struct conn *c)
 		case 0:
 			c->state = ST_OPEN;
 			logline("conn");
+			idle_arm(c);
 			if (tls_conn_session_resumed(c->tls))
 				logline("resumed");
 			break;
@@ -774,6 +833,8 @@ conn_close(struct conn *c)
 		event_free(c->rd);
 	if (c->wr != NULL)
 		event_free(c->wr);
+	if (c->idle != NULL)
+		event_free(c->idle);
 	if (c->tls != NULL) {
 		/* One try at close_notify; a test server does not linger. */
 		if (c->state == ST_OPEN)
@@ -796,6 +857,7 @@ conn_input(struct conn *c)
 		mlen = get16(c->in + off);
 		if (c->inlen - off - 2 < mlen)
 			break;
+		idle_arm(c);
 		if (conn_query(c, c->in + off + 2, mlen) == -1)
 			return (-1);
 		off += 2 + mlen;
@@ -1014,6 +1076,8 @@ parse_query(const uint8_t *m, size_t len, struct query *q)
 				olen = get16(m + o + 2);
 				if (o + 4 + olen > end)
 					return (-1);
+				if (get16(m + o) == OPT_KEEPALIVE)
+					q->keepalive = 1;
 				if (get16(m + o) == OPT_PADDING)
 					q->padded = 1;
 				o += 4 + olen;
@@ -1062,8 +1126,8 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d", q->len,
-	    q->id, q->name, tbuf, q->padded);
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s", q->len,
+	    q->id, q->name, tbuf, q->padded, q->keepalive ? " keepalive" : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
@@ -1314,7 +1378,7 @@ put_soa(struct wbuf *w, const struct query *q, size_t zone)
 static void
 put_opt(struct wbuf *w, const struct query *q)
 {
-	size_t	total, n, i;
+	size_t	total, n, i, ka;
 
 	put8(w, 0);
 	put16(w, T_OPT);
@@ -1322,13 +1386,24 @@ put_opt(struct wbuf *w, const struct query *q)
 	put8(w, 0);
 	put8(w, 0);
 	put16(w, q->do_bit ? 0x8000 : 0);
+	ka = keepalive >= 0 ? 6 : 0;
 	if (!q->padded) {
-		put16(w, 0);
+		put16(w, ka);
+		if (ka) {
+			put16(w, OPT_KEEPALIVE);
+			put16(w, 2);
+			put16(w, keepalive);
+		}
 		return;
 	}
-	total = w->len + 2 + 4;
+	total = w->len + 2 + ka + 4;
 	n = (PAD_BLOCK - total % PAD_BLOCK) % PAD_BLOCK;
-	put16(w, 4 + n);
+	put16(w, ka + 4 + n);
+	if (ka) {
+		put16(w, OPT_KEEPALIVE);
+		put16(w, 2);
+		put16(w, keepalive);
+	}
 	put16(w, OPT_PADDING);
 	put16(w, n);
 	for (i = 0; i < n; i++)

@@ -12,6 +12,8 @@
 #   rawdns.py pipeline PORT NAME...  all queries in one write on one TCP
 #                                    connection; one summary line per reply,
 #                                    in arrival order
+#   rawdns.py seq PORT PREFIX N      N sequential UDP queries; the tally
+#                                    of rcodes and the slowest answer
 #   rawdns.py idle PORT SECONDS      opens TCP, sends nothing; prints how long
 #                                    until the server closed it
 #   rawdns.py partial PORT SECONDS   opens TCP, sends a length prefix and only
@@ -197,6 +199,30 @@ def main():
                 m = struct.pack("!H", qid) + m[2:]
             print("%s sent=%d %s" % (case, qid, one(port, "127.0.0.1", m)))
             sys.stdout.flush()
+    elif mode == "seq":
+        # seq PORT PREFIX N: N UDP queries PREFIX-i.example.test one after
+        # another, each waiting for its reply; prints the tally and the
+        # slowest answer
+        prefix, n = sys.argv[3], int(sys.argv[4])
+        tally = {}
+        worst = 0.0
+        for i in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(5)
+            t = time.monotonic()
+            s.sendto(query("%s-%d.example.test" % (prefix, i), qid=i),
+                     ("127.0.0.1", port))
+            try:
+                r = s.recv(65535)
+                k = "rcode%d" % (r[3] & 0xf) if r[:2] == bytes(
+                    [i >> 8, i & 0xff]) else "wrongid"
+            except socket.timeout:
+                k = "noreply"
+            worst = max(worst, time.monotonic() - t)
+            tally[k] = tally.get(k, 0) + 1
+            s.close()
+        print(" ".join("%s=%d" % kv for kv in sorted(tally.items())) +
+              " worst=%.3f" % worst)
     elif mode == "pipeline":
         s = tcp_conn(port)
         s.settimeout(10)

@@ -25,6 +25,9 @@
 #   unbound-dot.sh stop DIR
 #	Stop the unbound started for DIR.
 #
+# UNBOUND_TCP_IDLE (ms) overrides its tcp-idle-timeout, 30000; OPENSSL_CONF
+# in the environment reaches unbound, e.g. to cap it at TLS 1.2.
+#
 # Data served, all local (nothing is ever sent off the host: the root
 # zone is a static local zone):
 #   www.example.test   A 192.0.2.53, AAAA 2001:db8::53, TXT "dotproxy regress"
@@ -79,7 +82,8 @@ server:
 	do-tcp: yes
 	access-control: 127.0.0.0/8 allow
 	incoming-num-tcp: 256
-	tcp-idle-timeout: 30000
+	tcp-idle-timeout: ${UNBOUND_TCP_IDLE:-30000}
+	edns-tcp-keepalive-timeout: ${UNBOUND_TCP_IDLE:-120000}
 	edns-tcp-keepalive: yes
 
 	tls-service-key: "$certdir/server.key"

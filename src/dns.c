@@ -63,7 +63,7 @@ static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
 static int	 options_valid(const uint8_t *, size_t, int *);
 static int	 is_opt(const uint8_t *, size_t, size_t);
-static size_t	 strip_padding(uint8_t *, size_t, size_t, size_t);
+static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int);
 static uint8_t	 ascii_lower(uint8_t);
 
 /*
@@ -134,18 +134,23 @@ is_opt(const uint8_t *msg, size_t len, size_t rr)
 }
 
 /*
- * Remove every padding option from the OPT rdata at rdoff, moving the
- * rest of the message down; the rdata must have passed options_valid().
- * Returns the number of bytes removed.
+ * Remove the options the proxy owns from the OPT rdata at rdoff, moving
+ * the rest of the message down: edns-tcp-keepalive always (RFC 7828 makes
+ * it hop-by-hop), padding when it answers ours.  The rdata must have
+ * passed options_valid().  Returns the number of bytes removed.
  */
 static size_t
-strip_padding(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen)
+strip_options(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen,
+    int padding)
 {
 	size_t	 off = rdoff, end = rdoff + rdlen, olen, cut = 0;
+	uint16_t code;
 
 	while (off < end) {
 		olen = DNS_OPTION_HDR + dns_get16(msg + off + 2);
-		if (dns_get16(msg + off) == DNS_EDNS_PADDING) {
+		code = dns_get16(msg + off);
+		if (code == DNS_EDNS_KEEPALIVE ||
+		    (padding && code == DNS_EDNS_PADDING)) {
 			memmove(msg + off, msg + off + olen,
 			    len - cut - (off + olen));
 			end -= olen;
@@ -385,7 +390,7 @@ dns_make_error(const uint8_t *query, size_t qlen,
 size_t
 dns_make_upstream_query(const uint8_t *query, size_t qlen,
     const struct dns_query_info *qi, uint16_t newid, int padblock,
-    uint8_t *out, size_t outsz)
+    int keepalive, uint8_t *out, size_t outsz)
 {
 	const uint8_t	*rd = NULL;
 	uint8_t		 ttl[4] = { 0, 0, 0, 0 };
@@ -441,17 +446,28 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 	len += DNS_OPT_FIXED;
 
 	/*
-	 * Copy the client's options but not its padding: padding is sized
-	 * for the message it was in, and we add our own below.
+	 * Copy the client's options but not its padding, sized for the
+	 * message it was in, nor its edns-tcp-keepalive, which speaks for
+	 * its own hop only: we add our own of both below.
 	 */
 	for (off = 0; off < rdlen; off += olen) {
 		olen = DNS_OPTION_HDR + dns_get16(rd + off + 2);
-		if (dns_get16(rd + off) == DNS_EDNS_PADDING)
+		if (dns_get16(rd + off) == DNS_EDNS_PADDING ||
+		    dns_get16(rd + off) == DNS_EDNS_KEEPALIVE)
 			continue;
 		if (outsz - len < olen)
 			return (0);
 		memmove(out + len, rd + off, olen);
 		len += olen;
+	}
+
+	/* RFC 7828 3.2.1: a client asks with an empty option */
+	if (keepalive) {
+		if (outsz - len < DNS_OPTION_HDR)
+			return (0);
+		dns_put16(out + len, DNS_EDNS_KEEPALIVE);
+		dns_put16(out + len + 2, 0);
+		len += DNS_OPTION_HDR;
 	}
 
 	/* RFC 8467 4.1: pad the whole message to a multiple of the block */
@@ -552,10 +568,10 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 			len -= off - rr;
 			off = rr;
 			newar--;
-		} else if (!qi->client_padding) {
-			/* the padding answers ours, not the client's */
-			cut = strip_padding(msg, len, rr + DNS_OPT_FIXED,
-			    rdlen);
+		} else {
+			/* padding answers ours unless the client padded */
+			cut = strip_options(msg, len, rr + DNS_OPT_FIXED,
+			    rdlen, !qi->client_padding);
 			if (cut != 0) {
 				dns_put16(msg + rr + 9, rdlen - cut);
 				len -= cut;
@@ -653,4 +669,45 @@ dns_client_max_udp(const struct dns_query_info *qi)
 	if (qi->has_opt && qi->udp_size > DNS_UDP_MIN)
 		return (qi->udp_size);
 	return (DNS_UDP_MIN);
+}
+
+int
+dns_reply_keepalive(const uint8_t *msg, size_t len)
+{
+	size_t	 off, rr, rdoff, end, olen, i, nrr;
+	int	 n;
+
+	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) > 1)
+		return (-1);
+	off = DNS_HDR_LEN;
+	if (dns_get16(msg + DNS_OFF_QDCOUNT) == 1) {
+		if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
+		    len - off - n < DNS_QFIXED)
+			return (-1);
+		off += n + DNS_QFIXED;
+	}
+	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+	    dns_get16(msg + DNS_OFF_NSCOUNT) + dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < nrr; i++) {
+		rr = off;
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (-1);
+		if (!is_opt(msg, len, rr))
+			continue;
+		rdoff = rr + DNS_OPT_FIXED;
+		end = rdoff + dns_get16(msg + rr + 9);
+		if (end > len)
+			return (-1);
+		while (end - rdoff >= DNS_OPTION_HDR) {
+			olen = dns_get16(msg + rdoff + 2);
+			if (end - rdoff - DNS_OPTION_HDR < olen)
+				return (-1);
+			if (dns_get16(msg + rdoff) == DNS_EDNS_KEEPALIVE &&
+			    olen == 2)
+				return (dns_get16(msg + rdoff +
+				    DNS_OPTION_HDR));
+			rdoff += DNS_OPTION_HDR + olen;
+		}
+	}
+	return (-1);
 }

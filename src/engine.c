@@ -48,10 +48,6 @@ static void	 engine_dispatch_parent(int, short, void *);
 static void	 engine_sig(int, short, void *);
 static void	 engine_send_log(int, const char *);
 static void	 engine_ipc_flush(void);
-static void	 deadline_arm(void);
-static void	 deadline_cb(int, short, void *);
-
-static int	 nused;	/* slots ever handed out; the rest stay untouched */
 
 void
 engine_main(int debug, int verbose)
@@ -74,15 +70,9 @@ engine_main(int debug, int verbose)
 		fatalx("event_base_new failed");
 	engine_tls_setup();
 
-	env->nqueries = env->conf->sc.max_queries;
-	if ((env->queries = calloc(env->nqueries, sizeof(struct query))) ==
-	    NULL)
-		fatal(NULL);
-	TAILQ_INIT(&env->freeq);
-	TAILQ_INIT(&env->deadlines);
+	query_init();
 	TAILQ_INIT(&env->tcp_clients);
 	TAILQ_INIT(&env->flushq);
-	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
 
 	upstream_init();
 	for (int i = 0; i < env->nlisteners; i++)
@@ -100,6 +90,7 @@ engine_main(int debug, int verbose)
 	evsignal_add(&env->sigint_ev, NULL);
 
 	engine_drop_privileges();
+	upstream_session_init();
 	sandbox_init(verbose);
 
 	if (ipc_compose(&env->ipc, IPC_READY, -1, NULL, 0) == -1)
@@ -109,6 +100,7 @@ engine_main(int debug, int verbose)
 	    env->nlisteners, env->nupstreams);
 
 	event_base_dispatch(env->base);
+	upstream_log_stats();
 	log_debug("engine exiting");
 	engine_ipc_flush();
 	exit(0);
@@ -243,24 +235,12 @@ engine_recv_config(void)
 		fatalx("no CA bundle");
 }
 
-/*
- * One TLS configuration for every upstream connection: the CA is loaded
- * from memory (the chroot has no files), TLS 1.2 or newer, strong ciphers.
- */
+/* Each upstream gets its own TLS configuration: see upstream_init(). */
 static void
 engine_tls_setup(void)
 {
 	if (tls_init() == -1)
 		fatalx("tls_init failed");
-	if ((env->tls_cfg = tls_config_new()) == NULL)
-		fatalx("tls_config_new failed");
-	if (tls_config_set_ca_mem(env->tls_cfg, env->ca, env->calen) == -1)
-		fatalx("CA bundle: %s", tls_config_error(env->tls_cfg));
-	if (tls_config_set_protocols(env->tls_cfg,
-	    TLS_PROTOCOL_TLSv1_2 | TLS_PROTOCOL_TLSv1_3) == -1)
-		fatalx("tls protocols: %s", tls_config_error(env->tls_cfg));
-	if (tls_config_set_ciphers(env->tls_cfg, "secure") == -1)
-		fatalx("tls ciphers: %s", tls_config_error(env->tls_cfg));
 }
 
 static void
@@ -280,9 +260,11 @@ engine_drop_privileges(void)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("setrlimit RLIMIT_NOFILE");
-	rl.rlim_cur = rl.rlim_max = 0;
+	/* the only files the engine writes are its TLS session memfds */
+	rl.rlim_cur = rl.rlim_max = 64 * 1024;
 	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
 		fatal("setrlimit RLIMIT_FSIZE");
+	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		fatal("setrlimit RLIMIT_CORE");
 
@@ -374,141 +356,19 @@ engine_dispatch_parent(int fd, short ev, void *arg)
 }
 
 uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+uint64_t
 now_ms(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/*
- * Slots come from the free list, or else from the part of the array never
- * used yet, so pages of the array become resident only under real load.
- */
-struct query *
-query_alloc(void)
-{
-	struct query	*q;
-
-	if ((q = TAILQ_FIRST(&env->freeq)) != NULL)
-		TAILQ_REMOVE(&env->freeq, q, tq);
-	else if (nused < env->nqueries)
-		q = &env->queries[nused++];
-	else
-		return (NULL);
-	q->busy = 1;
-	q->tc = NULL;
-	q->uc = NULL;
-	q->tries = 0;
-	q->last_up = -1;
-	q->deadline = 0;
-	return (q);
-}
-
-void
-query_free(struct query *q)
-{
-	if (q->uc != NULL)
-		upstream_forget(q, 0);
-	if (q->deadline != 0)
-		TAILQ_REMOVE(&env->deadlines, q, tq);
-	if (q->tc != NULL)
-		tcp_client_query_done(q->tc, q);
-	q->busy = 0;
-	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
-}
-
-/* All queries share one timeout, so arrival order is deadline order. */
-void
-query_start(struct query *q)
-{
-	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
-	TAILQ_INSERT_TAIL(&env->deadlines, q, tq);
-	if (!env->deadline_armed)
-		deadline_arm();
-	if (upstream_send(q) == -1)
-		query_fail(q, DNS_RCODE_SERVFAIL);
-}
-
-static void
-deadline_arm(void)
-{
-	struct query	*q;
-	struct timeval	 tv;
-	uint64_t	 now, wait;
-
-	if ((q = TAILQ_FIRST(&env->deadlines)) == NULL) {
-		env->deadline_armed = 0;
-		return;
-	}
-	now = now_ms();
-	wait = q->deadline > now ? q->deadline - now : 0;
-	tv.tv_sec = wait / 1000;
-	tv.tv_usec = (wait % 1000) * 1000;
-	evtimer_add(&env->deadline_ev, &tv);
-	env->deadline_armed = 1;
-}
-
-static void
-deadline_cb(int fd, short ev, void *arg)
-{
-	struct query	*q;
-	uint64_t	 now = now_ms();
-
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	while ((q = TAILQ_FIRST(&env->deadlines)) != NULL &&
-	    q->deadline <= now) {
-		if (q->uc != NULL)
-			upstream_forget(q, 1);
-		log_debug("query id %u timed out", q->qi.id);
-		query_fail(q, DNS_RCODE_SERVFAIL);
-	}
-	deadline_arm();
-}
-
-/*
- * Hands an answer to the client that asked.  UDP answers are cut to what
- * the client said it can take; the slot is free afterwards.
- */
-void
-query_reply(struct query *q, uint8_t *msg, size_t len)
-{
-	if (q->transport == QT_UDP) {
-		len = dns_truncate(msg, len, dns_client_max_udp(&q->qi),
-		    &q->qi);
-		if (sendto(q->lfd, msg, len, MSG_DONTWAIT,
-		    (struct sockaddr *)&q->peer, q->peerlen) == -1)
-			log_debug("sendto: %s", strerror(errno));
-	} else if (q->tc != NULL)
-		tcp_client_send(q->tc, msg, len);
-	query_free(q);
-}
-
-void
-query_fail(struct query *q, int rcode)
-{
-	size_t	n;
-
-	if (q->uc != NULL)
-		upstream_forget(q, 1);
-	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, env->scratch,
-	    sizeof(env->scratch));
-	if (n == 0) {
-		query_free(q);
-		return;
-	}
-	query_reply(q, env->scratch, n);
-}
-
-/* The connection carrying q failed: once more elsewhere, in time, or fail. */
-void
-query_retry(struct query *q)
-{
-	if (q->tries < 2 && now_ms() < q->deadline &&
-	    upstream_send(q) == 0)
-		return;
-	query_fail(q, DNS_RCODE_SERVFAIL);
 }

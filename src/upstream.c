@@ -15,11 +15,10 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <event.h>
@@ -33,546 +32,393 @@
 #include "engine.h"
 #include "log.h"
 
-#define TOMBSTONE	0xffffffffU	/* id of a query we gave up on */
-#define MAX_TOMBSTONES	1024
-#define IDS		65536
-#define READ_CHUNK	16384
+/*
+ * The upstream pool: which resolver a query goes to (upstream-policy),
+ * what each one's round-trip time is, whether it is down, and the hedge
+ * budget.  The connections themselves are upconn.c's.
+ */
 
-static struct upstream	*upstream_pick(struct query *);
-static int	 upconn_connect(struct upconn *);
-static void	 upconn_fail(struct upconn *, const char *, int);
-static void	 upconn_cb(int, short, void *);
-static void	 upconn_tmo_cb(int, short, void *);
-static void	 upconn_set_events(struct upconn *, short);
-static void	 upconn_handshake(struct upconn *);
-static void	 upconn_read(struct upconn *);
-static void	 upconn_flush(struct upconn *);
-static void	 upconn_schedule_flush(struct upconn *);
-static void	 upconn_idle_arm(struct upconn *);
-static int	 upconn_handle_reply(struct upconn *, uint8_t *, size_t);
-static void	 flush_cb(int, short, void *);
+#define EXPLORE_PERCENT	5	/* fastest: share sent to the others */
+#define HEDGE_MIN_US	50000	/* never hedge sooner than this */
+#define HEDGE_COST	10	/* tokens per hedged copy ... */
+#define HEDGE_TOKENS	1000	/* ... at most this many saved up */
+#define PENALTY_MIN_US	500000
+#define PENALTY_MAX_US	10000000
+#define PENALTY_HALF_MS	5000	/* a failure's weight halves this often */
+
+/* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
+static void	 upstream_rtt(struct upstream *, uint64_t);
+
+#define CIPHERS		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
+
+static struct tls_config *
+upstream_tls_config(void)
+{
+	struct tls_config	*tc;
+
+	if ((tc = tls_config_new()) == NULL)
+		fatalx("tls_config_new failed");
+	if (tls_config_set_ca_mem(tc, env->ca, env->calen) == -1)
+		fatalx("CA bundle: %s", tls_config_error(tc));
+	if (tls_config_set_protocols(tc,
+	    TLS_PROTOCOL_TLSv1_2 | TLS_PROTOCOL_TLSv1_3) == -1)
+		fatalx("tls protocols: %s", tls_config_error(tc));
+	if (tls_config_set_ciphers(tc, CIPHERS) == -1)
+		fatalx("tls ciphers: %s", tls_config_error(tc));
+	return (tc);
+}
 
 void
 upstream_init(void)
 {
 	struct upstream_conf	*uconf;
 	struct upstream		*u;
-	struct upconn		*uc;
-	int			 n = 0;
+	int			 n = 0, i;
 
 	TAILQ_FOREACH(uconf, &env->conf->upstreams, entry)
 		n++;
+	if (n > 32)
+		fatalx("too many upstreams");
 	if ((env->upstreams = calloc(n, sizeof(*env->upstreams))) == NULL)
 		fatal(NULL);
 	env->nupstreams = n;
+	env->hedge_tokens = HEDGE_TOKENS / 10;
 	n = 0;
 	TAILQ_FOREACH(uconf, &env->conf->upstreams, entry) {
 		u = &env->upstreams[n];
 		u->conf = *uconf;
 		u->index = n++;
+		u->session_fd = -1;
 		conf_addr_str((struct sockaddr *)&u->conf.ss, u->name,
 		    sizeof(u->name));
-		uc = &u->conn;
-		uc->up = u;
-		uc->fd = -1;
-		uc->state = UC_CLOSED;
-		buf_init(&uc->in, 2 + DNS_MAX_MSG + READ_CHUNK);
-		buf_init(&uc->out, UPCONN_OUT_MAX);
-		TAILQ_INIT(&uc->queries);
-		evtimer_assign(&uc->tmo, env->base, upconn_tmo_cb, uc);
+		u->tls_cfg = upstream_tls_config();
+		for (i = 0; i < UPSTREAM_POOL; i++)
+			upconn_init(&u->conns[i], u);
 	}
-	event_assign(&env->flush_ev, env->base, -1, 0, flush_cb, NULL);
+	event_assign(&env->flush_ev, env->base, -1, 0, upconn_flush_all,
+	    NULL);
 	/* seed the generator now: it may want files the sandbox denies */
 	if (arc4random() == 0)
 		log_debug("arc4random said 0");
 }
 
-static int
-upstream_usable(struct upstream *u, uint64_t now)
+/*
+ * TLS session resumption: libtls keeps the session in a file descriptor,
+ * here an anonymous memory file per upstream.  It must belong to the
+ * user the engine runs as and be private, so this runs after the
+ * privilege drop and before the sandbox, which has no memfd_create.
+ */
+void
+upstream_session_init(void)
 {
-	return (!u->down || u->conn.state != UC_CLOSED || now >= u->retry_at);
+	struct upstream	*u;
+	int		 i, fd;
+
+	for (i = 0; i < env->nupstreams; i++) {
+		u = &env->upstreams[i];
+		if ((fd = memfd_create("dotproxy-session", MFD_CLOEXEC)) ==
+		    -1) {
+			log_warn("memfd_create: no session resumption");
+			return;
+		}
+		if (fchmod(fd, 0600) == -1 ||
+		    tls_config_set_session_fd(u->tls_cfg, fd) == -1) {
+			log_warnx("upstream %s: session cache: %s", u->name,
+			    tls_config_error(u->tls_cfg));
+			close(fd);
+			continue;
+		}
+		u->session_fd = fd;
+	}
+}
+
+static int
+upstream_usable(const struct upstream *u, uint64_t now)
+{
+	return (!u->down || now >= u->retry_at);
+}
+
+static uint64_t
+upstream_penalty(const struct upstream *u, uint64_t now)
+{
+	uint64_t	halves;
+
+	if (u->penalty == 0)
+		return (0);
+	halves = (now - u->penalty_at) / PENALTY_HALF_MS;
+	return (halves >= 32 ? 0 : u->penalty >> halves);
+}
+
+/* What the fastest policy compares; unmeasured upstreams go first. */
+static uint64_t
+upstream_score(const struct upstream *u, uint64_t now)
+{
+	if (u->samples == 0)
+		return (upstream_penalty(u, now));
+	return (u->srtt + upstream_penalty(u, now));
 }
 
 /*
- * In configured order, the first upstream that is up or due for a retry;
- * a retry prefers any other upstream over the one that just failed.
+ * How long the first copy may take before a hedge: twice the smoothed
+ * RTT plus four deviations, at least HEDGE_MIN_US and at most a third of
+ * the query timeout, which is also what an unmeasured upstream gets.
+ */
+uint64_t
+upstream_attempt_us(const struct upstream *u)
+{
+	uint64_t	max = env->conf->sc.query_timeout * 1000000ULL / 3;
+	uint64_t	t;
+
+	if (u->samples == 0)
+		return (max);
+	t = 2 * u->srtt + 4 * u->rttvar;
+	if (t < HEDGE_MIN_US)
+		t = HEDGE_MIN_US;
+	return (t > max ? max : t);
+}
+
+/*
+ * Chooses among the upstreams that are up or due for a retry.  A second
+ * copy goes to one this query has not tried; a retry after a failure may
+ * go back to the same one when it is the only one left.
  */
 static struct upstream *
-upstream_pick(struct query *q)
+upstream_pick(struct query *q, int hedge)
 {
-	struct upstream	*u;
-	uint64_t	 now = now_ms();
-	int		 i, pass;
+	struct upstream	*u, *cand[32], *best;
+	uint64_t	 now = now_ms(), s, bs = 0;
+	int		 i, n = 0, pass;
 
-	for (pass = 0; pass < 2; pass++)
+	for (pass = 0; pass < 2 && n == 0; pass++) {
+		if (pass == 1 && hedge)
+			break;
 		for (i = 0; i < env->nupstreams; i++) {
 			u = &env->upstreams[i];
-			if (pass == 0 && u->index == q->last_up)
+			if (pass == 0 && (q->tried & (1U << i)))
 				continue;
 			if (upstream_usable(u, now))
-				return (u);
+				cand[n++] = u;
 		}
+	}
+	if (n == 0)
+		return (NULL);
+
+	switch (env->conf->sc.policy) {
+	case POLICY_FAILOVER:
+		return (cand[0]);
+	case POLICY_ROUNDROBIN:
+		return (cand[env->rr_next++ % n]);
+	default:
+		best = NULL;
+		for (i = 0; i < n; i++) {
+			s = upstream_score(cand[i], now);
+			if (best == NULL || s < bs) {
+				best = cand[i];
+				bs = s;
+			}
+		}
+		/* keep the others' estimates fresh with a small share */
+		if (n > 1 && arc4random_uniform(100) < EXPLORE_PERCENT) {
+			i = arc4random_uniform(n - 1);
+			return (cand[i] == best ? cand[n - 1] : cand[i]);
+		}
+		return (best);
+	}
+}
+
+/*
+ * The connection for a new query: the least busy ready one; another is
+ * opened ahead of need once that one is carrying UPCONN_SPREAD queries,
+ * so a burst never waits for a handshake it did not have to.
+ */
+static struct upconn *
+upstream_conn(struct upstream *u)
+{
+	struct upconn	*uc, *best = NULL, *closed = NULL, *pending = NULL;
+	int		 i, opening = 0;
+
+	for (i = 0; i < UPSTREAM_POOL; i++) {
+		uc = &u->conns[i];
+		switch (uc->state) {
+		case UC_CLOSED:
+			if (closed == NULL)
+				closed = uc;
+			break;
+		case UC_READY:
+			if (uc->inflight + uc->tombstones >=
+			    UPCONN_MAX_INFLIGHT)
+				break;
+			if (best == NULL || uc->inflight < best->inflight)
+				best = uc;
+			break;
+		default:
+			opening = 1;
+			if (pending == NULL && uc->inflight + uc->tombstones <
+			    UPCONN_MAX_INFLIGHT)
+				pending = uc;
+			break;
+		}
+	}
+	if (best != NULL) {
+		if (best->inflight >= UPCONN_SPREAD && closed != NULL &&
+		    !opening)
+			(void)upconn_connect(closed);
+		return (best);
+	}
+	if (pending != NULL)
+		return (pending);
+	if (closed != NULL && upconn_connect(closed) == 0)
+		return (closed);
 	return (NULL);
 }
 
-/* Queues q on a connection; the bytes leave when the handshake is done. */
+/* Puts a copy of q on an upstream; hedge means a second, early copy. */
 int
-upstream_send(struct query *q)
+upstream_send(struct query *q, int hedge)
 {
 	struct upstream	*u;
 	struct upconn	*uc;
-	uint8_t		*p;
-	size_t		 n, room = DNS_MAX_QUERY + 1024;
-	uint16_t	 id;
+	struct qsend	*s = NULL;
+	struct timeval	 tv;
+	uint64_t	 t;
 	int		 i;
 
-	if ((u = upstream_pick(q)) == NULL)
-		return (-1);
-	uc = &u->conn;
-	if (uc->state == UC_CLOSED && upconn_connect(uc) == -1)
-		return (-1);
-	if (uc->inflight + uc->tombstones >= UPCONN_MAX_INFLIGHT)
-		return (-1);
-	for (i = 0; i < 64; i++) {
-		id = arc4random() & 0xffff;
-		if (uc->ids[id] == 0)
+	for (i = 0; i < QUERY_MAX_SENDS; i++)
+		if (q->sends[i].uc == NULL) {
+			s = &q->sends[i];
 			break;
-	}
-	if (i == 64)
+		}
+	if (s == NULL)
 		return (-1);
-	if ((p = buf_reserve(&uc->out, 2 + room)) == NULL)
+	if (hedge && env->hedge_tokens < HEDGE_COST)
 		return (-1);
-	n = dns_make_upstream_query(q->qbuf, q->qlen, &q->qi, id,
-	    env->conf->sc.padding, p + 2, room);
-	if (n == 0)
+	if ((u = upstream_pick(q, hedge)) == NULL)
 		return (-1);
-	dns_put16(p, n);
-	buf_commit(&uc->out, 2 + n);
-
-	uc->ids[id] = (uint32_t)(q - env->queries) + 1;
-	q->uc = uc;
-	q->upid = id;
+	if ((uc = upstream_conn(u)) == NULL)
+		return (-1);
+	s->sent = now_us();
+	s->measured = uc->state == UC_READY;
+	if (upconn_queue(uc, s) == -1)
+		return (-1);
+	if (hedge) {
+		env->hedge_tokens -= HEDGE_COST;
+		log_debug("query id %u: hedged to %s", q->qi.id, u->name);
+	} else if (env->hedge_tokens < HEDGE_TOKENS)
+		env->hedge_tokens++;
+	q->nsends++;
 	q->tries++;
-	q->last_up = u->index;
-	q->sent = now_ms();
-	TAILQ_INSERT_TAIL(&uc->queries, q, uq);
-	uc->inflight++;
-	if (uc->state == UC_READY) {
-		evtimer_del(&uc->tmo);
-		upconn_schedule_flush(uc);
+	q->tried |= 1U << u->index;
+	u->nsent++;
+	u->last_query = now_ms();
+
+	if (env->nupstreams > 1 && q->tries < QUERY_MAX_SENDS) {
+		t = upstream_attempt_us(u);
+		tv.tv_sec = t / 1000000;
+		tv.tv_usec = t % 1000000;
+		evtimer_add(&q->hedge_ev, &tv);
+		q->hedge_armed = 1;
 	}
 	return (0);
 }
 
 /*
- * The query is answered elsewhere or given up: its id stays reserved so a
- * late reply is recognised and dropped instead of killing the connection.
- * A timeout on a connection that has said nothing since the query went
- * out means it is dead, whatever TCP thinks.
+ * The query is answered elsewhere or given up.  A copy still out is a
+ * lower bound on its upstream's round-trip time, so the estimate learns
+ * that an upstream slowed down even when hedges answer for it.  A copy
+ * out longer than a third of the query timeout, on a connection that has
+ * said nothing since it was sent, means the connection is dead.
  */
 void
-upstream_forget(struct query *q, int timed_out)
+upstream_forget_all(struct query *q, int timed_out)
 {
-	struct upconn	*uc = q->uc;
+	struct qsend	*s;
+	uint64_t	 now = now_us();
+	uint64_t	 third = env->conf->sc.query_timeout * 1000000ULL / 3;
+	int		 i;
 
-	uc->ids[q->upid] = TOMBSTONE;
-	uc->tombstones++;
-	TAILQ_REMOVE(&uc->queries, q, uq);
-	uc->inflight--;
-	q->uc = NULL;
-	if (uc->state == UC_READY && ((timed_out && uc->last_read < q->sent) ||
-	    uc->tombstones > MAX_TOMBSTONES)) {
-		upconn_fail(uc, "no reply in time", 1);
-		return;
+	for (i = 0; i < QUERY_MAX_SENDS; i++) {
+		s = &q->sends[i];
+		if (s->uc == NULL)
+			continue;
+		if (s->measured && now - s->sent >= upstream_attempt_us(
+		    s->uc->up))
+			upstream_rtt(s->uc->up, now - s->sent);
+		upconn_forget(s->uc, s, timed_out || now - s->sent >= third);
 	}
-	if (uc->inflight == 0)
-		upconn_idle_arm(uc);
+	q->nsends = 0;
 }
 
-static int
-upconn_connect(struct upconn *uc)
+static void
+upstream_rtt(struct upstream *u, uint64_t r)
 {
-	struct upstream	*u = uc->up;
-	struct timeval	 tv;
-	int		 s, on = 1;
+	uint64_t	d;
 
-	if (uc->ids == NULL &&
-	    (uc->ids = calloc(IDS, sizeof(*uc->ids))) == NULL) {
-		log_warn("upstream ids");
-		return (-1);
+	if (u->samples++ == 0) {
+		u->srtt = r;
+		u->rttvar = r / 2;
+		return;
 	}
-	s = socket(u->conf.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (s == -1) {
-		log_warn("upstream %s: socket", u->name);
-		return (-1);
-	}
-	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-		log_debug("TCP_NODELAY: %s", strerror(errno));
-	if (connect(s, (struct sockaddr *)&u->conf.ss, u->conf.sslen) == -1 &&
-	    errno != EINPROGRESS) {
-		log_warn("upstream %s: connect", u->name);
-		close(s);
-		u->down = 1;
-		u->backoff = u->backoff == 0 ? UPSTREAM_BACKOFF_MIN :
-		    u->backoff * 2;
-		if (u->backoff > UPSTREAM_BACKOFF_MAX)
-			u->backoff = UPSTREAM_BACKOFF_MAX;
-		u->retry_at = now_ms() + u->backoff;
-		return (-1);
-	}
-	uc->fd = s;
-	uc->state = UC_CONNECTING;
-	uc->evflags = 0;
-	uc->want_out = uc->read_wants_write = 0;
-	uc->last_read = 0;
-	upconn_set_events(uc, EV_WRITE);
-	/* connect and handshake together get one query timeout */
-	tv.tv_sec = env->conf->sc.query_timeout;
-	tv.tv_usec = 0;
-	evtimer_add(&uc->tmo, &tv);
-	log_debug("upstream %s: connecting", u->name);
-	return (0);
+	d = u->srtt > r ? u->srtt - r : r - u->srtt;
+	u->rttvar = (3 * u->rttvar + d) / 4;
+	u->srtt = (7 * u->srtt + r) / 8;
+}
+
+/* An answer came back: RFC 6298 smoothing of the round-trip time. */
+void
+upstream_answered(struct upstream *u, struct qsend *s)
+{
+	u->nanswered++;
+	if (s->measured)
+		upstream_rtt(u, now_us() - s->sent);
 }
 
 /*
- * Drops the connection; its queries try once more elsewhere.  uc lives
- * inside its upstream and is never freed, so this is safe from any of its
- * own callbacks as long as they check the state afterwards.
+ * A connection attempt, handshake or exchange failed: the upstream is
+ * down until its backoff expires, and the fastest policy holds the
+ * failure against it for a while after it is back.
  */
-static void
-upconn_fail(struct upconn *uc, const char *why, int mark_down)
+void
+upstream_failed(struct upstream *u, const char *why)
 {
-	struct upstream		*u = uc->up;
-	struct query_list	 retry;
-	struct query		*q;
+	uint64_t	now = now_ms(), p;
 
-	if (mark_down)
-		log_warnx("upstream %s: %s", u->name, why);
-	else
-		log_debug("upstream %s: %s", u->name, why);
-	if (uc->evflags != 0)
-		event_del(&uc->ev);
-	uc->evflags = 0;
-	evtimer_del(&uc->tmo);
-	if (uc->dirty) {
-		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
-		uc->dirty = 0;
-	}
-	if (uc->tls != NULL) {
-		(void)tls_close(uc->tls);
-		tls_free(uc->tls);
-		uc->tls = NULL;
-	}
-	if (uc->fd != -1)
-		close(uc->fd);
-	uc->fd = -1;
-	uc->state = UC_CLOSED;
-	buf_reset(&uc->in);
-	buf_reset(&uc->out);
-	if (uc->ids != NULL)
-		memset(uc->ids, 0, IDS * sizeof(*uc->ids));
-	uc->tombstones = 0;
-	if (mark_down) {
-		u->down = 1;
-		u->backoff = u->backoff == 0 ? UPSTREAM_BACKOFF_MIN :
-		    u->backoff * 2;
-		if (u->backoff > UPSTREAM_BACKOFF_MAX)
-			u->backoff = UPSTREAM_BACKOFF_MAX;
-		u->retry_at = now_ms() + u->backoff;
-	}
-
-	TAILQ_INIT(&retry);
-	TAILQ_CONCAT(&retry, &uc->queries, uq);
-	uc->inflight = 0;
-	while ((q = TAILQ_FIRST(&retry)) != NULL) {
-		TAILQ_REMOVE(&retry, q, uq);
-		q->uc = NULL;
-		query_retry(q);
-	}
+	log_warnx("upstream %s: %s", u->name, why);
+	u->nfailed++;
+	u->down = 1;
+	u->backoff = u->backoff == 0 ? UPSTREAM_BACKOFF_MIN : u->backoff * 2;
+	if (u->backoff > UPSTREAM_BACKOFF_MAX)
+		u->backoff = UPSTREAM_BACKOFF_MAX;
+	u->retry_at = now + u->backoff;
+	p = upstream_penalty(u, now) * 2;
+	if (p < PENALTY_MIN_US)
+		p = PENALTY_MIN_US;
+	u->penalty = p > PENALTY_MAX_US ? PENALTY_MAX_US : p;
+	u->penalty_at = now;
 }
 
-static void
-upconn_set_events(struct upconn *uc, short want)
+void
+upstream_up(struct upstream *u)
 {
-	want |= EV_PERSIST;
-	if (uc->evflags == want)
-		return;
-	if (uc->evflags != 0)
-		event_del(&uc->ev);
-	event_assign(&uc->ev, env->base, uc->fd, want, upconn_cb, uc);
-	event_add(&uc->ev, NULL);
-	uc->evflags = want;
-}
-
-/* A TLS read may need the socket writable and a write readable. */
-static void
-upconn_update_events(struct upconn *uc)
-{
-	short	want = EV_READ;
-
-	if (uc->want_out || uc->read_wants_write)
-		want |= EV_WRITE;
-	upconn_set_events(uc, want);
-}
-
-static void
-upconn_tmo_cb(int fd, short ev, void *arg)
-{
-	struct upconn	*uc = arg;
-
-	(void)fd;
-	(void)ev;
-	if (uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE)
-		upconn_fail(uc, "connect or handshake timed out", 1);
-	else if (uc->state == UC_READY && uc->inflight == 0)
-		upconn_fail(uc, "idle, closing", 0);
-}
-
-static void
-upconn_idle_arm(struct upconn *uc)
-{
-	struct timeval	tv;
-
-	if (uc->state != UC_READY)
-		return;
-	tv.tv_sec = UPCONN_IDLE_TIMEOUT;
-	tv.tv_usec = 0;
-	evtimer_add(&uc->tmo, &tv);
-}
-
-static void
-upconn_cb(int fd, short ev, void *arg)
-{
-	struct upconn	*uc = arg;
-	int		 err;
-	socklen_t	 len = sizeof(err);
-
-	switch (uc->state) {
-	case UC_CONNECTING:
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			err = errno;
-		if (err != 0) {
-			upconn_fail(uc, strerror(err), 1);
-			return;
-		}
-		if ((uc->tls = tls_client()) == NULL) {
-			upconn_fail(uc, "tls_client failed", 1);
-			return;
-		}
-		if (tls_configure(uc->tls, env->tls_cfg) == -1 ||
-		    tls_connect_socket(uc->tls, fd,
-		    uc->up->conf.tls_name) == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
-			return;
-		}
-		uc->state = UC_HANDSHAKE;
-		upconn_handshake(uc);
-		return;
-	case UC_HANDSHAKE:
-		upconn_handshake(uc);
-		return;
-	case UC_READY:
-		if ((ev & EV_READ) || (uc->read_wants_write &&
-		    (ev & EV_WRITE)))
-			upconn_read(uc);
-		if (uc->state == UC_READY && buf_used(&uc->out) > 0)
-			upconn_flush(uc);
-		if (uc->state == UC_READY)
-			upconn_update_events(uc);
-		return;
-	default:
-		return;
-	}
-}
-
-/*
- * Nothing but the handshake happens before it completes: the certificate
- * (and name) must check out before a single DNS byte is written.
- */
-static void
-upconn_handshake(struct upconn *uc)
-{
-	struct upstream	*u = uc->up;
-	int		 r;
-
-	r = tls_handshake(uc->tls);
-	if (r == TLS_WANT_POLLIN) {
-		upconn_set_events(uc, EV_READ);
-		return;
-	}
-	if (r == TLS_WANT_POLLOUT) {
-		upconn_set_events(uc, EV_WRITE);
-		return;
-	}
-	if (r == -1) {
-		upconn_fail(uc, tls_error(uc->tls), 1);
-		return;
-	}
-	uc->state = UC_READY;
+	if (u->down)
+		log_info("upstream %s: up", u->name);
 	u->down = 0;
 	u->backoff = 0;
-	evtimer_del(&uc->tmo);
-	log_debug("upstream %s: %s %s%s", u->name, tls_conn_version(uc->tls),
-	    tls_conn_cipher(uc->tls),
-	    tls_conn_session_resumed(uc->tls) ? " resumed" : "");
-	upconn_flush(uc);
-	/* the server may have sent data along with its last flight */
-	if (uc->state == UC_READY)
-		upconn_read(uc);
-	if (uc->state == UC_READY) {
-		upconn_update_events(uc);
-		if (uc->inflight == 0)
-			upconn_idle_arm(uc);
-	}
 }
 
-static void
-upconn_read(struct upconn *uc)
+void
+upstream_log_stats(void)
 {
-	uint8_t	*p;
-	ssize_t	 n;
-	size_t	 mlen;
+	struct upstream	*u;
+	int		 i;
 
-	for (;;) {
-		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
-			upconn_fail(uc, "input buffer full", 1);
-			return;
-		}
-		n = tls_read(uc->tls, p, READ_CHUNK);
-		if (n == TLS_WANT_POLLIN) {
-			uc->read_wants_write = 0;
-			return;
-		}
-		if (n == TLS_WANT_POLLOUT) {
-			uc->read_wants_write = 1;
-			return;
-		}
-		uc->read_wants_write = 0;
-		if (n == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
-			return;
-		}
-		if (n == 0) {
-			if (uc->inflight > 0 || buf_used(&uc->in) > 0)
-				upconn_fail(uc, "closed with replies pending",
-				    0);
-			else
-				upconn_fail(uc, "closed by upstream", 0);
-			return;
-		}
-		buf_commit(&uc->in, n);
-		uc->last_read = now_ms();
-		while (buf_used(&uc->in) >= 2) {
-			mlen = dns_get16(buf_head(&uc->in));
-			if (buf_used(&uc->in) < 2 + mlen)
-				break;
-			if (upconn_handle_reply(uc, buf_head(&uc->in) + 2,
-			    mlen) == -1) {
-				upconn_fail(uc, "bad reply", 1);
-				return;
-			}
-			buf_consume(&uc->in, 2 + mlen);
-		}
-	}
-}
-
-/*
- * A reply must carry an id we handed out on this connection and the
- * question we asked; anything else means the stream can no longer be
- * trusted, and the caller drops the connection.
- */
-static int
-upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
-{
-	struct query	*q;
-	uint32_t	 slot;
-	uint16_t	 id;
-	size_t		 n;
-
-	if (len < DNS_HDR_LEN)
-		return (-1);
-	id = dns_get16(msg);
-	slot = uc->ids[id];
-	if (slot == 0)
-		return (-1);
-	if (slot == TOMBSTONE) {
-		uc->ids[id] = 0;
-		uc->tombstones--;
-		return (0);
-	}
-	q = &env->queries[slot - 1];
-	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
-	    q->qi.question_len)) {
-		log_debug("upstream %s: reply does not match the question",
-		    uc->up->name);
-		return (-1);
-	}
-	uc->ids[id] = 0;
-	TAILQ_REMOVE(&uc->queries, q, uq);
-	uc->inflight--;
-	q->uc = NULL;
-	/* the client gets its own spelling of the name back */
-	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
-	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
-		query_retry(q);
-		return (-1);
-	}
-	query_reply(q, msg, n);
-	if (uc->inflight == 0)
-		upconn_idle_arm(uc);
-	return (0);
-}
-
-static void
-upconn_flush(struct upconn *uc)
-{
-	ssize_t	n;
-
-	uc->want_out = 0;
-	while (buf_used(&uc->out) > 0) {
-		n = tls_write(uc->tls, buf_head(&uc->out), buf_used(&uc->out));
-		if (n == TLS_WANT_POLLOUT) {
-			uc->want_out = 1;
-			break;
-		}
-		if (n == TLS_WANT_POLLIN)
-			break;	/* the read event will retry */
-		if (n == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
-			return;
-		}
-		buf_consume(&uc->out, n);
-	}
-	upconn_update_events(uc);
-}
-
-/*
- * Queries read in one wake-up leave in one TLS write: the flush event runs
- * after every other ready callback of this loop iteration.
- */
-static void
-upconn_schedule_flush(struct upconn *uc)
-{
-	if (uc->dirty)
-		return;
-	uc->dirty = 1;
-	TAILQ_INSERT_TAIL(&env->flushq, uc, flush_entry);
-	event_active(&env->flush_ev, EV_TIMEOUT, 0);
-}
-
-static void
-flush_cb(int fd, short ev, void *arg)
-{
-	struct upconn	*uc;
-
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	while ((uc = TAILQ_FIRST(&env->flushq)) != NULL) {
-		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
-		uc->dirty = 0;
-		if (uc->state == UC_READY)
-			upconn_flush(uc);
+	for (i = 0; i < env->nupstreams; i++) {
+		u = &env->upstreams[i];
+		log_debug("upstream %s: sent %llu answered %llu failed %llu "
+		    "resumed %llu srtt %llu us", u->name,
+		    (unsigned long long)u->nsent,
+		    (unsigned long long)u->nanswered,
+		    (unsigned long long)u->nfailed,
+		    (unsigned long long)u->nresumed,
+		    (unsigned long long)u->srtt);
 	}
 }

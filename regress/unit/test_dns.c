@@ -913,7 +913,7 @@ test_upstream(void)
 	q.flags = DNS_F_RD | DNS_F_CD;
 	mkquery(&b, &q);
 	check(&b, &qi);
-	n = dns_make_upstream_query(b.b, b.len, &qi, 0xaaaa, 128, out,
+	n = dns_make_upstream_query(b.b, b.len, &qi, 0xaaaa, 128, 0, out,
 	    sizeof(out));
 	CHECK(n != 0 && n % 128 == 0, "padded to 128");
 	CHECK(dns_get16(out) == 0xaaaa, "ID replaced");
@@ -940,11 +940,11 @@ test_upstream(void)
 	    uq.client_padding && uq.udp_size == 1232,
 	    "upstream query is itself a valid query");
 
-	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 468, out,
+	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 468, 0, out,
 	    sizeof(out));
 	CHECK(n != 0 && n % 468 == 0, "padded to 468");
 
-	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out, sizeof(out));
+	n = dns_make_upstream_query(b.b, b.len, &qi, 1, 0, 0, out, sizeof(out));
 	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 &&
 	    dns_get16(out + n - 2) == 0, "padblock 0: bare OPT, no padding");
 
@@ -957,7 +957,7 @@ test_upstream(void)
 	q.padlen = 77;
 	mkquery(&b, &q);
 	CHECK(check(&b, &qi) == DNS_OK && qi.client_padding, "setup: padded");
-	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 128, out,
+	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 128, 0, out,
 	    sizeof(out));
 	CHECK(n != 0 && n % 128 == 0, "client padding replaced by ours");
 	CHECK(find_opt(out, n, &opt) && dns_get16(out + opt + 3) == 4000 &&
@@ -970,10 +970,10 @@ test_upstream(void)
 	CHECK(memcmp(out + opt + 11 + 4, b.b + opt + 11 + 4, 8) == 0,
 	    "cookie bytes copied");
 	c = b;
-	CHECK(dns_make_upstream_query(c.b, c.len, &qi, 2, 128, c.b,
+	CHECK(dns_make_upstream_query(c.b, c.len, &qi, 2, 128, 0, c.b,
 	    sizeof(c.b)) == n && memcmp(c.b, out, n) == 0,
 	    "upstream query built in place is the same");
-	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 0, out, sizeof(out));
+	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 0, 0, out, sizeof(out));
 	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 + 12 &&
 	    find_opt(out, n, &opt) &&
 	    count_option(out, opt, DNS_EDNS_PADDING, NULL) == 0 &&
@@ -984,15 +984,15 @@ test_upstream(void)
 	qspec_default(&q);
 	mkquery(&b, &q);
 	check(&b, &qi);
-	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, out, 127) ==
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, 0, out, 127) ==
 	    0, "no room for the padded query");
-	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, out, 128) ==
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 128, 0, out, 128) ==
 	    128, "exactly one block of room");
-	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out,
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, 0, out,
 	    DNS_HDR_LEN + QNAME_LEN + 4 + 10) == 0,
 	    "no room for the OPT");
 	qi.question_len = 0;
-	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, out,
+	CHECK(dns_make_upstream_query(b.b, b.len, &qi, 1, 0, 0, out,
 	    sizeof(out)) == 0, "no question, nothing to forward");
 
 	/* every name length, every alignment */
@@ -1011,10 +1011,10 @@ test_upstream(void)
 			break;
 		}
 		/* the least padding that reaches a block boundary */
-		bare = dns_make_upstream_query(b.b, b.len, &qi, 3, 0, out,
+		bare = dns_make_upstream_query(b.b, b.len, &qi, 3, 0, 0, out,
 		    sizeof(out));
 		for (k = 1; k < 520; k += 37) {
-			n = dns_make_upstream_query(b.b, b.len, &qi, 3, k, out,
+			n = dns_make_upstream_query(b.b, b.len, &qi, 3, k, 0, out,
 			    sizeof(out));
 			if (bare == 0 || n == 0 || n % k != 0 ||
 			    n < bare + 4 || n >= bare + 4 + k ||
@@ -1361,7 +1361,7 @@ test_fuzz(void)
 			nok++;
 			if (qi.question_len == 0 || len > DNS_MAX_QUERY)
 				bad++;
-			n = dns_make_upstream_query(m, len, &qi, i, 128, out,
+			n = dns_make_upstream_query(m, len, &qi, i, 128, 0, out,
 			    sizeof(out));
 			if (n == 0 || n % 128 != 0 || n > sizeof(out))
 				bad++;

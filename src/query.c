@@ -1,0 +1,217 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+
+/*
+ * The life of a client query: a preallocated slot, one deadline for the
+ * whole exchange, at most QUERY_MAX_SENDS copies upstream, and exactly
+ * one answer to the client, SERVFAIL if nothing better arrives in time.
+ */
+
+static void	 deadline_arm(void);
+static void	 deadline_cb(int, short, void *);
+static void	 hedge_cb(int, short, void *);
+
+static int	 nused;	/* slots ever handed out; the rest stay untouched */
+
+void
+query_init(void)
+{
+	env->nqueries = env->conf->sc.max_queries;
+	if ((env->queries = calloc(env->nqueries, sizeof(struct query))) ==
+	    NULL)
+		fatal(NULL);
+	TAILQ_INIT(&env->freeq);
+	TAILQ_INIT(&env->deadlines);
+	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
+}
+
+/*
+ * Slots come from the free list, or else from the part of the array never
+ * used yet, so pages of the array become resident only under real load.
+ */
+struct query *
+query_alloc(void)
+{
+	struct query	*q;
+	int		 i;
+
+	if ((q = TAILQ_FIRST(&env->freeq)) != NULL)
+		TAILQ_REMOVE(&env->freeq, q, tq);
+	else if (nused < env->nqueries) {
+		q = &env->queries[nused++];
+		evtimer_assign(&q->hedge_ev, env->base, hedge_cb, q);
+		for (i = 0; i < QUERY_MAX_SENDS; i++)
+			q->sends[i].q = q;
+	} else
+		return (NULL);
+	q->busy = 1;
+	q->tc = NULL;
+	q->nsends = 0;
+	q->tries = 0;
+	q->tried = 0;
+	q->hedge_armed = 0;
+	q->deadline = 0;
+	for (i = 0; i < QUERY_MAX_SENDS; i++)
+		q->sends[i].uc = NULL;
+	return (q);
+}
+
+void
+query_free(struct query *q)
+{
+	if (q->nsends > 0)
+		upstream_forget_all(q, 0);
+	if (q->hedge_armed) {
+		evtimer_del(&q->hedge_ev);
+		q->hedge_armed = 0;
+	}
+	if (q->deadline != 0)
+		TAILQ_REMOVE(&env->deadlines, q, tq);
+	if (q->tc != NULL)
+		tcp_client_query_done(q->tc, q);
+	q->busy = 0;
+	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
+}
+
+/* All queries share one timeout, so arrival order is deadline order. */
+void
+query_start(struct query *q)
+{
+	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
+	TAILQ_INSERT_TAIL(&env->deadlines, q, tq);
+	if (!env->deadline_armed)
+		deadline_arm();
+	if (upstream_send(q, 0) == -1)
+		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+static void
+deadline_arm(void)
+{
+	struct query	*q;
+	struct timeval	 tv;
+	uint64_t	 now, wait;
+
+	if ((q = TAILQ_FIRST(&env->deadlines)) == NULL) {
+		env->deadline_armed = 0;
+		return;
+	}
+	now = now_ms();
+	wait = q->deadline > now ? q->deadline - now : 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(&env->deadline_ev, &tv);
+	env->deadline_armed = 1;
+}
+
+static void
+deadline_cb(int fd, short ev, void *arg)
+{
+	struct query	*q;
+	uint64_t	 now = now_ms();
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((q = TAILQ_FIRST(&env->deadlines)) != NULL &&
+	    q->deadline <= now) {
+		log_debug("query id %u timed out", q->qi.id);
+		query_fail(q, DNS_RCODE_SERVFAIL);
+	}
+	deadline_arm();
+}
+
+/*
+ * The first copy is later than its upstream usually takes: a second copy
+ * may go to another upstream, within the hedging budget, and whichever
+ * answer comes first wins.
+ */
+static void
+hedge_cb(int fd, short ev, void *arg)
+{
+	struct query	*q = arg;
+
+	(void)fd;
+	(void)ev;
+	q->hedge_armed = 0;
+	if (q->nsends == 1 && q->tries < QUERY_MAX_SENDS &&
+	    now_ms() < q->deadline)
+		(void)upstream_send(q, 1);
+}
+
+/*
+ * Hands an answer to the client that asked.  UDP answers are cut to what
+ * the client said it can take; the slot is free afterwards.
+ */
+void
+query_reply(struct query *q, uint8_t *msg, size_t len)
+{
+	if (q->transport == QT_UDP) {
+		len = dns_truncate(msg, len, dns_client_max_udp(&q->qi),
+		    &q->qi);
+		if (sendto(q->lfd, msg, len, MSG_DONTWAIT,
+		    (struct sockaddr *)&q->peer, q->peerlen) == -1)
+			log_debug("sendto: %s", strerror(errno));
+	} else if (q->tc != NULL)
+		tcp_client_send(q->tc, msg, len);
+	query_free(q);
+}
+
+/* Gives up on every copy still upstream and answers rcode. */
+void
+query_fail(struct query *q, int rcode)
+{
+	size_t	n;
+
+	if (q->nsends > 0)
+		upstream_forget_all(q, 1);
+	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, env->scratch,
+	    sizeof(env->scratch));
+	if (n == 0) {
+		query_free(q);
+		return;
+	}
+	query_reply(q, env->scratch, n);
+}
+
+/*
+ * A copy was lost with its connection.  If the other copy is still out,
+ * it may yet answer; otherwise once more, in time, or SERVFAIL.
+ */
+void
+query_send_failed(struct query *q)
+{
+	if (q->nsends > 0)
+		return;
+	if (q->tries < QUERY_MAX_SENDS && now_ms() < q->deadline &&
+	    upstream_send(q, 0) == 0)
+		return;
+	query_fail(q, DNS_RCODE_SERVFAIL);
+}

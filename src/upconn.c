@@ -1,0 +1,586 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+
+/*
+ * One TLS connection to an upstream: connect, handshake (certificate,
+ * name and pins checked before a single DNS byte is written), many
+ * queries in flight with IDs of our own, replies matched by ID and
+ * question, idle and keepalive timeouts.
+ */
+
+#define TOMBSTONE	0xffffffffU	/* id of a copy we gave up on */
+#define MAX_TOMBSTONES	(UPCONN_MAX_INFLIGHT / 2)
+#define IDS		65536
+#define READ_CHUNK	16384
+#define STEADY_MS	2000	/* traffic this recent: reconnect at once */
+
+static void	 upconn_cb(int, short, void *);
+static void	 upconn_tmo_cb(int, short, void *);
+static void	 upconn_set_events(struct upconn *, short);
+static void	 upconn_handshake(struct upconn *);
+static void	 upconn_read(struct upconn *);
+static void	 upconn_flush(struct upconn *);
+static void	 upconn_schedule_flush(struct upconn *);
+static void	 upconn_idle_arm(struct upconn *);
+static int	 upconn_handle_reply(struct upconn *, uint8_t *, size_t);
+
+static inline uint32_t
+send_index(const struct qsend *s)
+{
+	return ((uint32_t)(s->q - env->queries) * QUERY_MAX_SENDS +
+	    (uint32_t)(s - s->q->sends));
+}
+
+static inline struct qsend *
+send_at(uint32_t i)
+{
+	return (&env->queries[i / QUERY_MAX_SENDS].sends[i %
+	    QUERY_MAX_SENDS]);
+}
+
+void
+upconn_init(struct upconn *uc, struct upstream *u)
+{
+	uc->up = u;
+	uc->fd = -1;
+	uc->state = UC_CLOSED;
+	buf_init(&uc->in, 2 + DNS_MAX_MSG + READ_CHUNK);
+	buf_init(&uc->out, UPCONN_OUT_MAX);
+	TAILQ_INIT(&uc->sends);
+	evtimer_assign(&uc->tmo, env->base, upconn_tmo_cb, uc);
+}
+
+/*
+ * Half-open connections: keepalive probes find a silent peer while the
+ * connection idles, TCP_USER_TIMEOUT while data waits for an ACK, so a
+ * dead path costs one query timeout, not the kernel's fifteen minutes.
+ */
+static void
+upconn_sockopts(int s)
+{
+	int	on = 1, idle = 15, intvl = 5, cnt = 3;
+	int	uto = env->conf->sc.query_timeout * 1000;
+
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
+	    setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)) == -1 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)) == -1 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == -1 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto,
+	    sizeof(uto)) == -1)
+		log_debug("upstream socket options: %s", strerror(errno));
+}
+
+int
+upconn_connect(struct upconn *uc)
+{
+	struct upstream	*u = uc->up;
+	struct timeval	 tv;
+	int		 s;
+
+	if (uc->ids == NULL &&
+	    (uc->ids = calloc(IDS, sizeof(*uc->ids))) == NULL) {
+		log_warn("upstream ids");
+		return (-1);
+	}
+	s = socket(u->conf.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (s == -1) {
+		log_warn("upstream %s: socket", u->name);
+		return (-1);
+	}
+	upconn_sockopts(s);
+	if (connect(s, (struct sockaddr *)&u->conf.ss, u->conf.sslen) == -1 &&
+	    errno != EINPROGRESS) {
+		close(s);
+		upstream_failed(u, strerror(errno));
+		return (-1);
+	}
+	uc->fd = s;
+	uc->state = UC_CONNECTING;
+	uc->evflags = 0;
+	uc->want_out = uc->read_wants_write = 0;
+	uc->asked_keepalive = 0;
+	uc->keepalive_ms = 0;
+	uc->used = 0;
+	uc->last_read = 0;
+	upconn_set_events(uc, EV_WRITE);
+	/* connect and handshake together get one query timeout */
+	tv.tv_sec = env->conf->sc.query_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(&uc->tmo, &tv);
+	log_debug("upstream %s: connecting", u->name);
+	return (0);
+}
+
+/*
+ * Drops the connection; its queries try once more elsewhere.  uc lives
+ * inside its upstream and is never freed, so this is safe from any of its
+ * own callbacks as long as they check the state afterwards.
+ */
+void
+upconn_fail(struct upconn *uc, const char *why, int mark_down)
+{
+	struct upstream		*u = uc->up;
+	struct qsend_list	 retry;
+	struct qsend		*s;
+
+	if (mark_down)
+		upstream_failed(u, why);
+	else
+		log_debug("upstream %s: %s", u->name, why);
+	if (uc->evflags != 0)
+		event_del(&uc->ev);
+	uc->evflags = 0;
+	evtimer_del(&uc->tmo);
+	if (uc->dirty) {
+		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
+		uc->dirty = 0;
+	}
+	if (uc->tls != NULL) {
+		(void)tls_close(uc->tls);
+		tls_free(uc->tls);
+		uc->tls = NULL;
+	}
+	if (uc->fd != -1)
+		close(uc->fd);
+	uc->fd = -1;
+	uc->state = UC_CLOSED;
+	buf_reset(&uc->in);
+	buf_reset(&uc->out);
+	if (uc->ids != NULL)
+		memset(uc->ids, 0, IDS * sizeof(*uc->ids));
+	uc->tombstones = 0;
+
+	TAILQ_INIT(&retry);
+	TAILQ_CONCAT(&retry, &uc->sends, entry);
+	uc->inflight = 0;
+	while ((s = TAILQ_FIRST(&retry)) != NULL) {
+		TAILQ_REMOVE(&retry, s, entry);
+		s->uc = NULL;
+		s->q->nsends--;
+		query_send_failed(s->q);
+	}
+}
+
+/*
+ * A copy is answered elsewhere or given up: its id stays reserved so a
+ * late reply is recognised and dropped instead of killing the connection.
+ * A late copy on a connection that has said nothing since it went out
+ * means the connection is dead, whatever TCP thinks.
+ */
+void
+upconn_forget(struct upconn *uc, struct qsend *s, int late)
+{
+	uc->ids[s->upid] = TOMBSTONE;
+	uc->tombstones++;
+	TAILQ_REMOVE(&uc->sends, s, entry);
+	uc->inflight--;
+	s->uc = NULL;
+	if (uc->state == UC_READY && ((late && uc->last_read < s->sent) ||
+	    uc->tombstones > MAX_TOMBSTONES)) {
+		upconn_fail(uc, "no reply in time", 1);
+		return;
+	}
+	if (uc->inflight == 0)
+		upconn_idle_arm(uc);
+}
+
+/* Queues a copy on the connection; bytes leave once the handshake is done. */
+int
+upconn_queue(struct upconn *uc, struct qsend *s)
+{
+	struct query	*q = s->q;
+	uint8_t		*p;
+	size_t		 n, room = DNS_MAX_QUERY + 1024;
+	uint16_t	 id;
+	int		 i;
+
+	for (i = 0; i < 64; i++) {
+		id = arc4random() & 0xffff;
+		if (uc->ids[id] == 0)
+			break;
+	}
+	if (i == 64)
+		return (-1);
+	if ((p = buf_reserve(&uc->out, 2 + room)) == NULL)
+		return (-1);
+	n = dns_make_upstream_query(q->qbuf, q->qlen, &q->qi, id,
+	    env->conf->sc.padding, !uc->asked_keepalive, p + 2, room);
+	if (n == 0)
+		return (-1);
+	uc->asked_keepalive = 1;
+	uc->used = 1;
+	dns_put16(p, n);
+	buf_commit(&uc->out, 2 + n);
+
+	uc->ids[id] = send_index(s) + 1;
+	s->uc = uc;
+	s->upid = id;
+	TAILQ_INSERT_TAIL(&uc->sends, s, entry);
+	uc->inflight++;
+	if (uc->state == UC_READY) {
+		evtimer_del(&uc->tmo);
+		upconn_schedule_flush(uc);
+	}
+	return (0);
+}
+
+static void
+upconn_set_events(struct upconn *uc, short want)
+{
+	want |= EV_PERSIST;
+	if (uc->evflags == want)
+		return;
+	if (uc->evflags != 0)
+		event_del(&uc->ev);
+	event_assign(&uc->ev, env->base, uc->fd, want, upconn_cb, uc);
+	event_add(&uc->ev, NULL);
+	uc->evflags = want;
+}
+
+/* A TLS read may need the socket writable and a write readable. */
+static void
+upconn_update_events(struct upconn *uc)
+{
+	short	want = EV_READ;
+
+	if (uc->want_out || uc->read_wants_write)
+		want |= EV_WRITE;
+	upconn_set_events(uc, want);
+}
+
+static void
+upconn_tmo_cb(int fd, short ev, void *arg)
+{
+	struct upconn	*uc = arg;
+
+	(void)fd;
+	(void)ev;
+	if (uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE)
+		upconn_fail(uc, "connect or handshake timed out", 1);
+	else if (uc->state == UC_READY && uc->inflight == 0)
+		upconn_fail(uc, "idle, closing", 0);
+}
+
+/*
+ * Idle connections close after UPCONN_IDLE_TIMEOUT, or a little before
+ * the idle timeout the server announced with edns-tcp-keepalive (RFC
+ * 7828), so we close first and never race a server-side close.
+ */
+static void
+upconn_idle_arm(struct upconn *uc)
+{
+	struct timeval	tv;
+	uint64_t	ms = UPCONN_IDLE_TIMEOUT * 1000;
+
+	if (uc->state != UC_READY)
+		return;
+	if (uc->keepalive_ms > 0 && (uint64_t)uc->keepalive_ms * 7 / 8 < ms)
+		ms = (uint64_t)uc->keepalive_ms * 7 / 8;
+	else if (uc->keepalive_ms < 0)
+		ms = 0;		/* TIMEOUT 0: the server wants us gone */
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&uc->tmo, &tv);
+}
+
+static void
+upconn_cb(int fd, short ev, void *arg)
+{
+	struct upconn	*uc = arg;
+	int		 err;
+	socklen_t	 len = sizeof(err);
+
+	switch (uc->state) {
+	case UC_CONNECTING:
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		if (err != 0) {
+			upconn_fail(uc, strerror(err), 1);
+			return;
+		}
+		if ((uc->tls = tls_client()) == NULL) {
+			upconn_fail(uc, "tls_client failed", 1);
+			return;
+		}
+		if (tls_configure(uc->tls, uc->up->tls_cfg) == -1 ||
+		    tls_connect_socket(uc->tls, fd,
+		    uc->up->conf.tls_name) == -1) {
+			upconn_fail(uc, tls_error(uc->tls), 1);
+			return;
+		}
+		uc->state = UC_HANDSHAKE;
+		upconn_handshake(uc);
+		return;
+	case UC_HANDSHAKE:
+		upconn_handshake(uc);
+		return;
+	case UC_READY:
+		if ((ev & EV_READ) || (uc->read_wants_write &&
+		    (ev & EV_WRITE)))
+			upconn_read(uc);
+		if (uc->state == UC_READY && buf_used(&uc->out) > 0)
+			upconn_flush(uc);
+		if (uc->state == UC_READY)
+			upconn_update_events(uc);
+		return;
+	default:
+		return;
+	}
+}
+
+/*
+ * Nothing but the handshake happens before it completes: the certificate,
+ * its name and the pins must check out before a single DNS byte is
+ * written.
+ */
+static void
+upconn_handshake(struct upconn *uc)
+{
+	struct upstream	*u = uc->up;
+	int		 r;
+
+	r = tls_handshake(uc->tls);
+	if (r == TLS_WANT_POLLIN) {
+		upconn_set_events(uc, EV_READ);
+		return;
+	}
+	if (r == TLS_WANT_POLLOUT) {
+		upconn_set_events(uc, EV_WRITE);
+		return;
+	}
+	if (r == -1) {
+		upconn_fail(uc, tls_error(uc->tls), 1);
+		return;
+	}
+	if (u->conf.npins > 0 && pin_check(uc->tls, &u->conf) == -1) {
+		upconn_fail(uc, "certificate matches no pin", 1);
+		return;
+	}
+	uc->state = UC_READY;
+	upstream_up(u);
+	evtimer_del(&uc->tmo);
+	if (tls_conn_session_resumed(uc->tls))
+		u->nresumed++;
+	log_debug("upstream %s: %s %s%s", u->name, tls_conn_version(uc->tls),
+	    tls_conn_cipher(uc->tls),
+	    tls_conn_session_resumed(uc->tls) ? " resumed" : "");
+	upconn_flush(uc);
+	/* the server may have sent data along with its last flight */
+	if (uc->state == UC_READY)
+		upconn_read(uc);
+	if (uc->state == UC_READY) {
+		upconn_update_events(uc);
+		if (uc->inflight == 0)
+			upconn_idle_arm(uc);
+	}
+}
+
+/*
+ * The upstream closed the connection.  If it had carried queries and
+ * traffic is steady, the next query should not wait for a handshake:
+ * open a new one now.  A connection that closes unused is not reopened,
+ * or an upstream with a short idle timeout would keep us reconnecting.
+ */
+static void
+upconn_closed(struct upconn *uc)
+{
+	struct upstream	*u = uc->up;
+	int		 reopen;
+
+	reopen = uc->used && now_ms() - u->last_query < STEADY_MS;
+	if (uc->inflight > 0 || buf_used(&uc->in) > 0)
+		upconn_fail(uc, "closed with replies pending", 0);
+	else
+		upconn_fail(uc, "closed by upstream", 0);
+	if (reopen && uc->state == UC_CLOSED)
+		(void)upconn_connect(uc);
+}
+
+static void
+upconn_read(struct upconn *uc)
+{
+	uint8_t	*p;
+	ssize_t	 n;
+	size_t	 mlen;
+
+	for (;;) {
+		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
+			upconn_fail(uc, "input buffer full", 1);
+			return;
+		}
+		n = tls_read(uc->tls, p, READ_CHUNK);
+		if (n == TLS_WANT_POLLIN) {
+			uc->read_wants_write = 0;
+			return;
+		}
+		if (n == TLS_WANT_POLLOUT) {
+			uc->read_wants_write = 1;
+			return;
+		}
+		uc->read_wants_write = 0;
+		if (n == -1) {
+			upconn_fail(uc, tls_error(uc->tls), 1);
+			return;
+		}
+		if (n == 0) {
+			upconn_closed(uc);
+			return;
+		}
+		buf_commit(&uc->in, n);
+		uc->last_read = now_us();
+		while (buf_used(&uc->in) >= 2) {
+			mlen = dns_get16(buf_head(&uc->in));
+			if (buf_used(&uc->in) < 2 + mlen)
+				break;
+			if (upconn_handle_reply(uc, buf_head(&uc->in) + 2,
+			    mlen) == -1) {
+				upconn_fail(uc, "bad reply", 1);
+				return;
+			}
+			buf_consume(&uc->in, 2 + mlen);
+		}
+	}
+}
+
+/*
+ * A reply must carry an id we handed out on this connection and the
+ * question we asked; anything else means the stream can no longer be
+ * trusted, and the caller drops the connection.
+ */
+static int
+upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
+{
+	struct qsend	*s;
+	struct query	*q;
+	uint32_t	 slot;
+	uint16_t	 id;
+	size_t		 n;
+	int		 ka;
+
+	if (len < DNS_HDR_LEN)
+		return (-1);
+	id = dns_get16(msg);
+	slot = uc->ids[id];
+	if (slot == 0)
+		return (-1);
+	if (slot == TOMBSTONE) {
+		uc->ids[id] = 0;
+		uc->tombstones--;
+		return (0);
+	}
+	s = send_at(slot - 1);
+	q = s->q;
+	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
+	    q->qi.question_len)) {
+		log_debug("upstream %s: reply does not match the question",
+		    uc->up->name);
+		return (-1);
+	}
+	uc->ids[id] = 0;
+	TAILQ_REMOVE(&uc->sends, s, entry);
+	uc->inflight--;
+	s->uc = NULL;
+	q->nsends--;
+	if ((ka = dns_reply_keepalive(msg, len)) != -1)
+		uc->keepalive_ms = ka > 0 ? ka * 100 : -1;
+	upstream_answered(uc->up, s);
+	/* the client gets its own spelling of the name back */
+	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
+	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
+		query_send_failed(q);
+		return (-1);
+	}
+	query_reply(q, msg, n);
+	if (uc->state == UC_READY && uc->inflight == 0)
+		upconn_idle_arm(uc);
+	return (0);
+}
+
+static void
+upconn_flush(struct upconn *uc)
+{
+	ssize_t	n;
+
+	uc->want_out = 0;
+	while (buf_used(&uc->out) > 0) {
+		n = tls_write(uc->tls, buf_head(&uc->out), buf_used(&uc->out));
+		if (n == TLS_WANT_POLLOUT) {
+			uc->want_out = 1;
+			break;
+		}
+		if (n == TLS_WANT_POLLIN)
+			break;	/* the read event will retry */
+		if (n == -1) {
+			upconn_fail(uc, tls_error(uc->tls), 1);
+			return;
+		}
+		buf_consume(&uc->out, n);
+	}
+	upconn_update_events(uc);
+}
+
+/*
+ * Queries read in one wake-up leave in one TLS write: the flush event runs
+ * after every other ready callback of this loop iteration.
+ */
+static void
+upconn_schedule_flush(struct upconn *uc)
+{
+	if (uc->dirty)
+		return;
+	uc->dirty = 1;
+	TAILQ_INSERT_TAIL(&env->flushq, uc, flush_entry);
+	event_active(&env->flush_ev, EV_TIMEOUT, 0);
+}
+
+void
+upconn_flush_all(int fd, short ev, void *arg)
+{
+	struct upconn	*uc;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((uc = TAILQ_FIRST(&env->flushq)) != NULL) {
+		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
+		uc->dirty = 0;
+		if (uc->state == UC_READY)
+			upconn_flush(uc);
+	}
+}
