@@ -222,7 +222,9 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 	if ((tc = tls_config_new()) == NULL)
 		fatalx("tls_config_new failed");
 	if (tls_config_set_ca_mem(tc, rt->ca, rt->calen) == -1) {
-		log_warnx("%s: %s", conf->sc.ca_file, tls_config_error(tc));
+		log_warnx("%s %s: %s", getenv("CA_PATH") != NULL ?
+		    "CA_PATH" : "ca-file", conf->sc.ca_file,
+		    tls_config_error(tc));
 		tls_config_free(tc);
 		runtime_free(rt);
 		return (-1);
@@ -304,14 +306,17 @@ load_ca(const char *path, uint8_t **ca, size_t *calen)
 	ssize_t		 n;
 	size_t		 off = 0;
 	int		 fd;
+	/* the operator who set CA_PATH should read CA_PATH */
+	const char	*what = getenv("CA_PATH") != NULL ? "CA_PATH" : "ca-file";
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("ca-file %s", path);
+		log_warn("%s %s", what, path);
 		return (-1);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
 	    st.st_size > CA_MAX) {
-		log_warnx("ca-file %s: not a regular file of sane size", path);
+		log_warnx("%s %s: not a regular file of sane size", what,
+		    path);
 		close(fd);
 		return (-1);
 	}
@@ -322,7 +327,7 @@ load_ca(const char *path, uint8_t **ca, size_t *calen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			log_warn("ca-file %s: read", path);
+			log_warn("%s %s: read", what, path);
 			free(buf);
 			close(fd);
 			return (-1);
@@ -394,6 +399,11 @@ engine_spawn(int idx)
 				_exit(127);
 		} else if (dup2(sp[1], ENGINE_FD) == -1)
 			_exit(127);
+		/*
+		 * Whatever else we were started with stays here: the
+		 * engine gets its listeners over the socketpair only.
+		 */
+		closefrom(ENGINE_FD + 1);
 		signal(SIGPIPE, SIG_DFL);
 		argv[argc++] = "dotproxy: engine";
 		argv[argc++] = "-E";
