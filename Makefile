@@ -29,7 +29,7 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc \
 		build/dotserver
 
-.PHONY: all deps deps-test run test unit e2e install clean lint
+.PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
 all: dotproxy
 
@@ -56,6 +56,9 @@ deps:
 deps-test:
 	@sh regress/deps.sh test
 
+deps-bench:
+	@sh regress/deps.sh bench
+
 # Runs in the foreground on the built-in defaults.
 run: deps
 	@$(MAKE) --no-print-directory dotproxy
@@ -78,6 +81,12 @@ build/dotserver: regress/dotserver.c | build
 test: deps-test
 	@$(MAKE) --no-print-directory dotproxy $(REGRESS_BIN)
 	@sh regress/run.sh
+
+# dnsperf against dotproxy, the peers and the no-proxy reference; prints
+# a table and writes it to build/bench.txt.  About four minutes.
+bench: deps-bench
+	@$(MAKE) --no-print-directory dotproxy
+	@sh regress/bench.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/dotproxy.8 dotproxy.conf.5

@@ -1,16 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages dotproxy needs, or tells a non-root user
-# which ones to install.  usage: deps.sh build|test
+# which ones to install.  usage: deps.sh build|test|bench
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev"
 test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2"
+# make bench: the upstream (unbound), dnsperf, and the peers it compares with.
+bench_pkgs="$build_pkgs knot-dnsutils dnsperf unbound stubby dnsdist openssl procps util-linux"
 
 case "$1" in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) pkgs=$bench_pkgs ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -27,6 +27,8 @@
 #
 # UNBOUND_TCP_IDLE (ms) overrides its tcp-idle-timeout, 30000; OPENSSL_CONF
 # in the environment reaches unbound, e.g. to cap it at TLS 1.2.
+# UNBOUND_THREADS overrides num-threads, 1 (more than one also turns on
+# so-reuseport); regress/bench.sh passes it through.
 #
 # Data served, all local (nothing is ever sent off the host: the root
 # zone is a static local zone):
@@ -57,6 +59,8 @@ alive()
 writeconf()
 {
 	dir=$1 port=$2 certdir=$3 plain=$4
+	reuse=no
+	[ "${UNBOUND_THREADS:-1}" -le 1 ] || reuse=yes
 
 	cat <<EOF
 # Written by regress/unbound-dot.sh; rewritten on every start.
@@ -70,8 +74,8 @@ server:
 	use-syslog: no
 	logfile: ""
 	log-time-ascii: yes
-	num-threads: 1
-	so-reuseport: no
+	num-threads: ${UNBOUND_THREADS:-1}
+	so-reuseport: $reuse
 
 	interface: 127.0.0.1@$port
 	interface: 127.0.0.1@$plain
@@ -126,6 +130,12 @@ start()
 {
 	dir=$1 port=$2 certdir=$3
 
+	case ${UNBOUND_THREADS:-1} in
+	''|*[!0-9]*|0)
+		echo "$0: bad UNBOUND_THREADS: $UNBOUND_THREADS" >&2
+		exit 2
+		;;
+	esac
 	case $port in
 	''|*[!0-9]*)
 		echo "$0: bad port: $port" >&2
