@@ -44,7 +44,8 @@
 
 enum query_transport {
 	QT_UDP = 1,
-	QT_TCP
+	QT_TCP,
+	QT_PREFETCH	/* no client: refreshes a cache entry */
 };
 
 struct tcp_client;
@@ -216,6 +217,8 @@ struct engine {
 
 	/* scratch for building answers that are not upstream replies */
 	uint8_t			 scratch[DNS_MAX_QUERY + 512];
+	/* a cached answer made the client's, up to the TCP limit */
+	uint8_t			 answer[DNS_MAX_MSG];
 };
 
 extern struct engine	*env;
@@ -233,9 +236,14 @@ void		 query_start(struct query *);
 void		 query_reply(struct query *, uint8_t *, size_t);
 void		 query_fail(struct query *, int);
 void		 query_send_failed(struct query *);
+void		 query_prefetch(const uint8_t *, size_t,
+		    const struct dns_query_info *);
 
 /* listener.c */
 void		 listener_start(struct listener *);
+void		 listener_send(int, const struct sockaddr *, socklen_t,
+		    struct tcp_client *, uint8_t *, size_t,
+		    const struct dns_query_info *);
 void		 listener_answer_error(int, const struct sockaddr *,
 		    socklen_t, struct tcp_client *, const uint8_t *, size_t,
 		    const struct dns_query_info *, int);

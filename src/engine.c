@@ -31,6 +31,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -46,6 +47,7 @@ static void	 engine_tls_setup(void);
 static void	 engine_drop_privileges(void);
 static void	 engine_dispatch_parent(int, short, void *);
 static void	 engine_sig(int, short, void *);
+static int	 engine_cache_share(void);
 static void	 engine_send_log(int, const char *);
 static void	 engine_ipc_flush(void);
 
@@ -75,6 +77,8 @@ engine_main(int debug, int verbose)
 	TAILQ_INIT(&env->flushq);
 
 	upstream_init();
+	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
+	    env->conf->sc.cache_max_ttl);
 	for (int i = 0; i < env->nlisteners; i++)
 		listener_start(&env->listeners[i]);
 
@@ -101,9 +105,22 @@ engine_main(int debug, int verbose)
 
 	event_base_dispatch(env->base);
 	upstream_log_stats();
+	cache_log_stats();
 	log_debug("engine exiting");
 	engine_ipc_flush();
 	exit(0);
+}
+
+/* cache size is for the whole daemon: each engine holds its share */
+static int
+engine_cache_share(void)
+{
+	struct conf_scalars	*sc = &env->conf->sc;
+	int			 n = sc->engines > 0 ? sc->engines : 1;
+
+	if (sc->cache_size == 0)
+		return (0);
+	return (sc->cache_size / n > 0 ? sc->cache_size / n : 1);
 }
 
 static void

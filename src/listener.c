@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -106,6 +107,8 @@ handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	struct dns_query_info	 qi;
 	enum dns_verdict	 v;
 	struct query		*q;
+	enum cache_result	 hit;
+	size_t			 n;
 	int			 allowed, rcode;
 
 	v = dns_check_query(msg, len, &qi);
@@ -124,7 +127,14 @@ handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 		rcode = DNS_RCODE_NOTIMP;
 	else if (v == DNS_BADVERS)
 		rcode = DNS_RCODE_BADVERS;
-	else if ((q = query_alloc()) == NULL) {
+	else if ((hit = cache_lookup(msg, &qi, env->answer,
+	    sizeof(env->answer), &n)) != CACHE_MISS) {
+		listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
+		    env->answer, n, &qi);
+		if (hit == CACHE_HIT_PREFETCH)
+			query_prefetch(msg, len, &qi);
+		return;
+	} else if ((q = query_alloc()) == NULL) {
 		log_debug("all %d query slots busy", env->nqueries);
 		rcode = DNS_RCODE_SERVFAIL;
 	} else {
@@ -146,6 +156,21 @@ handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	}
 	listener_answer_error(l != NULL ? l->fd : -1, sa, salen, tc, msg,
 	    len, &qi, rcode);
+}
+
+/* An answer to a client: cut to what a UDP client can take, or framed. */
+void
+listener_send(int fd, const struct sockaddr *sa, socklen_t salen,
+    struct tcp_client *tc, uint8_t *msg, size_t len,
+    const struct dns_query_info *qi)
+{
+	if (tc != NULL) {
+		tcp_client_send(tc, msg, len);
+		return;
+	}
+	len = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
+	if (sendto(fd, msg, len, MSG_DONTWAIT, sa, salen) == -1)
+		log_debug("sendto: %s", strerror(errno));
 }
 
 void

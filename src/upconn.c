@@ -28,6 +28,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -520,6 +521,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	if ((ka = dns_reply_keepalive(msg, len)) != -1)
 		uc->keepalive_ms = ka > 0 ? ka * 100 : -1;
 	upstream_answered(uc->up, s);
+	cache_store(q->qbuf, &q->qi, msg, len);
 	/* the client gets its own spelling of the name back */
 	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
 	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
