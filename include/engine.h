@@ -212,6 +212,10 @@ struct engine {
 	TAILQ_HEAD(, upconn)	 flushq;
 	struct event		 flush_ev;
 
+	int			 nbusy;		/* query slots in use */
+	int			 draining;	/* SIGTERM: finish, then exit */
+	uint64_t		 drain_until;	/* ms */
+	struct event		 drain_ev;
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
 
@@ -241,6 +245,15 @@ void		 query_prefetch(const uint8_t *, size_t,
 
 /* listener.c */
 void		 listener_start(struct listener *);
+void		 listener_stop_all(void);
+void		 listener_query(struct listener *, const struct sockaddr *,
+		    socklen_t, struct tcp_client *, const uint8_t *, size_t);
+
+/* udp.c */
+void		 udp_init(void);
+void		 udp_read_cb(int, short, void *);
+void		 udp_send(int, const struct sockaddr *, socklen_t,
+		    const uint8_t *, size_t);
 void		 listener_send(int, const struct sockaddr *, socklen_t,
 		    struct tcp_client *, uint8_t *, size_t,
 		    const struct dns_query_info *);

@@ -362,7 +362,7 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 			conf->sc.max_queries = $2;
 		}
-		| ENGINES number		{
+		| ENGINES NUMBER		{
 			if (check_range($<lineno>2, "engines", $2, 1, 256) ==
 			    -1)
 				YYERROR;

@@ -73,6 +73,7 @@ query_alloc(void)
 	} else
 		return (NULL);
 	q->busy = 1;
+	env->nbusy++;
 	q->tc = NULL;
 	q->nsends = 0;
 	q->tries = 0;
@@ -98,6 +99,7 @@ query_free(struct query *q)
 	if (q->tc != NULL)
 		tcp_client_query_done(q->tc, q);
 	q->busy = 0;
+	env->nbusy--;
 	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
 }
 
