@@ -28,7 +28,7 @@ HDRS =		$(wildcard include/*.h)
 
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
-REGRESS_BIN =	build/test_dns build/test_config build/test_ipc \
+REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 		build/dotserver
 
 .PHONY: all deps deps-test run test unit e2e install clean lint
@@ -65,6 +65,11 @@ run: deps
 
 build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
+
+build/test_cache: regress/unit/test_cache.c src/cache.c src/dns.c build/log.o \
+    $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c src/dns.c \
+	    build/log.o $(LDLIBS)
 
 build/test_config: regress/unit/test_config.c build/parse.o \
     build/config.o build/printconf.o build/log.o | build
