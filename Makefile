@@ -18,7 +18,9 @@ LDFLAGS +=	-pie -Wl,-z,relro,-z,now
 LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
-		src/query.c src/upstream.c src/upconn.c src/pin.c src/dns.c \
+		src/udp.c src/query.c src/cache.c src/upstream.c src/upconn.c \
+		src/pin.c \
+		src/dns.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c
 OBJS =		$(SRCS:src/%.c=build/%.o) build/parse.o
@@ -26,7 +28,7 @@ HDRS =		$(wildcard include/*.h)
 
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
-REGRESS_BIN =	build/test_dns build/test_config build/test_ipc \
+REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 		build/dotserver
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
@@ -66,6 +68,11 @@ run: deps
 
 build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
+
+build/test_cache: regress/unit/test_cache.c src/cache.c src/dns.c build/log.o \
+    $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c src/dns.c \
+	    build/log.o $(LDLIBS)
 
 build/test_config: regress/unit/test_config.c build/parse.o \
     build/config.o build/printconf.o build/log.o | build

@@ -43,7 +43,9 @@
 #define DEFAULT_TCP_MAX_CONN	512
 #define DEFAULT_TCP_PIPELINE	64
 #define DEFAULT_MAX_QUERIES	8192
-#define DEFAULT_ENGINES		1
+#define DEFAULT_ENGINES		0	/* one per online CPU */
+#define DEFAULT_CACHE_MIN_TTL	0
+#define DEFAULT_CACHE_MAX_TTL	86400
 
 #define CONF_NAME_MAX		256	/* tls-name, incl. NUL */
 #define CONF_USER_MAX		64
@@ -103,6 +105,8 @@ struct conf_scalars {
 	int		policy;		/* enum upstream_policy */
 	int		padding;	/* block size, 0 is off */
 	int		cache_size;	/* entries, 0 is off */
+	int		cache_min_ttl;	/* seconds */
+	int		cache_max_ttl;	/* seconds */
 	int		tcp_idle_timeout;	/* seconds */
 	int		query_timeout;		/* seconds */
 	int		tcp_max_conn;

@@ -89,6 +89,16 @@ size_t		 dns_fix_reply(uint8_t *, size_t,
 size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);
+/* what the cache needs to know of a reply; see dns_cache_scan() */
+#define DNS_MAX_TTLS		512	/* RRs whose TTL a cached reply tracks */
+struct dns_cache_info {
+	uint32_t	ttl;		/* seconds the reply may be reused */
+	int		nttl;		/* TTL fields, OPT excluded */
+	uint16_t	ttl_off[DNS_MAX_TTLS];
+};
+int		 dns_cache_scan(const uint8_t *, size_t,
+		    struct dns_cache_info *);
+
 /* the TIMEOUT of an edns-tcp-keepalive in a reply (100 ms units), or -1 */
 int		 dns_reply_keepalive(const uint8_t *, size_t);
 int		 dns_name_wire_len(const uint8_t *, size_t, size_t);
@@ -105,6 +115,22 @@ dns_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
+}
+
+static inline uint32_t
+dns_get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]);
+}
+
+static inline void
+dns_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
 }
 
 #endif /* DOTPROXY_DNS_H */

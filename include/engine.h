@@ -44,7 +44,8 @@
 
 enum query_transport {
 	QT_UDP = 1,
-	QT_TCP
+	QT_TCP,
+	QT_PREFETCH	/* no client: refreshes a cache entry */
 };
 
 struct tcp_client;
@@ -147,6 +148,7 @@ struct upconn {
 	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */
+	struct buf		 raw;	/* read-ahead under TLS */
 	struct buf		 in;
 	struct buf		 out;
 	struct qsend_list	 sends;
@@ -211,11 +213,17 @@ struct engine {
 	TAILQ_HEAD(, upconn)	 flushq;
 	struct event		 flush_ev;
 
+	int			 nbusy;		/* query slots in use */
+	int			 draining;	/* SIGTERM: finish, then exit */
+	uint64_t		 drain_until;	/* ms */
+	struct event		 drain_ev;
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
 
 	/* scratch for building answers that are not upstream replies */
 	uint8_t			 scratch[DNS_MAX_QUERY + 512];
+	/* a cached answer made the client's, up to the TCP limit */
+	uint8_t			 answer[DNS_MAX_MSG];
 };
 
 extern struct engine	*env;
@@ -233,9 +241,23 @@ void		 query_start(struct query *);
 void		 query_reply(struct query *, uint8_t *, size_t);
 void		 query_fail(struct query *, int);
 void		 query_send_failed(struct query *);
+void		 query_prefetch(const uint8_t *, size_t,
+		    const struct dns_query_info *);
 
 /* listener.c */
 void		 listener_start(struct listener *);
+void		 listener_stop_all(void);
+void		 listener_query(struct listener *, const struct sockaddr *,
+		    socklen_t, struct tcp_client *, const uint8_t *, size_t);
+
+/* udp.c */
+void		 udp_init(void);
+void		 udp_read_cb(int, short, void *);
+void		 udp_send(int, const struct sockaddr *, socklen_t,
+		    const uint8_t *, size_t);
+void		 listener_send(int, const struct sockaddr *, socklen_t,
+		    struct tcp_client *, uint8_t *, size_t,
+		    const struct dns_query_info *);
 void		 listener_answer_error(int, const struct sockaddr *,
 		    socklen_t, struct tcp_client *, const uint8_t *, size_t,
 		    const struct dns_query_info *, int);

@@ -23,6 +23,47 @@
  * (by the first label of the name) or for every query (-m), so that the
  * tests can drive the proxy through each of its upstream failure paths.
  * The log file (-L) is how a test sees what reached the upstream.
+ *
+ * Answers by default: A 192.0.2.1, AAAA 2001:db8::1, TXT "dotserver",
+ * all with TTL 300; any other type gets NOERROR with no records at all.
+ * The reply's flags echo the query's opcode, RD and CD; a query with an
+ * OPT gets one back (DO echoed, padded to 468 octets when the query was
+ * padded, edns-tcp-keepalive with -K).
+ *
+ * Name rules (-N turns them off), on the first label, case-insensitive.
+ * "slow" matches slow, slow-anything and slow2..., not slower:
+ *
+ *	slow		answer 2000 ms later (on top of -d)
+ *	close		send half the reply, then close the connection
+ *	wrongid		reply with the ID plus one
+ *	wrongq		reply with another question
+ *	garbage		reply with random bytes behind the right ID
+ *	silent		never reply
+ *	drop		close the connection without a reply
+ *	servfail	SERVFAIL, no records
+ *	big, huge	a 4000- or 16000-octet answer of distinct records
+ *	nxnosoa		NXDOMAIN, no records at all (nothing to cache it by)
+ *	nodatanosoa	NOERROR, no records at all (likewise)
+ *	nodata		NOERROR, no answer; SOA of the parent in authority with
+ *			TTL 3 and MINIMUM 60: RFC 2308 negative TTL 3 s
+ *	serial		the answer's rdata changes with every query received:
+ *			A 198.51.100.S, AAAA 2001:db8::100:S (S in hex there),
+ *			TXT "serial S", where S = (serial - 1) % 250 + 1 and the
+ *			serial counts every query this server has received,
+ *			this one included; a cached answer keeps an old S
+ *	ttlN		like serial, with TTL N (0 to 2^31 - 1) on the answer;
+ *			"ttl" without digits keeps TTL 300
+ *	tc		the normal answer, with TC=1
+ *	*nx*		any other first label containing "nx", and any name
+ *			strictly below nx.test: NXDOMAIN, in authority the SOA
+ *			of the parent (of nx.test for the names below it) with
+ *			TTL 60 and MINIMUM 3: RFC 2308 negative TTL 3 s
+ *
+ * The log has one line per event: "conn" for each finished handshake,
+ * "resumed" when it resumed a session, "idle close" (-I), "delay N"
+ * (SIGUSR1 with -D), and for every query
+ *	query len=N id=ID name=NAME type=TYPE padded=0|1[ keepalive][ do][ cd]
+ * with "do" when the query's OPT had the DO bit and "cd" for the CD bit.
  */
 
 #include <sys/types.h>
@@ -64,10 +105,23 @@
 #define PAD_BLOCK	468		/* RFC 8467 response block size */
 #define EDNS_SIZE	1232
 #define SESSION_LIFE	3600
+#define DEFAULT_TTL	300		/* of every answer record */
+#define SERIAL_MOD	250		/* serial rdata: 1..250, then again */
+
+/*
+ * RFC 2308: a negative answer may be cached for min(SOA TTL, SOA MINIMUM).
+ * nx and nodata each put the smaller value in a different field, so that
+ * a cache using only one of the two keeps one of them for a minute.
+ */
+#define NX_SOA_TTL	60
+#define NX_SOA_MIN	3		/* nx: negative TTL 3 s */
+#define NODATA_SOA_TTL	3
+#define NODATA_SOA_MIN	60		/* nodata: negative TTL 3 s */
 
 #define HDR_LEN		12
 #define FLAG_QR		0x8000
 #define FLAG_OPCODE	0x7800
+#define FLAG_TC		0x0200
 #define FLAG_RD		0x0100
 #define FLAG_RA		0x0080
 #define FLAG_CD		0x0010
@@ -98,9 +152,23 @@ enum action {
 enum content {
 	C_NORMAL,
 	C_SERVFAIL,
-	C_NX,
+	C_NX,		/* NXDOMAIN, the zone's SOA in authority */
+	C_NXNOSOA,	/* NXDOMAIN, empty authority */
+	C_NODATA,	/* NOERROR, no answer, the zone's SOA in authority */
+	C_NODATANOSOA,	/* NOERROR, nothing in any section */
 	C_BIG,
 	C_HUGE
+};
+
+/* How one query is answered: -d, -m and the name rules together. */
+struct rule {
+	enum action	 act;
+	enum content	 content;
+	int		 delay;		/* ms before the reply is sent */
+	size_t		 zone;		/* SOA owner's offset: nx, nodata */
+	uint32_t	 ttl;		/* of the answer records */
+	int		 serial;	/* rdata carries the query serial */
+	int		 tc;		/* reply with TC=1 */
 };
 
 enum state {
@@ -153,6 +221,7 @@ struct query {
 	int		 has_opt;
 	int		 do_bit;
 	int		 padded;
+	uint32_t	 serial;	/* queries received so far, this one too */
 	int		 keepalive;	/* asked with edns-tcp-keepalive */
 	char		 name[4 * 255 + 2];
 };
@@ -222,16 +291,16 @@ static int		parse_query(const uint8_t *, size_t, struct query *);
 static int		skip_name(const uint8_t *, size_t, size_t *);
 static void		log_query(const struct query *);
 static int		keyword(const char *, size_t, const char *);
-static void		name_rules(const struct query *, enum action *,
-			    enum content *, int *, size_t *);
+static void		name_rules(const struct query *, struct rule *);
 static size_t		nxtest_zone(const struct query *);
-static size_t		build_reply(const struct query *, enum action,
-			    enum content, size_t, uint8_t *, size_t);
+static size_t		build_reply(const struct query *,
+			    const struct rule *, uint8_t *, size_t);
 static void		put_rrhdr(struct wbuf *, uint16_t, uint16_t, uint32_t,
 			    uint16_t);
 static void		put_answers(struct wbuf *, const struct query *,
-			    enum content, uint16_t *);
-static void		put_soa(struct wbuf *, const struct query *, size_t);
+			    const struct rule *, uint16_t *);
+static void		put_soa(struct wbuf *, const struct query *, size_t,
+			    uint32_t, uint32_t);
 static void		put_opt(struct wbuf *, const struct query *);
 static void		put8(struct wbuf *, uint8_t);
 static void		put16(struct wbuf *, uint16_t);
@@ -253,6 +322,7 @@ static int			 idle_ms;	/* -I: close idle conns */
 static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
 static int			 namerules = 1;
 static int			 verbose;
+static uint32_t			 nqueries;	/* the serial of the last */
 static uint8_t			 framebuf[FRAME_MAX];
 
 static __dead void
@@ -265,7 +335,11 @@ usage(void)
 	    "\t[-k keyfile] [-L logfile] [-l addr] [-m mode] [-P protocols] "
 	    "[-w pidfile] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
-	    "silent no-handshake\n", __progname);
+	    "silent no-handshake\n"
+	    "name rules (first label): slow close wrongid wrongq garbage "
+	    "silent drop servfail\n"
+	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc *nx*\n",
+	    __progname);
 	exit(1);
 }
 
@@ -875,23 +949,29 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	struct query	 q;
 	struct pending	*p;
 	struct timeval	 tv;
-	enum action	 act = ACT_ANSWER;
-	enum content	 content = C_NORMAL;
-	size_t		 zone = 0, mlen, flen;
-	int		 delay = delay_ms, closeafter = 0;
+	struct rule	 r;
+	size_t		 mlen, flen;
+	int		 delay, closeafter = 0;
 
 	if (parse_query(msg, len, &q) == -1) {
 		debugx("malformed query of %zu bytes", len);
 		return (-1);
 	}
+	q.serial = ++nqueries;
 	log_query(&q);
 
+	memset(&r, 0, sizeof(r));
+	r.act = ACT_ANSWER;
+	r.content = C_NORMAL;
+	r.delay = delay_ms;
+	r.ttl = DEFAULT_TTL;
 	if (namerules)
-		name_rules(&q, &act, &content, &delay, &zone);
+		name_rules(&q, &r);
 	if (mode != ACT_ANSWER)
-		act = mode;
+		r.act = mode;
+	delay = r.delay;
 
-	switch (act) {
+	switch (r.act) {
 	case ACT_CLOSE:
 		return (-1);
 	case ACT_SILENT:
@@ -903,15 +983,14 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 		set16(framebuf + 2, q.id);
 		break;
 	default:
-		mlen = build_reply(&q, act, content, zone, framebuf + 2,
-		    MAX_MSG);
+		mlen = build_reply(&q, &r, framebuf + 2, MAX_MSG);
 		if (mlen == 0)
 			return (-1);
 		break;
 	}
 	set16(framebuf, mlen);
 	flen = 2 + mlen;
-	if (act == ACT_CLOSEMID) {
+	if (r.act == ACT_CLOSEMID) {
 		flen = 2 + mlen / 2;
 		closeafter = 1;
 	}
@@ -1126,8 +1205,9 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d%s", q->len,
-	    q->id, q->name, tbuf, q->padded, q->keepalive ? " keepalive" : "");
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s", q->len,
+	    q->id, q->name, tbuf, q->padded, q->keepalive ? " keepalive" : "",
+	    q->do_bit ? " do" : "", (q->flags & FLAG_CD) ? " cd" : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
@@ -1143,11 +1223,11 @@ keyword(const char *label, size_t len, const char *kw)
 }
 
 static void
-name_rules(const struct query *q, enum action *act, enum content *content,
-    int *delay, size_t *zone)
+name_rules(const struct query *q, struct rule *r)
 {
-	char	l[64];
-	size_t	n = q->label_len, i;
+	char		l[64];
+	size_t		n = q->label_len, i;
+	uint64_t	ttl;
 
 	if (q->label_off == 0)
 		return;
@@ -1155,36 +1235,56 @@ name_rules(const struct query *q, enum action *act, enum content *content,
 		l[i] = tolower(q->msg[q->label_off + i]);
 
 	if (keyword(l, n, "slow"))
-		*delay += SLOW_MS;
+		r->delay += SLOW_MS;
 	else if (keyword(l, n, "close"))
-		*act = ACT_CLOSEMID;
+		r->act = ACT_CLOSEMID;
 	else if (keyword(l, n, "wrongid"))
-		*act = ACT_WRONGID;
+		r->act = ACT_WRONGID;
 	else if (keyword(l, n, "wrongq"))
-		*act = ACT_WRONGQ;
+		r->act = ACT_WRONGQ;
 	else if (keyword(l, n, "garbage"))
-		*act = ACT_GARBAGE;
+		r->act = ACT_GARBAGE;
 	else if (keyword(l, n, "silent"))
-		*act = ACT_SILENT;
+		r->act = ACT_SILENT;
 	else if (keyword(l, n, "drop"))
-		*act = ACT_CLOSE;
+		r->act = ACT_CLOSE;
 	else if (keyword(l, n, "servfail"))
-		*content = C_SERVFAIL;
+		r->content = C_SERVFAIL;
 	else if (keyword(l, n, "big"))
-		*content = C_BIG;
+		r->content = C_BIG;
 	else if (keyword(l, n, "huge"))
-		*content = C_HUGE;
+		r->content = C_HUGE;
+	else if (keyword(l, n, "nxnosoa"))
+		r->content = C_NXNOSOA;
+	else if (keyword(l, n, "nodatanosoa"))
+		r->content = C_NODATANOSOA;
+	else if (keyword(l, n, "nodata")) {
+		r->content = C_NODATA;
+		r->zone = q->label_off + n;
+	} else if (keyword(l, n, "serial"))
+		r->serial = 1;
+	else if (keyword(l, n, "ttl")) {
+		/* ttlN: the digits right after "ttl", capped at 2^31 - 1. */
+		r->serial = 1;
+		for (i = 3, ttl = 0; i < n && isdigit((unsigned char)l[i]);
+		    i++)
+			if ((ttl = ttl * 10 + (l[i] - '0')) > INT32_MAX)
+				ttl = INT32_MAX;
+		if (i > 3)
+			r->ttl = (uint32_t)ttl;
+	} else if (keyword(l, n, "tc"))
+		r->tc = 1;
 
-	if (*content != C_NORMAL)
+	if (r->content != C_NORMAL || r->serial || r->tc)
 		return;
-	if ((*zone = nxtest_zone(q)) != 0) {
-		*content = C_NX;
+	if ((r->zone = nxtest_zone(q)) != 0) {
+		r->content = C_NX;
 		return;
 	}
 	for (i = 0; i + 1 < n; i++) {
 		if (l[i] == 'n' && l[i + 1] == 'x') {
-			*content = C_NX;
-			*zone = q->label_off + n;
+			r->content = C_NX;
+			r->zone = q->label_off + n;
 			return;
 		}
 	}
@@ -1211,8 +1311,8 @@ nxtest_zone(const struct query *q)
 }
 
 static size_t
-build_reply(const struct query *q, enum action act, enum content content,
-    size_t zone, uint8_t *out, size_t cap)
+build_reply(const struct query *q, const struct rule *r, uint8_t *out,
+    size_t cap)
 {
 	static const uint8_t	 prefix[] = "\007x-wrong";
 	static const uint8_t	 wrong[] = "\016wrong-question\007invalid";
@@ -1221,21 +1321,23 @@ build_reply(const struct query *q, enum action act, enum content content,
 	uint16_t		 rcode = RCODE_NOERROR;
 	size_t			 qlen;
 
-	if (content == C_SERVFAIL)
+	if (r->content == C_SERVFAIL)
 		rcode = RCODE_SERVFAIL;
-	else if (content == C_NX)
+	else if (r->content == C_NX || r->content == C_NXNOSOA)
 		rcode = RCODE_NXDOMAIN;
 	flags = FLAG_QR | FLAG_RA | rcode |
 	    (q->flags & (FLAG_OPCODE | FLAG_RD | FLAG_CD));
+	if (r->tc)
+		flags |= FLAG_TC;
 
-	put16(&w, act == ACT_WRONGID ? (uint16_t)(q->id + 1) : q->id);
+	put16(&w, r->act == ACT_WRONGID ? (uint16_t)(q->id + 1) : q->id);
 	put16(&w, flags);
 	put16(&w, 1);
 	put16(&w, 0);
 	put16(&w, 0);
 	put16(&w, 0);
 
-	if (act == ACT_WRONGQ) {
+	if (r->act == ACT_WRONGQ) {
 		/* A longer name can never equal the one asked. */
 		qlen = q->qname_end - HDR_LEN;
 		if (qlen + sizeof(prefix) - 1 <= 255) {
@@ -1247,11 +1349,23 @@ build_reply(const struct query *q, enum action act, enum content content,
 	} else
 		putbytes(&w, q->msg + HDR_LEN, q->q_end - HDR_LEN);
 
-	if (content == C_NX) {
-		put_soa(&w, q, zone);
+	switch (r->content) {
+	case C_NX:
+		put_soa(&w, q, r->zone, NX_SOA_TTL, NX_SOA_MIN);
 		ns = 1;
-	} else if (content != C_SERVFAIL)
-		put_answers(&w, q, content, &an);
+		break;
+	case C_NODATA:
+		put_soa(&w, q, r->zone, NODATA_SOA_TTL, NODATA_SOA_MIN);
+		ns = 1;
+		break;
+	case C_SERVFAIL:
+	case C_NXNOSOA:
+	case C_NODATANOSOA:
+		break;
+	default:
+		put_answers(&w, q, r, &an);
+		break;
+	}
 	if (q->has_opt) {
 		put_opt(&w, q);
 		ar = 1;
@@ -1277,27 +1391,54 @@ put_rrhdr(struct wbuf *w, uint16_t type, uint16_t class, uint32_t ttl,
 }
 
 static void
-put_answers(struct wbuf *w, const struct query *q, enum content content,
+put_answers(struct wbuf *w, const struct query *q, const struct rule *r,
     uint16_t *an)
 {
-	char	 txt[101];
-	size_t	 target, rlen, i, j;
+	char		 txt[101];
+	size_t		 target, rlen, i, j;
+	uint32_t	 s = (q->serial - 1) % SERIAL_MOD + 1;
+	int		 tl;
 
-	if (content == C_NORMAL) {
+	if (r->content == C_NORMAL && r->serial) {
 		switch (q->qtype) {
 		case T_A:
-			put_rrhdr(w, T_A, q->qclass, 300, 4);
+			put_rrhdr(w, T_A, q->qclass, r->ttl, 4);
+			put32(w, 0xc6336400 | s);	/* 198.51.100.S */
+			break;
+		case T_AAAA:
+			put_rrhdr(w, T_AAAA, q->qclass, r->ttl, 16);
+			put32(w, 0x20010db8);		/* 2001:db8::100:S */
+			put32(w, 0);
+			put32(w, 0);
+			put32(w, 0x01000000 | s);
+			break;
+		case T_TXT:
+			tl = snprintf(txt, sizeof(txt), "serial %u", s);
+			put_rrhdr(w, T_TXT, q->qclass, r->ttl, 1 + tl);
+			put8(w, tl);
+			putbytes(w, txt, tl);
+			break;
+		default:
+			return;
+		}
+		(*an)++;
+		return;
+	}
+	if (r->content == C_NORMAL) {
+		switch (q->qtype) {
+		case T_A:
+			put_rrhdr(w, T_A, q->qclass, r->ttl, 4);
 			put32(w, 0xc0000201);		/* 192.0.2.1 */
 			break;
 		case T_AAAA:
-			put_rrhdr(w, T_AAAA, q->qclass, 300, 16);
+			put_rrhdr(w, T_AAAA, q->qclass, r->ttl, 16);
 			put32(w, 0x20010db8);		/* 2001:db8::1 */
 			put32(w, 0);
 			put32(w, 0);
 			put32(w, 1);
 			break;
 		case T_TXT:
-			put_rrhdr(w, T_TXT, q->qclass, 300, 10);
+			put_rrhdr(w, T_TXT, q->qclass, r->ttl, 10);
 			put8(w, 9);
 			putbytes(w, "dotserver", 9);
 			break;
@@ -1309,7 +1450,7 @@ put_answers(struct wbuf *w, const struct query *q, enum content content,
 	}
 
 	/* big and huge: fill up to the target with distinct records. */
-	target = content == C_BIG ? BIG_SIZE : HUGE_SIZE;
+	target = r->content == C_BIG ? BIG_SIZE : HUGE_SIZE;
 	if (q->qtype == T_A)
 		rlen = 12 + 4;
 	else if (q->qtype == T_AAAA)
@@ -1319,11 +1460,11 @@ put_answers(struct wbuf *w, const struct query *q, enum content content,
 	for (i = 0; w->len + rlen <= target && !w->overflow; i++) {
 		switch (q->qtype) {
 		case T_A:
-			put_rrhdr(w, T_A, q->qclass, 300, 4);
+			put_rrhdr(w, T_A, q->qclass, r->ttl, 4);
 			put32(w, 0xc0000201 + (uint32_t)i);
 			break;
 		case T_AAAA:
-			put_rrhdr(w, T_AAAA, q->qclass, 300, 16);
+			put_rrhdr(w, T_AAAA, q->qclass, r->ttl, 16);
 			put32(w, 0x20010db8);
 			put32(w, 0);
 			put32(w, 0);
@@ -1333,7 +1474,7 @@ put_answers(struct wbuf *w, const struct query *q, enum content content,
 			j = snprintf(txt, sizeof(txt), "record %04zu ", i);
 			for (; j < 100; j++)
 				txt[j] = 'a' + j % 26;
-			put_rrhdr(w, T_TXT, q->qclass, 300, 101);
+			put_rrhdr(w, T_TXT, q->qclass, r->ttl, 101);
 			put8(w, 100);
 			putbytes(w, txt, 100);
 			break;
@@ -1342,9 +1483,10 @@ put_answers(struct wbuf *w, const struct query *q, enum content content,
 	}
 }
 
-/* RFC 2308 negative answer: the zone's SOA, TTL 60, minimum 30. */
+/* RFC 2308 negative answer: the zone's SOA, with the given TTL and minimum. */
 static void
-put_soa(struct wbuf *w, const struct query *q, size_t zone)
+put_soa(struct wbuf *w, const struct query *q, size_t zone, uint32_t ttl,
+    uint32_t minimum)
 {
 	size_t	zlen = q->qname_end - zone, owner, rdpos;
 
@@ -1352,7 +1494,7 @@ put_soa(struct wbuf *w, const struct query *q, size_t zone)
 	putbytes(w, q->msg + zone, zlen);
 	put16(w, T_SOA);
 	put16(w, q->qclass);
-	put32(w, 60);
+	put32(w, ttl);
 	rdpos = w->len;
 	put16(w, 0);
 	/* kdig rejects a pointer to a bare root label: spell the root out. */
@@ -1369,7 +1511,7 @@ put_soa(struct wbuf *w, const struct query *q, size_t zone)
 	put32(w, 3600);		/* refresh */
 	put32(w, 900);		/* retry */
 	put32(w, 604800);	/* expire */
-	put32(w, 30);		/* minimum */
+	put32(w, minimum);	/* minimum */
 	if (!w->overflow)
 		set16(w->p + rdpos, w->len - rdpos - 2);
 }

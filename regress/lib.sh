@@ -125,6 +125,9 @@ enginepid()
 
 # conf FILE PORT UPPORT [LINES...]: write a configuration that listens on
 # 127.0.0.1 and ::1 at PORT and forwards to the regress server at UPPORT.
+# One engine and no cache unless LINES say otherwise (a later statement
+# wins), so that a test counting what reaches the upstream counts every
+# query and one connection.
 conf()
 {
 	_f=$1 _p=$2 _u=$3
@@ -133,6 +136,8 @@ conf()
 		echo "listen on 127.0.0.1 port $_p"
 		echo "listen on ::1 port $_p"
 		echo "ca-file \"$CERTS/ca.pem\""
+		echo "engines 1"
+		echo "cache off"
 		[ "$_u" = none ] ||
 		    echo "upstream 127.0.0.1 port $_u tls-name \"dns.test\""
 		for l in "$@"; do

@@ -14,6 +14,13 @@
 #                                    in arrival order
 #   rawdns.py seq PORT PREFIX N      N sequential UDP queries; the tally
 #                                    of rcodes and the slowest answer
+#   rawdns.py repeat PORT NAME N     N sequential UDP queries for NAME (A),
+#                                    each from a fresh socket (a new source
+#                                    port); the tally, like seq
+#   rawdns.py ask PORT NAME ID [TYPE]
+#                                    one UDP query for NAME (type number
+#                                    TYPE, default 1) with the given ID;
+#                                    prints the reply summary
 #   rawdns.py idle PORT SECONDS      opens TCP, sends nothing; prints how long
 #                                    until the server closed it
 #   rawdns.py partial PORT SECONDS   opens TCP, sends a length prefix and only
@@ -223,6 +230,31 @@ def main():
             s.close()
         print(" ".join("%s=%d" % kv for kv in sorted(tally.items())) +
               " worst=%.3f" % worst)
+    elif mode == "repeat":
+        name, n = sys.argv[3], int(sys.argv[4])
+        tally = {}
+        worst = 0.0
+        for i in range(n):
+            qid = random.randint(1, 65535)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(5)
+            t = time.monotonic()
+            s.sendto(query(name, qid=qid), ("127.0.0.1", port))
+            try:
+                r = s.recv(65535)
+                k = "rcode%d" % (r[3] & 0xf) if r[:2] == struct.pack(
+                    "!H", qid) else "wrongid"
+            except socket.timeout:
+                k = "noreply"
+            worst = max(worst, time.monotonic() - t)
+            tally[k] = tally.get(k, 0) + 1
+            s.close()
+        print(" ".join("%s=%d" % kv for kv in sorted(tally.items())) +
+              " worst=%.3f" % worst)
+    elif mode == "ask":
+        qtype = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+        print(udp_one(port, "127.0.0.1",
+                      query(sys.argv[3], qtype=qtype, qid=int(sys.argv[4]))))
     elif mode == "pipeline":
         s = tcp_conn(port)
         s.settimeout(10)

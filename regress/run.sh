@@ -8,7 +8,7 @@ export TOP="$top"
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
-for t in build/test_dns build/test_ipc build/test_config; do
+for t in build/test_dns build/test_ipc build/test_config build/test_cache; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

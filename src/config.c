@@ -127,6 +127,8 @@ conf_set_defaults(struct conf *conf)
 	sc->policy = POLICY_FASTEST;
 	sc->padding = DEFAULT_PADDING;
 	sc->cache_size = DEFAULT_CACHE_SIZE;
+	sc->cache_min_ttl = DEFAULT_CACHE_MIN_TTL;
+	sc->cache_max_ttl = DEFAULT_CACHE_MAX_TTL;
 	sc->tcp_idle_timeout = DEFAULT_TCP_IDLE;
 	sc->query_timeout = DEFAULT_QUERY_TIMEOUT;
 	sc->tcp_max_conn = DEFAULT_TCP_MAX_CONN;

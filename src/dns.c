@@ -711,3 +711,71 @@ dns_reply_keepalive(const uint8_t *msg, size_t len)
 	}
 	return (-1);
 }
+
+/*
+ * Decides whether a reply may be cached and for how long, and notes where
+ * its TTLs are so a hit can count them down.  Not cacheable (-1): TC set,
+ * an rcode other than NOERROR or NXDOMAIN, a malformed record, too many
+ * records, a TTL of 0, or a negative answer without an SOA to bound it.
+ * Positive answers live as long as their shortest TTL; negative ones, per
+ * RFC 2308 5, as long as the lesser of the SOA's TTL and its MINIMUM.
+ */
+int
+dns_cache_scan(const uint8_t *msg, size_t len, struct dns_cache_info *ci)
+{
+	size_t	 off, rr, nrr, nan, nns, i, rdoff;
+	uint32_t ttl, minttl = UINT32_MAX, soa = UINT32_MAX;
+	uint16_t flags, type, rdlen;
+	int	 n, rcode;
+
+	ci->nttl = 0;
+	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) != 1)
+		return (-1);
+	flags = dns_get16(msg + DNS_OFF_FLAGS);
+	rcode = flags & 0x0f;
+	if ((flags & DNS_F_TC) ||
+	    (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN))
+		return (-1);
+	off = DNS_HDR_LEN;
+	if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
+	    len - off - n < DNS_QFIXED)
+		return (-1);
+	off += n + DNS_QFIXED;
+	nan = dns_get16(msg + DNS_OFF_ANCOUNT);
+	nns = dns_get16(msg + DNS_OFF_NSCOUNT);
+	nrr = nan + nns + dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < nrr; i++) {
+		rr = off;
+		if (dns_skip_rr(msg, len, &off) == -1)
+			return (-1);
+		if (is_opt(msg, len, rr))
+			continue;
+		n = dns_name_wire_len(msg, len, rr);
+		rr += n;	/* type, class, ttl, rdlength, rdata */
+		if (ci->nttl == DNS_MAX_TTLS)
+			return (-1);
+		ci->ttl_off[ci->nttl++] = rr + 4;
+		type = dns_get16(msg + rr);
+		ttl = dns_get32(msg + rr + 4);
+		/* RFC 2181 8: a TTL with the top bit set means zero */
+		if (ttl & 0x80000000U)
+			ttl = 0;
+		if (ttl < minttl)
+			minttl = ttl;
+		rdoff = rr + DNS_RR_FIXED;
+		rdlen = dns_get16(msg + rr + 8);
+		if (i >= nan && i < nan + nns && type == 6 && rdlen >= 20 &&
+		    soa == UINT32_MAX) {
+			soa = dns_get32(msg + rdoff + rdlen - 4);
+			if (ttl < soa)
+				soa = ttl;
+		}
+	}
+	if (rcode == DNS_RCODE_NXDOMAIN || nan == 0) {
+		if (soa == UINT32_MAX)
+			return (-1);
+		ci->ttl = soa;
+	} else
+		ci->ttl = minttl;
+	return (ci->ttl == 0 ? -1 : 0);
+}

@@ -31,6 +31,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -46,6 +47,8 @@ static void	 engine_tls_setup(void);
 static void	 engine_drop_privileges(void);
 static void	 engine_dispatch_parent(int, short, void *);
 static void	 engine_sig(int, short, void *);
+static int	 engine_cache_share(void);
+static void	 engine_drain_cb(int, short, void *);
 static void	 engine_send_log(int, const char *);
 static void	 engine_ipc_flush(void);
 
@@ -75,6 +78,9 @@ engine_main(int debug, int verbose)
 	TAILQ_INIT(&env->flushq);
 
 	upstream_init();
+	udp_init();
+	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
+	    env->conf->sc.cache_max_ttl);
 	for (int i = 0; i < env->nlisteners; i++)
 		listener_start(&env->listeners[i]);
 
@@ -101,18 +107,66 @@ engine_main(int debug, int verbose)
 
 	event_base_dispatch(env->base);
 	upstream_log_stats();
+	cache_log_stats();
 	log_debug("engine exiting");
 	engine_ipc_flush();
 	exit(0);
 }
 
+/* cache size is for the whole daemon: each engine holds its share */
+static int
+engine_cache_share(void)
+{
+	struct conf_scalars	*sc = &env->conf->sc;
+	int			 n = sc->engines > 0 ? sc->engines : 1;
+
+	if (sc->cache_size == 0)
+		return (0);
+	return (sc->cache_size / n > 0 ? sc->cache_size / n : 1);
+}
+
+/*
+ * The parent retires an engine with SIGTERM, after a reload or to stop:
+ * it stops taking queries at once and exits when those in flight are
+ * answered, within a second at most.  A second signal exits at once.
+ */
 static void
 engine_sig(int sig, short ev, void *arg)
 {
+	struct timeval	tv = { 0, 0 };
+
 	(void)sig;
 	(void)ev;
 	(void)arg;
-	event_base_loopexit(env->base, NULL);
+	if (env->draining) {
+		event_base_loopexit(env->base, NULL);
+		return;
+	}
+	env->draining = 1;
+	env->drain_until = now_ms() + 1000;
+	listener_stop_all();
+	evtimer_assign(&env->drain_ev, env->base, engine_drain_cb, NULL);
+	evtimer_add(&env->drain_ev, &tv);
+}
+
+static void
+engine_drain_cb(int fd, short ev, void *arg)
+{
+	struct timeval		 tv = { 0, 20000 };
+	struct tcp_client	*tc;
+	int			 pending = env->nbusy;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	TAILQ_FOREACH(tc, &env->tcp_clients, entry)
+		if (buf_used(&tc->out) > 0)
+			pending++;
+	if (pending == 0 || now_ms() >= env->drain_until) {
+		event_base_loopexit(env->base, NULL);
+		return;
+	}
+	evtimer_add(&env->drain_ev, &tv);
 }
 
 /*

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -34,20 +35,30 @@
 
 #define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
 
-static void	 udp_read_cb(int, short, void *);
 static void	 tcp_accept_cb(int, short, void *);
 static void	 tcp_read_cb(int, short, void *);
 static void	 tcp_write_cb(int, short, void *);
 static void	 tcp_timeout_cb(int, short, void *);
 static void	 accept_resume_cb(int, short, void *);
 static void	 accept_pause(int);
-static void	 handle_query(struct listener *, const struct sockaddr *,
-		    socklen_t, struct tcp_client *, const uint8_t *, size_t);
 static void	 tcp_client_close(struct tcp_client *);
 static void	 tcp_client_schedule_close(struct tcp_client *);
 static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
 static void	 tcp_client_maybe_done(struct tcp_client *);
+
+/* Retiring: no new queries; those in flight are still answered. */
+void
+listener_stop_all(void)
+{
+	int	i;
+
+	for (i = 0; i < env->nlisteners; i++)
+		if (!env->listeners[i].paused)
+			event_del(&env->listeners[i].ev);
+	if (event_initialized(&env->accept_ev))
+		evtimer_del(&env->accept_ev);
+}
 
 void
 listener_start(struct listener *l)
@@ -70,42 +81,19 @@ listener_start(struct listener *l)
 	event_add(&l->ev, NULL);
 }
 
-static void
-udp_read_cb(int fd, short ev, void *arg)
-{
-	struct listener		*l = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	uint8_t			 buf[DNS_MAX_QUERY + 1];
-	ssize_t			 n;
-	int			 i;
-
-	(void)ev;
-	for (i = 0; i < UDP_BATCH; i++) {
-		sslen = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
-		    &sslen);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_debug("recvfrom: %s", strerror(errno));
-			return;
-		}
-		handle_query(l, (struct sockaddr *)&ss, sslen, NULL, buf, n);
-	}
-}
-
 /*
  * Every query passes here, from UDP and TCP alike: the ACL, then the
  * message checks; only what passes both takes a slot and goes upstream.
  */
-static void
-handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
+void
+listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
     struct tcp_client *tc, const uint8_t *msg, size_t len)
 {
 	struct dns_query_info	 qi;
 	enum dns_verdict	 v;
 	struct query		*q;
+	enum cache_result	 hit;
+	size_t			 n;
 	int			 allowed, rcode;
 
 	v = dns_check_query(msg, len, &qi);
@@ -124,7 +112,14 @@ handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 		rcode = DNS_RCODE_NOTIMP;
 	else if (v == DNS_BADVERS)
 		rcode = DNS_RCODE_BADVERS;
-	else if ((q = query_alloc()) == NULL) {
+	else if ((hit = cache_lookup(msg, &qi, env->answer,
+	    sizeof(env->answer), &n)) != CACHE_MISS) {
+		listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
+		    env->answer, n, &qi);
+		if (hit == CACHE_HIT_PREFETCH)
+			query_prefetch(msg, len, &qi);
+		return;
+	} else if ((q = query_alloc()) == NULL) {
 		log_debug("all %d query slots busy", env->nqueries);
 		rcode = DNS_RCODE_SERVFAIL;
 	} else {
@@ -148,6 +143,20 @@ handle_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	    len, &qi, rcode);
 }
 
+/* An answer to a client: cut to what a UDP client can take, or framed. */
+void
+listener_send(int fd, const struct sockaddr *sa, socklen_t salen,
+    struct tcp_client *tc, uint8_t *msg, size_t len,
+    const struct dns_query_info *qi)
+{
+	if (tc != NULL) {
+		tcp_client_send(tc, msg, len);
+		return;
+	}
+	len = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
+	udp_send(fd, sa, salen, msg, len);
+}
+
 void
 listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
     struct tcp_client *tc, const uint8_t *msg, size_t len,
@@ -161,8 +170,8 @@ listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
 		return;
 	if (tc != NULL)
 		tcp_client_send(tc, env->scratch, n);
-	else if (sendto(fd, env->scratch, n, MSG_DONTWAIT, sa, salen) == -1)
-		log_debug("sendto: %s", strerror(errno));
+	else
+		udp_send(fd, sa, salen, env->scratch, n);
 }
 
 static void
@@ -193,7 +202,7 @@ accept_resume_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (env->ntcp >= env->conf->sc.tcp_max_conn)
+	if (env->ntcp >= env->conf->sc.tcp_max_conn || env->draining)
 		return;		/* a closing client resumes us */
 	for (i = 0; i < env->nlisteners; i++)
 		if (env->listeners[i].paused) {
@@ -485,7 +494,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 			if (tc->rlen - off < 2 + DNS_HDR_LEN)
 				break;
 			/* Header only: enough to say FORMERR, or to drop. */
-			handle_query(NULL, (struct sockaddr *)&tc->peer,
+			listener_query(NULL, (struct sockaddr *)&tc->peer,
 			    tc->peerlen, tc, tc->rbuf + off + 2, DNS_HDR_LEN);
 			tc->skip = mlen;
 			off += 2;
@@ -493,7 +502,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 		}
 		if (tc->rlen - off < 2 + mlen)
 			break;
-		handle_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
+		listener_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
 		    tc, tc->rbuf + off + 2, mlen);
 		off += 2 + mlen;
 		if (!tc->reading)

@@ -95,6 +95,7 @@ static int	 runtime_prepare(struct runtime *, struct conf *,
 static void	 runtime_free(struct runtime *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
 static int	 load_ca(const char *, uint8_t **, size_t *);
+static int	 engines_auto(void);
 static int	 bind_socket(const struct sockaddr_storage *, socklen_t, int,
 		    int);
 static void	 engine_spawn(int);
@@ -192,6 +193,8 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 
 	memset(rt, 0, sizeof(*rt));
 	rt->conf = conf;
+	if (conf->sc.engines == 0)
+		conf->sc.engines = engines_auto();
 	if (geteuid() == 0) {
 		if ((pw = getpwnam(conf->sc.user)) == NULL) {
 			log_warnx("unknown user %s", conf->sc.user);
@@ -296,6 +299,17 @@ runtime_free(struct runtime *rt)
 	rt->ca = NULL;
 	rt->socks = NULL;
 	rt->nsocks = 0;
+}
+
+/* engines auto: one per online CPU, as many as SO_REUSEPORT can spread */
+static int
+engines_auto(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return (n > ENGINES_MAX ? ENGINES_MAX : (int)n);
 }
 
 static int

@@ -144,7 +144,7 @@ static int			 up_named;
 %token	LISTEN ON PORT USER CHROOT CAFILE UPSTREAM TLSNAME PIN
 %token	UPSTREAMPOLICY PADDING CACHE SIZE TCPIDLETIMEOUT QUERYTIMEOUT
 %token	TCPMAXCONN TCPMAXPIPELINE MAXQUERIES ENGINES ALLOW DENY FROM
-%token	INCLUDE ERROR
+%token	MINTTL MAXTTL INCLUDE ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	number port aclaction
@@ -311,6 +311,18 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 			conf->sc.cache_size = $3;
 		}
+		| CACHE MINTTL number		{
+			if (check_range($<lineno>3, "cache min-ttl", $3, 0,
+			    86400) == -1)
+				YYERROR;
+			conf->sc.cache_min_ttl = $3;
+		}
+		| CACHE MAXTTL number		{
+			if (check_range($<lineno>3, "cache max-ttl", $3, 1,
+			    604800) == -1)
+				YYERROR;
+			conf->sc.cache_max_ttl = $3;
+		}
 		| CACHE STRING			{
 			if (strcmp($2, "off") != 0) {
 				conf_error($<lineno>2, "cache \"%s\": "
@@ -350,11 +362,21 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 			conf->sc.max_queries = $2;
 		}
-		| ENGINES number		{
+		| ENGINES NUMBER		{
 			if (check_range($<lineno>2, "engines", $2, 1, 256) ==
 			    -1)
 				YYERROR;
 			conf->sc.engines = $2;
+		}
+		| ENGINES STRING		{
+			if (strcmp($2, "auto") != 0) {
+				conf_error($<lineno>2, "engines \"%s\": "
+				    "a number or auto expected", $2);
+				free($2);
+				YYERROR;
+			}
+			conf->sc.engines = 0;
+			free($2);
 		}
 		| aclaction FROM STRING		{
 			if (add_acl($<lineno>3, $1, $3) == -1)
@@ -406,6 +428,8 @@ static const struct keywords keywords[] = {
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
 	{ "max-queries",		MAXQUERIES },
+	{ "max-ttl",			MAXTTL },
+	{ "min-ttl",			MINTTL },
 	{ "on",				ON },
 	{ "padding",			PADDING },
 	{ "pin",			PIN },

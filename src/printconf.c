@@ -84,12 +84,17 @@ print_config(const struct conf *conf)
 		printf("cache off\n");
 	else
 		printf("cache size %d\n", sc->cache_size);
+	printf("cache min-ttl %d\n", sc->cache_min_ttl);
+	printf("cache max-ttl %d\n", sc->cache_max_ttl);
 	printf("tcp-idle-timeout %d\n", sc->tcp_idle_timeout);
 	printf("query-timeout %d\n", sc->query_timeout);
 	printf("tcp-max-connections %d\n", sc->tcp_max_conn);
 	printf("tcp-max-pipeline %d\n", sc->tcp_max_pipeline);
 	printf("max-queries %d\n", sc->max_queries);
-	printf("engines %d\n", sc->engines);
+	if (sc->engines == 0)
+		printf("engines auto\n");
+	else
+		printf("engines %d\n", sc->engines);
 	printf("\n");
 
 	if (conf->acl_is_default)

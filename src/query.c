@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -72,6 +73,7 @@ query_alloc(void)
 	} else
 		return (NULL);
 	q->busy = 1;
+	env->nbusy++;
 	q->tc = NULL;
 	q->nsends = 0;
 	q->tries = 0;
@@ -97,6 +99,7 @@ query_free(struct query *q)
 	if (q->tc != NULL)
 		tcp_client_query_done(q->tc, q);
 	q->busy = 0;
+	env->nbusy--;
 	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
 }
 
@@ -173,18 +176,18 @@ hedge_cb(int fd, short ev, void *arg)
 void
 query_reply(struct query *q, uint8_t *msg, size_t len)
 {
-	if (q->transport == QT_UDP) {
-		len = dns_truncate(msg, len, dns_client_max_udp(&q->qi),
-		    &q->qi);
-		if (sendto(q->lfd, msg, len, MSG_DONTWAIT,
-		    (struct sockaddr *)&q->peer, q->peerlen) == -1)
-			log_debug("sendto: %s", strerror(errno));
-	} else if (q->tc != NULL)
+	if (q->transport == QT_UDP)
+		listener_send(q->lfd, (struct sockaddr *)&q->peer, q->peerlen,
+		    NULL, msg, len, &q->qi);
+	else if (q->transport == QT_TCP && q->tc != NULL)
 		tcp_client_send(q->tc, msg, len);
 	query_free(q);
 }
 
-/* Gives up on every copy still upstream and answers rcode. */
+/*
+ * Gives up on every copy still upstream and answers rcode; a SERVFAIL
+ * becomes a stale answer when the cache still has one (RFC 8767).
+ */
 void
 query_fail(struct query *q, int rcode)
 {
@@ -192,6 +195,16 @@ query_fail(struct query *q, int rcode)
 
 	if (q->nsends > 0)
 		upstream_forget_all(q, 1);
+	if (q->transport == QT_PREFETCH) {
+		query_free(q);
+		return;
+	}
+	if (rcode == DNS_RCODE_SERVFAIL && (n = cache_lookup_stale(q->qbuf,
+	    &q->qi, env->answer, sizeof(env->answer))) != 0) {
+		log_debug("query id %u: answered stale", q->qi.id);
+		query_reply(q, env->answer, n);
+		return;
+	}
 	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, env->scratch,
 	    sizeof(env->scratch));
 	if (n == 0) {
@@ -214,4 +227,25 @@ query_send_failed(struct query *q)
 	    upstream_send(q, 0) == 0)
 		return;
 	query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/*
+ * A popular cache entry is about to expire: the same question goes
+ * upstream with no client waiting, and its reply refreshes the entry.
+ * Under load, when no slot is free, the entry simply expires.
+ */
+void
+query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
+{
+	struct query	*q;
+
+	if ((q = query_alloc()) == NULL)
+		return;
+	q->transport = QT_PREFETCH;
+	q->lfd = -1;
+	q->peerlen = 0;
+	q->qi = *qi;
+	q->qlen = len;
+	memcpy(q->qbuf, msg, len);
+	query_start(q);
 }

@@ -1,0 +1,383 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+
+/*
+ * The answer cache of one engine.  An entry is the upstream's reply,
+ * stored once with the offsets of its TTLs: a hit copies it, puts in the
+ * client's ID, question spelling and RD bit, counts the TTLs down by the
+ * time since it was stored (monotonic clock) and lets dns_fix_reply()
+ * give the client its own EDNS view.  The key is the lower-cased name,
+ * type, class, DO and CD.  Entries live on one LRU list; the least
+ * recently used goes when the count or the byte bound is reached.  An
+ * expired entry stays until evicted or CACHE_STALE_MAX old, for
+ * serve-stale (RFC 8767).  Allocation happens when a reply is stored,
+ * never on a hit.
+ */
+
+#define KEY_MAX		(DNS_MAX_NAME + 5)	/* name, type, class, flags */
+#define BYTES_PER_ENTRY	1024	/* the memory bound: entries * this */
+#define PREFETCH_HITS	2	/* hits before an entry is worth refreshing */
+#define PREFETCH_MIN_TTL 10	/* seconds; shorter ones just expire */
+
+struct centry {
+	TAILQ_ENTRY(centry)	 lru;
+	struct centry		*next;		/* hash chain */
+	uint64_t		 hash;
+	uint64_t		 stored;	/* ms, monotonic */
+	uint32_t		 ttl;		/* seconds */
+	uint32_t		 hits;
+	int			 prefetching;
+	uint16_t		 keylen;
+	uint16_t		 len;		/* of the reply */
+	uint16_t		 nttl;
+	size_t			 size;		/* bytes, for the bound */
+	uint8_t			 data[];	/* key, TTL offsets, reply */
+};
+TAILQ_HEAD(centry_list, centry);
+
+static struct {
+	struct centry		**buckets;
+	uint64_t		  mask;
+	struct centry_list	  lru;
+	size_t			  count;
+	size_t			  max;
+	size_t			  bytes;
+	size_t			  maxbytes;
+	uint32_t		  min_ttl;
+	uint32_t		  max_ttl;
+	uint64_t		  k0, k1;	/* SipHash key */
+	uint64_t		  hits, misses, stale, stores, evictions;
+} c;
+
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+/*
+ * SipHash-2-4 with a per-engine random key: clients choose the names, so
+ * they must not be able to choose the hash chains.
+ */
+static void	unlink_entry(struct centry *);
+
+static uint64_t
+siphash(const uint8_t *p, size_t len)
+{
+	uint64_t	v0 = 0x736f6d6570736575ULL ^ c.k0;
+	uint64_t	v1 = 0x646f72616e646f6dULL ^ c.k1;
+	uint64_t	v2 = 0x6c7967656e657261ULL ^ c.k0;
+	uint64_t	v3 = 0x7465646279746573ULL ^ c.k1;
+	uint64_t	m, b = (uint64_t)len << 56;
+	size_t		i, n = len & ~(size_t)7;
+
+	for (i = 0; i < n; i += 8) {
+		memcpy(&m, p + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (i = 0; i < (len & 7); i++)
+		b |= (uint64_t)p[n + i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return (v0 ^ v1 ^ v2 ^ v3);
+}
+
+void
+cache_init(int entries, int min_ttl, int max_ttl)
+{
+	struct centry	*e;
+	uint64_t	 n = 1;
+
+	/* a second call starts over: the unit tests use that */
+	if (c.buckets != NULL) {
+		while ((e = TAILQ_FIRST(&c.lru)) != NULL)
+			unlink_entry(e);
+		free(c.buckets);
+	}
+	memset(&c, 0, sizeof(c));
+	TAILQ_INIT(&c.lru);
+	c.max = entries;
+	c.maxbytes = (size_t)entries * BYTES_PER_ENTRY;
+	c.min_ttl = min_ttl;
+	c.max_ttl = max_ttl;
+	if (entries == 0)
+		return;
+	while (n < (uint64_t)entries)
+		n <<= 1;
+	if ((c.buckets = calloc(n, sizeof(*c.buckets))) == NULL)
+		fatal("cache");
+	c.mask = n - 1;
+	arc4random_buf(&c.k0, sizeof(c.k0));
+	arc4random_buf(&c.k1, sizeof(c.k1));
+}
+
+/* The key: name folded to lower case, type, class, then DO and CD. */
+static size_t
+make_key(const uint8_t *query, const struct dns_query_info *qi, uint8_t *key)
+{
+	const uint8_t	*q = query + DNS_HDR_LEN;
+	size_t		 i, n = qi->question_len;
+
+	if (n == 0 || n > KEY_MAX - 1)
+		return (0);
+	for (i = 0; i < qi->qname_len; i++)
+		key[i] = (q[i] >= 'A' && q[i] <= 'Z') ? q[i] + 32 : q[i];
+	memcpy(key + i, q + i, n - i);
+	key[n] = (qi->do_bit ? 1 : 0) | ((qi->flags & DNS_F_CD) ? 2 : 0);
+	return (n + 1);
+}
+
+static struct centry *
+find(const uint8_t *key, size_t keylen, uint64_t h, struct centry ***linkp)
+{
+	struct centry	**link, *e;
+
+	for (link = &c.buckets[h & c.mask]; (e = *link) != NULL;
+	    link = &e->next)
+		if (e->hash == h && e->keylen == keylen &&
+		    memcmp(e->data, key, keylen) == 0) {
+			if (linkp != NULL)
+				*linkp = link;
+			return (e);
+		}
+	return (NULL);
+}
+
+static void
+unlink_entry(struct centry *e)
+{
+	struct centry	**link;
+
+	for (link = &c.buckets[e->hash & c.mask]; *link != e;
+	    link = &(*link)->next)
+		;
+	*link = e->next;
+	TAILQ_REMOVE(&c.lru, e, lru);
+	c.count--;
+	c.bytes -= e->size;
+	free(e);
+}
+
+static inline const uint16_t *
+entry_offs(const struct centry *e)
+{
+	return ((const uint16_t *)(e->data + ((e->keylen + 1) & ~1)));
+}
+
+static inline const uint8_t *
+entry_reply(const struct centry *e)
+{
+	return ((const uint8_t *)(entry_offs(e) + e->nttl));
+}
+
+/*
+ * The entry's reply made the client's: its ID, its spelling of the
+ * question, its RD bit, TTLs counted down (or the stale TTL), and its own
+ * EDNS view.  Returns the length, or 0 if the reply cannot be fixed.
+ */
+static size_t
+answer(const struct centry *e, const uint8_t *query,
+    const struct dns_query_info *qi, uint8_t *out, size_t outsz,
+    uint32_t remaining, int stale)
+{
+	const uint16_t	*offs = entry_offs(e);
+	uint32_t	 ttl;
+	uint16_t	 flags;
+	int		 i;
+
+	if (e->len > outsz)
+		return (0);
+	memcpy(out, entry_reply(e), e->len);
+	memcpy(out + DNS_HDR_LEN, query + DNS_HDR_LEN, qi->question_len);
+	flags = (dns_get16(out + 2) & ~DNS_F_RD) | (qi->flags & DNS_F_RD);
+	dns_put16(out + 2, flags);
+	for (i = 0; i < e->nttl; i++) {
+		if (stale)
+			ttl = CACHE_STALE_TTL;
+		else {
+			ttl = dns_get32(out + offs[i]);
+			if (ttl & 0x80000000U || ttl > remaining)
+				ttl = remaining;
+		}
+		dns_put32(out + offs[i], ttl);
+	}
+	return (dns_fix_reply(out, e->len, qi));
+}
+
+enum cache_result
+cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
+    uint8_t *out, size_t outsz, size_t *lenp)
+{
+	struct centry	*e;
+	uint8_t		 key[KEY_MAX];
+	uint64_t	 h, age, now;
+	uint32_t	 remaining;
+	size_t		 keylen;
+
+	if (c.max == 0 || (keylen = make_key(query, qi, key)) == 0)
+		return (CACHE_MISS);
+	h = siphash(key, keylen);
+	if ((e = find(key, keylen, h, NULL)) == NULL)
+		goto miss;
+	now = now_ms();
+	age = (now - e->stored) / 1000;
+	if (age >= e->ttl)
+		goto miss;	/* kept for serve-stale only */
+	remaining = e->ttl - age;
+	if ((*lenp = answer(e, query, qi, out, outsz, remaining, 0)) == 0)
+		goto miss;
+	TAILQ_REMOVE(&c.lru, e, lru);
+	TAILQ_INSERT_TAIL(&c.lru, e, lru);
+	c.hits++;
+	/* asked often and in the last tenth of its life: refresh it */
+	if (++e->hits > PREFETCH_HITS && !e->prefetching &&
+	    e->ttl >= PREFETCH_MIN_TTL && remaining * 10 <= e->ttl) {
+		e->prefetching = 1;
+		return (CACHE_HIT_PREFETCH);
+	}
+	return (CACHE_HIT);
+ miss:
+	c.misses++;
+	return (CACHE_MISS);
+}
+
+/* RFC 8767: when no upstream can answer, an expired answer will do. */
+size_t
+cache_lookup_stale(const uint8_t *query, const struct dns_query_info *qi,
+    uint8_t *out, size_t outsz)
+{
+	struct centry	*e;
+	uint8_t		 key[KEY_MAX];
+	uint64_t	 h;
+	size_t		 keylen, n;
+
+	if (c.max == 0 || (keylen = make_key(query, qi, key)) == 0)
+		return (0);
+	h = siphash(key, keylen);
+	if ((e = find(key, keylen, h, NULL)) == NULL)
+		return (0);
+	if ((now_ms() - e->stored) / 1000 >=
+	    (uint64_t)e->ttl + CACHE_STALE_MAX) {
+		unlink_entry(e);
+		return (0);
+	}
+	if ((n = answer(e, query, qi, out, outsz, 0, 1)) != 0)
+		c.stale++;
+	return (n);
+}
+
+/*
+ * Stores the upstream's reply to query, replacing what the key held.
+ * The stored copy keeps an OPT if the upstream sent one, without the
+ * padding and keepalive options, which belong to that exchange only.
+ */
+void
+cache_store(const uint8_t *query, const struct dns_query_info *qi,
+    const uint8_t *reply, size_t len)
+{
+	struct dns_query_info	 sqi;
+	struct dns_cache_info	 ci;
+	struct centry		*e, *old, **link;
+	uint8_t			 key[KEY_MAX], *r;
+	uint64_t		 h;
+	size_t			 keylen, hdr, size, n;
+
+	if (c.max == 0 || len > UINT16_MAX ||
+	    (keylen = make_key(query, qi, key)) == 0)
+		return;
+	/* check before allocating: most uncacheable replies end here */
+	if (dns_cache_scan(reply, len, &ci) == -1)
+		return;
+	hdr = ((keylen + 1) & ~(size_t)1) + ci.nttl * sizeof(uint16_t);
+	size = sizeof(*e) + hdr + len;
+	if ((e = malloc(size)) == NULL)
+		return;
+	memcpy(e->data, key, keylen);
+	r = e->data + hdr;
+	memcpy(r, reply, len);
+	sqi = *qi;
+	sqi.has_opt = 1;
+	sqi.client_padding = 0;
+	if ((n = dns_fix_reply(r, len, &sqi)) == 0 ||
+	    dns_cache_scan(r, n, &ci) == -1 ||
+	    ((keylen + 1) & ~(size_t)1) + ci.nttl * sizeof(uint16_t) != hdr) {
+		free(e);
+		return;
+	}
+	memcpy(e->data + ((keylen + 1) & ~(size_t)1), ci.ttl_off,
+	    ci.nttl * sizeof(uint16_t));
+	e->keylen = keylen;
+	e->len = n;
+	e->nttl = ci.nttl;
+	e->size = size;
+	e->ttl = ci.ttl < c.min_ttl ? c.min_ttl : ci.ttl;
+	if (e->ttl > c.max_ttl)
+		e->ttl = c.max_ttl;
+	e->stored = now_ms();
+	e->hits = 0;
+	e->prefetching = 0;
+	h = siphash(key, keylen);
+	e->hash = h;
+	if ((old = find(key, keylen, h, &link)) != NULL)
+		unlink_entry(old);
+	e->next = c.buckets[h & c.mask];
+	c.buckets[h & c.mask] = e;
+	TAILQ_INSERT_TAIL(&c.lru, e, lru);
+	c.count++;
+	c.bytes += size;
+	c.stores++;
+	while ((c.count > c.max || c.bytes > c.maxbytes) &&
+	    (old = TAILQ_FIRST(&c.lru)) != e) {
+		unlink_entry(old);
+		c.evictions++;
+	}
+}
+
+void
+cache_log_stats(void)
+{
+	if (c.max == 0)
+		return;
+	log_debug("cache: %zu entries, %zu bytes, hits %llu misses %llu "
+	    "stale %llu stores %llu evictions %llu", c.count, c.bytes,
+	    (unsigned long long)c.hits, (unsigned long long)c.misses,
+	    (unsigned long long)c.stale, (unsigned long long)c.stores,
+	    (unsigned long long)c.evictions);
+}
