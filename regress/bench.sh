@@ -85,6 +85,7 @@ P_UNBOUND=$((BASE + 30))
 P_DNSDIST=$((BASE + 40))
 P_DNSDISTPC=$((BASE + 41))
 P_MEM=$((BASE + 50))
+P_DOTPROXY1=$((BASE + 51))
 
 HZ=$(getconf CLK_TCK)
 START=$(date +%s)
@@ -370,6 +371,7 @@ fi
 
 # --------------------------------------------------------------- dotproxy
 
+# dpconf PORT FILE [ENGINES]
 dpconf()
 {
 	{
@@ -377,14 +379,18 @@ dpconf()
 		echo "ca-file \"$CA\""
 		echo "upstream 127.0.0.1 port $UP_TLS tls-name \"dns.test\""
 		echo "cache size $MEMNAMES"
-		[ -z "${BENCH_ENGINES:-}" ] || echo "engines $BENCH_ENGINES"
+		if [ -n "${3:-}" ]; then
+			echo "engines $3"
+		elif [ -n "${BENCH_ENGINES:-}" ]; then
+			echo "engines $BENCH_ENGINES"
+		fi
 	} >"$2"
 }
 
-# dpstart PORT NAME: start dotproxy, set DPPID.
+# dpstart PORT NAME [ENGINES]: start dotproxy, set DPPID.
 dpstart()
 {
-	dpconf "$1" "$W/$2.conf"
+	dpconf "$1" "$W/$2.conf" "${3:-}"
 	"$DOTPROXY" -d -f "$W/$2.conf" >"$W/$2.log" 2>&1 </dev/null &
 	DPPID=$!
 	PIDS="$PIDS $DPPID"
@@ -406,6 +412,15 @@ measure dotproxy "misses UDP" "$DPPID" "$P_DOTPROXY" udp "$MISS"
 newmiss
 measure dotproxy "misses TCP" "$DPPID" "$P_DOTPROXY" tcp "$MISS"
 DPWARN=$(grep -c -i -E 'warn|error|fail|died|killed|restart' "$W/dotproxy.log")
+stop "$DPPID"
+
+# The fixed-load hit row again with one engine, as dnsdist runs one
+# listener thread: per-CPU engines split the datagrams, so each wake-up
+# carries fewer of them and the system calls per answer go up.
+dpstart "$P_DOTPROXY1" dotproxy1 1
+warm "$P_DOTPROXY1"
+measure dotproxy1 "hits UDP" "$DPPID" "$P_DOTPROXY1" udp "$W/hits.txt" \
+    -Q "$LOAD"
 stop "$DPPID"
 
 # Memory: a fresh instance, 100,000 unique names at a rate it sustains.
@@ -620,6 +635,7 @@ report()
 	dc=$(row dotproxy "hits UDP" "$LOAD" 10)
 	pc=$(row dnsdist+pc "hits UDP" "$LOAD" 10)
 	echo "  hits CPU/query at $LOAD QPS offered: dotproxy / dnsdist+pc = $(ratio "$dc" "$pc")  [<= 0.8]"
+	echo "    the same with one engine (engines 1): $(ratio "$(row dotproxy1 "hits UDP" "$LOAD" 10)" "$pc"), answered $(row dotproxy1 "hits UDP" "$LOAD" 4) QPS, lost $(row dotproxy1 "hits UDP" "$LOAD" 7)"
 	echo "    answered at that load: dotproxy $dq QPS ($(ratio "$dq" "$LOAD") of offered), dnsdist+pc ${pq:-n/a} QPS ($(ratio "$pq" "$LOAD") of offered)  [>= 0.95]"
 	echo "    lost at that load: dotproxy $(row dotproxy "hits UDP" "$LOAD" 7), dnsdist+pc $(row dnsdist+pc "hits UDP" "$LOAD" 7)  [0]"
 	for s in "misses UDP" "misses TCP" "hits UDP"; do

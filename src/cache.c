@@ -312,37 +312,36 @@ void
 cache_store(const uint8_t *query, const struct dns_query_info *qi,
     const uint8_t *reply, size_t len)
 {
+	static uint8_t		 r[DNS_MAX_MSG];
 	struct dns_query_info	 sqi;
 	struct dns_cache_info	 ci;
 	struct centry		*e, *old, **link;
-	uint8_t			 key[KEY_MAX], *r;
+	uint8_t			 key[KEY_MAX];
 	uint64_t		 h;
-	size_t			 keylen, hdr, size, n;
+	size_t			 keylen, koff, size, n;
 
-	if (c.max == 0 || len > UINT16_MAX ||
+	if (c.max == 0 || len > sizeof(r) ||
 	    (keylen = make_key(query, qi, key)) == 0)
 		return;
-	/* check before allocating: most uncacheable replies end here */
-	if (dns_cache_scan(reply, len, &ci) == -1)
-		return;
-	hdr = ((keylen + 1) & ~(size_t)1) + ci.nttl * sizeof(uint16_t);
-	size = sizeof(*e) + hdr + len;
-	if ((e = malloc(size)) == NULL)
-		return;
-	memcpy(e->data, key, keylen);
-	r = e->data + hdr;
+	/*
+	 * Strip the exchange's own options first, in a scratch copy, so
+	 * the entry is allocated at its final size: padded replies would
+	 * otherwise cost a padding block each.
+	 */
 	memcpy(r, reply, len);
 	sqi = *qi;
 	sqi.has_opt = 1;
 	sqi.client_padding = 0;
 	if ((n = dns_fix_reply(r, len, &sqi)) == 0 ||
-	    dns_cache_scan(r, n, &ci) == -1 ||
-	    ((keylen + 1) & ~(size_t)1) + ci.nttl * sizeof(uint16_t) != hdr) {
-		free(e);
+	    dns_cache_scan(r, n, &ci) == -1)
 		return;
-	}
-	memcpy(e->data + ((keylen + 1) & ~(size_t)1), ci.ttl_off,
-	    ci.nttl * sizeof(uint16_t));
+	koff = (keylen + 1) & ~(size_t)1;
+	size = sizeof(*e) + koff + ci.nttl * sizeof(uint16_t) + n;
+	if ((e = malloc(size)) == NULL)
+		return;
+	memcpy(e->data, key, keylen);
+	memcpy(e->data + koff, ci.ttl_off, ci.nttl * sizeof(uint16_t));
+	memcpy(e->data + koff + ci.nttl * sizeof(uint16_t), r, n);
 	e->keylen = keylen;
 	e->len = n;
 	e->nttl = ci.nttl;

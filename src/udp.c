@@ -67,6 +67,9 @@ udp_init(void)
 	for (i = 0; i < UDP_BATCH; i++) {
 		u.rxiov[i].iov_base = u.rxbuf + i * RX_SIZE;
 		u.rxiov[i].iov_len = RX_SIZE;
+		u.rx[i].msg_hdr.msg_name = &u.rxaddr[i];
+		u.rx[i].msg_hdr.msg_iov = &u.rxiov[i];
+		u.rx[i].msg_hdr.msg_iovlen = 1;
 	}
 	event_assign(&u.flush_ev, env->base, -1, 0, udp_flush, NULL);
 }
@@ -79,13 +82,13 @@ udp_read_cb(int fd, short ev, void *arg)
 	int		 i, n;
 
 	(void)ev;
+	/* the kernel rewrites only the address lengths and flags */
 	for (i = 0; i < UDP_BATCH; i++) {
 		h = &u.rx[i].msg_hdr;
-		memset(h, 0, sizeof(*h));
-		h->msg_name = &u.rxaddr[i];
 		h->msg_namelen = sizeof(u.rxaddr[i]);
-		h->msg_iov = &u.rxiov[i];
-		h->msg_iovlen = 1;
+		h->msg_control = NULL;
+		h->msg_controllen = 0;
+		h->msg_flags = 0;
 	}
 	if ((n = recvmmsg(fd, u.rx, UDP_BATCH, MSG_DONTWAIT, NULL)) == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
