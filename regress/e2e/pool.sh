@@ -114,6 +114,23 @@ check "hang: stuck handshake, answered by the next upstream in $((t1 - t0)) ms (
     sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 3000 ]' - "$out" $((t1 - t0))
 check "hang: it came from the second upstream" [ "$(sent hs b)" -eq 1 ]
 
+# --- a late answer: a second copy goes to the next upstream, first wins ---
+L=$((BASE + 65)) P13=$((BASE + 66))
+dotserver late $L -d 1800
+conf "$W/l.conf" $P13 none "upstream-policy failover" \
+    "upstream 127.0.0.1 port $L tls-name \"dns.test\"" \
+    "upstream 127.0.0.1 port $B tls-name \"dns.test\""
+check "hedge: dotproxy starts" proxy l "$W/l.conf"
+t0=$(ms)
+out=$(q $P13 hg-0.example.test A)
+t1=$(ms)
+check "hedge: a 1.8 s upstream, answered by the hedged copy in $((t1 - t0)) ms (< 1700)" \
+    sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 1700 ]' - "$out" $((t1 - t0))
+check "hedge: both upstreams received the query ($(sent hg late)/$(sent hg b))" \
+    [ "$(sent hg late)" -eq 1 -a "$(sent hg b)" -eq 1 ]
+check "hedge: not before the first upstream's time was up ($((t1 - t0)) ms >= 900)" \
+    [ $((t1 - t0)) -ge 900 ]
+
 # --- broken upstreams: nothing wrong reaches the client --------------------
 n=10
 for mode in close-mid wrong-id wrong-question garbage; do
@@ -226,7 +243,7 @@ else
 	notok "resumption: unbound starts as a TLS 1.2 DoT server"
 fi
 
-for n in f r s h p1 p2 p3 n1 n2 k i; do
+for n in f r s h l p1 p2 p3 n1 n2 k i; do
 	kill -0 "$(proxypid $n)" 2>/dev/null || notok "dotproxy $n died"
 done
 echo "# failover ${FAILOVER_MS} ms, fastest share ${SHARE_FAST}%"
