@@ -20,6 +20,7 @@
 #include "config.h"
 
 #define ENGINES_MAX		256
+#define UDP_RCVBUF		(4 * 1024 * 1024)	/* per listening socket */
 #define ENGINE_BACKOFF_MIN	1	/* seconds before a restart */
 #define ENGINE_BACKOFF_MAX	60
 #define ENGINE_STOP_GRACE	3	/* seconds before SIGKILL */

@@ -19,6 +19,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
@@ -218,7 +221,7 @@ tcp_accept_cb(int fd, short ev, void *arg)
 	struct tcp_client	*tc;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	int			 s;
+	int			 s, on = 1;
 
 	(void)ev;
 	(void)arg;
@@ -240,6 +243,10 @@ tcp_accept_cb(int fd, short ev, void *arg)
 				log_warn("accept");
 			return;
 		}
+		/* answers go out as they are ready, not when Nagle allows */
+		if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on)) == -1)
+			log_debug("TCP_NODELAY: %s", strerror(errno));
 		if ((tc = calloc(1, sizeof(*tc))) == NULL) {
 			log_warn("tcp client");
 			close(s);

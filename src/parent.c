@@ -364,7 +364,7 @@ static int
 bind_socket(const struct sockaddr_storage *ss, socklen_t sslen, int proto,
     int reuseport)
 {
-	int	s, on = 1, saved;
+	int	s, on = 1, saved, rcvbuf = UDP_RCVBUF;
 
 	s = socket(ss->ss_family, (proto == LISTEN_UDP ? SOCK_DGRAM :
 	    SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -382,6 +382,16 @@ bind_socket(const struct sockaddr_storage *ss, socklen_t sslen, int proto,
 		errno = saved;
 		return (-1);
 	}
+	/*
+	 * A burst of datagrams larger than the default receive buffer
+	 * (about 200 KiB) is lost before the engine wakes up: ask for more.
+	 * Root may exceed net.core.rmem_max; others get what it allows.
+	 */
+	if (proto == LISTEN_UDP &&
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1 &&
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
+		log_debug("SO_RCVBUF: %s", strerror(errno));
 	return (s);
 }
 
