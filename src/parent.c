@@ -293,10 +293,20 @@ steer_by_cpu(struct runtime *rt)
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	struct sock_fprog	prog = { 2, code };
+	cpu_set_t		set;
 	int			i;
 
-	if (rt->conf->sc.engines < 2)
+	/*
+	 * The program's answer is a CPU number used as the engine index:
+	 * right only when engine i is on CPU i, for every CPU we may use.
+	 */
+	if (rt->conf->sc.engines < 2 ||
+	    sched_getaffinity(0, sizeof(set), &set) == -1 ||
+	    CPU_COUNT(&set) != rt->conf->sc.engines)
 		return;
+	for (i = 0; i < rt->conf->sc.engines; i++)
+		if (!CPU_ISSET(i, &set))
+			return;
 	for (i = 0; i < rt->nsocks; i++)
 		if (rt->socks[i].idx == 0 && rt->socks[i].proto == LISTEN_UDP &&
 		    setsockopt(rt->socks[i].fd, SOL_SOCKET,
