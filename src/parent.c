@@ -303,16 +303,23 @@ steer_by_cpu(struct runtime *rt)
 	if (rt->conf->sc.engines < 2 ||
 	    sched_getaffinity(0, sizeof(set), &set) == -1 ||
 	    CPU_COUNT(&set) != rt->conf->sc.engines)
-		return;
+		goto detach;
 	for (i = 0; i < rt->conf->sc.engines; i++)
 		if (!CPU_ISSET(i, &set))
-			return;
+			goto detach;
 	for (i = 0; i < rt->nsocks; i++)
 		if (rt->socks[i].idx == 0 && rt->socks[i].proto == LISTEN_UDP &&
 		    setsockopt(rt->socks[i].fd, SOL_SOCKET,
 		    SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) == -1)
 			log_debug("SO_ATTACH_REUSEPORT_CBPF: %s",
 			    strerror(errno));
+	return;
+ detach:
+	/* sockets kept across a reload may carry the program: drop it */
+	for (i = 0; i < rt->nsocks; i++)
+		if (rt->socks[i].proto == LISTEN_UDP)
+			(void)setsockopt(rt->socks[i].fd, SOL_SOCKET,
+			    SO_DETACH_REUSEPORT_BPF, &i, sizeof(i));
 }
 
 /* Closes the sockets of a that b does not hold too. */
