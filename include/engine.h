@@ -148,7 +148,6 @@ struct upconn {
 	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */
-	struct buf		 raw;	/* read-ahead under TLS */
 	struct buf		 in;
 	struct buf		 out;
 	struct qsend_list	 sends;

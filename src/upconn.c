@@ -46,7 +46,6 @@
 #define IDS		65536
 #define READ_CHUNK	16384
 #define STEADY_MS	2000	/* traffic this recent: reconnect at once */
-#define RAW_CHUNK	65536	/* socket read-ahead for libtls */
 
 static void	 upconn_cb(int, short, void *);
 static void	 upconn_tmo_cb(int, short, void *);
@@ -57,57 +56,6 @@ static void	 upconn_flush(struct upconn *);
 static void	 upconn_schedule_flush(struct upconn *);
 static void	 upconn_idle_arm(struct upconn *);
 static int	 upconn_handle_reply(struct upconn *, uint8_t *, size_t);
-
-/*
- * libtls reads through these callbacks instead of the socket: one read()
- * takes whatever has arrived, many TLS records at once, where OpenSSL on
- * its own reads each record's header and body separately.  Most of the
- * cost of a forwarded query is system calls, so this halves the reads.
- */
-static ssize_t
-upconn_tls_read(struct tls *ctx, void *out, size_t len, void *arg)
-{
-	struct upconn	*uc = arg;
-	uint8_t		*p;
-	ssize_t		 r;
-	size_t		 n;
-
-	(void)ctx;
-	if (buf_used(&uc->raw) == 0) {
-		buf_reset(&uc->raw);
-		if ((p = buf_reserve(&uc->raw, RAW_CHUNK)) == NULL)
-			return (-1);
-		do {
-			r = read(uc->fd, p, RAW_CHUNK);
-		} while (r == -1 && errno == EINTR);
-		if (r == -1)
-			return ((errno == EAGAIN || errno == EWOULDBLOCK) ?
-			    TLS_WANT_POLLIN : -1);
-		if (r == 0)
-			return (0);
-		buf_commit(&uc->raw, r);
-	}
-	n = buf_used(&uc->raw) < len ? buf_used(&uc->raw) : len;
-	memcpy(out, buf_head(&uc->raw), n);
-	buf_consume(&uc->raw, n);
-	return (n);
-}
-
-static ssize_t
-upconn_tls_write(struct tls *ctx, const void *buf, size_t len, void *arg)
-{
-	struct upconn	*uc = arg;
-	ssize_t		 r;
-
-	(void)ctx;
-	do {
-		r = write(uc->fd, buf, len);
-	} while (r == -1 && errno == EINTR);
-	if (r == -1)
-		return ((errno == EAGAIN || errno == EWOULDBLOCK) ?
-		    TLS_WANT_POLLOUT : -1);
-	return (r);
-}
 
 /* Query IDs: random, drawn from a pool so a query costs no system call. */
 static uint16_t
@@ -144,7 +92,6 @@ upconn_init(struct upconn *uc, struct upstream *u)
 	uc->fd = -1;
 	uc->state = UC_CLOSED;
 	buf_init(&uc->in, 2 + DNS_MAX_MSG + READ_CHUNK);
-	buf_init(&uc->raw, RAW_CHUNK);
 	buf_init(&uc->out, UPCONN_OUT_MAX);
 	TAILQ_INIT(&uc->sends);
 	evtimer_assign(&uc->tmo, env->base, upconn_tmo_cb, uc);
@@ -250,7 +197,6 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 	uc->state = UC_CLOSED;
 	buf_reset(&uc->in);
 	buf_reset(&uc->out);
-	buf_reset(&uc->raw);
 	if (uc->ids != NULL)
 		memset(uc->ids, 0, IDS * sizeof(*uc->ids));
 	uc->tombstones = 0;
@@ -408,8 +354,8 @@ upconn_cb(int fd, short ev, void *arg)
 			return;
 		}
 		if (tls_configure(uc->tls, uc->up->tls_cfg) == -1 ||
-		    tls_connect_cbs(uc->tls, upconn_tls_read,
-		    upconn_tls_write, uc, uc->up->conf.tls_name) == -1) {
+		    tls_connect_socket(uc->tls, fd,
+		    uc->up->conf.tls_name) == -1) {
 			upconn_fail(uc, tls_error(uc->tls), 1);
 			return;
 		}
