@@ -24,14 +24,18 @@
 #
 # Rows (each one dnsperf run of BENCH_DURATION seconds):
 #   reference   dnsperf straight to the upstream's plain port (UDP, TCP)
-#   dotproxy    hits UDP (a warmed set of 1009 names), hits UDP at a fixed
-#               offered load, misses UDP (names never asked before),
-#               pipelined TCP (misses)
+#   dotproxy    hits UDP (a warmed set of 1009 names), misses UDP (names
+#               never asked before), pipelined TCP (misses)
 #   stubby      misses UDP, TCP (it has no cache)
 #   unbound     Unbound as a DoT forwarder: hits UDP, misses UDP, TCP
-#   dnsdist     outgoing DoT backend: misses UDP, TCP; with its packet
-#               cache: hits UDP, hits UDP at the same fixed load
-# Peers that are not installed are skipped.  Then dotproxy's resident
+#   dnsdist     outgoing DoT backend: misses UDP, TCP
+# Peers that are not installed are skipped.  Then the hit-CPU comparison:
+# dotproxy, dotproxy with `engines 1` (dotproxy1) and dnsdist with its
+# packet cache (dnsdist+pc) run side by side, warmed; dnsdist+pc gets one
+# hits UDP row at full speed, then BENCH_ROUNDS rounds each measure all
+# three at the same fixed offered load, one after the other.  Interleaved
+# rounds and the median per target keep a minute of noise from another
+# tenant of this machine out of the ratio.  Then dotproxy's resident
 # memory (VmRSS of the parent and its engines) before and after 100,000
 # unique names went through a fresh instance with `cache size 100000`.
 #
@@ -49,7 +53,8 @@
 # Environment: BENCH_DURATION (s, 10), BENCH_CLIENTS (dnsperf -c, 8),
 # BENCH_OUTSTANDING (dnsperf -q, 200), BENCH_LOAD (offered QPS of the
 # fixed-load hit rows; default 40 % of the reference UDP QPS, rounded
-# down to 1000), BENCH_LOAD_OUTSTANDING (their -q, BENCH_OUTSTANDING:
+# down to 1000), BENCH_ROUNDS (rounds of the fixed-load hit rows, 3),
+# BENCH_LOAD_OUTSTANDING (their -q, BENCH_OUTSTANDING:
 # dnsperf sends its first -q queries in one burst whatever -Q says, and
 # a burst much larger than a socket's default receive buffer, about 250
 # datagrams, is lost at any server), BENCH_PORT (first of the ports used, 47000),
@@ -71,6 +76,7 @@ DUR=${BENCH_DURATION:-10}
 CLIENTS=${BENCH_CLIENTS:-8}
 OUTST=${BENCH_OUTSTANDING:-200}
 LOADQ=${BENCH_LOAD_OUTSTANDING:-$OUTST}
+ROUNDS=${BENCH_ROUNDS:-3}
 BASE=${BENCH_PORT:-47000}
 FWD_THREADS=${BENCH_UNBOUND_THREADS:-2}
 HITNAMES=1009		# prime: dnsperf's round-robin over its sockets
@@ -406,21 +412,11 @@ CACHE=$(cachecheck "$P_DOTPROXY")
 say "dotproxy: $ENGINES engine(s), cache answers: $CACHE"
 warm "$P_DOTPROXY"
 measure dotproxy "hits UDP" "$DPPID" "$P_DOTPROXY" udp "$W/hits.txt"
-measure dotproxy "hits UDP" "$DPPID" "$P_DOTPROXY" udp "$W/hits.txt" -Q "$LOAD"
 newmiss
 measure dotproxy "misses UDP" "$DPPID" "$P_DOTPROXY" udp "$MISS"
 newmiss
 measure dotproxy "misses TCP" "$DPPID" "$P_DOTPROXY" tcp "$MISS"
 DPWARN=$(grep -c -i -E 'warn|error|fail|died|killed|restart' "$W/dotproxy.log")
-stop "$DPPID"
-
-# The fixed-load hit row again with one engine, as dnsdist runs one
-# listener thread: per-CPU engines split the datagrams, so each wake-up
-# carries fewer of them and the system calls per answer go up.
-dpstart "$P_DOTPROXY1" dotproxy1 1
-warm "$P_DOTPROXY1"
-measure dotproxy1 "hits UDP" "$DPPID" "$P_DOTPROXY1" udp "$W/hits.txt" \
-    -Q "$LOAD"
 stop "$DPPID"
 
 # Memory: a fresh instance, 100,000 unique names at a rate it sustains.
@@ -563,18 +559,43 @@ if have dnsdist; then
 		measure dnsdist "misses TCP" "$DDPID" "$P_DNSDIST" tcp "$MISS"
 		stop "$DDPID"
 	fi
-	if dnsdist_start dnsdist-pc "$P_DNSDISTPC" \
-	    'getPool(""):setCache(newPacketCache(100000))'; then
-		warm "$P_DNSDISTPC"
-		measure dnsdist+pc "hits UDP" "$DDPID" "$P_DNSDISTPC" udp \
-		    "$W/hits.txt"
-		measure dnsdist+pc "hits UDP" "$DDPID" "$P_DNSDISTPC" udp \
-		    "$W/hits.txt" -Q "$LOAD"
-		stop "$DDPID"
-	fi
 else
 	note "dnsdist not installed: skipped"
 fi
+
+# ------------------------------------------- hit CPU at a fixed offered load
+
+# dotproxy1 runs one engine, as dnsdist runs one listener thread: per-CPU
+# engines split the datagrams, so each wake-up carries fewer of them.
+dpstart "$P_DOTPROXY" dotproxy-hit
+HPID=$DPPID
+dpstart "$P_DOTPROXY1" dotproxy1 1
+H1PID=$DPPID
+warm "$P_DOTPROXY"
+warm "$P_DOTPROXY1"
+PCPID=""
+if have dnsdist && dnsdist_start dnsdist-pc "$P_DNSDISTPC" \
+    'getPool(""):setCache(newPacketCache(100000))'; then
+	PCPID=$DDPID
+	warm "$P_DNSDISTPC"
+	measure dnsdist+pc "hits UDP" "$PCPID" "$P_DNSDISTPC" udp "$W/hits.txt"
+fi
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	measure dotproxy "hits UDP" "$HPID" "$P_DOTPROXY" udp "$W/hits.txt" \
+	    -Q "$LOAD"
+	[ -z "$PCPID" ] || measure dnsdist+pc "hits UDP" "$PCPID" \
+	    "$P_DNSDISTPC" udp "$W/hits.txt" -Q "$LOAD"
+	measure dotproxy1 "hits UDP" "$H1PID" "$P_DOTPROXY1" udp \
+	    "$W/hits.txt" -Q "$LOAD"
+done
+HITWARN=$(cat "$W/dotproxy-hit.log" "$W/dotproxy1.log" |
+    grep -c -i -E 'warn|error|fail|died|killed|restart')
+DPWARN=$((DPWARN + HITWARN))
+stop "$HPID"
+stop "$H1PID"
+[ -z "$PCPID" ] || stop "$PCPID"
 
 # ------------------------------------------------------------------ table
 
@@ -592,6 +613,24 @@ best()
 	awk -F'|' -v s="$1" '$2 == s && $3 == "max" && $1 != "dotproxy" &&
 	    $1 != "reference" && $4 > b { b = $4; n = $1 }
 	    END { if (n != "") print b, n }' "$ROWS"
+}
+
+# med TARGET SCENARIO OFFERED FIELD: the median of FIELD over the rows.
+med()
+{
+	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
+	    '$1 == t && $2 == s && $3 == o { print $f }' "$ROWS" |
+	    LC_ALL=C sort -g | awk '{ v[NR] = $1 } END {
+	    if (NR > 0) print NR % 2 ? v[(NR + 1) / 2] :
+	        (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# all TARGET SCENARIO OFFERED FIELD: FIELD of each row, in order.
+all()
+{
+	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
+	    '$1 == t && $2 == s && $3 == o { printf "%s%s", n++ ? " " : "", $f }' \
+	    "$ROWS"
 }
 
 ratio()
@@ -630,14 +669,17 @@ report()
 	echo "  misses UDP: dotproxy / best peer ($bun) = $(ratio "$dmu" "$bu")  [>= 1.5]"
 	echo "  misses TCP: dotproxy / best peer ($btn) = $(ratio "$dmt" "$bt")  [>= 1.5]"
 	echo "  hits UDP QPS: dotproxy / no-proxy reference = $(ratio "$dhu" "$REFQPS")  [>= 0.95]"
-	dq=$(row dotproxy "hits UDP" "$LOAD" 4)
-	pq=$(row dnsdist+pc "hits UDP" "$LOAD" 4)
-	dc=$(row dotproxy "hits UDP" "$LOAD" 10)
-	pc=$(row dnsdist+pc "hits UDP" "$LOAD" 10)
-	echo "  hits CPU/query at $LOAD QPS offered: dotproxy / dnsdist+pc = $(ratio "$dc" "$pc")  [<= 0.8]"
-	echo "    the same with one engine (engines 1): $(ratio "$(row dotproxy1 "hits UDP" "$LOAD" 10)" "$pc"), answered $(row dotproxy1 "hits UDP" "$LOAD" 4) QPS, lost $(row dotproxy1 "hits UDP" "$LOAD" 7)"
+	dq=$(med dotproxy "hits UDP" "$LOAD" 4)
+	pq=$(med dnsdist+pc "hits UDP" "$LOAD" 4)
+	dc=$(med dotproxy "hits UDP" "$LOAD" 10)
+	pc=$(med dnsdist+pc "hits UDP" "$LOAD" 10)
+	d1=$(med dotproxy1 "hits UDP" "$LOAD" 10)
+	echo "  hits CPU/query at $LOAD QPS offered, medians of $ROUNDS interleaved rounds:"
+	echo "    dotproxy / dnsdist+pc = $(ratio "$dc" "$pc") ($dc / ${pc:-n/a} us)  [<= 0.8]"
+	echo "    the same with one engine (engines 1): $(ratio "$d1" "$pc") ($d1 us)"
+	echo "    us/q per round: dotproxy $(all dotproxy "hits UDP" "$LOAD" 10); dnsdist+pc $(all dnsdist+pc "hits UDP" "$LOAD" 10); dotproxy1 $(all dotproxy1 "hits UDP" "$LOAD" 10)"
 	echo "    answered at that load: dotproxy $dq QPS ($(ratio "$dq" "$LOAD") of offered), dnsdist+pc ${pq:-n/a} QPS ($(ratio "$pq" "$LOAD") of offered)  [>= 0.95]"
-	echo "    lost at that load: dotproxy $(row dotproxy "hits UDP" "$LOAD" 7), dnsdist+pc $(row dnsdist+pc "hits UDP" "$LOAD" 7)  [0]"
+	echo "    lost at that load, per round: dotproxy $(all dotproxy "hits UDP" "$LOAD" 7); dotproxy1 $(all dotproxy1 "hits UDP" "$LOAD" 7); dnsdist+pc $(all dnsdist+pc "hits UDP" "$LOAD" 7)  [0]"
 	for s in "misses UDP" "misses TCP" "hits UDP"; do
 		line=""
 		for p in reference stubby unbound dnsdist dnsdist+pc; do

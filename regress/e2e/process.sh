@@ -36,6 +36,13 @@ gone()
 }
 
 # argv0 PID: the first word of the command line.
+# policy PID: the scheduling policy in /proc/PID/stat (field 41: 0
+# SCHED_OTHER, 3 SCHED_BATCH, 5 SCHED_IDLE); the name may hold spaces.
+policy()
+{
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $39 }'
+}
+
 argv0()
 {
 	{ tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -1
@@ -106,6 +113,8 @@ check "engine's working directory is inside its chroot" \
 u=$(field "$pp" Uid)
 check "the parent is still root ($u)" ids4 0 $u
 check "the engine is the parent's child" [ "$(field "$e" PPid)" = "$pp" ]
+check "the engine runs as SCHED_BATCH ($(policy "$e")), the parent as SCHED_OTHER ($(policy "$pp"))" \
+    [ "$(policy "$e")" = 3 -a "$(policy "$pp")" = 0 ]
 a0=$(argv0 "$e") pa0=$(argv0 "$pp")
 check "the engine's argv names it the engine ($a0), the parent's does not ($pa0)" \
     sh -c 'case "$1" in *engine*) ;; *) exit 1 ;; esac &&
@@ -250,7 +259,9 @@ nuid=$(id -u nobody)
 conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1'
 chmod 0644 "$W/n.conf"
 : >"$W/nr.err"
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
+# ... and under SCHED_IDLE, a policy the operator chose, which its
+# engine keeps.
+setpriv --reuid=nobody --regid=nogroup --clear-groups chrt -i 0 \
     "$DOTPROXY" -d -v -f "$W/n.conf" >"$W/nr.err" 2>&1 &
 npp=$!
 PIDS="$PIDS $npp"
@@ -263,6 +274,8 @@ check "non-root: the parent runs as nobody ($(field "$npp" Uid))" \
 ne=$(enginepid "$npp")
 ne=${ne:-0}
 check "non-root: it answers" answered $PN nonroot.example.test
+check "non-root: started under SCHED_IDLE, the engine keeps it ($(policy "$ne"))" \
+    [ "$(policy "$ne")" = 5 ]
 check "non-root: the engine runs as nobody ($(field "$ne" Uid))" \
     ids4 "$nuid" $(field "$ne" Uid)
 check "non-root: the engine has no_new_privs set ($(field "$ne" NoNewPrivs))" \
