@@ -54,6 +54,8 @@
  *	ttlN		like serial, with TTL N (0 to 2^31 - 1) on the answer;
  *			"ttl" without digits keeps TTL 300
  *	tc		the normal answer, with TC=1
+ *	aa		like serial, with AA=1 and AD=1, as from an
+ *			authoritative server that validated its data
  *	*nx*		any other first label containing "nx", and any name
  *			strictly below nx.test: NXDOMAIN, in authority the SOA
  *			of the parent (of nx.test for the names below it) with
@@ -121,9 +123,11 @@
 #define HDR_LEN		12
 #define FLAG_QR		0x8000
 #define FLAG_OPCODE	0x7800
+#define FLAG_AA		0x0400
 #define FLAG_TC		0x0200
 #define FLAG_RD		0x0100
 #define FLAG_RA		0x0080
+#define FLAG_AD		0x0020
 #define FLAG_CD		0x0010
 
 #define T_A		1
@@ -169,6 +173,7 @@ struct rule {
 	uint32_t	 ttl;		/* of the answer records */
 	int		 serial;	/* rdata carries the query serial */
 	int		 tc;		/* reply with TC=1 */
+	int		 aa;		/* reply with AA=1 and AD=1 */
 };
 
 enum state {
@@ -338,7 +343,7 @@ usage(void)
 	    "silent no-handshake\n"
 	    "name rules (first label): slow close wrongid wrongq garbage "
 	    "silent drop servfail\n"
-	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc *nx*\n",
+	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n",
 	    __progname);
 	exit(1);
 }
@@ -1274,6 +1279,8 @@ name_rules(const struct query *q, struct rule *r)
 			r->ttl = (uint32_t)ttl;
 	} else if (keyword(l, n, "tc"))
 		r->tc = 1;
+	else if (keyword(l, n, "aa"))
+		r->aa = r->serial = 1;
 
 	if (r->content != C_NORMAL || r->serial || r->tc)
 		return;
@@ -1329,6 +1336,8 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 	    (q->flags & (FLAG_OPCODE | FLAG_RD | FLAG_CD));
 	if (r->tc)
 		flags |= FLAG_TC;
+	if (r->aa)
+		flags |= FLAG_AA | FLAG_AD;
 
 	put16(&w, r->act == ACT_WRONGID ? (uint16_t)(q->id + 1) : q->id);
 	put16(&w, flags);

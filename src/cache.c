@@ -210,7 +210,11 @@ entry_reply(const struct centry *e)
 /*
  * The entry's reply made the client's: its ID, its spelling of the
  * question, its RD bit, TTLs counted down (or the stale TTL), and its own
- * EDNS view.  Returns the length, or 0 if the reply cannot be fixed.
+ * EDNS view.  AA goes: an answer from a cache is not the authority's
+ * (RFC 1035 4.1.1, RFC 2181 5.4.1).  AD stays only for a client that set
+ * DO or AD (RFC 6840 5.8); DO is in the key, AD is not, so an entry made
+ * for a client that set AD may carry it.  Returns the length, or 0 if the
+ * reply cannot be fixed.
  */
 static size_t
 answer(const struct centry *e, const uint8_t *query,
@@ -226,7 +230,10 @@ answer(const struct centry *e, const uint8_t *query,
 		return (0);
 	memcpy(out, entry_reply(e), e->len);
 	memcpy(out + DNS_HDR_LEN, query + DNS_HDR_LEN, qi->question_len);
-	flags = (dns_get16(out + 2) & ~DNS_F_RD) | (qi->flags & DNS_F_RD);
+	flags = (dns_get16(out + 2) & ~(DNS_F_RD | DNS_F_AA)) |
+	    (qi->flags & DNS_F_RD);
+	if (!qi->do_bit && !(qi->flags & DNS_F_AD))
+		flags &= ~DNS_F_AD;
 	dns_put16(out + 2, flags);
 	for (i = 0; i < e->nttl; i++) {
 		if (stale)

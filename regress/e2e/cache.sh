@@ -132,6 +132,25 @@ check "case: and so does its question ($out)" \
 check "case: one entry for every spelling ($r1, $r2; upstream $(sent serial-case.example.test))" \
     [ -n "$r1" -a "$r1" = "$r2" -a "$(sent serial-case.example.test)" -eq 1 ]
 
+# --- flags: AA never from the cache, AD only for who asked (RFC 6840 5.8) ---
+# The aa* names come with AA=1 and AD=1, as from a validating authority.
+hasflag()	# hasflag OUT FLAG: the dig header's flags include FLAG
+{
+	echo "$1" | grep -q "^;; flags:[a-z ]* $2[ ;]"
+}
+out1=$(q $P aa-flags.example.test A)
+out2=$(q $P aa-flags.example.test A)
+check "flags: a fresh answer passes the upstream's AA through" hasflag "$out1" aa
+check "flags: the cached answer ($(rdata "$out2"), upstream $(sent aa-flags.example.test)) has AA clear" \
+    sh -c '[ "$3" -eq 1 ] && [ -n "$2" ] && echo "$1" | grep -q "^;; flags:" &&
+    ! echo "$1" | grep -q "^;; flags:[a-z ]* aa[ ;]"' - "$out2" "$(rdata "$out2")" \
+    "$(sent aa-flags.example.test)"
+out3=$(q $P aa-flags.example.test A +adflag)
+check "flags: a cached answer keeps AD for a client that set AD" hasflag "$out3" ad
+out4=$(q $P aa-flags.example.test A +noadflag)
+check "flags: and clears it for a client that set neither AD nor DO" \
+    sh -c 'echo "$1" | grep -q "^;; flags: qr" && ! echo "$1" | grep -q "^;; flags:[a-z ]* ad[ ;]"' - "$out4"
+
 # --- the key: type, DO, CD -------------------------------------------------
 oa=$(q $P serial-type.example.test A)
 o6=$(q $P serial-type.example.test AAAA)

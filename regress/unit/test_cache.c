@@ -119,7 +119,8 @@ reply(struct msg *r, const struct msg *q, int rcode, int ancount,
 	qend += 5;
 	r->len = 0;
 	put(r, q->b, qend);
-	dns_put16(r->b + 2, 0x8180 | rcode | (tc ? DNS_F_TC : 0));
+	/* an authoritative upstream */
+	dns_put16(r->b + 2, 0x8180 | DNS_F_AA | rcode | (tc ? DNS_F_TC : 0));
 	dns_put16(r->b + 6, ancount);
 	dns_put16(r->b + 8, soattl != 0);
 	dns_put16(r->b + 10, 1);
@@ -180,6 +181,9 @@ store(const char *n, uint16_t type, int edns, uint16_t flags, int rcode,
 	query(&q, n, type, 1, edns, flags);
 	dns_check_query(q.b, q.len, &qi);
 	reply(&r, &q, rcode, ancount, ttl, soattl, minimum, tc);
+	/* the data "validate": AD as RFC 6840 5.8 lets the upstream set it */
+	if (qi.do_bit || (flags & DNS_F_AD))
+		dns_put16(r.b + 2, dns_get16(r.b + 2) | DNS_F_AD);
 	cache_store(q.b, &qi, r.b, r.len);
 }
 
@@ -228,6 +232,17 @@ main(void)
 	    !has_opt(), "a client without EDNS gets no OPT");
 	CHECK(ask("www.example.test", 1, 9, 1, 0x0000) == CACHE_HIT &&
 	    !(dns_get16(out + 2) & DNS_F_RD), "RD is the client's");
+	CHECK(!(dns_get16(out + 2) & DNS_F_AA),
+	    "an answer from the cache is not authoritative (AA clear)");
+	store("ad.example.test", 1, 1, 0x0120, 0, 1, 300, 0, 0, 0);
+	CHECK(ask("ad.example.test", 1, 9, 1, 0x0120) == CACHE_HIT &&
+	    (dns_get16(out + 2) & DNS_F_AD), "AD kept for a client that set AD");
+	CHECK(ask("ad.example.test", 1, 9, 1, 0x0100) == CACHE_HIT &&
+	    !(dns_get16(out + 2) & DNS_F_AD),
+	    "AD cleared for a client that set neither AD nor DO");
+	store("ad.example.test", 1, 2, 0x0100, 0, 1, 300, 0, 0, 0);
+	CHECK(ask("ad.example.test", 1, 9, 2, 0x0100) == CACHE_HIT &&
+	    (dns_get16(out + 2) & DNS_F_AD), "AD kept for a client that set DO");
 	CHECK(ask("www.example.test", 28, 9, 1, 0x0100) == CACHE_MISS,
 	    "another type is another entry");
 	CHECK(ask("www.example.test", 1, 9, 2, 0x0100) == CACHE_MISS,
