@@ -6,7 +6,7 @@
 # non-root start still sandboxes its engine.
 . "$(dirname "$0")/../lib.sh"
 BASE=25430
-P=$BASE UP1=$((BASE + 1)) UP2=$((BASE + 2)) PN=$((BASE + 3))
+P=$BASE UP1=$((BASE + 1)) UP2=$((BASE + 2)) PN=$((BASE + 3)) PR=$((BASE + 4))
 
 # field PID NAME: the value of a /proc/PID/status line, blanks squeezed.
 field()
@@ -254,14 +254,35 @@ check "SIGTERM: the port is free again" \
     sh -c '! ss -Hlnu "sport = :$1" | grep -q . && ! ss -Hlnt "sport = :$1" | grep -q .' \
     - "$P"
 
+# --- started under a scheduling policy the operator chose ----------------
+# SCHED_RR rather than SCHED_IDLE: an idle-class daemon may not get the
+# CPU at all while the machine is busy, and this check must not hang on
+# that.  A container without CAP_SYS_NICE cannot set it: skipped there.
+if chrt -r 1 true 2>/dev/null; then
+	conf "$W/rr.conf" $PR $UP1 'engines 1'
+	: >"$W/rr.err"
+	chrt -r 1 "$DOTPROXY" -d -v -f "$W/rr.conf" >"$W/rr.err" 2>&1 &
+	rpp=$!
+	PIDS="$PIDS $rpp"
+	waitfor 10 grep -q 'ready, pid' "$W/rr.err"
+	re=$(enginepid "$rpp")
+	re=${re:-0}
+	check "started under SCHED_RR, the engine keeps it ($(policy "$re")), not SCHED_BATCH" \
+	    [ "$(policy "$re")" = 2 ]
+	check "and answers" answered $PR rr.example.test
+	kill -TERM "$rpp" 2>/dev/null
+	waitfor 4 gone "$rpp"
+	wait "$rpp" 2>/dev/null
+else
+	echo "ok - an operator's scheduling policy is kept # SKIP chrt -r not permitted"
+fi
+
 # --- started as a non-root user ------------------------------------------
 nuid=$(id -u nobody)
 conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1'
 chmod 0644 "$W/n.conf"
 : >"$W/nr.err"
-# ... and under SCHED_IDLE, a policy the operator chose, which its
-# engine keeps.
-setpriv --reuid=nobody --regid=nogroup --clear-groups chrt -i 0 \
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$DOTPROXY" -d -v -f "$W/n.conf" >"$W/nr.err" 2>&1 &
 npp=$!
 PIDS="$PIDS $npp"
@@ -274,8 +295,6 @@ check "non-root: the parent runs as nobody ($(field "$npp" Uid))" \
 ne=$(enginepid "$npp")
 ne=${ne:-0}
 check "non-root: it answers" answered $PN nonroot.example.test
-check "non-root: started under SCHED_IDLE, the engine keeps it ($(policy "$ne"))" \
-    [ "$(policy "$ne")" = 5 ]
 check "non-root: the engine runs as nobody ($(field "$ne" Uid))" \
     ids4 "$nuid" $(field "$ne" Uid)
 check "non-root: the engine has no_new_privs set ($(field "$ne" NoNewPrivs))" \
