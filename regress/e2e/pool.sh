@@ -100,36 +100,39 @@ check "fastest: when the fast one slows to 400 ms the choice moves ($ns slow, $n
     [ "$ns" -ge 80 ]
 check "fastest: every query still answered ($out)" [ "$out" = "rcode0=100 ${out#* }" ]
 
+# firstbad TAG NAME UPPORT PPORT QNAME DOTSERVER-ARGS...: start the regress
+# server NAME on UPPORT with those arguments, and proxy TAG on PPORT that
+# tries it first and the good server b second; ask QNAME once, leaving
+# the answer in out and the milliseconds it took in dt.  (Its variables
+# are fb_*: lib.sh's helpers use the short _names.)
+firstbad()
+{
+	fb_tag=$1 fb_name=$2 fb_up=$3 fb_port=$4 fb_q=$5
+	shift 5
+	dotserver "$fb_name" "$fb_up" "$@"
+	conf "$W/$fb_tag.conf" "$fb_port" none "upstream-policy failover" \
+	    "upstream 127.0.0.1 port $fb_up tls-name \"dns.test\"" \
+	    "upstream 127.0.0.1 port $B tls-name \"dns.test\""
+	check "$fb_name: dotproxy starts" proxy "$fb_tag" "$W/$fb_tag.conf"
+	fb_t0=$(ms)
+	out=$(q "$fb_port" "$fb_q" A)
+	dt=$(($(ms) - fb_t0))
+}
+
 # --- a handshake that never finishes: the query goes elsewhere in time ----
-H=$((BASE + 8)) P4=$((BASE + 9))
-dotserver hang $H -m no-handshake
-conf "$W/h.conf" $P4 none "upstream-policy failover" \
-    "upstream 127.0.0.1 port $H tls-name \"dns.test\"" \
-    "upstream 127.0.0.1 port $B tls-name \"dns.test\""
-check "hang: dotproxy starts" proxy h "$W/h.conf"
-t0=$(ms)
-out=$(q $P4 hs-0.example.test A)
-t1=$(ms)
-check "hang: stuck handshake, answered by the next upstream in $((t1 - t0)) ms (< 3000)" \
-    sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 3000 ]' - "$out" $((t1 - t0))
+firstbad h hang $((BASE + 8)) $((BASE + 9)) hs-0.example.test -m no-handshake
+check "hang: stuck handshake, answered by the next upstream in $dt ms (< 3000)" \
+    sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 3000 ]' - "$out" $dt
 check "hang: it came from the second upstream" [ "$(sent hs b)" -eq 1 ]
 
 # --- a late answer: a second copy goes to the next upstream, first wins ---
-L=$((BASE + 65)) P13=$((BASE + 66))
-dotserver late $L -d 1800
-conf "$W/l.conf" $P13 none "upstream-policy failover" \
-    "upstream 127.0.0.1 port $L tls-name \"dns.test\"" \
-    "upstream 127.0.0.1 port $B tls-name \"dns.test\""
-check "hedge: dotproxy starts" proxy l "$W/l.conf"
-t0=$(ms)
-out=$(q $P13 hg-0.example.test A)
-t1=$(ms)
-check "hedge: a 1.8 s upstream, answered by the hedged copy in $((t1 - t0)) ms (< 1700)" \
-    sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 1700 ]' - "$out" $((t1 - t0))
+firstbad l late $((BASE + 65)) $((BASE + 66)) hg-0.example.test -d 1800
+check "hedge: a 1.8 s upstream, answered by the hedged copy in $dt ms (< 1700)" \
+    sh -c 'echo "$1" | grep -q "192.0.2.1" && [ "$2" -lt 1700 ]' - "$out" $dt
 check "hedge: both upstreams received the query ($(sent hg late)/$(sent hg b))" \
     [ "$(sent hg late)" -eq 1 -a "$(sent hg b)" -eq 1 ]
-check "hedge: not before the first upstream's time was up ($((t1 - t0)) ms >= 900)" \
-    [ $((t1 - t0)) -ge 900 ]
+check "hedge: not before the first upstream's time was up ($dt ms >= 900)" \
+    [ "$dt" -ge 900 ]
 
 # --- broken upstreams: nothing wrong reaches the client --------------------
 n=10
