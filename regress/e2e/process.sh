@@ -35,14 +35,14 @@ gone()
 	[ -z "$_s" ] || [ "$_s" = Z ]
 }
 
-# argv0 PID: the first word of the command line.
 # policy PID: the scheduling policy in /proc/PID/stat (field 41: 0
-# SCHED_OTHER, 3 SCHED_BATCH, 5 SCHED_IDLE); the name may hold spaces.
+# SCHED_OTHER, 2 SCHED_RR, 3 SCHED_BATCH); the name may hold spaces.
 policy()
 {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $39 }'
 }
 
+# argv0 PID: the first word of the command line.
 argv0()
 {
 	{ tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -1
@@ -260,11 +260,9 @@ check "SIGTERM: the port is free again" \
 # that.  A container without CAP_SYS_NICE cannot set it: skipped there.
 if chrt -r 1 true 2>/dev/null; then
 	conf "$W/rr.conf" $PR $UP1 'engines 1'
-	: >"$W/rr.err"
-	chrt -r 1 "$DOTPROXY" -d -v -f "$W/rr.conf" >"$W/rr.err" 2>&1 &
-	rpp=$!
-	PIDS="$PIDS $rpp"
-	waitfor 10 grep -q 'ready, pid' "$W/rr.err"
+	# proxy runs env ARGS... dotproxy: env runs chrt, which execs it
+	proxy rr "$W/rr.conf" chrt -r 1
+	rpp=$(proxypid rr)
 	re=$(enginepid "$rpp")
 	re=${re:-0}
 	check "started under SCHED_RR, the engine keeps it ($(policy "$re")), not SCHED_BATCH" \
