@@ -35,9 +35,10 @@
 # hits UDP row at full speed, then BENCH_ROUNDS rounds each measure all
 # three at the same fixed offered load, one after the other.  Interleaved
 # rounds and the median per target keep a minute of noise from another
-# tenant of this machine out of the ratio.  Then dotproxy's resident
-# memory (VmRSS of the parent and its engines) before and after 100,000
-# unique names went through a fresh instance with `cache size 100000`.
+# tenant of this machine out of the ratio.  Between dotproxy's rows and
+# the peers' comes its resident memory (VmRSS of the parent and its
+# engines) before and after 100,000 unique names went through a fresh
+# instance with `cache size 100000`.
 #
 # Columns: QPS and mean latency as dnsperf reports them; p99 from the
 # per-query latencies of `dnsperf -v` (Debian 12's dnsperf 2.10 has no
@@ -615,22 +616,20 @@ best()
 	    END { if (n != "") print b, n }' "$ROWS"
 }
 
-# med TARGET SCENARIO OFFERED FIELD: the median of FIELD over the rows.
-med()
-{
-	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
-	    '$1 == t && $2 == s && $3 == o { print $f }' "$ROWS" |
-	    LC_ALL=C sort -g | awk '{ v[NR] = $1 } END {
-	    if (NR > 0) print NR % 2 ? v[(NR + 1) / 2] :
-	        (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # all TARGET SCENARIO OFFERED FIELD: FIELD of each row, in order.
 all()
 {
 	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
 	    '$1 == t && $2 == s && $3 == o { printf "%s%s", n++ ? " " : "", $f }' \
 	    "$ROWS"
+}
+
+# med TARGET SCENARIO OFFERED FIELD: the median of FIELD over the rows.
+med()
+{
+	all "$@" | tr ' ' '\n' | LC_ALL=C sort -g | awk 'NF { v[++n] = $1 }
+	    END { if (n > 0) print n % 2 ? v[(n + 1) / 2] :
+	        (v[n / 2] + v[n / 2 + 1]) / 2 }'
 }
 
 ratio()
