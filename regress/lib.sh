@@ -1,8 +1,10 @@
 # Shared helpers for the end-to-end tests in regress/e2e.  Sourced, not run.
 #
 # Every test script picks its own port block (BASE) so scripts never share a
-# port, starts what it needs through these functions, and leaves cleanup to
-# the EXIT trap, which stops only the processes this script started, by PID.
+# port; E2E_PORT_SHIFT moves every block, so that two checkouts can run their
+# tests at once.  A script starts what it needs through these functions and
+# leaves cleanup to the EXIT trap, which stops only the processes this script
+# started, by PID.
 # Results are TAP-like lines: "ok - name" or "not ok - name".
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}

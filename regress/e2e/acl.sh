@@ -5,7 +5,7 @@
 # Refused clients get REFUSED over UDP and TCP, with their ID and question,
 # and nothing of theirs reaches the upstream.
 . "$(dirname "$0")/../lib.sh"
-BASE=25350
+BASE=$((25350 + ${E2E_PORT_SHIFT:-0}))
 UP=$((BASE + 1))
 PA=$BASE PB=$((BASE + 2)) PC=$((BASE + 3)) PD=$((BASE + 4))
 PE=$((BASE + 5)) PF=$((BASE + 6))

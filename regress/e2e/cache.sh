@@ -13,7 +13,7 @@
 # is 3 s (see regress/dotserver.c).  Every check also counts, in the
 # upstream's log, the queries that reached it.
 . "$(dirname "$0")/../lib.sh"
-BASE=25600
+BASE=$((25600 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1))		# the main proxy and the shared upstream
 PMIN=$((BASE + 2)) PMAX=$((BASE + 3))	# cache min-ttl 10, cache max-ttl 3
 PLRU=$((BASE + 4)) POFF=$((BASE + 5))	# cache size 3, cache off

@@ -4,7 +4,7 @@
 # running proxy answering dig), bad environment values naming the
 # variable, the manuals linting clean and make install.
 . "$(dirname "$0")/../lib.sh"
-BASE=25460
+BASE=$((25460 + ${E2E_PORT_SHIFT:-0}))
 PF=$BASE PE=$((BASE + 1)) UP=$((BASE + 2)) UPF=$((BASE + 3))
 PB=$((BASE + 4))
 

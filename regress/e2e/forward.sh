@@ -4,7 +4,7 @@
 # UDP and the whole answer over TCP, case and ID preserved, padding seen
 # by the upstream.
 . "$(dirname "$0")/../lib.sh"
-BASE=25310
+BASE=$((25310 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1))
 
 dotserver up $UP || notok "dotserver starts"

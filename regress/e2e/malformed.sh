@@ -7,7 +7,7 @@
 # daemon keeps answering with the same processes.  TCP clients that stay
 # idle, or stop in the middle of a frame, are closed after tcp-idle-timeout.
 . "$(dirname "$0")/../lib.sh"
-BASE=25330
+BASE=$((25330 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1))
 IDLE=2
 

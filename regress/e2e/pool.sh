@@ -5,7 +5,7 @@
 # broken upstreams never reaching the client, SPKI pins, padding settings,
 # edns-tcp-keepalive, reconnect under steady traffic, TLS resumption.
 . "$(dirname "$0")/../lib.sh"
-BASE=25500
+BASE=$((25500 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE
 
 # sent PREFIX NAME: queries with names PREFIX-* the upstream NAME received

@@ -5,7 +5,7 @@
 # or by a sandbox violation is restarted, SIGTERM stops everything, and a
 # non-root start still sandboxes its engine.
 . "$(dirname "$0")/../lib.sh"
-BASE=25430
+BASE=$((25430 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP1=$((BASE + 1)) UP2=$((BASE + 2)) PN=$((BASE + 3)) PR=$((BASE + 4))
 
 # field PID NAME: the value of a /proc/PID/status line, blanks squeezed.

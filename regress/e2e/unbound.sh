@@ -4,7 +4,7 @@
 # dotproxy forwards dig and kdig queries, UDP and TCP, IPv4 and IPv6, and
 # the answers match what Unbound gives over plain DNS.
 . "$(dirname "$0")/../lib.sh"
-BASE=25400
+BASE=$((25400 + ${E2E_PORT_SHIFT:-0}))
 U=$BASE			# Unbound DoT; plain DNS on BASE+1
 UPLAIN=$((BASE + 1))
 P=$((BASE + 2))

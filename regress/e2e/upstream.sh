@@ -9,7 +9,7 @@
 # session that failed verification, and the proxy must recover on a new
 # connection and stay alive.
 . "$(dirname "$0")/../lib.sh"
-BASE=25370
+BASE=$((25370 + ${E2E_PORT_SHIFT:-0}))
 S_GOOD=$BASE		P_MISB=$((BASE + 1))	P_NAME=$((BASE + 2))
 S_WRONG=$((BASE + 3))	P_WRONG=$((BASE + 4))
 S_EXP=$((BASE + 5))	P_EXP=$((BASE + 6))
