@@ -46,6 +46,14 @@
 #define DEFAULT_ENGINES		0	/* one per online CPU */
 #define DEFAULT_CACHE_MIN_TTL	0
 #define DEFAULT_CACHE_MAX_TTL	86400
+#define DEFAULT_DENY_ACTION	DENY_REFUSE
+#define DEFAULT_EDNS_SIZE	1232	/* DNS flag day 2020 */
+#define DEFAULT_RATE_LIMIT	0	/* off */
+#define DEFAULT_RATE_BURST	100	/* queries */
+#define DEFAULT_RATE_ACTION	RATE_TRUNCATE
+#define DEFAULT_RATE_V4		24	/* prefix length */
+#define DEFAULT_RATE_V6		56
+#define DEFAULT_RATE_TABLE	16384	/* buckets per engine */
 
 #define CONF_NAME_MAX		256	/* tls-name, incl. NUL */
 #define CONF_USER_MAX		64
@@ -63,6 +71,18 @@ enum upstream_policy {
 enum acl_action {
 	ACL_ALLOW = 0,
 	ACL_DENY
+};
+
+/* what a client the access list denies gets */
+enum deny_action {
+	DENY_REFUSE = 0,	/* REFUSED, never larger than its query */
+	DENY_DROP		/* nothing; TCP closed at once */
+};
+
+/* what a UDP query over its prefix's rate gets */
+enum rate_action {
+	RATE_TRUNCATE = 0,	/* empty TC=1 reply: real clients use TCP */
+	RATE_DROP		/* nothing */
 };
 
 /*
@@ -113,6 +133,14 @@ struct conf_scalars {
 	int		tcp_max_pipeline;
 	int		max_queries;
 	int		engines;
+	int		deny_action;		/* enum deny_action */
+	int		edns_buffer_size;	/* octets */
+	int		rate_limit;	/* queries/s per prefix, 0 is off */
+	int		rate_limit_burst;
+	int		rate_limit_action;	/* enum rate_action */
+	int		rate_limit_v4;	/* IPv4 prefix length */
+	int		rate_limit_v6;	/* IPv6 prefix length */
+	int		rate_limit_table;	/* buckets per engine */
 	/* filled in by the parent, not by the parser */
 	uid_t		uid;
 	gid_t		gid;

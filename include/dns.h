@@ -26,8 +26,15 @@
 #define DNS_MAX_QUERY		1280	/* largest query we accept */
 #define DNS_MAX_MSG		65535	/* TCP framing limit */
 #define DNS_UDP_MIN		512	/* RFC 1035 limit without EDNS */
+#define DNS_EDNS_SIZE		1232	/* default edns-buffer-size */
+#define DNS_EDNS_SIZE_MAX	4096	/* largest edns-buffer-size */
 
 #define DNS_TYPE_OPT		41
+#define DNS_TYPE_META_MIN	128	/* RFC 6895 3.1: QTYPEs, meta-TYPEs */
+#define DNS_TYPE_IXFR		251
+#define DNS_TYPE_AXFR		252
+#define DNS_TYPE_ANY		255
+#define DNS_EDNS_COOKIE		10	/* RFC 7873 option code */
 #define DNS_EDNS_KEEPALIVE	11	/* RFC 7828 option code */
 #define DNS_EDNS_PADDING	12	/* RFC 7830 option code */
 
@@ -57,7 +64,8 @@ enum dns_verdict {
 	DNS_DROP,	/* no readable header, or QR=1: say nothing */
 	DNS_FORMERR,	/* answer FORMERR */
 	DNS_NOTIMP,	/* opcode other than QUERY */
-	DNS_BADVERS	/* EDNS version other than 0 */
+	DNS_BADVERS,	/* EDNS version other than 0 */
+	DNS_REFUSED	/* AXFR or IXFR: not through a forwarder */
 };
 
 /* What the proxy keeps of a client query to answer it later. */
@@ -89,6 +97,7 @@ size_t		 dns_fix_reply(uint8_t *, size_t,
 size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);
+void		 dns_set_edns_size(uint16_t);
 /* what the cache needs to know of a reply; see dns_cache_scan() */
 #define DNS_MAX_TTLS		512	/* RRs whose TTL a cached reply tracks */
 struct dns_cache_info {

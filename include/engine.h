@@ -219,6 +219,10 @@ struct engine {
 	struct event		 sigterm_ev;
 	struct event		 sigint_ev;
 
+	/* abuse counters, exported by a later issue */
+	uint64_t		 nrefused;	/* denied by the access list */
+	uint64_t		 nratelimited;	/* over their prefix's rate */
+
 	/* scratch for building answers that are not upstream replies */
 	uint8_t			 scratch[DNS_MAX_QUERY + 512];
 	/* a cached answer made the client's, up to the TCP limit */

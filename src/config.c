@@ -135,6 +135,14 @@ conf_set_defaults(struct conf *conf)
 	sc->tcp_max_pipeline = DEFAULT_TCP_PIPELINE;
 	sc->max_queries = DEFAULT_MAX_QUERIES;
 	sc->engines = DEFAULT_ENGINES;
+	sc->deny_action = DEFAULT_DENY_ACTION;
+	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;
+	sc->rate_limit = DEFAULT_RATE_LIMIT;
+	sc->rate_limit_burst = DEFAULT_RATE_BURST;
+	sc->rate_limit_action = DEFAULT_RATE_ACTION;
+	sc->rate_limit_v4 = DEFAULT_RATE_V4;
+	sc->rate_limit_v6 = DEFAULT_RATE_V6;
+	sc->rate_limit_table = DEFAULT_RATE_TABLE;
 }
 
 void

@@ -28,10 +28,11 @@
 #include "dns.h"
 
 /*
- * The UDP size we advertise in OPT records we write ourselves: the DNS
- * flag day 2020 value, which avoids IP fragmentation on common paths.
+ * The largest UDP reply we send a client and the size we advertise in
+ * every OPT a client sees: `edns-buffer-size`, by default the DNS flag
+ * day 2020 value, which avoids IP fragmentation on common paths.
  */
-#define DNS_EDNS_SIZE		1232
+static uint16_t	 edns_size = DNS_EDNS_SIZE;
 
 /* header field offsets, RFC 1035 4.1.1 */
 #define DNS_OFF_ID		0
@@ -45,6 +46,15 @@
 #define DNS_OPT_FIXED		11	/* root owner + DNS_RR_FIXED */
 #define DNS_OPTION_HDR		4	/* option code + option length */
 #define DNS_QFIXED		4	/* qtype + qclass */
+#define DNS_COOKIE_CLIENT	8	/* RFC 7873 4: client cookie only */
+#define DNS_COOKIE_MIN		16	/* client + shortest server cookie */
+#define DNS_COOKIE_MAX		40	/* client + longest server cookie */
+/*
+ * RFC 9267: pointers followed for one name.  A name of 255 octets has at
+ * most 127 labels, and a compressor never needs more than one pointer
+ * per label to reach any suffix.
+ */
+#define DNS_MAX_PTRS		127
 
 /* bits of the flags word echoed into replies we make ourselves */
 #define DNS_F_OPCODE		0x7800
@@ -61,7 +71,10 @@ struct dns_opt_view {
 
 static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
-static int	 options_valid(const uint8_t *, size_t, int *);
+static int	 options_valid(const uint8_t *, size_t, int, int *);
+static int	 name_follow(const uint8_t *, size_t, size_t);
+static int	 reply_skip_rr(const uint8_t *, size_t, size_t *);
+static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
 static int	 is_opt(const uint8_t *, size_t, size_t);
 static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int);
 static uint8_t	 ascii_lower(uint8_t);
@@ -100,10 +113,12 @@ question_name_len(const uint8_t *msg, size_t len, size_t off,
 
 /*
  * Check that the OPT rdata is a clean sequence of option TLVs that ends
- * exactly at the end of the rdata (RFC 6891 6.1.2); note padding.
+ * exactly at the end of the rdata (RFC 6891 6.1.2); note padding.  In a
+ * query, a COOKIE of a length RFC 7873 5.2.2 does not allow is malformed
+ * too.
  */
 static int
-options_valid(const uint8_t *rd, size_t rdlen, int *padding)
+options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
 {
 	size_t	 off = 0, olen;
 
@@ -113,11 +128,78 @@ options_valid(const uint8_t *rd, size_t rdlen, int *padding)
 		olen = dns_get16(rd + off + 2);
 		if (rdlen - off - DNS_OPTION_HDR < olen)
 			return (-1);
+		if (query && dns_get16(rd + off) == DNS_EDNS_COOKIE &&
+		    olen != DNS_COOKIE_CLIENT &&
+		    (olen < DNS_COOKIE_MIN || olen > DNS_COOKIE_MAX))
+			return (-1);
 		if (padding != NULL &&
 		    dns_get16(rd + off) == DNS_EDNS_PADDING)
 			*padding = 1;
 		off += DNS_OPTION_HDR + olen;
 	}
+	return (0);
+}
+
+/*
+ * RFC 9267: follow the name at off through its compression pointers
+ * before trusting it.  Every pointer must aim strictly before the stretch
+ * of labels it ends, and past the header, so a chain can neither loop nor
+ * point forward; there are at most DNS_MAX_PTRS of them, and the name
+ * they spell must fit DNS_MAX_NAME.  Nothing here decompresses a name: the
+ * walk only proves that any client which does will reach the root label.
+ */
+static int
+name_follow(const uint8_t *msg, size_t len, size_t off)
+{
+	size_t	 pos = off, start = off, total = 0, target;
+	int	 hops = 0;
+	uint8_t	 c;
+
+	for (;;) {
+		if (pos >= len)
+			return (-1);
+		c = msg[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (len - pos < 2)
+				return (-1);
+			target = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			if (target < DNS_HDR_LEN || target >= start ||
+			    ++hops > DNS_MAX_PTRS)
+				return (-1);
+			pos = start = target;
+			continue;
+		}
+		if ((c & 0xc0) != 0 || len - pos <= c)
+			return (-1);
+		total += 1 + c;
+		if (total > DNS_MAX_NAME)
+			return (-1);
+		if (c == 0)
+			return (0);
+		pos += 1 + c;
+	}
+}
+
+/* dns_skip_rr() for upstream replies: the owner name is followed too. */
+static int
+reply_skip_rr(const uint8_t *msg, size_t len, size_t *offp)
+{
+	if (*offp < len && name_follow(msg, len, *offp) == -1)
+		return (-1);
+	return (dns_skip_rr(msg, len, offp));
+}
+
+/* Skips one question of a reply, its name followed as above. */
+static int
+reply_skip_question(const uint8_t *msg, size_t len, size_t *offp)
+{
+	size_t	 off = *offp;
+	int	 n;
+
+	if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
+	    name_follow(msg, len, off) == -1 || len - off - n < DNS_QFIXED)
+		return (-1);
+	*offp = off + n + DNS_QFIXED;
 	return (0);
 }
 
@@ -136,7 +218,8 @@ is_opt(const uint8_t *msg, size_t len, size_t rr)
 /*
  * Remove the options the proxy owns from the OPT rdata at rdoff, moving
  * the rest of the message down: edns-tcp-keepalive always (RFC 7828 makes
- * it hop-by-hop), padding when it answers ours.  The rdata must have
+ * it hop-by-hop), a COOKIE always (we never send the client's upstream,
+ * so one in a reply belongs to our own hop), padding when it answers ours.  The rdata must have
  * passed options_valid().  Returns the number of bytes removed.
  */
 static size_t
@@ -149,7 +232,7 @@ strip_options(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen,
 	while (off < end) {
 		olen = DNS_OPTION_HDR + dns_get16(msg + off + 2);
 		code = dns_get16(msg + off);
-		if (code == DNS_EDNS_KEEPALIVE ||
+		if (code == DNS_EDNS_KEEPALIVE || code == DNS_EDNS_COOKIE ||
 		    (padding && code == DNS_EDNS_PADDING)) {
 			memmove(msg + off, msg + off + olen,
 			    len - cut - (off + olen));
@@ -304,7 +387,7 @@ dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
 			opt.options_ok = 1;
 		else
 			opt.options_ok = options_valid(msg + rr +
-			    DNS_OPT_FIXED, rdlen, &opt.padding) == 0;
+			    DNS_OPT_FIXED, rdlen, 1, &opt.padding) == 0;
 	}
 	/* the last record must end the message */
 	if (off != len)
@@ -332,6 +415,16 @@ dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
 		return (DNS_FORMERR);
 	if (qi->has_opt && qi->edns_version != 0)
 		return (DNS_BADVERS);
+	/*
+	 * Zone transfers need a stream and an authority, neither of which
+	 * a forwarder is; the other QTYPEs and meta-TYPEs of 128-254 (RFC
+	 * 6895 3.1: TKEY, TSIG, MAILA, MAILB, unassigned) are not questions
+	 * an upstream should be asked through us.  ANY is forwarded.
+	 */
+	if (qi->qtype == DNS_TYPE_AXFR || qi->qtype == DNS_TYPE_IXFR)
+		return (DNS_REFUSED);
+	if (qi->qtype >= DNS_TYPE_META_MIN && qi->qtype < DNS_TYPE_ANY)
+		return (DNS_NOTIMP);
 	return (DNS_OK);
 }
 
@@ -377,7 +470,7 @@ dns_make_error(const uint8_t *query, size_t qlen,
 	if (opt) {
 		out[len] = 0;
 		dns_put16(out + len + 1, DNS_TYPE_OPT);
-		dns_put16(out + len + 3, DNS_EDNS_SIZE);
+		dns_put16(out + len + 3, edns_size);
 		out[len + 5] = (rcode >> 4) & 0xff;
 		out[len + 6] = 0;
 		dns_put16(out + len + 7, qi->do_bit ? DNS_EDNS_DO : 0);
@@ -415,7 +508,7 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 		if (qlen - src - DNS_OPT_FIXED < rdlen)
 			return (0);
 		rd = query + src + DNS_OPT_FIXED;
-		if (options_valid(rd, rdlen, NULL) == -1)
+		if (options_valid(rd, rdlen, 1, NULL) == -1)
 			return (0);
 		udp = dns_get16(query + src + 3);
 		memcpy(ttl, query + src + 5, sizeof(ttl));
@@ -447,13 +540,15 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 
 	/*
 	 * Copy the client's options but not its padding, sized for the
-	 * message it was in, nor its edns-tcp-keepalive, which speaks for
-	 * its own hop only: we add our own of both below.
+	 * message it was in, nor its edns-tcp-keepalive or COOKIE, which
+	 * speak for its own hop only (a cookie would also tag the client
+	 * to the upstream): we add our own padding and keepalive below.
 	 */
 	for (off = 0; off < rdlen; off += olen) {
 		olen = DNS_OPTION_HDR + dns_get16(rd + off + 2);
 		if (dns_get16(rd + off) == DNS_EDNS_PADDING ||
-		    dns_get16(rd + off) == DNS_EDNS_KEEPALIVE)
+		    dns_get16(rd + off) == DNS_EDNS_KEEPALIVE ||
+		    dns_get16(rd + off) == DNS_EDNS_COOKIE)
 			continue;
 		if (outsz - len < olen)
 			return (0);
@@ -526,39 +621,41 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {
 	size_t	 off, rr, rdlen, cut, i, nrr;
 	uint16_t qd, ar, newar;
-	int	 n;
 
 	if (len < DNS_HDR_LEN)
 		return (0);
 	dns_put16(msg + DNS_OFF_ID, qi->id);
 
+	/*
+	 * Every owner name is followed through its pointers: this is the
+	 * one gate all upstream replies pass, fresh or cached, on their way
+	 * to a client.
+	 */
 	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
 	off = DNS_HDR_LEN;
-	for (i = 0; i < qd; i++) {
-		if ((n = dns_name_wire_len(msg, len, off)) == -1)
+	for (i = 0; i < qd; i++)
+		if (reply_skip_question(msg, len, &off) == -1)
 			return (0);
-		off += n;
-		if (len - off < DNS_QFIXED)
-			return (0);
-		off += DNS_QFIXED;
-	}
 	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
 	    dns_get16(msg + DNS_OFF_NSCOUNT);
 	for (i = 0; i < nrr; i++)
-		if (dns_skip_rr(msg, len, &off) == -1)
+		if (reply_skip_rr(msg, len, &off) == -1)
 			return (0);
 
 	ar = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < ar; i++) {
 		rr = off;
-		if (dns_skip_rr(msg, len, &off) == -1)
+		if (reply_skip_rr(msg, len, &off) == -1)
 			return (0);
 		if (is_opt(msg, len, rr) == 0)
 			continue;
 		rdlen = dns_get16(msg + rr + 9);
 		/* a broken OPT from upstream makes the whole reply suspect */
-		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, NULL) == -1)
+		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, 0,
+		    NULL) == -1)
 			return (0);
+		/* the size offered is ours, not the upstream's */
+		dns_put16(msg + rr + 3, edns_size);
 		if (!qi->has_opt) {
 			/*
 			 * The client never spoke EDNS: the OPT only answers
@@ -663,12 +760,23 @@ dns_truncate(uint8_t *msg, size_t len, size_t maxlen,
 	return (off);
 }
 
+/*
+ * What a UDP client may receive: its EDNS size, never below 512 (RFC 6891
+ * 6.2.5) nor above the size we offer, so a client asking for 65535 still
+ * gets replies that need no IP fragmentation.
+ */
 size_t
 dns_client_max_udp(const struct dns_query_info *qi)
 {
-	if (qi->has_opt && qi->udp_size > DNS_UDP_MIN)
-		return (qi->udp_size);
-	return (DNS_UDP_MIN);
+	if (!qi->has_opt || qi->udp_size <= DNS_UDP_MIN)
+		return (DNS_UDP_MIN);
+	return (qi->udp_size < edns_size ? qi->udp_size : edns_size);
+}
+
+void
+dns_set_edns_size(uint16_t size)
+{
+	edns_size = size < DNS_UDP_MIN ? DNS_UDP_MIN : size;
 }
 
 int

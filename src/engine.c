@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
 
@@ -81,6 +82,9 @@ engine_main(int debug, int verbose)
 	udp_init();
 	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
+	dns_set_edns_size(env->conf->sc.edns_buffer_size);
+	if (ratelimit_init(&env->conf->sc) == -1)
+		fatal("rate-limit table");
 	for (int i = 0; i < env->nlisteners; i++)
 		listener_start(&env->listeners[i]);
 
@@ -108,6 +112,9 @@ engine_main(int debug, int verbose)
 	event_base_dispatch(env->base);
 	upstream_log_stats();
 	cache_log_stats();
+	log_debug("queries refused %llu, rate-limited %llu",
+	    (unsigned long long)env->nrefused,
+	    (unsigned long long)env->nratelimited);
 	log_debug("engine exiting");
 	engine_ipc_flush();
 	exit(0);
@@ -224,7 +231,17 @@ engine_recv_config(void)
 			    conf->sc.tcp_idle_timeout < 1 ||
 			    conf->sc.tcp_max_conn < 1 ||
 			    conf->sc.tcp_max_pipeline < 1 ||
-			    conf->sc.padding < 0 || conf->sc.padding > 1024)
+			    conf->sc.padding < 0 || conf->sc.padding > 1024 ||
+			    conf->sc.edns_buffer_size < DNS_UDP_MIN ||
+			    conf->sc.edns_buffer_size > DNS_EDNS_SIZE_MAX ||
+			    conf->sc.rate_limit < 0 ||
+			    conf->sc.rate_limit_burst < 1 ||
+			    conf->sc.rate_limit_v4 < 8 ||
+			    conf->sc.rate_limit_v4 > 32 ||
+			    conf->sc.rate_limit_v6 < 16 ||
+			    conf->sc.rate_limit_v6 > 128 ||
+			    conf->sc.rate_limit_table < 256 ||
+			    conf->sc.rate_limit_table > 1048576)
 				fatalx("configuration value out of range");
 			have_conf = 1;
 			break;

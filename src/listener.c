@@ -35,6 +35,7 @@
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
 
@@ -85,8 +86,9 @@ listener_start(struct listener *l)
 }
 
 /*
- * Every query passes here, from UDP and TCP alike: the ACL, then the
- * message checks; only what passes both takes a slot and goes upstream.
+ * Every query passes here, from UDP and TCP alike: the UDP rate limit,
+ * the ACL, then the message checks; only what passes all of them takes a
+ * slot and goes upstream.
  */
 void
 listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
@@ -107,14 +109,42 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	}
 	allowed = tc != NULL ? tc->allowed :
 	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
-	if (!allowed)
+	/*
+	 * Every UDP message that could draw a reply costs its prefix a
+	 * token, so that neither answers nor errors can be reflected at a
+	 * spoofed victim faster than the rate.  Over it, an allowed query
+	 * may get an empty TC=1 reply, never larger than the query, which
+	 * sends a real client to TCP, where no one can spoof it.
+	 */
+	if (tc == NULL && env->conf->sc.rate_limit != 0 &&
+	    ratelimit_check(sa, now_ms()) == RL_OVER) {
+		env->nratelimited++;
+		if (allowed && v == DNS_OK &&
+		    env->conf->sc.rate_limit_action == RATE_TRUNCATE &&
+		    (n = dns_make_error(msg, len, &qi, DNS_RCODE_NOERROR,
+		    env->scratch, sizeof(env->scratch))) != 0) {
+			dns_put16(env->scratch + 2,
+			    dns_get16(env->scratch + 2) | DNS_F_TC);
+			udp_send(l->fd, sa, salen, env->scratch, n);
+		}
+		return;
+	}
+	if (!allowed) {
+		env->nrefused++;
+		if (env->conf->sc.deny_action == DENY_DROP) {
+			if (tc != NULL)
+				tcp_client_schedule_close(tc);
+			return;
+		}
 		rcode = DNS_RCODE_REFUSED;
-	else if (v == DNS_FORMERR)
+	} else if (v == DNS_FORMERR)
 		rcode = DNS_RCODE_FORMERR;
 	else if (v == DNS_NOTIMP)
 		rcode = DNS_RCODE_NOTIMP;
 	else if (v == DNS_BADVERS)
 		rcode = DNS_RCODE_BADVERS;
+	else if (v == DNS_REFUSED)
+		rcode = DNS_RCODE_REFUSED;
 	else if ((hit = cache_lookup(msg, &qi, env->answer,
 	    sizeof(env->answer), &n)) != CACHE_MISS) {
 		listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
@@ -169,7 +199,12 @@ listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
 
 	n = dns_make_error(msg, len, qi, rcode, env->scratch,
 	    sizeof(env->scratch));
-	if (n == 0)
+	/*
+	 * An error echoes at most the query's own header, question and a
+	 * bare OPT, so it is never larger than the query; a REFUSED must
+	 * never be, or the access list would make us an amplifier.
+	 */
+	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
 		return;
 	if (tc != NULL)
 		tcp_client_send(tc, env->scratch, n);

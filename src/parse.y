@@ -144,7 +144,8 @@ static int			 up_named;
 %token	LISTEN ON PORT USER CHROOT CAFILE UPSTREAM TLSNAME PIN
 %token	UPSTREAMPOLICY PADDING CACHE SIZE TCPIDLETIMEOUT QUERYTIMEOUT
 %token	TCPMAXCONN TCPMAXPIPELINE MAXQUERIES ENGINES ALLOW DENY FROM
-%token	MINTTL MAXTTL INCLUDE ERROR
+%token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
+%token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	number port aclaction
@@ -372,11 +373,79 @@ main		: LISTEN ON STRING port		{
 			if (strcmp($2, "auto") != 0) {
 				conf_error($<lineno>2, "engines \"%s\": "
 				    "a number or auto expected", $2);
-				free($2);
 				YYERROR;
 			}
 			conf->sc.engines = 0;
 			free($2);
+		}
+		| DENYACTION STRING		{
+			if (strcmp($2, "refuse") == 0)
+				conf->sc.deny_action = DENY_REFUSE;
+			else if (strcmp($2, "drop") == 0)
+				conf->sc.deny_action = DENY_DROP;
+			else {
+				conf_error($<lineno>2, "deny-action \"%s\": "
+				    "refuse or drop expected", $2);
+				YYERROR;
+			}
+			free($2);
+		}
+		| EDNSBUFSIZE number		{
+			if (check_range($<lineno>2, "edns-buffer-size", $2,
+			    512, 4096) == -1)
+				YYERROR;
+			conf->sc.edns_buffer_size = $2;
+		}
+		| RATELIMIT NUMBER		{
+			if (check_range($<lineno>2, "rate-limit", $2, 1,
+			    1000000) == -1)
+				YYERROR;
+			conf->sc.rate_limit = $2;
+		}
+		| RATELIMIT STRING		{
+			if (strcmp($2, "off") != 0) {
+				conf_error($<lineno>2, "rate-limit \"%s\": "
+				    "queries per second or off expected", $2);
+				YYERROR;
+			}
+			conf->sc.rate_limit = 0;
+			free($2);
+		}
+		| RATEBURST number		{
+			if (check_range($<lineno>2, "rate-limit-burst", $2, 1,
+			    1000000) == -1)
+				YYERROR;
+			conf->sc.rate_limit_burst = $2;
+		}
+		| RATEACTION STRING		{
+			if (strcmp($2, "truncate") == 0)
+				conf->sc.rate_limit_action = RATE_TRUNCATE;
+			else if (strcmp($2, "drop") == 0)
+				conf->sc.rate_limit_action = RATE_DROP;
+			else {
+				conf_error($<lineno>2, "rate-limit-action "
+				    "\"%s\": truncate or drop expected", $2);
+				YYERROR;
+			}
+			free($2);
+		}
+		| RATEV4 number			{
+			if (check_range($<lineno>2, "rate-limit-ipv4-prefix",
+			    $2, 8, 32) == -1)
+				YYERROR;
+			conf->sc.rate_limit_v4 = $2;
+		}
+		| RATEV6 number			{
+			if (check_range($<lineno>2, "rate-limit-ipv6-prefix",
+			    $2, 16, 128) == -1)
+				YYERROR;
+			conf->sc.rate_limit_v6 = $2;
+		}
+		| RATETABLE number		{
+			if (check_range($<lineno>2, "rate-limit-table", $2,
+			    256, 1048576) == -1)
+				YYERROR;
+			conf->sc.rate_limit_table = $2;
 		}
 		| aclaction FROM STRING		{
 			if (add_acl($<lineno>3, $1, $3) == -1)
@@ -423,6 +492,8 @@ static const struct keywords keywords[] = {
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
 	{ "deny",			DENY },
+	{ "deny-action",		DENYACTION },
+	{ "edns-buffer-size",		EDNSBUFSIZE },
 	{ "engines",			ENGINES },
 	{ "from",			FROM },
 	{ "include",			INCLUDE },
@@ -435,6 +506,12 @@ static const struct keywords keywords[] = {
 	{ "pin",			PIN },
 	{ "port",			PORT },
 	{ "query-timeout",		QUERYTIMEOUT },
+	{ "rate-limit",			RATELIMIT },
+	{ "rate-limit-action",		RATEACTION },
+	{ "rate-limit-burst",		RATEBURST },
+	{ "rate-limit-ipv4-prefix",	RATEV4 },
+	{ "rate-limit-ipv6-prefix",	RATEV6 },
+	{ "rate-limit-table",		RATETABLE },
 	{ "size",			SIZE },
 	{ "tcp-idle-timeout",		TCPIDLETIMEOUT },
 	{ "tcp-max-connections",	TCPMAXCONN },

@@ -95,7 +95,21 @@ print_config(const struct conf *conf)
 		printf("engines auto\n");
 	else
 		printf("engines %d\n", sc->engines);
+	printf("edns-buffer-size %d\n", sc->edns_buffer_size);
+	if (sc->rate_limit == 0)
+		printf("rate-limit off\n");
+	else
+		printf("rate-limit %d\n", sc->rate_limit);
+	printf("rate-limit-burst %d\n", sc->rate_limit_burst);
+	printf("rate-limit-action %s\n",
+	    sc->rate_limit_action == RATE_DROP ? "drop" : "truncate");
+	printf("rate-limit-ipv4-prefix %d\n", sc->rate_limit_v4);
+	printf("rate-limit-ipv6-prefix %d\n", sc->rate_limit_v6);
+	printf("rate-limit-table %d\n", sc->rate_limit_table);
 	printf("\n");
+
+	printf("deny-action %s\n",
+	    sc->deny_action == DENY_DROP ? "drop" : "refuse");
 
 	if (conf->acl_is_default)
 		printf("# built-in access list\n");

@@ -363,6 +363,12 @@ test_good(void)
 	CHECK(c->sc.tcp_max_pipeline == 32, "tcp-max-pipeline");
 	CHECK(c->sc.max_queries == 4096, "max-queries");
 	CHECK(c->sc.engines == 4, "engines on a continuation line");
+	CHECK(c->sc.edns_buffer_size == 1400, "edns-buffer-size");
+	CHECK(c->sc.rate_limit == 50 && c->sc.rate_limit_burst == 20 &&
+	    c->sc.rate_limit_action == RATE_DROP &&
+	    c->sc.rate_limit_v4 == 28 && c->sc.rate_limit_v6 == 64 &&
+	    c->sc.rate_limit_table == 4096, "rate-limit and its settings");
+	CHECK(c->sc.deny_action == DENY_DROP, "deny-action");
 
 	CHECK(count_listens(c) == 3, "three listeners, no default one");
 	l = TAILQ_FIRST(&c->listens);
@@ -508,7 +514,12 @@ test_files(void)
 		    c->sc.padding == DEFAULT_PADDING &&
 		    c->sc.cache_size == DEFAULT_CACHE_SIZE &&
 		    c->sc.engines == DEFAULT_ENGINES &&
-		    c->sc.max_queries == DEFAULT_MAX_QUERIES,
+		    c->sc.max_queries == DEFAULT_MAX_QUERIES &&
+		    c->sc.edns_buffer_size == 1232 &&
+		    c->sc.rate_limit == 0 &&
+		    c->sc.rate_limit_action == RATE_TRUNCATE &&
+		    c->sc.rate_limit_v4 == 24 && c->sc.rate_limit_v6 == 56 &&
+		    c->sc.deny_action == DENY_REFUSE,
 		    "defaults: scalars");
 		CHECK(count_listens(c) == 1 && strcmp(addr_of(
 		    &TAILQ_FIRST(&c->listens)->ss), "0.0.0.0:35353") == 0,
@@ -564,6 +575,26 @@ test_files(void)
 	if (c != NULL)
 		CHECK(roundtrip(c, "off.out"), "off values print back");
 	conf_free(c);
+
+	c = parse_text("rate-limit 10\nrate-limit off\n");
+	CHECK(c != NULL && c->sc.rate_limit == 0, "rate-limit off");
+	conf_free(c);
+	CHECK(parse_text("rate-limit fast\n") == NULL,
+	    "rate-limit takes a number or off");
+	CHECK(parse_text("rate-limit 0\n") == NULL, "rate-limit 0 refused");
+	CHECK(parse_text("rate-limit-action slip\n") == NULL,
+	    "rate-limit-action takes truncate or drop");
+	CHECK(parse_text("rate-limit-ipv4-prefix 33\n") == NULL,
+	    "rate-limit-ipv4-prefix 33 refused");
+	CHECK(parse_text("rate-limit-ipv6-prefix 129\n") == NULL,
+	    "rate-limit-ipv6-prefix 129 refused");
+	CHECK(parse_text("rate-limit-table 10\n") == NULL,
+	    "rate-limit-table 10 refused");
+	CHECK(parse_text("edns-buffer-size 511\n") == NULL &&
+	    parse_text("edns-buffer-size 4097\n") == NULL,
+	    "edns-buffer-size outside 512..4096 refused");
+	CHECK(parse_text("deny-action ignore\n") == NULL,
+	    "deny-action takes refuse or drop");
 
 	c = parse_text("net = \"10.1.0.0\"\np = 5300\nallow from $net/16\n"
 	    "listen on 127.0.0.1 port $p\nuser \"a\\\"b\\\\c\"\n"

@@ -87,6 +87,11 @@ static void	 test_check_reply(void);
 static void	 test_fix_reply(void);
 static void	 test_truncate(void);
 static void	 test_fuzz(void);
+static void	 test_qtypes(void);
+static void	 test_cookie(void);
+static void	 test_pointers(void);
+static void	 ptr_reply(struct buf *, int);
+static size_t	 chain_reply(struct buf *, int, int);
 
 static void
 b_u8(struct buf *b, uint8_t v)
@@ -419,7 +424,15 @@ test_check_query(void)
 	CHECK(qi.do_bit == 1, "DO bit parsed");
 	CHECK(qi.edns_version == 0, "version 0");
 	CHECK(qi.client_padding == 0, "no padding seen");
-	CHECK(dns_client_max_udp(&qi) == 4096, "client max follows EDNS");
+	CHECK(dns_client_max_udp(&qi) == 1232,
+	    "client max follows EDNS, clamped to edns-buffer-size 1232");
+	dns_set_edns_size(4096);
+	CHECK(dns_client_max_udp(&qi) == 4096,
+	    "edns-buffer-size 4096: the client's 4096 is honoured");
+	dns_set_edns_size(1000);
+	CHECK(dns_client_max_udp(&qi) == 1000,
+	    "edns-buffer-size 1000: the client's 4096 is cut to 1000");
+	dns_set_edns_size(DNS_EDNS_SIZE);
 
 	q.dobit = 0;
 	q.udp = 100;
@@ -963,22 +976,20 @@ test_upstream(void)
 	CHECK(find_opt(out, n, &opt) && dns_get16(out + opt + 3) == 4000 &&
 	    dns_get16(out + opt + 7) == 0x8000,
 	    "client udp size and DO kept");
-	CHECK(count_option(out, opt, OPT_COOKIE, &olen) == 1 && olen == 8,
-	    "client cookie kept");
+	CHECK(count_option(out, opt, OPT_COOKIE, &olen) == 0,
+	    "client cookie not passed upstream");
 	CHECK(count_option(out, opt, DNS_EDNS_PADDING, NULL) == 1,
 	    "only one padding option");
-	CHECK(memcmp(out + opt + 11 + 4, b.b + opt + 11 + 4, 8) == 0,
-	    "cookie bytes copied");
 	c = b;
 	CHECK(dns_make_upstream_query(c.b, c.len, &qi, 2, 128, 0, c.b,
 	    sizeof(c.b)) == n && memcmp(c.b, out, n) == 0,
 	    "upstream query built in place is the same");
 	n = dns_make_upstream_query(b.b, b.len, &qi, 2, 0, 0, out, sizeof(out));
-	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 + 12 &&
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 &&
 	    find_opt(out, n, &opt) &&
 	    count_option(out, opt, DNS_EDNS_PADDING, NULL) == 0 &&
-	    count_option(out, opt, OPT_COOKIE, NULL) == 1,
-	    "padblock 0: client padding stripped, cookie kept");
+	    count_option(out, opt, OPT_COOKIE, NULL) == 0,
+	    "padblock 0: client padding and cookie stripped");
 
 	/* sizes */
 	qspec_default(&q);
@@ -1120,18 +1131,22 @@ test_fix_reply(void)
 	CHECK(!find_opt(r.b, n, &opt), "no OPT left");
 	CHECK(dns_fix_reply(r.b, n, &qi) == n, "fixed reply parses again");
 
-	/* client with EDNS, no padding: our padding goes, cookie stays */
+	/*
+	 * client with EDNS, no padding: our padding goes, and so does the
+	 * cookie, which can only be the upstream's for our own hop
+	 */
 	qi.has_opt = 1;
 	mkreply(&r, 5, QNAME, 2, 1, 40);
 	orig = r;
 	n = dns_fix_reply(r.b, r.len, &qi);
-	CHECK(n == orig.len - 44, "padding removed: length shrinks by 44");
+	CHECK(n == orig.len - 44 - 20,
+	    "padding and cookie removed: length shrinks by 64");
 	CHECK(dns_get16(r.b + 10) == 3, "ARCOUNT kept");
-	CHECK(find_opt(r.b, n, &opt) && dns_get16(r.b + opt + 9) == 20,
+	CHECK(find_opt(r.b, n, &opt) && dns_get16(r.b + opt + 9) == 0,
 	    "OPT rdlength fixed");
 	CHECK(count_option(r.b, opt, DNS_EDNS_PADDING, NULL) == 0 &&
-	    count_option(r.b, opt, OPT_COOKIE, NULL) == 1,
-	    "cookie kept, padding gone");
+	    count_option(r.b, opt, OPT_COOKIE, NULL) == 0,
+	    "cookie and padding gone");
 	CHECK(memcmp(r.b + n - 16, orig.b + orig.len - 16, 16) == 0,
 	    "record after the OPT intact");
 	CHECK(dns_fix_reply(r.b, n, &qi) == n, "stripped reply parses again");
@@ -1141,8 +1156,10 @@ test_fix_reply(void)
 	mkreply(&r, 5, QNAME, 2, 1, 40);
 	orig = r;
 	n = dns_fix_reply(r.b, r.len, &qi);
-	CHECK(n == orig.len && memcmp(r.b + 2, orig.b + 2, n - 2) == 0,
-	    "padded client: only the ID changes");
+	CHECK(n == orig.len - 20 && find_opt(r.b, n, &opt) &&
+	    count_option(r.b, opt, DNS_EDNS_PADDING, NULL) == 1 &&
+	    count_option(r.b, opt, OPT_COOKIE, NULL) == 0,
+	    "padded client: the padding stays, the cookie goes");
 
 	/* no OPT at all */
 	qi.has_opt = 0;
@@ -1198,7 +1215,7 @@ test_truncate(void)
 	    dns_get16(r.b + opt + 7) == 0x8000 &&
 	    count_option(r.b, opt, OPT_COOKIE, NULL) == 1,
 	    "upstream OPT kept whole");
-	CHECK(dns_fix_reply(r.b, n, &qi) == n, "truncated reply parses");
+	CHECK(dns_fix_reply(r.b, n, &qi) != 0, "truncated reply parses");
 
 	qi.has_opt = 0;
 	mkreply(&r, 5, QNAME, 60, 1, -1);
@@ -1424,6 +1441,222 @@ test_fuzz(void)
 	CHECK(nok > 1000 && nfix > 1000, "fuzz: mutations reach the paths");
 }
 
+/* AXFR and IXFR are refused, the other QTYPEs/meta-TYPEs NOTIMP */
+static void
+test_qtypes(void)
+{
+	static const struct {
+		uint16_t		 type;
+		enum dns_verdict	 v;
+		const char		*what;
+	} t[] = {
+		{ 252, DNS_REFUSED, "AXFR gets REFUSED" },
+		{ 251, DNS_REFUSED, "IXFR gets REFUSED" },
+		{ 128, DNS_NOTIMP, "TYPE128 (first meta) gets NOTIMP" },
+		{ 249, DNS_NOTIMP, "TKEY gets NOTIMP" },
+		{ 250, DNS_NOTIMP, "TSIG gets NOTIMP" },
+		{ 253, DNS_NOTIMP, "MAILB gets NOTIMP" },
+		{ 254, DNS_NOTIMP, "MAILA gets NOTIMP" },
+		{ 255, DNS_OK, "ANY is forwarded" },
+		{ 127, DNS_OK, "TYPE127 is forwarded" },
+		{ 256, DNS_OK, "URI (256) is forwarded" },
+		{ 0, DNS_OK, "TYPE0 is forwarded" },
+	};
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		qspec_default(&q);
+		q.qtype = t[i].type;
+		q.edns = 1;
+		mkquery(&b, &q);
+		CHECK(check(&b, &qi) == t[i].v && qi.qtype == t[i].type &&
+		    qi.has_opt == 1, t[i].what);
+	}
+	/* a malformed AXFR is malformed first */
+	qspec_default(&q);
+	q.qtype = 252;
+	mkquery(&b, &q);
+	b_u8(&b, 0);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "AXFR with a trailing byte: "
+	    "FORMERR");
+}
+
+/* RFC 7873 5.2.2: a COOKIE of any other length is FORMERR */
+static void
+test_cookie(void)
+{
+	static const struct {
+		uint16_t	 len;
+		int		 ok;
+	} t[] = {
+		{ 8, 1 }, { 16, 1 }, { 24, 1 }, { 40, 1 },
+		{ 0, 0 }, { 7, 0 }, { 9, 0 }, { 15, 0 }, { 41, 0 },
+	};
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	char			 what[64];
+	size_t			 i, at;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		qspec_default(&q);
+		b.len = 0;
+		b_hdr(&b, q.id, q.flags, 1, 0, 0, 1);
+		b_question(&b, q.name, q.qtype, C_IN);
+		at = b_opt_begin(&b, 1232, 0, 0, 0);
+		b_option(&b, OPT_COOKIE, t[i].len, 0x5a);
+		b_opt_end(&b, at);
+		snprintf(what, sizeof(what), "cookie of %u octets: %s",
+		    t[i].len, t[i].ok ? "OK" : "FORMERR");
+		CHECK(check(&b, &qi) == (t[i].ok ? DNS_OK : DNS_FORMERR),
+		    what);
+	}
+}
+
+/*
+ * A reply to QNAME/A whose one answer's owner is a name at off 12+
+ * QNAME_LEN+4 built by the caller; kind picks the pointer trouble.
+ */
+static void
+ptr_reply(struct buf *b, int kind)
+{
+	size_t	 own, i;
+
+	b->len = 0;
+	b_hdr(b, 1, DNS_F_QR | DNS_F_RD | DNS_F_RA, 1, 1, 0, 0);
+	b_question(b, QNAME, T_A, C_IN);
+	own = b->len;
+	switch (kind) {
+	case 0:		/* fine: "a" then a pointer back to the question */
+		b_u8(b, 1);
+		b_u8(b, 'a');
+		b_u16(b, 0xc000 | DNS_HDR_LEN);
+		break;
+	case 1:		/* a pointer at itself */
+		b_u16(b, 0xc000 | own);
+		break;
+	case 2:		/* a pointer forward, to the byte after it */
+		b_u16(b, 0xc000 | (own + 2));
+		break;
+	case 3:		/* a pointer into the header */
+		b_u16(b, 0xc000 | 4);
+		break;
+	case 4:		/* "a" then a pointer back to its own "a": a loop */
+		b_u8(b, 1);
+		b_u8(b, 'a');
+		b_u16(b, 0xc000 | own);
+		break;
+	case 5:		/* a pointer beyond the message */
+		b_u16(b, 0xc000 | 0x3fff);
+		break;
+	}
+	b_u16(b, T_A);
+	b_u16(b, C_IN);
+	b_u16(b, 0);
+	b_u16(b, 300);
+	b_u16(b, 4);
+	for (i = 0; i < 4; i++)
+		b_u8(b, 1);
+}
+
+/*
+ * A reply to the root question with two answers: a NULL record whose
+ * rdata holds links names, each a label of lablen octets and a pointer to
+ * the name before (the first to the root question), and an A record whose
+ * owner is a pointer to the last link.  Returns the length.
+ */
+static size_t
+chain_reply(struct buf *b, int links, int lablen)
+{
+	size_t	 own = DNS_HDR_LEN, prev = DNS_HDR_LEN, rdlen;
+	int	 i, j;
+
+	b->len = 0;
+	b_hdr(b, 1, DNS_F_QR, 1, 2, 0, 0);
+	b_question(b, "", T_A, C_IN);
+	b_u8(b, 0);
+	b_u16(b, 10);
+	b_u16(b, C_IN);
+	b_u16(b, 0);
+	b_u16(b, 300);
+	rdlen = b->len;
+	b_u16(b, 0);
+	for (i = 0; i < links; i++) {
+		own = b->len;
+		b_u8(b, lablen);
+		for (j = 0; j < lablen; j++)
+			b_u8(b, 'a');
+		b_u16(b, 0xc000 | (i == 0 ? DNS_HDR_LEN : prev));
+		prev = own;
+	}
+	dns_put16(b->b + rdlen, b->len - rdlen - 2);
+	b_u16(b, 0xc000 | own);
+	b_u16(b, T_A);
+	b_u16(b, C_IN);
+	b_u16(b, 0);
+	b_u16(b, 300);
+	b_u16(b, 0);
+	return (b->len);
+}
+
+/* RFC 9267: every owner name of a reply is followed, with a budget */
+static void
+test_pointers(void)
+{
+	static const char	*what[] = {
+		"pointer back to the question is fine",
+		"pointer at itself is refused",
+		"forward pointer is refused",
+		"pointer into the header is refused",
+		"label then a pointer to itself (loop) is refused",
+		"pointer beyond the message is refused",
+	};
+	struct dns_query_info	 qi;
+	struct buf		 b;
+	size_t			 i, n;
+	int			 k;
+
+	memset(&qi, 0, sizeof(qi));
+	for (k = 0; k < 6; k++) {
+		ptr_reply(&b, k);
+		n = dns_fix_reply(b.b, b.len, &qi);
+		CHECK(k == 0 ? n == b.len : n == 0, what[k]);
+	}
+
+	/*
+	 * Chains of names "a" + pointer to the one before, down to the
+	 * root question, inside the rdata of a first record; a second
+	 * record's owner points at the last.  127 pointers spelling 253
+	 * octets are fine; 128 pointers are over the budget even though
+	 * they spell only 255; 5 pointers over four 63-octet labels spell
+	 * 257 octets, too long.
+	 */
+	CHECK(chain_reply(&b, 126, 1) != 0 &&
+	    dns_fix_reply(b.b, b.len, &qi) == b.len,
+	    "127 pointers spelling 253 octets are fine");
+	CHECK(chain_reply(&b, 127, 1) != 0 &&
+	    dns_fix_reply(b.b, b.len, &qi) == 0,
+	    "128 pointers are over the budget");
+	CHECK(chain_reply(&b, 3, 63) != 0 &&
+	    dns_fix_reply(b.b, b.len, &qi) == b.len,
+	    "4 pointers over three 63-octet labels are fine");
+	CHECK(chain_reply(&b, 4, 63) != 0 &&
+	    dns_fix_reply(b.b, b.len, &qi) == 0,
+	    "5 pointers spelling 257 octets are too long");
+
+	/* the size a client is offered is ours, not the upstream's */
+	qi.has_opt = 1;
+	mkreply(&b, 5, QNAME, 2, 1, -1);
+	find_opt(b.b, b.len, &i);
+	dns_put16(b.b + i + 3, 4096);
+	n = dns_fix_reply(b.b, b.len, &qi);
+	CHECK(n != 0 && find_opt(b.b, n, &i) && dns_get16(b.b + i + 3) ==
+	    DNS_EDNS_SIZE, "upstream's OPT size 4096 becomes 1232");
+}
+
 int
 main(void)
 {
@@ -1436,6 +1669,9 @@ main(void)
 	test_check_reply();
 	test_fix_reply();
 	test_truncate();
+	test_qtypes();
+	test_cookie();
+	test_pointers();
 	test_fuzz();
 	return (unit_done());
 }

@@ -1,0 +1,175 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The per-client-prefix UDP rate limit (`rate-limit`): a token bucket per
+ * IPv4 /24 or IPv6 /56 (by default), refilled at the configured rate and
+ * holding at most the burst.  UDP sources are trivially spoofed, so the
+ * buckets live in one table allocated at start and never grown: a prefix
+ * not in it takes the slot, among the few it may use, that was idle
+ * longest.  A flood from spoofed sources can therefore only evict other
+ * buckets, which then start full again: it costs nobody memory, and at
+ * worst lets an evicted prefix have one more burst.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ratelimit.h"
+
+#define RL_WAYS		4	/* slots a prefix may occupy */
+#define RL_SCALE	1000	/* tokens in thousandths: rate per ms */
+
+struct rl_slot {
+	uint8_t		key[16];	/* prefix, host bits cleared */
+	uint8_t		af;		/* 0: never used */
+	uint64_t	stamp;		/* ms, last refill */
+	uint64_t	tokens;		/* thousandths of a query */
+};
+
+static struct {
+	struct rl_slot	*slots;
+	size_t		 nslots;
+	uint64_t	 k0, k1;	/* hash key: sources are chosen */
+	uint64_t	 rate;		/* queries per second */
+	uint64_t	 burst;		/* in thousandths */
+	int		 v4len, v6len;
+} rl;
+
+static uint64_t	 mix(uint64_t);
+static int	 rl_key(const struct sockaddr *, uint8_t *);
+
+/* A 64-bit finaliser (MurmurHash3's): every input bit moves every output. */
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (h);
+}
+
+/*
+ * The client's prefix, host bits cleared, in key; returns its address
+ * family, or 0 for one we do not limit.  An IPv4-mapped IPv6 client
+ * counts in its IPv4 prefix, as it does for the access list.
+ */
+static int
+rl_key(const struct sockaddr *sa, uint8_t *key)
+{
+	const struct sockaddr_in6	*sin6;
+	const uint8_t			*a;
+	int				 af, bits, n, i;
+
+	memset(key, 0, 16);
+	switch (sa->sa_family) {
+	case AF_INET:
+		a = (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
+		af = AF_INET;
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		a = sin6->sin6_addr.s6_addr;
+		af = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a += 12;
+			af = AF_INET;
+		}
+		break;
+	default:
+		return (0);
+	}
+	bits = af == AF_INET ? rl.v4len : rl.v6len;
+	n = bits / 8;
+	memcpy(key, a, n);
+	if ((i = bits % 8) != 0)
+		key[n] = a[n] & (0xff << (8 - i));
+	return (af);
+}
+
+int
+ratelimit_init(const struct conf_scalars *sc)
+{
+	free(rl.slots);
+	memset(&rl, 0, sizeof(rl));
+	if (sc->rate_limit == 0)
+		return (0);
+	rl.nslots = sc->rate_limit_table;
+	if ((rl.slots = calloc(rl.nslots, sizeof(*rl.slots))) == NULL)
+		return (-1);
+	rl.rate = sc->rate_limit;
+	rl.burst = (uint64_t)sc->rate_limit_burst * RL_SCALE;
+	rl.v4len = sc->rate_limit_v4;
+	rl.v6len = sc->rate_limit_v6;
+	arc4random_buf(&rl.k0, sizeof(rl.k0));
+	arc4random_buf(&rl.k1, sizeof(rl.k1));
+	return (0);
+}
+
+/*
+ * Takes a token from the client's bucket at now (ms, monotonic): RL_PASS
+ * if there was one, RL_OVER if the prefix is over its rate.
+ */
+int
+ratelimit_check(const struct sockaddr *sa, uint64_t now)
+{
+	struct rl_slot	*s, *victim = NULL;
+	uint64_t	 h, w0, w1, elapsed;
+	uint8_t		 key[16];
+	size_t		 base, i;
+	int		 af;
+
+	if (rl.slots == NULL || (af = rl_key(sa, key)) == 0)
+		return (RL_PASS);
+	memcpy(&w0, key, sizeof(w0));
+	memcpy(&w1, key + 8, sizeof(w1));
+	h = mix(rl.k0 ^ w0) ^ mix(rl.k1 ^ w1 ^ (uint64_t)af);
+	base = h % rl.nslots;
+	for (i = 0; i < RL_WAYS; i++) {
+		s = &rl.slots[(base + i) % rl.nslots];
+		if (s->af == af && memcmp(s->key, key, sizeof(key)) == 0)
+			goto found;
+		if (victim == NULL || (victim->af != 0 &&
+		    (s->af == 0 || s->stamp < victim->stamp)))
+			victim = s;
+	}
+	s = victim;
+	memcpy(s->key, key, sizeof(key));
+	s->af = af;
+	s->stamp = now;
+	s->tokens = rl.burst;
+ found:
+	elapsed = now > s->stamp ? now - s->stamp : 0;
+	/* past the time a bucket takes to fill, it is simply full */
+	if (elapsed >= rl.burst / rl.rate + 1)
+		s->tokens = rl.burst;
+	else if ((s->tokens += elapsed * rl.rate) > rl.burst)
+		s->tokens = rl.burst;
+	s->stamp = now;
+	if (s->tokens < RL_SCALE)
+		return (RL_OVER);
+	s->tokens -= RL_SCALE;
+	return (RL_PASS);
+}
