@@ -29,7 +29,7 @@ HDRS =		$(wildcard include/*.h)
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
-		build/dotserver
+		build/test_ratelimit build/dotserver
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
@@ -78,6 +78,11 @@ build/test_config: regress/unit/test_config.c build/parse.o \
     build/config.o build/printconf.o build/log.o | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c build/parse.o \
 	    build/config.o build/printconf.o build/log.o $(LDLIBS)
+
+build/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
+    $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ratelimit.c src/ratelimit.c \
+	    $(LDLIBS)
 
 build/test_ipc: regress/unit/test_ipc.c build/ipc.o | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c build/ipc.o

@@ -8,7 +8,8 @@ export TOP="$top"
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
-for t in build/test_dns build/test_ipc build/test_config build/test_cache; do
+for t in build/test_dns build/test_ipc build/test_config build/test_cache \
+    build/test_ratelimit; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

@@ -19,10 +19,10 @@
  * IPv4 /24 or IPv6 /56 (by default), refilled at the configured rate and
  * holding at most the burst.  UDP sources are trivially spoofed, so the
  * buckets live in one table allocated at start and never grown: a prefix
- * not in it takes the slot, among the few it may use, that was idle
- * longest.  A flood from spoofed sources can therefore only evict other
- * buckets, which then start full again: it costs nobody memory, and at
- * worst lets an evicted prefix have one more burst.
+ * not in it takes the slot, among the few it may use, whose bucket is the
+ * fullest.  A flood from spoofed sources therefore costs no memory and
+ * replaces buckets that are (nearly) full anyway, never those of the
+ * prefixes being limited; at worst a replaced prefix gets one more burst.
  */
 
 #include <sys/types.h>
@@ -57,6 +57,7 @@ static struct {
 
 static uint64_t	 mix(uint64_t);
 static int	 rl_key(const struct sockaddr *, uint8_t *);
+static uint64_t	 rl_level(const struct rl_slot *, uint64_t);
 
 /* A 64-bit finaliser (MurmurHash3's): every input bit moves every output. */
 static uint64_t
@@ -128,6 +129,20 @@ ratelimit_init(const struct conf_scalars *sc)
 	return (0);
 }
 
+/* The bucket's tokens at now, refilled at the rate up to the burst. */
+static uint64_t
+rl_level(const struct rl_slot *s, uint64_t now)
+{
+	uint64_t	elapsed;
+
+	elapsed = now > s->stamp ? now - s->stamp : 0;
+	/* past the time a bucket takes to fill, it is simply full */
+	if (elapsed >= rl.burst / rl.rate + 1 ||
+	    s->tokens + elapsed * rl.rate > rl.burst)
+		return (rl.burst);
+	return (s->tokens + elapsed * rl.rate);
+}
+
 /*
  * Takes a token from the client's bucket at now (ms, monotonic): RL_PASS
  * if there was one, RL_OVER if the prefix is over its rate.
@@ -136,7 +151,7 @@ int
 ratelimit_check(const struct sockaddr *sa, uint64_t now)
 {
 	struct rl_slot	*s, *victim = NULL;
-	uint64_t	 h, w0, w1, elapsed;
+	uint64_t	 h, w0, w1, level, vlevel = 0;
 	uint8_t		 key[16];
 	size_t		 base, i;
 	int		 af;
@@ -151,9 +166,17 @@ ratelimit_check(const struct sockaddr *sa, uint64_t now)
 		s = &rl.slots[(base + i) % rl.nslots];
 		if (s->af == af && memcmp(s->key, key, sizeof(key)) == 0)
 			goto found;
-		if (victim == NULL || (victim->af != 0 &&
-		    (s->af == 0 || s->stamp < victim->stamp)))
+		/*
+		 * The victim is a free slot, else the fullest bucket: a
+		 * full one says nothing a new bucket would not, while the
+		 * prefixes that are over their rate have empty ones and
+		 * keep them, however many others pass through.
+		 */
+		level = s->af == 0 ? UINT64_MAX : rl_level(s, now);
+		if (victim == NULL || level > vlevel) {
 			victim = s;
+			vlevel = level;
+		}
 	}
 	s = victim;
 	memcpy(s->key, key, sizeof(key));
@@ -161,13 +184,10 @@ ratelimit_check(const struct sockaddr *sa, uint64_t now)
 	s->stamp = now;
 	s->tokens = rl.burst;
  found:
-	elapsed = now > s->stamp ? now - s->stamp : 0;
-	/* past the time a bucket takes to fill, it is simply full */
-	if (elapsed >= rl.burst / rl.rate + 1)
-		s->tokens = rl.burst;
-	else if ((s->tokens += elapsed * rl.rate) > rl.burst)
-		s->tokens = rl.burst;
-	s->stamp = now;
+	s->tokens = rl_level(s, now);
+	/* a clock that went back must not refill the bucket twice */
+	if (now > s->stamp)
+		s->stamp = now;
 	if (s->tokens < RL_SCALE)
 		return (RL_OVER);
 	s->tokens -= RL_SCALE;
