@@ -38,6 +38,12 @@
  *	wrongid		reply with the ID plus one
  *	wrongq		reply with another question
  *	garbage		reply with random bytes behind the right ID
+ *	noqr		the normal reply with QR=0
+ *	shortlen	the normal reply framed 3 octets short, so its tail
+ *			is read as the next frame's length
+ *	longlen		the normal reply framed 100 octets long; the rest
+ *			never comes (until later replies fill it up)
+ *	badptr		the first answer's owner is a pointer to itself
  *	silent		never reply
  *	drop		close the connection without a reply
  *	servfail	SERVFAIL, no records
@@ -65,7 +71,9 @@
  * "resumed" when it resumed a session, "idle close" (-I), "delay N"
  * (SIGUSR1 with -D), and for every query
  *	query len=N id=ID name=NAME type=TYPE padded=0|1[ keepalive][ do][ cd]
- * with "do" when the query's OPT had the DO bit and "cd" for the CD bit.
+ *	    [ cookie]
+ * with "do" when the query's OPT had the DO bit, "cd" for the CD bit and
+ * "cookie" when the OPT carried a COOKIE option.
  */
 
 #include <sys/types.h>
@@ -137,6 +145,7 @@
 #define T_OPT		41
 #define OPT_KEEPALIVE	11
 #define OPT_PADDING	12
+#define OPT_COOKIE	10
 
 #define RCODE_NOERROR	0
 #define RCODE_SERVFAIL	2
@@ -150,7 +159,11 @@ enum action {
 	ACT_GARBAGE,
 	ACT_CLOSE,
 	ACT_SILENT,
-	ACT_NOHANDSHAKE
+	ACT_NOHANDSHAKE,
+	ACT_NOQR,
+	ACT_SHORTLEN,
+	ACT_LONGLEN,
+	ACT_BADPTR
 };
 
 enum content {
@@ -226,6 +239,7 @@ struct query {
 	int		 has_opt;
 	int		 do_bit;
 	int		 padded;
+	int		 cookie;	/* carried a COOKIE option */
 	uint32_t	 serial;	/* queries received so far, this one too */
 	int		 keepalive;	/* asked with edns-tcp-keepalive */
 	char		 name[4 * 255 + 2];
@@ -250,6 +264,10 @@ static const struct {
 	{ "close",		ACT_CLOSE },
 	{ "silent",		ACT_SILENT },
 	{ "no-handshake",	ACT_NOHANDSHAKE },
+	{ "no-qr",		ACT_NOQR },
+	{ "short-length",	ACT_SHORTLEN },
+	{ "long-length",	ACT_LONGLEN },
+	{ "bad-pointer",	ACT_BADPTR },
 };
 
 static const struct {
@@ -341,8 +359,10 @@ usage(void)
 	    "[-w pidfile] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
 	    "silent no-handshake\n"
+	    "\tno-qr short-length long-length bad-pointer\n"
 	    "name rules (first label): slow close wrongid wrongq garbage "
 	    "silent drop servfail\n"
+	    "\tnoqr shortlen longlen badptr\n"
 	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n",
 	    __progname);
 	exit(1);
@@ -995,6 +1015,15 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	}
 	set16(framebuf, mlen);
 	flen = 2 + mlen;
+	/* the first answer's owner pointing at itself: a loop (RFC 9267) */
+	if (r.act == ACT_BADPTR && get16(framebuf + 2 + 6) > 0)
+		set16(framebuf + 2 + q.q_end, 0xc000 | q.q_end);
+	/* a frame 3 octets short: its tail is taken for the next length */
+	if (r.act == ACT_SHORTLEN)
+		set16(framebuf, mlen - 3);
+	/* a frame claiming 100 octets more than ever come */
+	if (r.act == ACT_LONGLEN)
+		set16(framebuf, mlen + 100);
 	if (r.act == ACT_CLOSEMID) {
 		flen = 2 + mlen / 2;
 		closeafter = 1;
@@ -1164,6 +1193,8 @@ parse_query(const uint8_t *m, size_t len, struct query *q)
 					q->keepalive = 1;
 				if (get16(m + o) == OPT_PADDING)
 					q->padded = 1;
+				if (get16(m + o) == OPT_COOKIE)
+					q->cookie = 1;
 				o += 4 + olen;
 			}
 			if (o != end)
@@ -1210,9 +1241,10 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s", q->len,
-	    q->id, q->name, tbuf, q->padded, q->keepalive ? " keepalive" : "",
-	    q->do_bit ? " do" : "", (q->flags & FLAG_CD) ? " cd" : "");
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s",
+	    q->len, q->id, q->name, tbuf, q->padded,
+	    q->keepalive ? " keepalive" : "", q->do_bit ? " do" : "",
+	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
@@ -1251,6 +1283,14 @@ name_rules(const struct query *q, struct rule *r)
 		r->act = ACT_GARBAGE;
 	else if (keyword(l, n, "silent"))
 		r->act = ACT_SILENT;
+	else if (keyword(l, n, "noqr"))
+		r->act = ACT_NOQR;
+	else if (keyword(l, n, "shortlen"))
+		r->act = ACT_SHORTLEN;
+	else if (keyword(l, n, "longlen"))
+		r->act = ACT_LONGLEN;
+	else if (keyword(l, n, "badptr"))
+		r->act = ACT_BADPTR;
 	else if (keyword(l, n, "drop"))
 		r->act = ACT_CLOSE;
 	else if (keyword(l, n, "servfail"))
@@ -1332,7 +1372,7 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 		rcode = RCODE_SERVFAIL;
 	else if (r->content == C_NX || r->content == C_NXNOSOA)
 		rcode = RCODE_NXDOMAIN;
-	flags = FLAG_QR | FLAG_RA | rcode |
+	flags = (r->act == ACT_NOQR ? 0 : FLAG_QR) | FLAG_RA | rcode |
 	    (q->flags & (FLAG_OPCODE | FLAG_RD | FLAG_CD));
 	if (r->tc)
 		flags |= FLAG_TC;

@@ -27,10 +27,21 @@
 #                                    part of the message, then nothing; prints
 #                                    like idle
 #
+#   rawdns.py burst PORT N PREFIX [ADDR]
+#                                    N UDP queries PREFIX-i.example.test
+#                                    sent at once from one socket, then
+#                                    replies read until 1.5 s pass quietly;
+#                                    prints "answered=N tc=N other=N
+#                                    noreply=N big=N", where tc counts empty
+#                                    TC=1 replies and big counts replies
+#                                    other than answers that are larger
+#                                    than their query
+#
 # RAWDNS_ID=N in the environment replaces the ID of the CASE sent by the
 # udp and tcp modes (cases shorter than two bytes are left alone).
 #
-# A summary is "id=N rcode=N tc=N qd=N an=N name=NAME len=N", or "noreply".
+# A summary is "id=N rcode=N tc=N qd=N an=N name=NAME len=N", or "noreply";
+# the batch mode adds "qlen=N", the length of the query sent.
 
 import os
 import random
@@ -49,15 +60,20 @@ def name_wire(name):
 
 
 def query(name, qtype=1, qid=0x1234, flags=0x0100, qd=1, an=0,
-          opt=None, extra=b""):
+          opt=None, extra=b"", options=b"", owner=b"\x00"):
     ar = 1 if opt is not None else 0
     h = struct.pack("!HHHHHH", qid, flags, qd, an, 0, ar)
     body = name_wire(name) + struct.pack("!HH", qtype, 1) + extra
     if opt is not None:
         ver, size = opt
         # root owner, type OPT, class = UDP size, TTL = ext rcode/version/DO
-        body += b"\x00" + struct.pack("!HHBBHH", 41, size, 0, ver, 0, 0)
+        body += owner + struct.pack("!HHBBHH", 41, size, 0, ver, 0,
+                                    len(options)) + options
     return h + body
+
+
+def option(code, data):
+    return struct.pack("!HH", code, len(data)) + data
 
 
 # an A record for the question's name (a pointer to offset 12)
@@ -104,6 +120,27 @@ CASES = {
     # names of 255 octets (the limit, answered) and 256 (FORMERR)
     "name255": lambda: query(".".join(["a" * 63] * 3 + ["b" * 61])),
     "name256": lambda: query(".".join(["a" * 63] * 3 + ["b" * 62])),
+    # an OPT owned by a name other than the root: FORMERR
+    "optowner": lambda: query("www.example.test", opt=(0, 1232),
+                              owner=name_wire("a")),
+    # an option whose length runs past the OPT's rdata: FORMERR
+    "optrun": lambda: query("www.example.test", opt=(0, 1232),
+                            options=struct.pack("!HH", 65001, 10) + b"x" * 4),
+    # a COOKIE of 5 octets (RFC 7873 allows 8 or 16-40): FORMERR
+    "badcookie": lambda: query("www.example.test", opt=(0, 1232),
+                               options=option(10, b"c" * 5)),
+    # zone transfers: REFUSED; other meta-types: NOTIMP
+    "axfr": lambda: query("example.test", qtype=252),
+    "ixfr": lambda: query("example.test", qtype=251),
+    "maila": lambda: query("example.test", qtype=254),
+    "tkey": lambda: query("example.test", qtype=249),
+    # a client cookie, keepalive and padding: forwarded without any of them
+    "cookie": lambda: query("cookie.example.test", opt=(0, 1232),
+                            options=option(10, b"k" * 8) + option(11, b"") +
+                            option(12, b"\x00" * 20)),
+    # an OPT carrying 1000 octets of an unknown option: a big query
+    "bigopt": lambda: query("bigopt.example.test", opt=(0, 4096),
+                            options=option(65001, b"z" * 1000)),
 }
 
 
@@ -204,7 +241,9 @@ def main():
                 qid = random.randint(1, 65535)
             if len(m) >= 2:
                 m = struct.pack("!H", qid) + m[2:]
-            print("%s sent=%d %s" % (case, qid, one(port, "127.0.0.1", m)))
+            print("%s sent=%d %s qlen=%d" % (case, qid,
+                                              one(port, "127.0.0.1", m),
+                                              len(m)))
             sys.stdout.flush()
     elif mode == "seq":
         # seq PORT PREFIX N: N UDP queries PREFIX-i.example.test one after
@@ -251,6 +290,38 @@ def main():
             s.close()
         print(" ".join("%s=%d" % kv for kv in sorted(tally.items())) +
               " worst=%.3f" % worst)
+    elif mode == "burst":
+        n, prefix = int(sys.argv[3]), sys.argv[4]
+        addr = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        sent = {}
+        for i in range(n):
+            m = query("%s-%d.example.test" % (prefix, i), qid=i + 1)
+            sent[i + 1] = len(m)
+            s.sendto(m, (addr, port))
+        tally = {"answered": 0, "tc": 0, "other": 0, "big": 0}
+        s.settimeout(1.5)
+        got = 0
+        while got < n:
+            try:
+                r = s.recv(65535)
+            except socket.timeout:
+                break
+            got += 1
+            qid, flags, qd, an = struct.unpack("!HHHH", r[:8])
+            if flags & 0xf == 0 and an > 0:
+                tally["answered"] += 1
+                continue
+            if len(r) > sent.get(qid, 0):
+                tally["big"] += 1
+            if flags & 0x0200 and an == 0:
+                tally["tc"] += 1
+            else:
+                tally["other"] += 1
+        tally["noreply"] = n - got
+        print(" ".join("%s=%d" % (k, tally[k]) for k in
+                       ("answered", "tc", "other", "noreply", "big")))
     elif mode == "ask":
         qtype = int(sys.argv[5]) if len(sys.argv) > 5 else 1
         print(udp_one(port, "127.0.0.1",

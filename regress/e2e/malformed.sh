@@ -2,9 +2,9 @@
 # Query validation (DESIGN.md "DNS behaviour"): over UDP a response (QR=1)
 # or a message shorter than a header is dropped; a malformed query with a
 # readable header gets FORMERR with the client's ID, another opcode NOTIMP,
-# EDNS version 1 BADVERS; the same over TCP, where a frame shorter than a
-# header closes the connection.  None of them reaches the upstream, and the
-# daemon keeps answering with the same processes.  TCP clients that stay
+# EDNS version 1 BADVERS, AXFR/IXFR REFUSED and meta-types NOTIMP; the
+# same over TCP, where a frame shorter than a header closes the connection.
+# None of them reaches the upstream, and the daemon keeps answering with the same processes.  TCP clients that stay
 # idle, or stop in the middle of a frame, are closed after tcp-idle-timeout.
 . "$(dirname "$0")/../lib.sh"
 BASE=$((25330 + ${E2E_PORT_SHIFT:-0}))
@@ -42,7 +42,7 @@ expect_none()
 {
 	_l=$(echo "$R" | grep "^$2 ")
 	check "$1 $2: $3 ($_l)" \
-	    sh -c 'echo "$1" | grep -Eq "^$2 sent=[0-9]+ (noreply|closed)$"' \
+	    sh -c 'echo "$1" | grep -Eq "^$2 sent=[0-9]+ (noreply|closed) qlen=[0-9]+$"' \
 	    - "$_l" "$2"
 }
 
@@ -51,10 +51,22 @@ expect_closed()
 {
 	_l=$(echo "$R" | grep "^$1 ")
 	check "tcp $1: $2 ($_l)" \
-	    sh -c 'echo "$1" | grep -Eq "^$2 sent=[0-9]+ closed$"' - "$_l" "$1"
+	    sh -c 'echo "$1" | grep -Eq "^$2 sent=[0-9]+ closed qlen=[0-9]+$"' - "$_l" "$1"
 }
 
-FORMERR="qd0 qd2 ptr trunc an anrr nsrr opt2 label64 name256 trailing"
+FORMERR="qd0 qd2 ptr trunc an anrr nsrr opt2 label64 name256 trailing
+    optowner optrun badcookie"
+# zone transfers are refused, the other meta-types not implemented
+META="axfr ixfr maila tkey"
+
+# expect_meta TRANSPORT: AXFR and IXFR get REFUSED, MAILA and TKEY NOTIMP.
+expect_meta()
+{
+	expect $1 axfr 5 "AXFR gets REFUSED"
+	expect $1 ixfr 5 "IXFR gets REFUSED"
+	expect $1 maila 4 "MAILA gets NOTIMP"
+	expect $1 tkey 4 "TKEY (a meta-type) gets NOTIMP"
+}
 
 # Controls: a well-formed query, and one with a 255-octet name (the RFC 1035
 # limit), are answered and do reach the upstream, so the counts below can
@@ -70,7 +82,7 @@ check "controls reached the upstream ($n0 -> $n1 query lines)" \
     [ "$n1" -eq $((n0 + 3)) ]
 
 # UDP
-batch udp qr short empty $FORMERR opcode badvers
+batch udp qr short empty $FORMERR opcode badvers $META
 expect_none udp qr "a message with QR=1 is dropped"
 expect_none udp short "a message shorter than a header is dropped"
 expect_none udp empty "an empty datagram is dropped"
@@ -79,15 +91,17 @@ for c in $FORMERR; do
 done
 expect udp opcode 4 "opcode STATUS gets NOTIMP"
 expect udp badvers 16 "EDNS version 1 gets BADVERS"
+expect_meta udp
 
 # TCP.  After a dropped response the connection stays open until the idle
 # timeout: "closed" after that is fine, an answer is not.
-batch tcp $FORMERR opcode badvers qr short empty
+batch tcp $FORMERR opcode badvers $META qr short empty
 for c in $FORMERR; do
 	expect tcp $c 1 FORMERR
 done
 expect tcp opcode 4 "opcode STATUS gets NOTIMP"
 expect tcp badvers 16 "EDNS version 1 gets BADVERS"
+expect_meta tcp
 expect_none tcp qr "a message with QR=1 gets no reply"
 expect_closed short "a 5-octet frame closes the connection"
 expect_closed empty "a zero-length frame closes the connection"
