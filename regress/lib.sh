@@ -167,6 +167,19 @@ rcode()
 	esac
 }
 
+# st ADDR PORT ARGS...: the status word of dig's answer, or "timeout".
+st()
+{
+	_a=$1 _p=$2
+	shift 2
+	_out=$(dig @"$_a" -p "$_p" +time=3 +tries=1 "$@" 2>&1)
+	case "$_out" in
+	*"status: "*)
+		echo "$_out" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -1 ;;
+	*) echo timeout ;;
+	esac
+}
+
 # pyclient ARGS...: the raw DNS client for malformed and pipelined traffic.
 pyclient()
 {

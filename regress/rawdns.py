@@ -35,7 +35,8 @@
 #                                    noreply=N big=N", where tc counts empty
 #                                    TC=1 replies and big counts replies
 #                                    other than answers that are larger
-#                                    than their query
+#                                    than their query; RAWDNS_SRC=ADDR
+#                                    sends from ADDR
 #
 # RAWDNS_ID=N in the environment replaces the ID of the CASE sent by the
 # udp and tcp modes (cases shorter than two bytes are left alone).
@@ -295,6 +296,8 @@ def main():
         addr = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
         s = socket.socket(fam, socket.SOCK_DGRAM)
+        if os.environ.get("RAWDNS_SRC"):
+            s.bind((os.environ["RAWDNS_SRC"], 0))
         sent = {}
         for i in range(n):
             m = query("%s-%d.example.test" % (prefix, i), qid=i + 1)

@@ -46,6 +46,7 @@
 #define IDS		65536
 #define READ_CHUNK	16384
 #define STEADY_MS	2000	/* traffic this recent: reconnect at once */
+#define STALL_US	500000	/* part of a frame, then silence this long */
 
 static void	 upconn_cb(int, short, void *);
 static void	 upconn_tmo_cb(int, short, void *);
@@ -216,7 +217,8 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
  * A copy is answered elsewhere or given up: its id stays reserved so a
  * late reply is recognised and dropped instead of killing the connection.
  * A late copy on a connection that has said nothing since it went out
- * means the connection is dead, whatever TCP thinks.
+ * means the connection is dead, whatever TCP thinks; one that stopped in
+ * the middle of a frame, a length longer than what it sent, is stuck.
  */
 void
 upconn_forget(struct upconn *uc, struct qsend *s, int late)
@@ -226,6 +228,11 @@ upconn_forget(struct upconn *uc, struct qsend *s, int late)
 	TAILQ_REMOVE(&uc->sends, s, entry);
 	uc->inflight--;
 	s->uc = NULL;
+	if (uc->state == UC_READY && buf_used(&uc->in) > 0 &&
+	    now_us() - uc->last_read > STALL_US) {
+		upconn_fail(uc, "stalled in the middle of a reply", 1);
+		return;
+	}
 	if (uc->state == UC_READY && ((late && uc->last_read < s->sent) ||
 	    uc->tombstones > MAX_TOMBSTONES)) {
 		upconn_fail(uc, "no reply in time", 1);

@@ -12,19 +12,6 @@ PE=$((BASE + 5)) PF=$((BASE + 6))
 
 dotserver up $UP || notok "dotserver starts"
 
-# st ADDR PORT ARGS...: the status word of dig's answer, or "timeout".
-st()
-{
-	_a=$1 _p=$2
-	shift 2
-	_out=$(dig @"$_a" -p "$_p" +time=3 +tries=1 "$@" 2>&1)
-	case "$_out" in
-	*"status: "*)
-		echo "$_out" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -1 ;;
-	*) echo timeout ;;
-	esac
-}
-
 # Every query names its configuration, client address and transport in
 # its first label, so the upstream log shows exactly which ones arrived.
 uplogged()
