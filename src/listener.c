@@ -116,7 +116,7 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	 * may get an empty TC=1 reply, never larger than the query, which
 	 * sends a real client to TCP, where no one can spoof it.
 	 */
-	if (tc == NULL && env->conf->sc.rate_limit != 0 &&
+	if (tc == NULL && l != NULL && env->conf->sc.rate_limit != 0 &&
 	    ratelimit_check(sa, now_ms()) == RL_OVER) {
 		env->nratelimited++;
 		if (allowed && v == DNS_OK &&
