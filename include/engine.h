@@ -292,6 +292,6 @@ void		 upconn_flush_all(int, short, void *);
 int		 pin_check(struct tls *, const struct upstream_conf *);
 
 /* sandbox.c */
-void		 sandbox_init(int);
+void		 sandbox_init(void);
 
 #endif /* DOTPROXY_ENGINE_H */

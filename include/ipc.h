@@ -29,6 +29,11 @@
  * the payload.  The engine always finds its end of the socketpair here.
  */
 #define ENGINE_FD		3
+/*
+ * The write end of a pipe on which a dying engine names the system call
+ * the sandbox refused (struct ipc_violation), for the parent to log.
+ */
+#define ENGINE_VIOLATION_FD	4
 #define IPC_MAX_PAYLOAD		16384	/* CA bundles travel in chunks */
 #define IPC_MAX_FDS		64	/* received but not yet consumed */
 
@@ -52,6 +57,12 @@ struct ipc_hdr {
 	uint32_t	len;	/* payload bytes after this header */
 	uint32_t	flags;
 	uint32_t	pid;
+};
+
+/* Written from a signal handler: plain integers, one write. */
+struct ipc_violation {
+	int32_t		nr;	/* the system call number */
+	uint32_t	arch;	/* its AUDIT_ARCH_* (= SCMP_ARCH_*) */
 };
 
 enum listen_proto {

@@ -21,8 +21,9 @@
 
 #define ENGINES_MAX		256
 #define UDP_RCVBUF		(4 * 1024 * 1024)	/* per listening socket */
-#define ENGINE_BACKOFF_MIN	1	/* seconds before a restart */
-#define ENGINE_BACKOFF_MAX	60
+#define ENGINE_BACKOFF_MIN	100	/* ms: the second restart in a loop */
+#define ENGINE_BACKOFF_MAX	30000	/* ms */
+#define ENGINE_STABLE		5000	/* ms up: not a crash loop */
 #define ENGINE_STOP_GRACE	3	/* seconds before SIGKILL */
 
 void	parent_main(struct conf *, const char *, int, int, int)

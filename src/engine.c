@@ -101,7 +101,7 @@ engine_main(int debug, int verbose)
 
 	engine_drop_privileges();
 	upstream_session_init();
-	sandbox_init(verbose);
+	sandbox_init();
 
 	if (ipc_compose(&env->ipc, IPC_READY, -1, NULL, 0) == -1)
 		fatal("ipc_compose");

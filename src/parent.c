@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "engine.h"
 #include "ipc.h"
 #include "log.h"
 #include "parent.h"
@@ -70,7 +72,8 @@ struct engine_proc {
 	int			 idx;
 	int			 generation;
 	int			 ready;
-	time_t			 started;
+	uint64_t		 started;	/* monotonic ms */
+	int			 vfd;		/* names a violation */
 	struct ipc		 ipc;
 	struct event		 ev;
 	short			 evflags;
@@ -87,7 +90,8 @@ static struct {
 	int			 generation;
 	int			 stopping;
 	TAILQ_HEAD(, engine_proc) procs;
-	int			 backoff[ENGINES_MAX];
+	int			 backoff[ENGINES_MAX];	/* ms, next delay */
+	int			 crashes[ENGINES_MAX];	/* in a row */
 	struct event		 restart_ev[ENGINES_MAX];
 	struct event		 sigterm_ev, sigint_ev, sighup_ev, sigchld_ev;
 	struct event		 stop_ev;
@@ -109,6 +113,8 @@ static void	 engine_dispatch(int, short, void *);
 static void	 engine_arm(struct engine_proc *);
 static void	 engine_kill(struct engine_proc *, const char *);
 static void	 engine_retire_old(int);
+static void	 engine_died(struct engine_proc *, int);
+static void	 engine_restart_later(struct engine_proc *);
 static void	 restart_cb(int, short, void *);
 static void	 sig_cb(int, short, void *);
 static void	 stop_cb(int, short, void *);
@@ -499,11 +505,17 @@ engine_spawn(int idx)
 {
 	struct engine_proc	*ep;
 	char			*argv[8];
-	int			 sp[2], argc = 0, i;
+	int			 sp[2], vp[2], argc = 0, i;
 	pid_t			 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("socketpair");
+		goto retry;
+	}
+	if (pipe2(vp, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		close(sp[0]);
+		close(sp[1]);
 		goto retry;
 	}
 	switch (pid = fork()) {
@@ -511,22 +523,25 @@ engine_spawn(int idx)
 		log_warn("fork");
 		close(sp[0]);
 		close(sp[1]);
+		close(vp[0]);
+		close(vp[1]);
 		goto retry;
 	case 0:
 		/*
-		 * dup2 onto the descriptor it already is does nothing and
-		 * would leave close-on-exec set: clear it by hand then.
+		 * Either end may already sit on the other's number: move
+		 * both out of the way first.  dup2 then clears close-on-exec.
 		 */
-		if (sp[1] == ENGINE_FD) {
-			if (fcntl(sp[1], F_SETFD, 0) == -1)
-				_exit(127);
-		} else if (dup2(sp[1], ENGINE_FD) == -1)
+		if ((sp[1] = fcntl(sp[1], F_DUPFD, ENGINE_VIOLATION_FD + 1)) ==
+		    -1 || (vp[1] = fcntl(vp[1], F_DUPFD,
+		    ENGINE_VIOLATION_FD + 1)) == -1 ||
+		    dup2(sp[1], ENGINE_FD) == -1 ||
+		    dup2(vp[1], ENGINE_VIOLATION_FD) == -1)
 			_exit(127);
 		/*
 		 * Whatever else we were started with stays here: the
 		 * engine gets its listeners over the socketpair only.
 		 */
-		closefrom(ENGINE_FD + 1);
+		closefrom(ENGINE_VIOLATION_FD + 1);
 		engine_sched(idx);
 		signal(SIGPIPE, SIG_DFL);
 		argv[argc++] = "dotproxy: engine";
@@ -540,13 +555,16 @@ engine_spawn(int idx)
 		_exit(127);
 	}
 	close(sp[1]);
+	close(vp[1]);
 	if ((ep = calloc(1, sizeof(*ep))) == NULL)
 		fatal(NULL);
 	ep->pid = pid;
 	ep->idx = idx;
 	ep->generation = p.generation;
-	ep->started = time(NULL);
-	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+	ep->started = now_ms();
+	ep->vfd = vp[0];
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(vp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
 	ipc_init(&ep->ipc, sp[0], 0);
 	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
@@ -555,7 +573,7 @@ engine_spawn(int idx)
 	return;
  retry:
 	{
-		struct timeval	tv = { ENGINE_BACKOFF_MIN, 0 };
+		struct timeval	tv = { 0, ENGINE_BACKOFF_MIN * 1000 };
 		evtimer_add(&p.restart_ev[idx], &tv);
 	}
 }
@@ -726,9 +744,8 @@ static void
 reap(void)
 {
 	struct engine_proc	*ep;
-	struct timeval		 tv;
 	pid_t			 pid;
-	int			 status, idx;
+	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(ep, &p.procs, entry)
@@ -736,43 +753,91 @@ reap(void)
 				break;
 		if (ep == NULL)
 			continue;
-		idx = ep->idx;
-		if (WIFSIGNALED(status))
-			log_warnx("engine %d (pid %d) killed by signal %d%s",
-			    idx, (int)pid, WTERMSIG(status),
-			    WTERMSIG(status) == SIGSYS ?
-			    " (sandbox violation)" : "");
-		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			log_warnx("engine %d (pid %d) exited with status %d",
-			    idx, (int)pid, WEXITSTATUS(status));
-		else
-			log_debug("engine %d (pid %d) exited", idx, (int)pid);
+		engine_died(ep, status);
 
 		if (ep->evflags != 0)
 			event_del(&ep->ev);
 		ipc_clear(&ep->ipc);
 		close(ep->ipc.fd);
+		close(ep->vfd);
 		TAILQ_REMOVE(&p.procs, ep, entry);
 
 		if (!p.stopping && ep->generation == p.generation &&
-		    idx < p.rt.conf->sc.engines) {
-			/* a crash loop backs off; a long life resets it */
-			if (time(NULL) - ep->started > ENGINE_BACKOFF_MAX)
-				p.backoff[idx] = 0;
-			p.backoff[idx] = p.backoff[idx] == 0 ?
-			    ENGINE_BACKOFF_MIN : p.backoff[idx] * 2;
-			if (p.backoff[idx] > ENGINE_BACKOFF_MAX)
-				p.backoff[idx] = ENGINE_BACKOFF_MAX;
-			log_warnx("restarting engine %d in %d s", idx,
-			    p.backoff[idx]);
-			tv.tv_sec = p.backoff[idx];
-			tv.tv_usec = 0;
-			evtimer_add(&p.restart_ev[idx], &tv);
-		}
+		    ep->idx < p.rt.conf->sc.engines)
+			engine_restart_later(ep);
 		free(ep);
 	}
 	if (p.stopping && TAILQ_EMPTY(&p.procs))
 		event_base_loopexit(p.base, NULL);
+}
+
+/*
+ * Logs why an engine ended.  One the sandbox killed has written the
+ * number of the refused call to its violation pipe: name it, so that a
+ * new libc or libcrypto that needs one more call is quick to diagnose.
+ * Those bytes come from the sandboxed side: only their size is trusted,
+ * and libseccomp's table turns the number into a name.
+ */
+static void
+engine_died(struct engine_proc *ep, int status)
+{
+	struct ipc_violation	 v;
+	char			*name = NULL, what[96] = "";
+
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		if (read(ep->vfd, &v, sizeof(v)) == (ssize_t)sizeof(v) &&
+		    (name = seccomp_syscall_resolve_num_arch(v.arch, v.nr)) !=
+		    NULL)
+			snprintf(what, sizeof(what), ": system call %s (%d)",
+			    name, (int)v.nr);
+		else
+			strlcpy(what, ": system call unknown", sizeof(what));
+		free(name);
+		log_warnx("engine %d (pid %d) killed by signal %d "
+		    "(sandbox violation%s)", ep->idx, (int)ep->pid, SIGSYS,
+		    what);
+	} else if (WIFSIGNALED(status))
+		log_warnx("engine %d (pid %d) killed by signal %d", ep->idx,
+		    (int)ep->pid, WTERMSIG(status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warnx("engine %d (pid %d) exited with status %d", ep->idx,
+		    (int)ep->pid, WEXITSTATUS(status));
+	else
+		log_debug("engine %d (pid %d) exited", ep->idx, (int)ep->pid);
+}
+
+/*
+ * An engine that had served for a while is replaced at once: its port
+ * stays bound in the parent, and datagrams queued there meanwhile are
+ * answered by the new engine.  One that dies soon after its start is in
+ * a crash loop: each such death doubles the wait, up to a maximum, so a
+ * broken binary or configuration costs a few restarts a minute, not a
+ * busy loop.
+ */
+static void
+engine_restart_later(struct engine_proc *ep)
+{
+	struct timeval	tv;
+	int		idx = ep->idx, delay;
+
+	if (now_ms() - ep->started >= ENGINE_STABLE) {
+		p.backoff[idx] = 0;
+		p.crashes[idx] = 0;
+	}
+	delay = p.backoff[idx];
+	p.crashes[idx]++;
+	p.backoff[idx] = delay == 0 ? ENGINE_BACKOFF_MIN : delay * 2;
+	if (p.backoff[idx] > ENGINE_BACKOFF_MAX)
+		p.backoff[idx] = ENGINE_BACKOFF_MAX;
+	if (delay == 0)
+		log_warnx("restarting engine %d now", idx);
+	else
+		log_warnx("restarting engine %d in %d ms: %d deaths in a "
+		    "row, each within %d s of starting", idx, delay,
+		    p.crashes[idx], ENGINE_STABLE / 1000);
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(&p.restart_ev[idx], &tv);
 }
 
 /*
@@ -813,6 +878,7 @@ reload(void)
 	for (i = 0; i < ENGINES_MAX; i++) {
 		evtimer_del(&p.restart_ev[i]);
 		p.backoff[i] = 0;
+		p.crashes[i] = 0;
 	}
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		engine_spawn(i);

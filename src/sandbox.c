@@ -31,6 +31,7 @@
 #include <netinet/tcp.h>
 
 #include "engine.h"
+#include "ipc.h"
 #include "log.h"
 
 /*
@@ -76,26 +77,30 @@ static const char *refused[] = {
 #endif
 
 /*
- * With -vvv a violation traps instead of killing and the engine names the
- * call before it dies, so a new libc or libcrypto is quick to diagnose.
+ * A forbidden call traps here instead of killing outright, only so that
+ * the parent can name it: the call itself never runs, the allowlist is
+ * the same, and the engine still dies by SIGSYS.  Async-signal-safe only:
+ * one write of a few bytes to the pipe the parent gave us (atomic below
+ * PIPE_BUF), then SIGSYS again, which SA_RESETHAND has made fatal.  Code
+ * that blocked SIGSYS gains nothing: the kernel forces a trap's SIGSYS
+ * through, and rt_sigaction is not allowed to install another handler.
  */
 static void
 sandbox_violation(int sig, siginfo_t *info, void *ctx)
 {
-	char	 buf[96];
-	char	*name;
-	int	 n;
+	struct ipc_violation	v;
+	ssize_t			n;
+	int			saved = errno;
 
-	(void)sig;
 	(void)ctx;
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-	    info->si_syscall);
-	n = snprintf(buf, sizeof(buf), "dotproxy engine: sandbox violation: "
-	    "syscall %d (%s)\n", info->si_syscall,
-	    name != NULL ? name : "?");
-	if (n > 0 && write(STDERR_FILENO, buf, n) == -1)
-		_exit(2);
-	_exit(1);
+	if (info->si_code == SYS_SECCOMP) {
+		v.nr = info->si_syscall;
+		v.arch = info->si_arch;
+		n = write(ENGINE_VIOLATION_FD, &v, sizeof(v));
+		(void)n;	/* nothing more can be done about it here */
+	}
+	errno = saved;
+	(void)raise(sig);
 }
 
 static void
@@ -111,24 +116,21 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 }
 
 void
-sandbox_init(int verbose)
+sandbox_init(void)
 {
 	scmp_filter_ctx		 ctx;
 	struct sigaction	 sa;
-	uint32_t		 deny = SCMP_ACT_KILL_PROCESS;
+	uint32_t		 deny = SCMP_ACT_TRAP;
 	int			 i;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
 
-	if (verbose >= 3) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sandbox_violation;
-		sa.sa_flags = SA_SIGINFO;
-		if (sigaction(SIGSYS, &sa, NULL) == -1)
-			fatal("sigaction SIGSYS");
-		deny = SCMP_ACT_TRAP;
-	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sandbox_violation;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		fatal("sigaction SIGSYS");
 	if ((ctx = seccomp_init(deny)) == NULL)
 		fatalx("seccomp_init failed");
 
