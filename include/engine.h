@@ -250,6 +250,13 @@ void		 query_prefetch(const uint8_t *, size_t,
 /* listener.c */
 void		 listener_start(struct listener *);
 void		 listener_stop_all(void);
+struct tcp_client *tcp_client_new(int, const struct sockaddr_storage *,
+		    socklen_t);
+int		 tcp_client_between_queries(const struct tcp_client *);
+int		 tcp_client_release(struct tcp_client *);
+/* handoff.c */
+int		 handoff_idle_clients(void);
+void		 handoff_adopt(int);
 void		 listener_query(struct listener *, const struct sockaddr *,
 		    socklen_t, struct tcp_client *, const uint8_t *, size_t);
 

@@ -47,6 +47,9 @@ enum ipc_type {
 	IPC_RECONF_END,		/* empty: configuration complete */
 	IPC_LOG,		/* engine -> parent: struct ipc_log + text */
 	IPC_READY,		/* engine -> parent: sandboxed and serving */
+	IPC_TCP_HANDOFF,	/* retiring engine -> parent: empty, carries
+				   an idle client TCP connection */
+	IPC_TCP_ADOPT,		/* parent -> new engine: the same */
 	IPC_TYPE_MAX
 };
 
@@ -84,6 +87,7 @@ struct ipc_log {
 struct ipc_outmsg {
 	TAILQ_ENTRY(ipc_outmsg)	 entry;
 	int			 fd;	/* -1, or sent with the first byte */
+	int			 give;	/* fd closed once sent (ipc_give) */
 	size_t			 len;
 	size_t			 off;
 	uint8_t			 data[];
@@ -98,7 +102,7 @@ struct ipc_msg {
 struct ipc {
 	int			 fd;
 	int			 accept_fds;	/* only engines take descriptors */
-	TAILQ_HEAD(, ipc_outmsg) outq;
+	TAILQ_HEAD(ipc_outmsg_head, ipc_outmsg) outq;
 	size_t			 queued;
 	uint8_t			 rbuf[2 * (sizeof(struct ipc_hdr) +
 				    IPC_MAX_PAYLOAD)];
@@ -111,6 +115,7 @@ struct ipc {
 void	 ipc_init(struct ipc *, int, int);
 void	 ipc_clear(struct ipc *);
 int	 ipc_compose(struct ipc *, uint32_t, int, const void *, size_t);
+int	 ipc_give(struct ipc *, uint32_t, int);
 int	 ipc_flush(struct ipc *);
 ssize_t	 ipc_read(struct ipc *);
 int	 ipc_get(struct ipc *, struct ipc_msg *);

@@ -134,8 +134,9 @@ engine_cache_share(void)
 
 /*
  * The parent retires an engine with SIGTERM, after a reload or to stop:
- * it stops taking queries at once and exits when those in flight are
- * answered, within a second at most.  A second signal exits at once.
+ * it stops taking queries at once, hands its idle TCP clients over to
+ * its successor (handoff.c) and exits when those in flight are answered,
+ * within a second at most.  A second signal exits at once.
  */
 static void
 engine_sig(int sig, short ev, void *arg)
@@ -159,16 +160,19 @@ engine_sig(int sig, short ev, void *arg)
 static void
 engine_drain_cb(int fd, short ev, void *arg)
 {
-	struct timeval		 tv = { 0, 20000 };
-	struct tcp_client	*tc;
-	int			 pending = env->nbusy;
+	struct timeval	tv = { 0, 5000 };
+	int		pending;
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	TAILQ_FOREACH(tc, &env->tcp_clients, entry)
-		if (buf_used(&tc->out) > 0)
-			pending++;
+	pending = env->nbusy + handoff_idle_clients();
+	engine_ipc_flush();
+	if (ipc_pending(&env->ipc))
+		pending++;
+	if (pending > 0 && now_ms() >= env->drain_until)
+		log_debug("retiring with %d queries, %d TCP clients still busy",
+		    env->nbusy, env->ntcp);
 	if (pending == 0 || now_ms() >= env->drain_until) {
 		event_base_loopexit(env->base, NULL);
 		return;
@@ -395,7 +399,10 @@ engine_send_log(int pri, const char *text)
 	event_add(&env->ipc_ev, NULL);
 }
 
-/* After start-up the parent has nothing more to say: EOF means it died. */
+/*
+ * After start-up the parent only hands over client connections from the
+ * engine this one replaced; EOF means it died.
+ */
 static void
 engine_dispatch_parent(int fd, short ev, void *arg)
 {
@@ -417,6 +424,11 @@ engine_dispatch_parent(int fd, short ev, void *arg)
 	if (n == 0)
 		exit(0);
 	while ((r = ipc_get(&env->ipc, &msg)) == 1) {
+		if (msg.hdr.type == IPC_TCP_ADOPT && msg.hdr.len == 0 &&
+		    msg.fd != -1) {
+			handoff_adopt(msg.fd);
+			continue;
+		}
 		if (msg.fd != -1)
 			close(msg.fd);
 		fatalx("unexpected message type %u from parent",

@@ -44,6 +44,8 @@ ipc_clear(struct ipc *ipc)
 
 	while ((m = TAILQ_FIRST(&ipc->outq)) != NULL) {
 		TAILQ_REMOVE(&ipc->outq, m, entry);
+		if (m->give && m->fd != -1)
+			close(m->fd);
 		free(m);
 	}
 	ipc->queued = 0;
@@ -80,10 +82,27 @@ ipc_compose(struct ipc *ipc, uint32_t type, int fd, const void *data,
 	if (len > 0)
 		memcpy(m->data + sizeof(hdr), data, len);
 	m->fd = fd;
+	m->give = 0;
 	m->len = sizeof(hdr) + len;
 	m->off = 0;
 	TAILQ_INSERT_TAIL(&ipc->outq, m, entry);
 	ipc->queued++;
+	return (0);
+}
+
+/*
+ * Queues an empty message carrying fd and takes the descriptor over: it
+ * is closed once the kernel has passed it on, or if the queue is dropped.
+ * On failure fd is closed too, so the caller never has it back.
+ */
+int
+ipc_give(struct ipc *ipc, uint32_t type, int fd)
+{
+	if (ipc_compose(ipc, type, fd, NULL, 0) == -1) {
+		close(fd);
+		return (-1);
+	}
+	TAILQ_LAST(&ipc->outq, ipc_outmsg_head)->give = 1;
 	return (0);
 }
 
@@ -130,6 +149,10 @@ ipc_flush(struct ipc *ipc)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return (0);
 			return (-1);
+		}
+		if (m->give && m->fd != -1) {
+			close(m->fd);	/* the receiver holds it now */
+			m->fd = -1;
 		}
 		m->off += n;
 		if (m->off < m->len)

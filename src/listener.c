@@ -51,17 +51,25 @@ static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
 static void	 tcp_client_maybe_done(struct tcp_client *);
 
-/* Retiring: no new queries; those in flight are still answered. */
+/*
+ * Retiring: no new connections, and no new queries read from those open
+ * (see tcp_client_read_enable()); those in flight are still answered,
+ * and an idle connection goes to the new engine (handoff.c).
+ */
 void
 listener_stop_all(void)
 {
-	int	i;
+	struct tcp_client	*tc;
+	int			 i;
 
 	for (i = 0; i < env->nlisteners; i++)
 		if (!env->listeners[i].paused)
 			event_del(&env->listeners[i].ev);
 	if (event_initialized(&env->accept_ev))
 		evtimer_del(&env->accept_ev);
+	TAILQ_FOREACH(tc, &env->tcp_clients, entry)
+		if (tcp_client_between_queries(tc))
+			tcp_client_read_enable(tc, 0);
 }
 
 void
@@ -253,7 +261,6 @@ accept_resume_cb(int fd, short ev, void *arg)
 static void
 tcp_accept_cb(int fd, short ev, void *arg)
 {
-	struct tcp_client	*tc;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	int			 s, on = 1;
@@ -282,33 +289,58 @@ tcp_accept_cb(int fd, short ev, void *arg)
 		if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on,
 		    sizeof(on)) == -1)
 			log_debug("TCP_NODELAY: %s", strerror(errno));
-		if ((tc = calloc(1, sizeof(*tc))) == NULL) {
-			log_warn("tcp client");
-			close(s);
+		if (tcp_client_new(s, &ss, sslen) == NULL)
 			return;
-		}
-		tc->fd = s;
-		tc->peer = ss;
-		tc->peerlen = sslen;
-		tc->allowed = conf_acl_match(&env->conf->acl,
-		    (struct sockaddr *)&ss) == ACL_ALLOW;
-		TAILQ_INIT(&tc->queries);
-		buf_init(&tc->out, TCP_OUT_MAX);
-		event_assign(&tc->rev, env->base, s, EV_READ | EV_PERSIST,
-		    tcp_read_cb, tc);
-		event_assign(&tc->wev, env->base, s, EV_WRITE | EV_PERSIST,
-		    tcp_write_cb, tc);
-		evtimer_assign(&tc->tmo, env->base, tcp_timeout_cb, tc);
-		TAILQ_INSERT_TAIL(&env->tcp_clients, tc, entry);
-		env->ntcp++;
-		tcp_client_read_enable(tc, 1);
-		tcp_client_idle_arm(tc);
 	}
 }
 
+/* A connected client socket becomes a client; NULL (s closed) if not. */
+struct tcp_client *
+tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
+{
+	struct tcp_client	*tc;
+
+	if ((tc = calloc(1, sizeof(*tc))) == NULL) {
+		log_warn("tcp client");
+		close(s);
+		return (NULL);
+	}
+	tc->fd = s;
+	tc->peer = *ss;
+	tc->peerlen = sslen;
+	tc->allowed = conf_acl_match(&env->conf->acl,
+	    (const struct sockaddr *)ss) == ACL_ALLOW;
+	TAILQ_INIT(&tc->queries);
+	buf_init(&tc->out, TCP_OUT_MAX);
+	event_assign(&tc->rev, env->base, s, EV_READ | EV_PERSIST,
+	    tcp_read_cb, tc);
+	event_assign(&tc->wev, env->base, s, EV_WRITE | EV_PERSIST,
+	    tcp_write_cb, tc);
+	evtimer_assign(&tc->tmo, env->base, tcp_timeout_cb, tc);
+	TAILQ_INSERT_TAIL(&env->tcp_clients, tc, entry);
+	env->ntcp++;
+	tcp_client_read_enable(tc, 1);
+	tcp_client_idle_arm(tc);
+	return (tc);
+}
+
+/* No part of a query in our buffer: the next byte starts a new one. */
+int
+tcp_client_between_queries(const struct tcp_client *tc)
+{
+	return (tc->rlen == 0 && tc->skip == 0);
+}
+
+/*
+ * While retiring, a client is read only up to the end of a query, so
+ * that whatever it sends next waits in the socket for the engine that
+ * takes the connection over.
+ */
 static void
 tcp_client_read_enable(struct tcp_client *tc, int on)
 {
+	if (on && env->draining && tcp_client_between_queries(tc))
+		on = 0;
 	if (on && !tc->reading && !tc->closing) {
 		event_add(&tc->rev, NULL);
 		tc->reading = 1;
@@ -363,6 +395,17 @@ tcp_client_schedule_close(struct tcp_client *tc)
 	evtimer_add(&tc->tmo, &tv);
 }
 
+/* Frees the client and gives its socket to the caller. */
+int
+tcp_client_release(struct tcp_client *tc)
+{
+	int	fd = tc->fd;
+
+	tc->fd = -1;
+	tcp_client_close(tc);
+	return (fd);
+}
+
 static void
 tcp_client_close(struct tcp_client *tc)
 {
@@ -370,7 +413,8 @@ tcp_client_close(struct tcp_client *tc)
 	event_del(&tc->rev);
 	event_del(&tc->wev);
 	event_del(&tc->tmo);
-	close(tc->fd);
+	if (tc->fd != -1)
+		close(tc->fd);
 	buf_free(&tc->out);
 	TAILQ_REMOVE(&env->tcp_clients, tc, entry);
 	env->ntcp--;
@@ -556,6 +600,8 @@ tcp_read_cb(int fd, short ev, void *arg)
 	}
 	if (tc->closing)
 		return;
+	if (env->draining && tcp_client_between_queries(tc))
+		tcp_client_read_enable(tc, 0);
 	if (tc->inflight > 0)
 		evtimer_del(&tc->tmo);
 	else if (tc->eof && buf_used(&tc->out) == 0)

@@ -113,6 +113,7 @@ static void	 engine_dispatch(int, short, void *);
 static void	 engine_arm(struct engine_proc *);
 static void	 engine_kill(struct engine_proc *, const char *);
 static void	 engine_retire_old(int);
+static void	 engine_handoff(struct engine_proc *, int);
 static void	 engine_died(struct engine_proc *, int);
 static void	 engine_restart_later(struct engine_proc *);
 static void	 restart_cb(int, short, void *);
@@ -566,7 +567,7 @@ engine_spawn(int idx)
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(vp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	ipc_init(&ep->ipc, sp[0], 0);
+	ipc_init(&ep->ipc, sp[0], 1);	/* for IPC_TCP_HANDOFF */
 	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
 	log_debug("engine %d started, pid %d", idx, (int)pid);
 	engine_send_config(ep);
@@ -674,6 +675,11 @@ engine_dispatch(int fd, short ev, void *arg)
 		return;
 	}
 	while ((r = ipc_get(&ep->ipc, &msg)) == 1) {
+		if (msg.fd != -1 && msg.hdr.type != IPC_TCP_HANDOFF) {
+			close(msg.fd);
+			engine_kill(ep, "descriptor on a message without one");
+			return;
+		}
 		switch (msg.hdr.type) {
 		case IPC_LOG:
 			if (msg.hdr.len <= sizeof(lh) ||
@@ -698,6 +704,15 @@ engine_dispatch(int fd, short ev, void *arg)
 			log_debug("engine %d ready, pid %d", ep->idx,
 			    (int)ep->pid);
 			engine_retire_old(ep->idx);
+			break;
+		case IPC_TCP_HANDOFF:
+			if (msg.hdr.len != 0 || msg.fd == -1) {
+				if (msg.fd != -1)
+					close(msg.fd);
+				engine_kill(ep, "malformed handoff message");
+				return;
+			}
+			engine_handoff(ep, msg.fd);
 			break;
 		default:
 			engine_kill(ep, "unexpected message type");
@@ -729,6 +744,36 @@ engine_retire_old(int idx)
 		if (ep->generation != p.generation &&
 		    (ep->idx == idx || ep->idx >= p.rt.conf->sc.engines))
 			kill(ep->pid, SIGTERM);
+}
+
+/*
+ * A retiring engine gives up an idle client TCP connection: it goes to
+ * the serving engine with the same index (or any serving one, if there
+ * are fewer now), which checks it as it would a client it accepted.  The
+ * parent looks at nothing but that it is a socket.  With no engine to
+ * take it, the connection closes, as it would have without a handoff.
+ */
+static void
+engine_handoff(struct engine_proc *from, int fd)
+{
+	struct engine_proc	*ep, *to = NULL;
+	struct stat		 st;
+
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) || p.stopping) {
+		close(fd);
+		return;
+	}
+	TAILQ_FOREACH(ep, &p.procs, entry)
+		if (ep->generation == p.generation && ep->ready &&
+		    (to == NULL || ep->idx == from->idx))
+			to = ep;
+	if (to == NULL) {
+		close(fd);
+		return;
+	}
+	if (ipc_give(&to->ipc, IPC_TCP_ADOPT, fd) == -1)
+		fatal("ipc_give");
+	engine_arm(to);
 }
 
 static void

@@ -1,0 +1,98 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+
+/*
+ * A reload without a lost TCP query.  A retiring engine reads each client
+ * connection only up to the end of a query (listener.c); once everything
+ * asked on it is answered and written, nothing of the client's is left in
+ * this process, and the connection goes, as a descriptor, through the
+ * parent to the engine that replaces this one, which reads whatever the
+ * client sent meanwhile straight from the socket.  The client never sees
+ * the connection close, so no query of its dies in a close.
+ *
+ * Returns how many clients are left: busy ones, or closing anyway.
+ */
+int
+handoff_idle_clients(void)
+{
+	struct tcp_client	*tc, *next;
+	int			 left = 0;
+
+	for (tc = TAILQ_FIRST(&env->tcp_clients); tc != NULL; tc = next) {
+		next = TAILQ_NEXT(tc, entry);
+		if (tc->closing || tc->eof || tc->reading ||
+		    tc->inflight > 0 || buf_used(&tc->out) > 0 ||
+		    !tcp_client_between_queries(tc)) {
+			left++;
+			continue;
+		}
+		if (ipc_give(&env->ipc, IPC_TCP_HANDOFF,
+		    tcp_client_release(tc)) == -1)
+			log_warn("handing a TCP client over");
+	}
+	return (left);
+}
+
+/*
+ * A connection from the engine we replace.  That engine faced the
+ * network as we do, so the descriptor is checked like anything else from
+ * there: a connected TCP socket, nothing else, and our own ACL and limits
+ * apply to it as to one we accepted.
+ */
+void
+handoff_adopt(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss), len;
+	int			type = -1, domain = -1, listening = -1, flags;
+
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    type != SOCK_STREAM ||
+	    (len = sizeof(domain), getsockopt(fd, SOL_SOCKET, SO_DOMAIN,
+	    &domain, &len)) == -1 ||
+	    (domain != AF_INET && domain != AF_INET6) ||
+	    (len = sizeof(listening), getsockopt(fd, SOL_SOCKET,
+	    SO_ACCEPTCONN, &listening, &len)) == -1 || listening != 0 ||
+	    getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_warnx("handed over a descriptor that is not a TCP "
+		    "client connection");
+		close(fd);
+		return;
+	}
+	if (env->draining || env->ntcp >= env->conf->sc.tcp_max_conn) {
+		close(fd);
+		return;
+	}
+	if (tcp_client_new(fd, &ss, sslen) != NULL)
+		log_debug("took over a TCP client from the engine retired");
+}
