@@ -5,7 +5,7 @@
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
-test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2"
+test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb"
 # make bench: the upstream (unbound), dnsperf, and the peers it compares with.
 bench_pkgs="$build_pkgs knot-dnsutils dnsperf unbound stubby dnsdist openssl procps util-linux"
 

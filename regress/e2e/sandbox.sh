@@ -119,7 +119,7 @@ MaxProtocol = TLSv1.2
 CNF
 mkdir -p "$W/ub"
 OPENSSL_CONF="$W/tls12.cnf" UNBOUND_TCP_IDLE=800 \
-    sh "$TOP/regress/unbound-dot.sh" start "$W/ub" $U "$CERTS" >/dev/null 2>&1 ||
+    sh "$TOP/regress/unbound-dot.sh" start "$W/ub" $U "$CERTS" >"$W/ub.out" 2>&1 ||
     notok "unbound starts as a TLS 1.2 DoT server"
 trap 'sh "$TOP/regress/unbound-dot.sh" stop "$W/ub" >/dev/null 2>&1; cleanup' EXIT
 conf "$W/s.conf" $P $U 'user "_dotproxy"' 'chroot "/var/empty"' \
