@@ -112,7 +112,7 @@ test_fd_passing(void)
 	    msg.hdr.type == IPC_RECONF_END, "next message has no descriptor");
 	unpair();
 
-	/* the parent side never takes descriptors */
+	/* a side set up without descriptors refuses them */
 	pair(0);
 	CHECK(ipc_compose(&a, IPC_LOG, fd, "x", 1) == 0 && ipc_flush(&a) == 1,
 	    "send descriptor to a side that refuses them");
@@ -120,6 +120,36 @@ test_fd_passing(void)
 	    "unwanted descriptor is an error");
 	unpair();
 	close(fd);
+}
+
+/* ipc_give: the descriptor is ours to close once sent, or when dropped. */
+static void
+test_give(void)
+{
+	struct ipc_msg	msg;
+	int		fd;
+
+	pair(1);
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(ipc_give(&a, IPC_TCP_HANDOFF, fd) == 0, "give a descriptor");
+	CHECK(fcntl(fd, F_GETFD) != -1, "still open while queued");
+	CHECK(ipc_flush(&a) == 1, "flush the given descriptor");
+	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF,
+	    "closed once the kernel passed it on");
+	CHECK(get_one(&b, &msg) == 1 && msg.fd != -1 &&
+	    msg.hdr.type == IPC_TCP_HANDOFF && msg.hdr.len == 0,
+	    "received as an empty message with the descriptor");
+	close(msg.fd);
+
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(ipc_give(&a, IPC_TCP_ADOPT, fd) == 0, "give another");
+	ipc_clear(&a);
+	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF,
+	    "closed when the queue is dropped unsent");
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(ipc_give(&a, IPC_TYPE_MAX, fd) == -1 &&
+	    fcntl(fd, F_GETFD) == -1, "closed when the message is refused");
+	unpair();
 }
 
 static void
@@ -197,6 +227,7 @@ main(void)
 {
 	test_roundtrip();
 	test_fd_passing();
+	test_give();
 	test_bad_headers();
 	return (unit_done());
 }
