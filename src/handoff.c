@@ -19,8 +19,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <errno.h>
-#include <event.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -60,6 +58,18 @@ handoff_idle_clients(void)
 	return (left);
 }
 
+/* An int socket option, or -1. */
+static int
+sockopt(int fd, int name)
+{
+	socklen_t	len = sizeof(int);
+	int		v;
+
+	if (getsockopt(fd, SOL_SOCKET, name, &v, &len) == -1)
+		return (-1);
+	return (v);
+}
+
 /*
  * A connection from the engine we replace.  That engine faced the
  * network as we do, so the descriptor is checked like anything else from
@@ -70,17 +80,13 @@ void
 handoff_adopt(int fd)
 {
 	struct sockaddr_storage	ss;
-	socklen_t		sslen = sizeof(ss), len;
-	int			type = -1, domain = -1, listening = -1, flags;
+	socklen_t		sslen = sizeof(ss);
+	int			domain, flags;
 
-	len = sizeof(type);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
-	    type != SOCK_STREAM ||
-	    (len = sizeof(domain), getsockopt(fd, SOL_SOCKET, SO_DOMAIN,
-	    &domain, &len)) == -1 ||
+	domain = sockopt(fd, SO_DOMAIN);
+	if (sockopt(fd, SO_TYPE) != SOCK_STREAM ||
 	    (domain != AF_INET && domain != AF_INET6) ||
-	    (len = sizeof(listening), getsockopt(fd, SOL_SOCKET,
-	    SO_ACCEPTCONN, &listening, &len)) == -1 || listening != 0 ||
+	    sockopt(fd, SO_ACCEPTCONN) != 0 ||
 	    getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    (flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
