@@ -124,6 +124,26 @@ OPENSSL_CONF="$W/tls12.cnf" UNBOUND_TCP_IDLE=800 \
 trap 'sh "$TOP/regress/unbound-dot.sh" stop "$W/ub" >/dev/null 2>&1; cleanup' EXIT
 conf "$W/s.conf" $P $U 'user "_dotproxy"' 'chroot "/var/empty"' \
     'cache size 500' 'engines 1'
+# A client keeps one TCP connection across the reload: asked before
+# it, and again after, by then of the new engine, which took it over.
+python3 - $P >"$W/held.out" 2>&1 <<'PY' &
+import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def ask(name, qid):
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for l in name.split("."):
+        q += bytes([len(l)]) + l.encode()
+    q += b"\0\0\1\0\1"
+    s.sendall(struct.pack("!H", len(q)) + q)
+    n = struct.unpack("!H", s.recv(2, socket.MSG_WAITALL))[0]
+    r = s.recv(n, socket.MSG_WAITALL)
+    return "ok" if r[:2] == q[:2] and r[3] & 0xf == 0 else "bad"
+print(ask("udp.example.test", 1), end=" ", flush=True)  # cached
+time.sleep(2.5)
+print(ask("held2.bench.test", 2))
+PY
+held=$!
+sleep 0.5
 nready=$(grep -c 'ready, pid' "$W/s.err")
 kill -HUP "$pp"
 check "reload: a new engine reports ready" \
@@ -137,6 +157,11 @@ check "resumption: after the upstream closed the idle connection, answered" \
     answered $P resumed.bench.test
 check "resumption: the new connection resumed the TLS 1.2 session" \
     grep -q 'TLSv1.2 .* resumed' "$W/s.err"
+wait $held
+check "reload: a TCP connection open across it is answered before and after ($(cat "$W/held.out"))" \
+    grep -qx 'ok ok' "$W/held.out"
+check "reload: the new engine took that connection over" \
+    grep -q 'took over a TCP client' "$W/s.err"
 check "reload: the old engine drained and exited with status 0" \
     waitfor 5 grep -q "engine 0 (pid $e) exited$" "$W/s.err"
 check "no engine died in any of it (no signal, no failure status)" \
@@ -177,6 +202,9 @@ lastdelay=$(sed -n 's/.*restarting engine 0 in \([0-9]*\) ms.*/\1/p' \
     "$W/s.err" | tail -1)
 check "crash loop: the backoff is logged and grows (last ${lastdelay:-none} ms)" \
     [ "${lastdelay:-0}" -ge 800 ]
+check "crash loop: the ports stay bound in the parent meanwhile" \
+    sh -c 'ss -Hlnup "sport = :$1" | grep -q "pid=$2," &&
+    ss -Hlntp "sport = :$1" | grep -q "pid=$2,"' - $P "$pp"
 cp "$TOP/dotproxy" "$W/bin/fixed"
 mv -f "$W/bin/fixed" "$W/bin/dotproxy"
 check "crash loop: with the binary fixed it recovers by itself" \
