@@ -374,7 +374,6 @@ main		: LISTEN ON STRING port		{
 			if (strcmp($2, "off") != 0) {
 				conf_error($<lineno>2, "coalesce-max-waiters "
 				    "\"%s\": a number or off expected", $2);
-				free($2);
 				YYERROR;
 			}
 			conf->sc.coalesce_max_waiters = 0;

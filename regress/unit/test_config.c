@@ -434,6 +434,13 @@ test_bad(void)
 	char	msg[PATH_MAX + 128];
 
 	expect_error("bad-keyword.conf", 3, "unknown keyword \"frobnicate\"");
+	/* a word where a number or a keyword's word belongs: no double free */
+	expect_error("bad-coalesce.conf", 2,
+	    "coalesce-max-waiters \"many\": a number or off expected");
+	expect_error("bad-coalesce.conf", 3,
+	    "coalesce-max-waiters 0 out of range (1..65535)");
+	expect_error("bad-engines.conf", 1,
+	    "engines \"lots\": a number or auto expected");
 	expect_error("bad-syntax.conf", 1, "syntax error near \"127.0.0.1\"");
 	expect_error("bad-addr.conf", 2,
 	    "invalid listen address \"300.1.1.1\"");
