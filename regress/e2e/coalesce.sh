@@ -9,10 +9,32 @@
 . "$(dirname "$0")/../lib.sh"
 BASE=$((26100 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1)) P2=$((BASE + 2)) P3=$((BASE + 3))
+P4=$((BASE + 4)) UP4=$((BASE + 5))
 
 dotserver up $UP -d 1500 || notok "dotserver starts"
 conf "$W/d.conf" $P $UP "query-timeout 3"
 check "dotproxy starts" proxy dp "$W/d.conf"
+
+# A prefetch leads too: with the cache on, a hit in the last tenth of a
+# 10 s TTL sends a prefetch (3 s upstream here); a client whose query
+# misses once the entry has expired waits on it instead of asking again.
+# Runs in the background, beside the other tests.
+dotserver up4 $UP4 -d 3000 || notok "dotserver with 3 s delay starts"
+conf "$W/d4.conf" $P4 $UP4 "query-timeout 6" "cache size 1000"
+check "dotproxy with a cache starts" proxy dp4 "$W/d4.conf"
+(
+	dig @127.0.0.1 -p $P4 +time=5 +tries=1 ttl10.co8.test >/dev/null
+	t=$(ms)
+	dig @127.0.0.1 -p $P4 +time=5 +tries=1 ttl10.co8.test >/dev/null
+	dig @127.0.0.1 -p $P4 +time=5 +tries=1 ttl10.co8.test >/dev/null
+	# the last tenth of the TTL: a hit, and a prefetch for 3 s
+	till "$t" 9300
+	pyclient burst $P4 udp:ttl10.co8.test
+	# expired, the prefetch still out
+	till "$t" 10500
+	pyclient burst $P4 udp:TTL10.co8.test
+) >"$W/prefetch.out" 2>&1 &
+prefetch=$!
 
 # upname NAME [FLAGS]: queries for NAME the upstream saw (any case), with
 # exactly FLAGS among " do", " cd", " do cd" ("" for neither)
@@ -22,9 +44,10 @@ upname()
 	    sed 's/.*padded=[01]//; s/ keepalive//' | grep -cx "$2"
 }
 
+# upall NAME [SERVER]: queries for NAME the upstream (default up) saw
 upall()
 {
-	grep -ic "^query .* name=$1\. " "$W/up.log"
+	grep -ic "^query .* name=$1\. " "$W/${2:-up}.log"
 }
 
 # burst PORT SPEC...: the replies, one line per SPEC (rawdns.py burst)
@@ -116,3 +139,12 @@ waitfor 5 grep -q 'engine exiting' "$W/dp.err"
 n=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp.err")
 check "the engine counted 19 coalesced queries (${n:-none})" \
     [ "${n:-0}" -eq 19 ]
+
+wait $prefetch
+n=$(grep -c ' rcode=0 .* an=1 .* match$' "$W/prefetch.out")
+u=$(upall ttl10.co8.test up4)
+kill "$(proxypid dp4)"
+waitfor 5 grep -q 'engine exiting' "$W/dp4.err"
+c=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp4.err")
+check "a query that misses while a prefetch is in flight waits on it: answered ($n of 2), 2 upstream queries ($u), 1 coalesced (${c:-none})" \
+    [ "$n" -eq 2 -a "$u" -eq 2 -a "${c:-0}" -eq 1 ]
