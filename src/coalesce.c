@@ -113,8 +113,6 @@ coalesce_join(struct query *q)
 		TAILQ_INSERT_TAIL(&l->followers, q, fq);
 		l->nfollowers++;
 		env->ncoalesced++;
-		log_debug("query id %u: waits on query id %u", q->qi.id,
-		    l->qi.id);
 		return (1);
 	}
 	/* a full group keeps its waiters; the newcomer leads the next one */
