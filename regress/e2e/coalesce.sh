@@ -3,13 +3,15 @@
 # case, type, class, DO and CD) reach the upstream once, and every client
 # gets its own ID, spelling and EDNS view; DO or CD make other questions;
 # clients that leave do not break the others; a timeout is a SERVFAIL for
-# every waiter; coalesce-max-waiters bounds a group and off turns it off.
+# every waiter, or the stale answer when the cache has one; a prefetch
+# leads a group too; coalesce-max-waiters bounds a group and off turns it
+# off; the engine counts coalesced queries.
 # The upstream delays every answer so that each burst is in flight together;
 # the cache is off (lib.sh), so only coalescing can save upstream queries.
 . "$(dirname "$0")/../lib.sh"
 BASE=$((26100 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1)) P2=$((BASE + 2)) P3=$((BASE + 3))
-P4=$((BASE + 4)) UP4=$((BASE + 5))
+P4=$((BASE + 4)) UP4=$((BASE + 5)) P5=$((BASE + 6)) UP5=$((BASE + 7))
 
 dotserver up $UP -d 1500 || notok "dotserver starts"
 conf "$W/d.conf" $P $UP "query-timeout 3"
@@ -35,6 +37,20 @@ check "dotproxy with a cache starts" proxy dp4 "$W/d4.conf"
 	pyclient burst $P4 udp:TTL10.co8.test
 ) >"$W/prefetch.out" 2>&1 &
 prefetch=$!
+
+# Serve-stale: when the upstream falls silent, every waiter gets the
+# expired answer (RFC 8767) at the deadline, like the leader.
+dotserver up5 $UP5 -D 5000 || notok "dotserver for serve-stale starts"
+conf "$W/d5.conf" $P5 $UP5 "query-timeout 2" "cache size 1000"
+check "dotproxy for serve-stale starts" proxy dp5 "$W/d5.conf"
+(
+	dig @127.0.0.1 -p $P5 +time=3 +tries=1 ttl1.co9.test >/dev/null
+	kill -USR1 "$(cat "$W/up5.pid")"
+	sleep 1.2
+	pyclient burst $P5 udp:ttl1.co9.test udp:TTL1.co9.test \
+	    tcp:ttl1.CO9.test udp:Ttl1.Co9.Test
+) >"$W/stale.out" 2>&1 &
+stale=$!
 
 # upname NAME [FLAGS]: queries for NAME the upstream saw (any case), with
 # exactly FLAGS among " do", " cd", " do cd" ("" for neither)
@@ -148,3 +164,13 @@ waitfor 5 grep -q 'engine exiting' "$W/dp4.err"
 c=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp4.err")
 check "a query that misses while a prefetch is in flight waits on it: answered ($n of 2), 2 upstream queries ($u), 1 coalesced (${c:-none})" \
     [ "$n" -eq 2 -a "$u" -eq 2 -a "${c:-0}" -eq 1 ]
+
+wait $stale
+n=$(grep -c ' rcode=0 .* an=1 .* match$' "$W/stale.out")
+u=$(upall ttl1.co9.test up5)
+kill "$(proxypid dp5)"
+waitfor 5 grep -q 'engine exiting' "$W/dp5.err"
+c=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp5.err")
+s=$(grep -c 'answered stale' "$W/dp5.err")
+check "a silent upstream: all 4 waiters get the stale answer ($n, $s stale) from 1 upstream query ($((u - 1))), 3 coalesced (${c:-none})" \
+    [ "$n" -eq 4 -a "$s" -eq 4 -a "$u" -eq 2 -a "${c:-0}" -eq 3 ]
