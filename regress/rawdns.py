@@ -21,7 +21,7 @@
 #                                    one UDP query for NAME (type number
 #                                    TYPE, default 1) with the given ID;
 #                                    prints the reply summary
-#   rawdns.py burst PORT SPEC...     one query per SPEC, each on its own
+#   rawdns.py together PORT SPEC...  one query per SPEC, each on its own
 #                                    socket with its own random ID: the first
 #                                    at once, the rest together 0.2 s later;
 #                                    prints "SPEC sent=ID SUMMARY ar=N match" (or
@@ -237,7 +237,7 @@ def tcp_one(port, addr, m):
         s.close()
 
 
-def burst_query(spec, qid):
+def together_query(spec, qid):
     f = spec.split(":")
     opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in f[2:])
     flags = 0x0100 | (0x0010 if "cd" in opts else 0)
@@ -250,13 +250,13 @@ def burst_query(spec, qid):
     return f[0], f[1].rstrip("."), "close" in opts, m
 
 
-def burst(port, specs):
+def together(port, specs):
     import selectors
     sel = selectors.DefaultSelector()
     ids = random.sample(range(1, 65536), len(specs))
     socks, res, bufs, sent = [], {}, {}, []
     for i, spec in enumerate(specs):
-        proto, name, close, m = burst_query(spec, ids[i])
+        proto, name, close, m = together_query(spec, ids[i])
         if proto == "udp":
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.connect(("127.0.0.1", port))
@@ -432,8 +432,8 @@ def main():
                 print("closed")
                 return
             print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
-    elif mode == "burst":
-        burst(port, sys.argv[3:])
+    elif mode == "together":
+        together(port, sys.argv[3:])
     elif mode in ("idle", "partial"):
         s = tcp_conn(port)
         if mode == "partial":

@@ -14,7 +14,8 @@ P=$BASE UP=$((BASE + 1)) P2=$((BASE + 2)) P3=$((BASE + 3))
 P4=$((BASE + 4)) UP4=$((BASE + 5)) P5=$((BASE + 6)) UP5=$((BASE + 7))
 
 dotserver up $UP -d 1500 || notok "dotserver starts"
-conf "$W/d.conf" $P $UP "query-timeout 3"
+# UDP answers up to 4096 octets, so that a client's own EDNS size decides
+conf "$W/d.conf" $P $UP "query-timeout 3" "edns-buffer-size 4096"
 check "dotproxy starts" proxy dp "$W/d.conf"
 
 # A prefetch leads too: with the cache on, a hit in the last tenth of a
@@ -31,10 +32,10 @@ check "dotproxy with a cache starts" proxy dp4 "$W/d4.conf"
 	dig @127.0.0.1 -p $P4 +time=5 +tries=1 ttl10.co8.test >/dev/null
 	# the last tenth of the TTL: a hit, and a prefetch for 3 s
 	till "$t" 9300
-	pyclient burst $P4 udp:ttl10.co8.test
+	pyclient together $P4 udp:ttl10.co8.test
 	# expired, the prefetch still out
 	till "$t" 10500
-	pyclient burst $P4 udp:TTL10.co8.test
+	pyclient together $P4 udp:TTL10.co8.test
 ) >"$W/prefetch.out" 2>&1 &
 prefetch=$!
 
@@ -47,7 +48,7 @@ check "dotproxy for serve-stale starts" proxy dp5 "$W/d5.conf"
 	dig @127.0.0.1 -p $P5 +time=3 +tries=1 ttl1.co9.test >/dev/null
 	kill -USR1 "$(cat "$W/up5.pid")"
 	sleep 1.2
-	pyclient burst $P5 udp:ttl1.co9.test udp:TTL1.co9.test \
+	pyclient together $P5 udp:ttl1.co9.test udp:TTL1.co9.test \
 	    tcp:ttl1.CO9.test udp:Ttl1.Co9.Test
 ) >"$W/stale.out" 2>&1 &
 stale=$!
@@ -66,12 +67,12 @@ upall()
 	grep -ic "^query .* name=$1\. " "$W/${2:-up}.log"
 }
 
-# burst PORT SPEC...: the replies, one line per SPEC (rawdns.py burst)
+# burst PORT SPEC...: the replies, one line per SPEC (rawdns.py together)
 burst()
 {
 	_p=$1
 	shift
-	pyclient burst "$_p" "$@" >"$W/burst.out" 2>&1
+	pyclient together "$_p" "$@" >"$W/burst.out" 2>&1
 	cat "$W/burst.out"
 }
 
