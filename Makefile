@@ -19,7 +19,7 @@ LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/udp.c src/query.c src/cache.c src/upstream.c src/upconn.c \
-		src/pin.c src/ratelimit.c src/handoff.c \
+		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/dns.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c
@@ -29,7 +29,7 @@ HDRS =		$(wildcard include/*.h)
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
-		build/test_ratelimit build/dotserver
+		build/test_ratelimit build/test_coalesce build/dotserver
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
@@ -73,6 +73,11 @@ build/test_cache: regress/unit/test_cache.c src/cache.c src/dns.c build/log.o \
     $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c src/dns.c \
 	    build/log.o $(LDLIBS)
+
+build/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
+    src/dns.c build/log.o $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
+	    src/cache.c src/dns.c build/log.o $(LDLIBS)
 
 build/test_config: regress/unit/test_config.c build/parse.o \
     build/config.o build/printconf.o build/log.o | build

@@ -24,6 +24,7 @@
 
 #define CACHE_STALE_TTL		30	/* RFC 8767 4: TTL of a stale answer */
 #define CACHE_STALE_MAX		86400	/* seconds past expiry kept for it */
+#define CACHE_KEY_MAX		(DNS_MAX_NAME + 5)	/* name, type, class, flags */
 
 enum cache_result {
 	CACHE_MISS = 0,
@@ -39,5 +40,8 @@ size_t		 cache_lookup_stale(const uint8_t *,
 void		 cache_store(const uint8_t *, const struct dns_query_info *,
 		    const uint8_t *, size_t);
 void		 cache_log_stats(void);
+size_t		 cache_key(const uint8_t *, const struct dns_query_info *,
+		    uint8_t *);
+uint64_t	 cache_hash(const uint8_t *, size_t);
 
 #endif /* DOTPROXY_CACHE_H */

@@ -43,6 +43,8 @@
 #define DEFAULT_TCP_MAX_CONN	512
 #define DEFAULT_TCP_PIPELINE	64
 #define DEFAULT_MAX_QUERIES	8192
+#define DEFAULT_COALESCE_WAITERS 64	/* clients sharing one upstream query */
+#define CONF_MAX_COALESCE	65535
 #define DEFAULT_ENGINES		0	/* one per online CPU */
 #define DEFAULT_CACHE_MIN_TTL	0
 #define DEFAULT_CACHE_MAX_TTL	86400
@@ -132,6 +134,7 @@ struct conf_scalars {
 	int		tcp_max_conn;
 	int		tcp_max_pipeline;
 	int		max_queries;
+	int		coalesce_max_waiters;	/* 0 is off */
 	int		engines;
 	int		deny_action;		/* enum deny_action */
 	int		edns_buffer_size;	/* octets */

@@ -94,6 +94,8 @@ int		 dns_check_reply(const uint8_t *, size_t, const uint8_t *,
 		    size_t);
 size_t		 dns_fix_reply(uint8_t *, size_t,
 		    const struct dns_query_info *);
+size_t		 dns_adopt_reply(uint8_t *, size_t, const uint8_t *,
+		    const struct dns_query_info *);
 size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);

@@ -69,11 +69,21 @@ TAILQ_HEAD(qsend_list, qsend);
 
 /*
  * One preallocated slot per query in flight.  The client's query is kept
- * whole: it is what SERVFAIL echoes and what a retry re-sends.
+ * whole: it is what SERVFAIL echoes and what a retry re-sends.  A query
+ * whose question is already in flight is a follower: it sends nothing
+ * and is answered from its leader's reply (coalesce.c).
  */
+TAILQ_HEAD(query_list, query);
 struct query {
 	TAILQ_ENTRY(query)	 tq;	/* deadline order, or free list */
 	TAILQ_ENTRY(query)	 cq;	/* on its TCP client */
+	TAILQ_ENTRY(query)	 fq;	/* on its leader's followers */
+	struct query		*leader;	/* a follower's */
+	struct query_list	 followers;	/* a leader's */
+	int			 nfollowers;
+	struct query		*hnext;	/* in-flight table chain */
+	uint64_t		 hash;
+	int			 hashed;	/* in the in-flight table */
 	int			 busy;
 	int			 transport;
 	int			 lfd;	/* UDP socket to answer from */
@@ -91,7 +101,6 @@ struct query {
 	uint16_t		 qlen;
 	uint8_t			 qbuf[DNS_MAX_QUERY];
 };
-TAILQ_HEAD(query_list, query);
 
 struct listener {
 	int			 fd;
@@ -213,6 +222,9 @@ struct engine {
 	struct event		 flush_ev;
 
 	int			 nbusy;		/* query slots in use */
+	struct query		**inflight;	/* coalesce.c: by question */
+	uint64_t		 inflight_mask;
+	uint64_t		 ncoalesced;	/* queries answered as followers */
 	int			 draining;	/* SIGTERM: finish, then exit */
 	uint64_t		 drain_until;	/* ms */
 	struct event		 drain_ev;
@@ -246,6 +258,13 @@ void		 query_fail(struct query *, int);
 void		 query_send_failed(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
 		    const struct dns_query_info *);
+
+/* coalesce.c */
+void		 coalesce_init(void);
+int		 coalesce_join(struct query *);
+void		 coalesce_reply(struct query *, const uint8_t *, size_t);
+void		 coalesce_fail(struct query *, int);
+void		 coalesce_leave(struct query *);
 
 /* listener.c */
 void		 listener_start(struct listener *);

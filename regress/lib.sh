@@ -180,6 +180,25 @@ st()
 	esac
 }
 
+# ms: the wall clock in milliseconds; since T: ms since T;
+# till T MS: sleep until MS ms after T
+ms()
+{
+	date +%s%3N
+}
+
+since()
+{
+	echo $(($(ms) - $1))
+}
+
+till()
+{
+	_d=$(($1 + $2 - $(ms)))
+	[ "$_d" -gt 0 ] && sleep "$(awk -v d="$_d" 'BEGIN { printf "%.3f", d / 1000 }')"
+	return 0
+}
+
 # pyclient ARGS...: the raw DNS client for malformed and pipelined traffic.
 pyclient()
 {

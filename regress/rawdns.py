@@ -21,6 +21,18 @@
 #                                    one UDP query for NAME (type number
 #                                    TYPE, default 1) with the given ID;
 #                                    prints the reply summary
+#   rawdns.py together PORT SPEC...  one query per SPEC, each on its own
+#                                    socket with its own random ID: the first
+#                                    at once, the rest together 0.2 s later;
+#                                    prints "SPEC sent=ID SUMMARY ar=N match" (or
+#                                    "mismatch" when the reply's ID or
+#                                    spelling of the name is not the query's)
+#                                    in SPEC order, "SPEC left" for a TCP
+#                                    query whose client went away.  SPEC is
+#                                    udp|tcp:NAME[:do][:cd][:edns=SIZE]
+#                                    [:type=N][:close]; do implies EDNS
+#                                    (1232); close (TCP) closes the
+#                                    connection right after sending
 #   rawdns.py idle PORT SECONDS      opens TCP, sends nothing; prints how long
 #                                    until the server closed it
 #   rawdns.py partial PORT SECONDS   opens TCP, sends a length prefix and only
@@ -225,6 +237,78 @@ def tcp_one(port, addr, m):
         s.close()
 
 
+def together_query(spec, qid):
+    f = spec.split(":")
+    opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in f[2:])
+    flags = 0x0100 | (0x0010 if "cd" in opts else 0)
+    h = struct.pack("!HHHHHH", qid, flags, 1, 0, 0,
+                    1 if ("edns" in opts or "do" in opts) else 0)
+    m = h + name_wire(f[1]) + struct.pack("!HH", int(opts.get("type", 1)), 1)
+    if "edns" in opts or "do" in opts:
+        m += b"\x00" + struct.pack("!HHBBHH", 41, int(opts.get("edns", 1232)),
+                                   0, 0, 0x8000 if "do" in opts else 0, 0)
+    return f[0], f[1].rstrip("."), "close" in opts, m
+
+
+def together(port, specs):
+    import selectors
+    sel = selectors.DefaultSelector()
+    ids = random.sample(range(1, 65536), len(specs))
+    socks, res, bufs, sent = [], {}, {}, []
+    for i, spec in enumerate(specs):
+        proto, name, close, m = together_query(spec, ids[i])
+        if proto == "udp":
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect(("127.0.0.1", port))
+        else:
+            s = tcp_conn(port)
+            m = struct.pack("!H", len(m)) + m
+        socks.append(s)
+        sent.append((proto, name, close, m))
+    for i, s in enumerate(socks):
+        proto, name, close, m = sent[i]
+        s.sendall(m)
+        if close:
+            s.close()
+            res[i] = "left"
+        else:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, i)
+            bufs[i] = b""
+        if i == 0:
+            time.sleep(0.2)
+    end = time.monotonic() + 10
+    while len(res) < len(specs) and time.monotonic() < end:
+        for key, _ in sel.select(max(0.0, end - time.monotonic())):
+            i = key.data
+            proto, name = sent[i][0], sent[i][1]
+            try:
+                data = key.fileobj.recv(65535)
+            except OSError:
+                data = b""
+            if proto == "udp":
+                msg = data
+            else:
+                bufs[i] += data
+                b = bufs[i]
+                if data and (len(b) < 2 or
+                             len(b) < 2 + struct.unpack("!H", b[:2])[0]):
+                    continue
+                msg = b[2:] if data else b""
+            sel.unregister(key.fileobj)
+            if not msg:
+                res[i] = "closed"
+                continue
+            sm = summary(msg)
+            good = msg[:2] == struct.pack("!H", ids[i]) and \
+                (" name=%s " % name) in sm
+            res[i] = "%s ar=%d %s" % (sm, struct.unpack("!H", msg[10:12])[0],
+                                      "match" if good else "mismatch")
+    for i, spec in enumerate(specs):
+        print("%s sent=%d %s" % (spec, ids[i], res.get(i, "noreply")))
+        socks[i].close()
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "udp":
@@ -348,6 +432,8 @@ def main():
                 print("closed")
                 return
             print(summary(recvn(s, struct.unpack("!H", hdr)[0])))
+    elif mode == "together":
+        together(port, sys.argv[3:])
     elif mode in ("idle", "partial"):
         s = tcp_conn(port)
         if mode == "partial":

@@ -6,16 +6,21 @@ cd "$(dirname "$0")/.." || exit 2
 top=$(pwd)
 export TOP="$top"
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results" "$results.unit"' EXIT
 
 for t in build/test_dns build/test_ipc build/test_config build/test_cache \
-    build/test_ratelimit; do
+    build/test_ratelimit build/test_coalesce; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"
 		continue
 	fi
-	"./$t" | grep -E '^(not )?ok' | tee -a "$results" | grep '^not ok'
+	"./$t" >"$results.unit"
+	rc=$?
+	grep -E '^(not )?ok' "$results.unit" | tee -a "$results" | grep '^not ok'
+	# a crash prints no "not ok" of its own
+	[ "$rc" -gt 128 ] && echo "not ok - $t died (status $rc)" |
+	    tee -a "$results"
 done
 
 for t in regress/e2e/*.sh; do

@@ -39,7 +39,7 @@
  * never on a hit.
  */
 
-#define KEY_MAX		(DNS_MAX_NAME + 5)	/* name, type, class, flags */
+#define KEY_MAX		CACHE_KEY_MAX
 #define BYTES_PER_ENTRY	1024	/* the memory bound: entries * this */
 #define PREFETCH_HITS	2	/* hits before an entry is worth refreshing */
 #define PREFETCH_MIN_TTL 10	/* seconds; shorter ones just expire */
@@ -88,8 +88,8 @@ static struct {
  */
 static void	unlink_entry(struct centry *);
 
-static uint64_t
-siphash(const uint8_t *p, size_t len)
+uint64_t
+cache_hash(const uint8_t *p, size_t len)
 {
 	uint64_t	v0 = 0x736f6d6570736575ULL ^ c.k0;
 	uint64_t	v1 = 0x646f72616e646f6dULL ^ c.k1;
@@ -137,6 +137,9 @@ cache_init(int entries, int min_ttl, int max_ttl)
 	c.maxbytes = (size_t)entries * BYTES_PER_ENTRY;
 	c.min_ttl = min_ttl;
 	c.max_ttl = max_ttl;
+	/* the in-flight table hashes with this key even without a cache */
+	arc4random_buf(&c.k0, sizeof(c.k0));
+	arc4random_buf(&c.k1, sizeof(c.k1));
 	if (entries == 0)
 		return;
 	while (n < (uint64_t)entries)
@@ -144,13 +147,14 @@ cache_init(int entries, int min_ttl, int max_ttl)
 	if ((c.buckets = calloc(n, sizeof(*c.buckets))) == NULL)
 		fatal("cache");
 	c.mask = n - 1;
-	arc4random_buf(&c.k0, sizeof(c.k0));
-	arc4random_buf(&c.k1, sizeof(c.k1));
 }
 
-/* The key: name folded to lower case, type, class, then DO and CD. */
-static size_t
-make_key(const uint8_t *query, const struct dns_query_info *qi, uint8_t *key)
+/*
+ * The key: name folded to lower case, type, class, then DO and CD.  The
+ * in-flight table (coalesce.c) groups questions by the same key.
+ */
+size_t
+cache_key(const uint8_t *query, const struct dns_query_info *qi, uint8_t *key)
 {
 	const uint8_t	*q = query + DNS_HDR_LEN;
 	size_t		 i, n = qi->question_len;
@@ -223,18 +227,11 @@ answer(const struct centry *e, const uint8_t *query,
 {
 	const uint16_t	*offs = entry_offs(e);
 	uint32_t	 ttl;
-	uint16_t	 flags;
 	int		 i;
 
 	if (e->len > outsz)
 		return (0);
 	memcpy(out, entry_reply(e), e->len);
-	memcpy(out + DNS_HDR_LEN, query + DNS_HDR_LEN, qi->question_len);
-	flags = (dns_get16(out + 2) & ~(DNS_F_RD | DNS_F_AA)) |
-	    (qi->flags & DNS_F_RD);
-	if (!qi->do_bit && !(qi->flags & DNS_F_AD))
-		flags &= ~DNS_F_AD;
-	dns_put16(out + 2, flags);
 	for (i = 0; i < e->nttl; i++) {
 		if (stale)
 			ttl = CACHE_STALE_TTL;
@@ -245,7 +242,8 @@ answer(const struct centry *e, const uint8_t *query,
 		}
 		dns_put32(out + offs[i], ttl);
 	}
-	return (dns_fix_reply(out, e->len, qi));
+	dns_put16(out + 2, dns_get16(out + 2) & ~DNS_F_AA);
+	return (dns_adopt_reply(out, e->len, query, qi));
 }
 
 enum cache_result
@@ -258,9 +256,9 @@ cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
 	uint32_t	 remaining;
 	size_t		 keylen;
 
-	if (c.max == 0 || (keylen = make_key(query, qi, key)) == 0)
+	if (c.max == 0 || (keylen = cache_key(query, qi, key)) == 0)
 		return (CACHE_MISS);
-	h = siphash(key, keylen);
+	h = cache_hash(key, keylen);
 	if ((e = find(key, keylen, h, NULL)) == NULL)
 		goto miss;
 	now = now_ms();
@@ -295,9 +293,9 @@ cache_lookup_stale(const uint8_t *query, const struct dns_query_info *qi,
 	uint64_t	 h;
 	size_t		 keylen, n;
 
-	if (c.max == 0 || (keylen = make_key(query, qi, key)) == 0)
+	if (c.max == 0 || (keylen = cache_key(query, qi, key)) == 0)
 		return (0);
-	h = siphash(key, keylen);
+	h = cache_hash(key, keylen);
 	if ((e = find(key, keylen, h, NULL)) == NULL)
 		return (0);
 	if ((now_ms() - e->stored) / 1000 >=
@@ -328,7 +326,7 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	size_t			 keylen, koff, size, n;
 
 	if (c.max == 0 || len > sizeof(r) ||
-	    (keylen = make_key(query, qi, key)) == 0)
+	    (keylen = cache_key(query, qi, key)) == 0)
 		return;
 	/*
 	 * Strip the exchange's own options first, in a scratch copy, so
@@ -359,7 +357,7 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	e->stored = now_ms();
 	e->hits = 0;
 	e->prefetching = 0;
-	h = siphash(key, keylen);
+	h = cache_hash(key, keylen);
 	e->hash = h;
 	if ((old = find(key, keylen, h, &link)) != NULL)
 		unlink_entry(old);

@@ -134,6 +134,7 @@ conf_set_defaults(struct conf *conf)
 	sc->tcp_max_conn = DEFAULT_TCP_MAX_CONN;
 	sc->tcp_max_pipeline = DEFAULT_TCP_PIPELINE;
 	sc->max_queries = DEFAULT_MAX_QUERIES;
+	sc->coalesce_max_waiters = DEFAULT_COALESCE_WAITERS;
 	sc->engines = DEFAULT_ENGINES;
 	sc->deny_action = DEFAULT_DENY_ACTION;
 	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;

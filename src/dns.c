@@ -616,6 +616,31 @@ dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
 	return (1);
 }
 
+/*
+ * A reply to one client's question made another's that asked the same
+ * (same name in any case, type, class, DO and CD): its spelling of the
+ * question, its RD bit, AD only if it set AD or DO (RFC 6840 5.8: AD is
+ * not in the key), then its ID and EDNS view by dns_fix_reply().
+ * Returns the length, or 0 if the reply cannot be fixed.
+ */
+size_t
+dns_adopt_reply(uint8_t *msg, size_t len, const uint8_t *query,
+    const struct dns_query_info *qi)
+{
+	uint16_t	flags;
+
+	if (qi->question_len == 0 || len < DNS_HDR_LEN ||
+	    len - DNS_HDR_LEN < qi->question_len)
+		return (0);
+	memcpy(msg + DNS_HDR_LEN, query + DNS_HDR_LEN, qi->question_len);
+	flags = (dns_get16(msg + DNS_OFF_FLAGS) & ~DNS_F_RD) |
+	    (qi->flags & DNS_F_RD);
+	if (!qi->do_bit && !(qi->flags & DNS_F_AD))
+		flags &= ~DNS_F_AD;
+	dns_put16(msg + DNS_OFF_FLAGS, flags);
+	return (dns_fix_reply(msg, len, qi));
+}
+
 size_t
 dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {

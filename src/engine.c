@@ -115,6 +115,8 @@ engine_main(int debug, int verbose)
 	log_debug("queries refused %llu, rate-limited %llu",
 	    (unsigned long long)env->nrefused,
 	    (unsigned long long)env->nratelimited);
+	log_debug("coalesced: %llu queries answered from another's reply",
+	    (unsigned long long)env->ncoalesced);
 	log_debug("engine exiting");
 	engine_ipc_flush();
 	exit(0);
@@ -231,6 +233,8 @@ engine_recv_config(void)
 				fatalx("unterminated string in configuration");
 			if (conf->sc.max_queries < 16 ||
 			    conf->sc.max_queries > 1048576 ||
+			    conf->sc.coalesce_max_waiters < 0 ||
+			    conf->sc.coalesce_max_waiters > CONF_MAX_COALESCE ||
 			    conf->sc.query_timeout < 1 ||
 			    conf->sc.tcp_idle_timeout < 1 ||
 			    conf->sc.tcp_max_conn < 1 ||

@@ -146,6 +146,7 @@ static int			 up_named;
 %token	TCPMAXCONN TCPMAXPIPELINE MAXQUERIES ENGINES ALLOW DENY FROM
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
+%token	COALESCEMAXWAITERS
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	number port aclaction
@@ -363,6 +364,21 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 			conf->sc.max_queries = $2;
 		}
+		| COALESCEMAXWAITERS NUMBER	{
+			if (check_range($<lineno>2, "coalesce-max-waiters", $2,
+			    1, CONF_MAX_COALESCE) == -1)
+				YYERROR;
+			conf->sc.coalesce_max_waiters = $2;
+		}
+		| COALESCEMAXWAITERS STRING	{
+			if (strcmp($2, "off") != 0) {
+				conf_error($<lineno>2, "coalesce-max-waiters "
+				    "\"%s\": a number or off expected", $2);
+				YYERROR;
+			}
+			conf->sc.coalesce_max_waiters = 0;
+			free($2);
+		}
 		| ENGINES NUMBER		{
 			if (check_range($<lineno>2, "engines", $2, 1, 256) ==
 			    -1)
@@ -491,6 +507,7 @@ static const struct keywords keywords[] = {
 	{ "ca-file",			CAFILE },
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
+	{ "coalesce-max-waiters",	COALESCEMAXWAITERS },
 	{ "deny",			DENY },
 	{ "deny-action",		DENYACTION },
 	{ "edns-buffer-size",		EDNSBUFSIZE },

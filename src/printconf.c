@@ -91,6 +91,10 @@ print_config(const struct conf *conf)
 	printf("tcp-max-connections %d\n", sc->tcp_max_conn);
 	printf("tcp-max-pipeline %d\n", sc->tcp_max_pipeline);
 	printf("max-queries %d\n", sc->max_queries);
+	if (sc->coalesce_max_waiters == 0)
+		printf("coalesce-max-waiters off\n");
+	else
+		printf("coalesce-max-waiters %d\n", sc->coalesce_max_waiters);
 	if (sc->engines == 0)
 		printf("engines auto\n");
 	else

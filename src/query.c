@@ -51,6 +51,7 @@ query_init(void)
 	TAILQ_INIT(&env->freeq);
 	TAILQ_INIT(&env->deadlines);
 	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
+	coalesce_init();
 }
 
 /*
@@ -80,6 +81,11 @@ query_alloc(void)
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
+	q->leader = NULL;
+	TAILQ_INIT(&q->followers);
+	q->nfollowers = 0;
+	q->hnext = NULL;
+	q->hashed = 0;
 	for (i = 0; i < QUERY_MAX_SENDS; i++)
 		q->sends[i].uc = NULL;
 	return (q);
@@ -88,6 +94,7 @@ query_alloc(void)
 void
 query_free(struct query *q)
 {
+	coalesce_leave(q);
 	if (q->nsends > 0)
 		upstream_forget_all(q, 0);
 	if (q->hedge_armed) {
@@ -103,10 +110,16 @@ query_free(struct query *q)
 	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
 }
 
-/* All queries share one timeout, so arrival order is deadline order. */
+/*
+ * All queries share one timeout, so arrival order is deadline order.  A
+ * follower of an identical query in flight has no deadline of its own:
+ * its leader's ends it.
+ */
 void
 query_start(struct query *q)
 {
+	if (coalesce_join(q))
+		return;
 	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
 	TAILQ_INSERT_TAIL(&env->deadlines, q, tq);
 	if (!env->deadline_armed)
@@ -185,8 +198,9 @@ query_reply(struct query *q, uint8_t *msg, size_t len)
 }
 
 /*
- * Gives up on every copy still upstream and answers rcode; a SERVFAIL
- * becomes a stale answer when the cache still has one (RFC 8767).
+ * Gives up on every copy still upstream and answers rcode, to the
+ * followers too; a SERVFAIL becomes a stale answer when the cache still
+ * has one (RFC 8767).
  */
 void
 query_fail(struct query *q, int rcode)
@@ -195,6 +209,8 @@ query_fail(struct query *q, int rcode)
 
 	if (q->nsends > 0)
 		upstream_forget_all(q, 1);
+	if (!TAILQ_EMPTY(&q->followers))
+		coalesce_fail(q, rcode);
 	if (q->transport == QT_PREFETCH) {
 		query_free(q);
 		return;

@@ -543,6 +543,8 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 		uc->keepalive_ms = ka > 0 ? ka * 100 : -1;
 	upstream_answered(uc->up, s);
 	cache_store(q->qbuf, &q->qi, msg, len);
+	if (!TAILQ_EMPTY(&q->followers))
+		coalesce_reply(q, msg, len);
 	/* the client gets its own spelling of the name back */
 	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
 	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {

@@ -30,25 +30,6 @@ sent()
 	    2>/dev/null | grep -c -- "${4:-}"
 }
 
-# ms: the wall clock in milliseconds; since T: ms since T;
-# till T MS: sleep until MS ms after T
-ms()
-{
-	date +%s%3N
-}
-
-since()
-{
-	echo $(($(ms) - $1))
-}
-
-till()
-{
-	_d=$(($1 + $2 - $(ms)))
-	[ "$_d" -gt 0 ] && sleep "$(awk -v d="$_d" 'BEGIN { printf "%.3f", d / 1000 }')"
-	return 0
-}
-
 # rr OUT [TYPE]: "TTL RDATA" of the first TYPE (default A) record in the
 # dig output OUT; ttl and rdata take it apart
 rr()

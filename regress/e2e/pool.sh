@@ -21,11 +21,6 @@ spki()
 	    openssl dgst -sha256 -binary | base64
 }
 
-ms()
-{
-	date +%s%3N
-}
-
 # --- failover policy: order, stop, recovery -------------------------------
 A=$((BASE + 1)) B=$((BASE + 2)) C=$((BASE + 3))
 dotserver a $A && dotserver b $B && dotserver c $C ||

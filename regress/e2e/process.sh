@@ -48,12 +48,6 @@ argv0()
 	{ tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -1
 }
 
-# ms: wall clock in milliseconds.
-ms()
-{
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # nlog NAME PATTERN: how many lines of the proxy log NAME match.
 nlog()
 {

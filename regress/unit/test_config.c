@@ -362,6 +362,7 @@ test_good(void)
 	CHECK(c->sc.tcp_max_conn == 100, "tcp-max-connections");
 	CHECK(c->sc.tcp_max_pipeline == 32, "tcp-max-pipeline");
 	CHECK(c->sc.max_queries == 4096, "max-queries");
+	CHECK(c->sc.coalesce_max_waiters == 16, "coalesce-max-waiters");
 	CHECK(c->sc.engines == 4, "engines on a continuation line");
 	CHECK(c->sc.edns_buffer_size == 1400, "edns-buffer-size");
 	CHECK(c->sc.rate_limit == 50 && c->sc.rate_limit_burst == 20 &&
@@ -433,6 +434,13 @@ test_bad(void)
 	char	msg[PATH_MAX + 128];
 
 	expect_error("bad-keyword.conf", 3, "unknown keyword \"frobnicate\"");
+	/* a word where a number or a keyword's word belongs: no double free */
+	expect_error("bad-coalesce.conf", 2,
+	    "coalesce-max-waiters \"many\": a number or off expected");
+	expect_error("bad-coalesce.conf", 3,
+	    "coalesce-max-waiters 0 out of range (1..65535)");
+	expect_error("bad-engines.conf", 1,
+	    "engines \"lots\": a number or auto expected");
 	expect_error("bad-syntax.conf", 1, "syntax error near \"127.0.0.1\"");
 	expect_error("bad-addr.conf", 2,
 	    "invalid listen address \"300.1.1.1\"");
@@ -519,7 +527,8 @@ test_files(void)
 		    c->sc.rate_limit == 0 &&
 		    c->sc.rate_limit_action == RATE_TRUNCATE &&
 		    c->sc.rate_limit_v4 == 24 && c->sc.rate_limit_v6 == 56 &&
-		    c->sc.deny_action == DENY_REFUSE,
+		    c->sc.deny_action == DENY_REFUSE &&
+		    c->sc.coalesce_max_waiters == DEFAULT_COALESCE_WAITERS,
 		    "defaults: scalars");
 		CHECK(count_listens(c) == 1 && strcmp(addr_of(
 		    &TAILQ_FIRST(&c->listens)->ss), "0.0.0.0:35353") == 0,
@@ -567,11 +576,13 @@ test_files(void)
 	conf_free(c);
 
 	c = parse_text("padding off\ncache off\nupstream-policy failover\n"
-	    "user 'nobody'\n");
+	    "user 'nobody'\ncoalesce-max-waiters off\n");
 	CHECK(c != NULL && c->sc.padding == 0 && c->sc.cache_size == 0 &&
 	    c->sc.policy == POLICY_FAILOVER &&
-	    strcmp(c->sc.user, "nobody") == 0,
-	    "padding off, cache off, failover, single quotes");
+	    strcmp(c->sc.user, "nobody") == 0 &&
+	    c->sc.coalesce_max_waiters == 0,
+	    "padding off, cache off, failover, single quotes, "
+	    "coalesce-max-waiters off");
 	if (c != NULL)
 		CHECK(roundtrip(c, "off.out"), "off values print back");
 	conf_free(c);

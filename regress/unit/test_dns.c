@@ -85,6 +85,7 @@ static void	 test_make_error(void);
 static void	 test_upstream(void);
 static void	 test_check_reply(void);
 static void	 test_fix_reply(void);
+static void	 test_adopt_reply(void);
 static void	 test_truncate(void);
 static void	 test_fuzz(void);
 static void	 test_qtypes(void);
@@ -1186,6 +1187,62 @@ test_fix_reply(void)
 	CHECK(dns_fix_reply(r.b, r.len, &qi) == 0, "bad label type");
 }
 
+/*
+ * One client's upstream reply made another's (coalescing): that client's
+ * ID, spelling, RD and EDNS view, AD only if it asked for AD or DO.
+ */
+static void
+test_adopt_reply(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 qs;
+	struct buf		 q, q2, r, orig;
+	size_t			 n, opt;
+
+	qspec_default(&qs);
+	qs.id = 0x4242;
+	qs.name = "wWw.ExAmPlE.cOm";
+	qs.flags = 0;			/* RD=0 */
+	mkquery(&q, &qs);
+	CHECK(dns_check_query(q.b, q.len, &qi) == DNS_OK, "setup: query");
+	mkreply(&r, 5, QNAME, 2, 1, 40);
+	dns_put16(r.b + 2, dns_get16(r.b + 2) | DNS_F_AD | DNS_F_AA);
+	orig = r;
+	n = dns_adopt_reply(r.b, r.len, q.b, &qi);
+	CHECK(n > 0 && n < orig.len, "adopted, our OPT removed");
+	CHECK(dns_get16(r.b) == 0x4242, "the follower's ID");
+	CHECK(memcmp(r.b + 12, q.b + 12, QNAME_LEN + 4) == 0,
+	    "the follower's spelling of the name");
+	CHECK(!(dns_get16(r.b + 2) & DNS_F_RD), "the follower's RD bit (0)");
+	CHECK(!(dns_get16(r.b + 2) & DNS_F_AD),
+	    "AD cleared: the follower set neither AD nor DO");
+	CHECK(dns_get16(r.b + 2) & DNS_F_AA, "AA kept: not from a cache");
+	CHECK(!find_opt(r.b, n, &opt), "no OPT for a client without EDNS");
+	CHECK(memcmp(r.b + 12 + QNAME_LEN + 4, orig.b + 12 + QNAME_LEN + 4,
+	    32) == 0, "answers untouched");
+
+	qs.edns = 1;
+	qs.dobit = 1;
+	qs.flags = DNS_F_RD;
+	mkquery(&q, &qs);
+	CHECK(dns_check_query(q.b, q.len, &qi) == DNS_OK, "setup: DO query");
+	r = orig;
+	n = dns_adopt_reply(r.b, r.len, q.b, &qi);
+	q2 = orig;
+	CHECK(n == dns_fix_reply(q2.b, q2.len, &qi),
+	    "EDNS follower: the options dns_fix_reply keeps, no fewer");
+	CHECK((dns_get16(r.b + 2) & (DNS_F_RD | DNS_F_AD)) ==
+	    (DNS_F_RD | DNS_F_AD), "RD and AD for a DO follower");
+	CHECK(find_opt(r.b, n, &opt), "OPT kept for an EDNS follower");
+
+	r = orig;
+	CHECK(dns_adopt_reply(r.b, 12 + QNAME_LEN + 3, q.b, &qi) == 0,
+	    "a reply shorter than the question is refused");
+	qi.question_len = 0;
+	CHECK(dns_adopt_reply(r.b, r.len, q.b, &qi) == 0,
+	    "an unreadable question is refused");
+}
+
 static void
 test_truncate(void)
 {
@@ -1668,6 +1725,7 @@ main(void)
 	test_upstream();
 	test_check_reply();
 	test_fix_reply();
+	test_adopt_reply();
 	test_truncate();
 	test_qtypes();
 	test_cookie();
