@@ -33,10 +33,18 @@ REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
-all: dotproxy
+all: dotproxy dotproxy-probe
 
 dotproxy: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+# The probes' DNS client for images without one: the C library only,
+# so none of the libraries' flags (libbsd's overlay renames getopt).
+PROBE_CFLAGS =	-O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+		-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+
+dotproxy-probe: src/probe.c
+	$(CC) $(PROBE_CFLAGS) $(LDFLAGS) -o $@ src/probe.c
 
 build:
 	@mkdir -p build
@@ -96,7 +104,7 @@ build/dotserver: regress/dotserver.c | build
 	$(CC) $(CFLAGS) -o $@ regress/dotserver.c $(LDLIBS)
 
 test: deps-test
-	@$(MAKE) --no-print-directory dotproxy $(REGRESS_BIN)
+	@$(MAKE) --no-print-directory dotproxy dotproxy-probe $(REGRESS_BIN)
 	@sh regress/run.sh
 
 # dnsperf against dotproxy, the peers and the no-proxy reference; prints
@@ -108,10 +116,11 @@ bench: deps-bench
 lint:
 	mandoc -Tlint -Wwarning man/dotproxy.8 dotproxy.conf.5
 
-install: dotproxy
+install: dotproxy dotproxy-probe
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
 	install -m 0755 dotproxy $(DESTDIR)$(SBINDIR)/dotproxy
+	install -m 0755 dotproxy-probe $(DESTDIR)$(SBINDIR)/dotproxy-probe
 	install -m 0644 man/dotproxy.8 $(DESTDIR)$(MANDIR)/man8/dotproxy.8
 	install -m 0644 dotproxy.conf.5 $(DESTDIR)$(MANDIR)/man5/dotproxy.conf.5
 	install -m 0644 etc/dotproxy.conf $(DESTDIR)$(EXAMPLEDIR)/dotproxy.conf
@@ -119,4 +128,4 @@ install: dotproxy
 	install -m 0755 etc/dotproxy.rc $(DESTDIR)$(EXAMPLEDIR)/dotproxy.rc
 
 clean:
-	rm -rf build dotproxy
+	rm -rf build dotproxy dotproxy-probe
