@@ -5,13 +5,17 @@
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
-test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb"
+test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin"
+# Wanted for their command only: a node and npm from elsewhere (NodeSource,
+# nvm) will do, and Debian's npm would conflict with NodeSource's nodejs.
+test_cmds="node:nodejs npm:npm"
 # make bench: the upstream (unbound), dnsperf, and the peers it compares with.
 bench_pkgs="$build_pkgs knot-dnsutils dnsperf unbound stubby dnsdist openssl procps util-linux"
 
+cmds=""
 case "$1" in
 build) pkgs=$build_pkgs ;;
-test) pkgs=$test_pkgs ;;
+test) pkgs=$test_pkgs cmds=$test_cmds ;;
 bench) pkgs=$bench_pkgs ;;
 *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
@@ -20,6 +24,9 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
+done
+for c in $cmds; do
+	command -v "${c%%:*}" >/dev/null 2>&1 || missing="$missing ${c#*:}"
 done
 
 if [ -n "$missing" ]; then

@@ -58,7 +58,7 @@ done
 # Libraries by the name the binaries ask for (cp -L follows the
 # symbolic link to the versioned file); the loader is the line without
 # "=>" and must sit at exactly that path.
-ldd $BINS | awk '$1 ~ /^\// { print "interp", $1; next }
+ldd $BINS | awk 'NF > 1 && $1 ~ /^\// { print "interp", $1; next }
     $2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
 while read -r a b; do
 	if [ "$a" = interp ]; then
