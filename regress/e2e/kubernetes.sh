@@ -1,0 +1,89 @@
+#!/bin/sh
+# The Kubernetes manifests in etc/kubernetes, offline: every document
+# validated against the Kubernetes object schemas (the kubernetes-models
+# npm package, installed once into build/k8s-validate), the properties the
+# manifests promise asserted one by one (regress/k8s/validate.mjs), the
+# ConfigMap's dotproxy.conf checked by dotproxy -n and run, and the probes'
+# exact commands run against it.  Then broken copies of the manifests must
+# fail, so that the checks cannot rot into always passing.
+. "$(dirname "$0")/../lib.sh"
+BASE=$((26650 + ${E2E_PORT_SHIFT:-0}))
+P=$BASE UP=$((BASE + 1))
+K=$TOP/etc/kubernetes
+V=$TOP/build/k8s-validate
+
+for c in node npm; do
+	command -v $c >/dev/null || {
+		notok "$c is installed (regress/deps.sh test): manifests not validated"
+		exit 0
+	}
+done
+
+# npm ci only when the lock file changed: later runs need no network.
+mkdir -p "$V"
+if ! cmp -s "$TOP/regress/k8s/package-lock.json" "$V/package-lock.json" ||
+    [ ! -d "$V/node_modules/kubernetes-models" ]; then
+	cp "$TOP/regress/k8s/package.json" "$TOP/regress/k8s/package-lock.json" \
+	    "$V/"
+	(cd "$V" && npm ci --no-audit --no-fund --loglevel=error) \
+	    >"$W/npm.out" 2>&1 || {
+		notok "npm ci of kubernetes-models and yaml into build/k8s-validate (needs the npm registry once): $(tail -3 "$W/npm.out" | tr '\n' ' ')"
+		exit 0
+	}
+fi
+cp "$TOP/regress/k8s/validate.mjs" "$V/"
+
+node "$V/validate.mjs" "$K" "$W" 2>&1
+check "the validator ran to its end" test -s "$W/probes.cmd"
+
+check "the ConfigMap's dotproxy.conf passes dotproxy -n" \
+    sh -c '"$1" -n -f "$2" | grep -q "configuration OK"' - "$DOTPROXY" \
+    "$W/dotproxy.conf"
+
+# The ConfigMap's configuration, moved to loopback test ports and the
+# test upstream by the environment, and the probes' commands against it.
+dotserver up $UP || notok "dotserver starts"
+check "dotproxy runs the ConfigMap's configuration" \
+    proxy dp "$W/dotproxy.conf" LISTENING_SOCKET_IP=127.0.0.1 \
+    LISTENING_SOCKET_PORT=$P DNS_SERVER_IP=127.0.0.1 DNS_SERVER_PORT=$UP \
+    DNS_SERVER_NAME=dns.test CA_PATH="$CERTS/ca.pem"
+runprobes()
+{
+	while read -r kind cmd args; do
+		if [ "$cmd" = /usr/local/sbin/dotproxy-probe ] &&
+		    "$TOP/dotproxy-probe" $args -p $P 2>>"$W/probe.err"; then
+			echo "$kind:0"
+		else
+			echo "$kind:1"
+		fi
+	done <"$W/probes.cmd" | sort -u | tr '\n' ' '
+}
+r=$(runprobes)
+check "the manifests' probes pass ($r)" [ "$r" = "liveness:0 readiness:0 " ]
+stopserver up
+r=$(runprobes)
+check "without an upstream, not ready but alive ($r)" \
+    [ "$r" = "liveness:0 readiness:1 " ]
+
+# Each breakage must make the validator fail.
+broken()
+{
+	rm -rf "$W/k"
+	cp -r "$K" "$W/k"
+	sed -i "$2" "$W/k/$1"
+	! node "$V/validate.mjs" "$W/k" >"$W/broken.out" 2>&1
+}
+check "a misspelt readinessProbe fails validation" \
+    broken deployment.yaml 's/readinessProbe:/readinesProbe:/'
+check "a missing readOnlyRootFilesystem fails validation" \
+    broken daemonset.yaml '/readOnlyRootFilesystem/d'
+check "a liveness-style readiness probe (-a) fails validation" \
+    broken deployment.yaml 's|\["/usr/local/sbin/dotproxy-probe", "-w"|["/usr/local/sbin/dotproxy-probe", "-a", "-w"|'
+check "a missing memory limit fails validation" \
+    broken daemonset.yaml '/^              memory: 256Mi/d'
+check "a missing PodDisruptionBudget fails validation" \
+    broken deployment.yaml '/^# Voluntary disruptions/,$d'
+check "a capability added back fails validation" \
+    broken deployment.yaml 's/drop: \["ALL"\]/drop: ["ALL"]\n              add: ["NET_ADMIN"]/'
+check "a string where the schema wants an integer fails validation" \
+    broken deployment.yaml 's/replicas: 3/replicas: three/'
