@@ -222,7 +222,8 @@ check "mandoc -Tlint -Wwarning is clean on dotproxy.8 and dotproxy.conf.5 \
 # tests may be running it).  A make we may be running under must not hand
 # its flags or jobserver to this one.
 run inst.out env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-    make -C "$TOP" -o dotproxy install DESTDIR="$W/inst" PREFIX=/usr/local
+    make -C "$TOP" -o dotproxy -o dotproxy-probe install DESTDIR="$W/inst" \
+    PREFIX=/usr/local
 I=$W/inst/usr/local
 check "make install DESTDIR=... PREFIX=/usr/local succeeds ($rc)" [ "$rc" -eq 0 ]
 check "make install compiled nothing" \
@@ -230,6 +231,9 @@ check "make install compiled nothing" \
 check "installed sbin/dotproxy, mode 0755, the built binary" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ] && cmp -s "$1" "$2"' \
     - "$I/sbin/dotproxy" "$DOTPROXY"
+check "installed sbin/dotproxy-probe, mode 0755" \
+    sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
+    "$I/sbin/dotproxy-probe"
 check "installed share/man/man8/dotproxy.8" \
     sh -c '[ "$(stat -c %a "$1")" = 644 ] && cmp -s "$1" "$2"' - \
     "$I/share/man/man8/dotproxy.8" "$TOP/man/dotproxy.8"
