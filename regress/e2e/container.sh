@@ -26,6 +26,21 @@ for c in unshare capsh mount chroot; do
 	    { notok "$c is installed (regress/deps.sh test)"; exit 0; }
 done
 
+# The Dockerfile's final stage must be stage.sh's tree on the base that
+# -b stands in for, and nothing else, or the test below proves nothing.
+D=$TOP/Dockerfile.distroless
+final=$(sed -n '/^FROM .*distroless/,$p' "$D")
+check "the Dockerfile's build stage runs etc/container/stage.sh into /out" \
+    grep -q '^RUN sh etc/container/stage.sh /out' "$D"
+check "its final stage is gcr.io/distroless/base-debian12, what stage.sh -b adds to" \
+    sh -c 'echo "$1" | head -1 | grep -q "^FROM gcr.io/distroless/base-debian12:nonroot\$"' - "$final"
+check "its final stage copies /out and nothing else" \
+    [ "$(echo "$final" | grep -E '^(COPY|ADD|RUN)')" = "COPY --from=build /out/ /" ]
+check "its final stage runs as $NONROOT, on 35353, with no HEALTHCHECK" \
+    sh -c 'echo "$1" | grep -q "^USER $2:$2\$" &&
+    echo "$1" | grep -q "^EXPOSE 35353/udp 35353/tcp" &&
+    ! grep -q "^HEALTHCHECK" "$3"' - "$final" $NONROOT "$D"
+
 check "etc/container/stage.sh -b stages the image tree" \
     sh -c 'cd "$1" && sh etc/container/stage.sh -b "$2"' - "$TOP" "$R"
 

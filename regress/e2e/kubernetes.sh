@@ -36,6 +36,10 @@ cp "$TOP/regress/k8s/validate.mjs" "$V/"
 node "$V/validate.mjs" "$K" "$W" 2>&1
 check "the validator ran to its end" test -s "$W/probes.cmd"
 
+users=$(grep -h 'runAsUser:' "$K"/*.yaml | awk '{ print $2 }' | sort -u)
+check "the manifests run as the image's user ($users)" \
+    sh -c '[ -n "$1" ] && grep -q "^USER $1:" "$2"' - "$users" \
+    "$TOP/Dockerfile.distroless"
 check "the ConfigMap's dotproxy.conf passes dotproxy -n" \
     sh -c '"$1" -n -f "$2" | grep -q "configuration OK"' - "$DOTPROXY" \
     "$W/dotproxy.conf"
