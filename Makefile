@@ -20,7 +20,7 @@ LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/udp.c src/query.c src/cache.c src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
-		src/dns.c \
+		src/dns.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c
 OBJS =		$(SRCS:src/%.c=build/%.o) build/parse.o

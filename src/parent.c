@@ -44,6 +44,7 @@
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "notify.h"
 #include "parent.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
@@ -88,6 +89,8 @@ static struct {
 	int			 verbose;
 	char			 self[PATH_MAX];
 	int			 generation;
+	int			 ready_gen;	/* READY=1 sent for it */
+	int			 reload_failed;
 	int			 stopping;
 	TAILQ_HEAD(, engine_proc) procs;
 	int			 backoff[ENGINES_MAX];	/* ms, next delay */
@@ -121,6 +124,8 @@ static void	 sig_cb(int, short, void *);
 static void	 stop_cb(int, short, void *);
 static void	 reap(void);
 static void	 reload(void);
+static void	 reload_failed(void);
+static void	 notify_ready(void);
 
 void
 parent_main(struct conf *conf, const char *conffile, int optional,
@@ -134,6 +139,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	p.debug = debug;
 	p.verbose = verbose;
 	TAILQ_INIT(&p.procs);
+	notify_init();
 
 	/* fork + exec needs an absolute path that still works after chdir */
 	if ((n = readlink("/proc/self/exe", p.self, sizeof(p.self) - 1)) ==
@@ -704,6 +710,7 @@ engine_dispatch(int fd, short ev, void *arg)
 			log_debug("engine %d ready, pid %d", ep->idx,
 			    (int)ep->pid);
 			engine_retire_old(ep->idx);
+			notify_ready();
 			break;
 		case IPC_TCP_HANDOFF:
 			if (msg.hdr.len != 0 || msg.fd == -1) {
@@ -900,21 +907,29 @@ reload(void)
 	int		 i;
 
 	log_info("reloading configuration");
+	/* what systemd >= 253 wants for Type=notify-reload; older ignore it */
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the "
+	    "configuration", notify_monotonic_usec());
+	p.ready_gen = 0;
 	if ((nconf = parse_config(p.conffile, p.optional)) == NULL) {
 		log_warnx("configuration reload failed, keeping the old one");
+		reload_failed();
 		return;
 	}
 	if (conf_apply_env(nconf, err, sizeof(err)) == -1) {
 		log_warnx("%s; keeping the old configuration", err);
 		conf_free(nconf);
+		reload_failed();
 		return;
 	}
 	if (nconf->sc.engines > ENGINES_MAX ||
 	    runtime_prepare(&nrt, nconf, &p.rt) == -1) {
 		log_warnx("configuration reload failed, keeping the old one");
 		conf_free(nconf);
+		reload_failed();
 		return;
 	}
+	p.reload_failed = 0;
 	close_unshared(&p.rt, &nrt);
 	runtime_free(&p.rt);
 	conf_free(p.rt.conf);
@@ -927,6 +942,44 @@ reload(void)
 	}
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		engine_spawn(i);
+}
+
+/* The old configuration serves on: the service manager hears so. */
+static void
+reload_failed(void)
+{
+	p.reload_failed = 1;
+	notify_ready();
+}
+
+/*
+ * READY=1 once per generation, when every engine of the configuration in
+ * force has reported ready: at start, so that nothing ordered after us
+ * starts before our ports answer, and after each reload.
+ */
+static void
+notify_ready(void)
+{
+	struct engine_proc	*ep;
+	char			 mainpid[32];
+	int			 n = 0, e = p.rt.conf->sc.engines;
+
+	if (p.ready_gen == p.generation || p.stopping || !notify_enabled())
+		return;
+	TAILQ_FOREACH(ep, &p.procs, entry)
+		if (ep->generation == p.generation && ep->ready)
+			n++;
+	if (n < e)
+		return;
+	p.ready_gen = p.generation;
+	/* without -d, daemon(3) made us a new process: say which */
+	mainpid[0] = '\0';
+	if (!p.debug)
+		snprintf(mainpid, sizeof(mainpid), "MAINPID=%d\n",
+		    (int)getpid());
+	notify("READY=1\n%sSTATUS=%sserving on %d sockets with %d engine%s",
+	    mainpid, p.reload_failed ? "configuration reload failed, old "
+	    "configuration " : "", p.rt.nsocks, e, e == 1 ? "" : "s");
 }
 
 static void
@@ -950,6 +1003,7 @@ sig_cb(int sig, short ev, void *arg)
 		if (p.stopping)
 			break;
 		log_info("stopping on signal %d", sig);
+		notify("STOPPING=1\nSTATUS=stopping on signal %d", sig);
 		p.stopping = 1;
 		TAILQ_FOREACH(ep, &p.procs, entry)
 			kill(ep->pid, SIGTERM);
