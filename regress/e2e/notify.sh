@@ -87,8 +87,8 @@ check "SIGHUP: RELOADING=1 first" \
 mu=$(echo "$m2" | sed -n 's/.*MONOTONIC_USEC=\([0-9]*\).*/\1/p')
 at=$(echo "$m2" | sed -n 's/.*mono=\([0-9]*\) .*/\1/p')
 check "SIGHUP: MONOTONIC_USEC is CLOCK_MONOTONIC in us (${mu:-none} vs ${at:-none})" \
-    [ -n "$mu" ] && [ -n "$at" ] && [ "$mu" -le "$at" ] &&
-    [ $((at - mu)) -lt 5000000 ]
+    sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" -le "$2" ] &&
+    [ $(($2 - $1)) -lt 5000000 ]' - "$mu" "$at"
 check "SIGHUP: then READY=1 with the new status" \
     sh -c 'case "$1" in *READY=1*"STATUS=serving on 8 sockets"*) ;;
     *) exit 1 ;; esac' - "$m3"
