@@ -58,6 +58,8 @@ notify_init(void)
 
 	if ((e = getenv("NOTIFY_SOCKET")) == NULL)
 		return;
+	if (*e == '\0')
+		goto done;		/* set empty: no manager */
 	len = strlen(e);
 	memset(&n.sun, 0, sizeof(n.sun));
 	n.sun.sun_family = AF_UNIX;
