@@ -5,7 +5,7 @@
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
-test_pkgs="$build_pkgs bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin"
+test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin"
 # Wanted for their command only: a node and npm from elsewhere (NodeSource,
 # nvm) will do, and Debian's npm would conflict with NodeSource's nodejs.
 test_cmds="node:nodejs npm:npm"
@@ -48,5 +48,18 @@ if [ "$(id -u)" -eq 0 ]; then
 	id _dotproxy >/dev/null 2>&1 ||
 	    useradd --system --no-create-home --home-dir /var/empty \
 	    --shell /usr/sbin/nologin _dotproxy
+fi
+
+# OpenRC is never installed: it would replace sysv-rc and take over the
+# rc scripts.  regress/e2e/service.sh runs openrc-run unpacked in the
+# build tree, in a mount namespace of its own.
+orc=$(dirname "$0")/../build/openrc
+if [ "$1" = test ] && [ ! -x "$orc/sbin/openrc-run" ]; then
+	rm -rf "$orc.dl" && mkdir -p "$orc.dl" &&
+	    (cd "$orc.dl" && apt-get download -q openrc librc1 libeinfo1) \
+	    >/dev/null 2>&1 &&
+	    for d in "$orc.dl"/*.deb; do dpkg-deb -x "$d" "$orc"; done ||
+	    echo "openrc could not be fetched: its test will be skipped" >&2
+	rm -rf "$orc.dl"
 fi
 exit 0
