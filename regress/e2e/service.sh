@@ -68,8 +68,9 @@ check "dotproxy.rc: status names the pid" \
 check "dotproxy.rc: the daemon answers" \
     [ "$(rcode $PRC rc.example.test A)" = NOERROR ]
 check "dotproxy.rc reload" rc reload
-check "dotproxy.rc reload: a new engine serves" \
-    waitfor 10 sh -c '[ "$(grep -c "ready, pid" "$1")" -ge 2 ]' - "$W/rc.log"
+check "dotproxy.rc reload: the daemon reloads, a new engine serves" \
+    waitfor 10 sh -c '[ "$(grep -c "ready, pid" "$1")" -ge 2 ] &&
+    grep -q "reloading configuration" "$1"' - "$W/rc.log"
 cp "$W/rc.conf" "$W/rc.good"
 echo 'not a configuration' >"$W/rc.conf"
 rc reload
@@ -149,6 +150,7 @@ i=0
 while [ $i -lt 100 ] && [ "$(grep -c 'ready, pid' "$w/orc.log")" -lt 2 ]; do
 	sleep 0.1; i=$((i + 1))
 done
+pgrep -f "^$(cat "$w/orc.conf.d.bin") " >"$w/orc.dpid2"
 cp "$w/orc.conf" "$w/orc.good"
 echo 'not a configuration' >"$w/orc.conf"
 r reload			# 5
@@ -178,8 +180,10 @@ check "openrc: the daemon answers" grep -q '^192\.0\.2\.' "$W/orc.dig"
 check "openrc: the daemon has conf.d's exported environment" \
     grep -q '^DOTPROXY_E2E_MARK=openrc$' "$W/orc.env"
 check "openrc: reload" orcis 4 0 'Reloading dotproxy'
-check "openrc: reload: a new engine served" \
-    sh -c '[ "$(grep -c "ready, pid" "$1")" -ge 2 ]' - "$W/orc.log"
+check "openrc: reload: the same daemon reloaded, a new engine served" \
+    sh -c '[ "$(grep -c "ready, pid" "$1")" -ge 2 ] &&
+    grep -q "reloading configuration" "$1" && [ -s "$2" ] &&
+    cmp -s "$2" "$3"' - "$W/orc.log" "$W/orc.dpid" "$W/orc.dpid2"
 check "openrc: reload of a bad file fails" orcis 5 1 'configuration error'
 check "openrc: stop" orcis 6 0 'Stopping dotproxy'
 check "openrc: status after stop: stopped (3)" orcis 7 3 'status: stopped'
