@@ -126,6 +126,7 @@ install: dotproxy dotproxy-probe
 	install -m 0644 etc/dotproxy.conf $(DESTDIR)$(EXAMPLEDIR)/dotproxy.conf
 	install -m 0644 etc/dotproxy.service $(DESTDIR)$(EXAMPLEDIR)/dotproxy.service
 	install -m 0755 etc/dotproxy.rc $(DESTDIR)$(EXAMPLEDIR)/dotproxy.rc
+	install -m 0755 etc/dotproxy.openrc $(DESTDIR)$(EXAMPLEDIR)/dotproxy.openrc
 
 clean:
 	rm -rf build dotproxy dotproxy-probe
