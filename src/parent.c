@@ -91,6 +91,7 @@ static struct {
 	int			 generation;
 	int			 ready_gen;	/* READY=1 sent for it */
 	int			 reload_failed;
+	int			 degraded;	/* STATUS= says an engine died */
 	int			 stopping;
 	TAILQ_HEAD(, engine_proc) procs;
 	int			 backoff[ENGINES_MAX];	/* ms, next delay */
@@ -887,6 +888,9 @@ engine_restart_later(struct engine_proc *ep)
 		log_warnx("restarting engine %d in %d ms: %d deaths in a "
 		    "row, each within %d s of starting", idx, delay,
 		    p.crashes[idx], ENGINE_STABLE / 1000);
+	notify("STATUS=engine %d died, restarting it (%d death%s in a row)",
+	    idx, p.crashes[idx], p.crashes[idx] == 1 ? "" : "s");
+	p.degraded = 1;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(&p.restart_ev[idx], &tv);
@@ -955,31 +959,39 @@ reload_failed(void)
 /*
  * READY=1 once per generation, when every engine of the configuration in
  * force has reported ready: at start, so that nothing ordered after us
- * starts before our ports answer, and after each reload.
+ * starts before our ports answer, and after each reload.  After an
+ * engine's restart only the STATUS= line is told again.
  */
 static void
 notify_ready(void)
 {
 	struct engine_proc	*ep;
-	char			 mainpid[32];
+	char			 mainpid[32], status[128];
 	int			 n = 0, e = p.rt.conf->sc.engines;
 
-	if (p.ready_gen == p.generation || p.stopping || !notify_enabled())
+	if ((p.ready_gen == p.generation && !p.degraded) || p.stopping ||
+	    !notify_enabled())
 		return;
 	TAILQ_FOREACH(ep, &p.procs, entry)
 		if (ep->generation == p.generation && ep->ready)
 			n++;
 	if (n < e)
 		return;
+	p.degraded = 0;
+	snprintf(status, sizeof(status), "%sserving on %d sockets with %d "
+	    "engine%s", p.reload_failed ? "configuration reload failed, old "
+	    "configuration " : "", p.rt.nsocks, e, e == 1 ? "" : "s");
+	if (p.ready_gen == p.generation) {
+		notify("STATUS=%s", status);
+		return;
+	}
 	p.ready_gen = p.generation;
 	/* without -d, daemon(3) made us a new process: say which */
 	mainpid[0] = '\0';
 	if (!p.debug)
 		snprintf(mainpid, sizeof(mainpid), "MAINPID=%d\n",
 		    (int)getpid());
-	notify("READY=1\n%sSTATUS=%sserving on %d sockets with %d engine%s",
-	    mainpid, p.reload_failed ? "configuration reload failed, old "
-	    "configuration " : "", p.rt.nsocks, e, e == 1 ? "" : "s");
+	notify("READY=1\n%sSTATUS=%s", mainpid, status);
 }
 
 static void

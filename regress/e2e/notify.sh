@@ -114,6 +114,16 @@ check "bad file: the daemon still runs and answers" \
     sh -c 'kill -0 $1 && [ "$2" = NOERROR ]' - $pp \
     "$(rcode $P after-bad.example.test A)"
 
+# an engine dies: STATUS= says so, then serving again, no second READY=1
+nr=$(count n READY=1)
+kill -9 "$(pgrep -P $pp | head -1)"
+check "an engine dies: STATUS says it is restarted" \
+    waitfor 10 grep -q 'STATUS=engine [0-9] died, restarting it' "$W/n.n"
+check "an engine dies: STATUS says serving again once it is back" \
+    waitfor 10 sh -c 'grep "^pid=" "$1" | tail -1 |
+    grep -q "^pid=[0-9]* mono=[0-9]* STATUS=configuration reload failed, old configuration serving on 8 sockets with 2 engines$"' - "$W/n.n"
+check "an engine dies: no READY=1 for it" [ "$(count n READY=1)" -eq "$nr" ]
+
 cp "$W/good.conf" "$W/n.conf"
 kill -TERM $pp
 check "SIGTERM: the daemon exits" waitfor 10 sh -c '! kill -0 $1' - $pp
