@@ -18,7 +18,8 @@ LDFLAGS +=	-pie -Wl,-z,relro,-z,now
 LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
-		src/udp.c src/query.c src/cache.c src/upstream.c src/upconn.c \
+		src/udp.c src/query.c src/clients.c src/cache.c src/siphash.c \
+		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/dns.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
@@ -77,10 +78,10 @@ run: deps
 build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
 
-build/test_cache: regress/unit/test_cache.c src/cache.c src/dns.c build/log.o \
-    $(HDRS) | build
-	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c src/dns.c \
-	    build/log.o $(LDLIBS)
+build/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
+    src/dns.c build/log.o $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c \
+	    src/siphash.c src/dns.c build/log.o $(LDLIBS)
 
 build/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
     src/dns.c build/log.o $(HDRS) | build

@@ -45,6 +45,10 @@
 #define DEFAULT_MAX_QUERIES	8192
 #define DEFAULT_COALESCE_WAITERS 64	/* clients sharing one upstream query */
 #define CONF_MAX_COALESCE	65535
+#define DEFAULT_TCP_MAX_CONN_CLIENT 64
+#define DEFAULT_MAX_QUERIES_CLIENT 1024
+#define DEFAULT_TCP_LIFETIME	300	/* seconds */
+#define DEFAULT_TCP_MAX_OUTPUT	(256 * 1024)	/* octets per connection */
 #define DEFAULT_ENGINES		0	/* one per online CPU */
 #define DEFAULT_CACHE_MIN_TTL	0
 #define DEFAULT_CACHE_MAX_TTL	86400
@@ -135,6 +139,10 @@ struct conf_scalars {
 	int		tcp_max_pipeline;
 	int		max_queries;
 	int		coalesce_max_waiters;	/* 0 is off */
+	int		tcp_max_conn_client;	/* per client address */
+	int		max_queries_client;	/* in flight, per address */
+	int		tcp_max_lifetime;	/* seconds */
+	int		tcp_max_output;		/* unread octets */
 	int		engines;
 	int		deny_action;		/* enum deny_action */
 	int		edns_buffer_size;	/* octets */

@@ -32,7 +32,6 @@
 
 #define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)
 #define UDP_BATCH		64	/* datagrams read per wake-up */
-#define TCP_OUT_MAX		(1024 * 1024)	/* unread replies per client */
 #define UPCONN_OUT_MAX		(4 * 1024 * 1024)
 #define UPSTREAM_POOL		4	/* TLS connections per upstream */
 #define UPCONN_MAX_INFLIGHT	256	/* queries and tombstones per conn */
@@ -85,6 +84,7 @@ struct query {
 	uint64_t		 hash;
 	int			 hashed;	/* in the in-flight table */
 	int			 busy;
+	int			 counted;	/* in its client's in-flight count */
 	int			 transport;
 	int			 lfd;	/* UDP socket to answer from */
 	struct sockaddr_storage	 peer;
@@ -116,13 +116,14 @@ struct tcp_client {
 	int			 fd;
 	int			 allowed;	/* ACL verdict at accept */
 	int			 closing;
-	int			 eof;	/* client shut its side */
+	int			 eof;	/* client shut its side, or retired */
 	int			 reading;	/* read event armed */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	struct event		 rev;
 	struct event		 wev;
-	struct event		 tmo;
+	struct event		 tmo;	/* idle clock, or deferred close */
+	struct event		 life;	/* tcp-max-lifetime */
 	struct query_list	 queries;
 	int			 inflight;
 	size_t			 rlen;
@@ -213,6 +214,7 @@ struct engine {
 	int			 ntcp;
 	int			 accept_paused;
 	struct event		 accept_ev;	/* resumes accepting */
+	int			 spare_fd;	/* given up on EMFILE */
 
 	struct upstream		*upstreams;
 	int			 nupstreams;
@@ -265,6 +267,13 @@ int		 coalesce_join(struct query *);
 void		 coalesce_reply(struct query *, const uint8_t *, size_t);
 void		 coalesce_fail(struct query *, int);
 void		 coalesce_leave(struct query *);
+/* clients.c */
+void		 clients_init(void);
+int		 clients_query_add(const struct sockaddr *);
+void		 clients_query_del(const struct sockaddr *);
+int		 clients_tcp_add(const struct sockaddr *);
+void		 clients_tcp_del(const struct sockaddr *);
+uint32_t	 clients_live(void);
 
 /* listener.c */
 void		 listener_start(struct listener *);

@@ -38,6 +38,39 @@
 #   rawdns.py partial PORT SECONDS   opens TCP, sends a length prefix and only
 #                                    part of the message, then nothing; prints
 #                                    like idle
+#   rawdns.py trickle PORT GAP MAX   opens TCP and sends one byte of a query
+#                                    every GAP seconds, never a whole one;
+#                                    prints like idle, within MAX seconds
+#   rawdns.py steady PORT GAP MAX    one TCP connection, one query every GAP
+#                                    seconds, each answer read; "closed after
+#                                    T answered=N", or "open" after MAX
+#   rawdns.py conns PORT N ADDR [ADDR2]
+#                                    N TCP connections to ADDR, one after the
+#                                    other and all kept open, one query on
+#                                    each (2 s to answer); then one from
+#                                    ADDR2; then the first is closed and the
+#                                    unanswered wait 3 s more. Prints
+#                                    "answered=A closed=C noreply=R late=L
+#                                    other=RESULT"
+#   rawdns.py burst PORT N PREFIX SPLIT
+#                                    N distinct UDP queries PREFIX-i.test
+#                                    from one socket, paced, then replies
+#                                    for SPLIT * 3 seconds; prints the
+#                                    rcodes of those before and after
+#                                    SPLIT seconds: "early=N late=N
+#                                    noreply=N rcodes=..."
+#   rawdns.py waves PORT N NAME...   the NAMEs pipelined on one TCP
+#                                    connection; prints how many replies
+#                                    came after about 1, 2... seconds
+#                                    (rounded): "1s=N 2s=N..."
+#   rawdns.py flood PORT N NAME RCVBUF
+#                                    N pipelined queries for NAME (NAME % i
+#                                    for the i-th when it holds %d) on one TCP
+#                                    connection with a receive buffer of
+#                                    RCVBUF octets, never read; prints
+#                                    "sent=Q dropped after T" when the
+#                                    server cut it off, "sent=Q open"
+#                                    when it did not within 20 s
 #
 #   rawdns.py burst PORT N PREFIX [ADDR]
 #                                    N UDP queries PREFIX-i.example.test
@@ -309,6 +342,142 @@ def together(port, specs):
         socks[i].close()
 
 
+def trickle(s, data, gap, end, t):
+    for b in data:
+        if time.monotonic() >= end:
+            return "open"
+        try:
+            s.sendall(bytes([b]))
+        except (ConnectionResetError, BrokenPipeError):
+            return "closed after %.1f" % (time.monotonic() - t)
+        s.settimeout(gap)
+        try:
+            if not s.recv(1):
+                return "closed after %.1f" % (time.monotonic() - t)
+            return "data"
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            return "closed after %.1f" % (time.monotonic() - t)
+    return "all sent"
+
+
+def ask_tcp(s, qid, wait):
+    """answered, closed or noreply for one query on s"""
+    m = query("conn-%d.example.test" % qid, qid=qid)
+    try:
+        s.sendall(struct.pack("!H", len(m)) + m)
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+    return read_tcp(s, wait)
+
+
+def read_tcp(s, wait):
+    s.settimeout(wait)
+    try:
+        hdr = recvn(s, 2)
+        if hdr is None or recvn(s, struct.unpack("!H", hdr)[0]) is None:
+            return "closed"
+        return "answered"
+    except socket.timeout:
+        return "noreply"
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+
+
+def conns(port, n, addr, addr2):
+    socks, res = [], []
+    for i in range(n):
+        s = tcp_conn(port, addr)
+        socks.append(s)
+        res.append(ask_tcp(s, i, 2))
+    other = ask_tcp(tcp_conn(port, addr2), 9999, 2) if addr2 else "-"
+    late = 0
+    if res.count("noreply") > 0:
+        socks[0].close()
+        late = sum(read_tcp(s, 3) == "answered"
+                   for s, r in zip(socks, res) if r == "noreply")
+    return "answered=%d closed=%d noreply=%d late=%d other=%s" % (
+        res.count("answered"), res.count("closed"), res.count("noreply"),
+        late, other)
+
+
+def burst(port, n, prefix, split):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
+    t = time.monotonic()
+    for i in range(n):
+        s.sendto(query("%s-%d.test" % (prefix, i), qid=i),
+                 ("127.0.0.1", port))
+        if i % 50 == 49:
+            time.sleep(0.005)
+    early, late, rcodes, seen = 0, 0, {}, set()
+    end = t + split * 3
+    while len(seen) < n and time.monotonic() < end:
+        s.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            r = s.recv(65535)
+        except socket.timeout:
+            break
+        qid = struct.unpack("!H", r[:2])[0]
+        if qid in seen:
+            continue
+        seen.add(qid)
+        if time.monotonic() - t < split:
+            early += 1
+        else:
+            late += 1
+        k = "%d" % (r[3] & 0xf)
+        rcodes[k] = rcodes.get(k, 0) + 1
+    return "early=%d late=%d noreply=%d rcodes=%s" % (
+        early, late, n - len(seen),
+        ",".join("%s:%d" % kv for kv in sorted(rcodes.items())))
+
+
+def flood(port, n, name, rcvbuf):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    s.setblocking(False)
+    t = time.monotonic()
+    sent = 0
+    pending = b""
+    end = t + 20
+    while time.monotonic() < end:
+        if not pending and sent < n:
+            k = min(1000, n - sent)
+            for i in range(sent, sent + k):
+                m = query(name % i if "%d" in name else name, qid=i & 0xffff)
+                pending += struct.pack("!H", len(m)) + m
+            sent += k
+        try:
+            if pending:
+                w = s.send(pending)
+                pending = pending[w:]
+                continue
+        except BlockingIOError:
+            pass
+        except (ConnectionResetError, BrokenPipeError):
+            return "sent=%d dropped after %.1f" % (
+                unsent(sent, pending), time.monotonic() - t)
+        # blocked, or all sent: has the server gone?  Anything but
+        # ESTABLISHED (1) means its FIN or RST arrived.
+        if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] != 1:
+            return "sent=%d dropped after %.1f" % (
+                unsent(sent, pending), time.monotonic() - t)
+        time.sleep(0.05)
+    return "sent=%d open" % unsent(sent, pending)
+
+
+def unsent(sent, pending):
+    """queries written whole: those made less those still pending"""
+    n = 0
+    while pending:
+        n += 1
+        pending = pending[2 + struct.unpack("!H", pending[:2])[0]:]
+    return sent - n
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "udp":
@@ -449,6 +618,64 @@ def main():
             print("open")
         except ConnectionResetError:
             print("closed after %.1f" % (time.monotonic() - t))
+    elif mode == "trickle":
+        gap, limit = float(sys.argv[3]), float(sys.argv[4])
+        s = tcp_conn(port)
+        m = query("www.example.test")
+        data = struct.pack("!H", len(m)) + m
+        t = time.monotonic()
+        print(trickle(s, data[:-1], gap, t + limit, t))
+    elif mode == "steady":
+        gap, limit = float(sys.argv[3]), float(sys.argv[4])
+        s = tcp_conn(port)
+        t = time.monotonic()
+        n = 0
+        res = "open"
+        while time.monotonic() < t + limit:
+            m = query("steady-%d.example.test" % n, qid=n)
+            try:
+                s.sendall(struct.pack("!H", len(m)) + m)
+                hdr = recvn(s, 2)
+                if hdr is None or recvn(s, struct.unpack("!H", hdr)[0]) \
+                        is None:
+                    res = "closed after %.1f" % (time.monotonic() - t)
+                    break
+            except (ConnectionResetError, BrokenPipeError):
+                res = "closed after %.1f" % (time.monotonic() - t)
+                break
+            n += 1
+            time.sleep(gap)
+        print("%s answered=%d" % (res, n))
+    elif mode == "conns":
+        print(conns(port, int(sys.argv[3]), sys.argv[4],
+                    sys.argv[5] if len(sys.argv) > 5 else None))
+    elif mode == "burst":
+        n, prefix, split = int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+        print(burst(port, n, prefix, split))
+    elif mode == "waves":
+        s = tcp_conn(port)
+        s.settimeout(10)
+        names = sys.argv[3:]
+        out = b""
+        for i, n in enumerate(names):
+            m = query(n, qid=i)
+            out += struct.pack("!H", len(m)) + m
+        t = time.monotonic()
+        s.sendall(out)
+        secs = {}
+        for _ in names:
+            try:
+                hdr = recvn(s, 2)
+            except socket.timeout:
+                break
+            if hdr is None or recvn(s, struct.unpack("!H", hdr)[0]) is None:
+                break
+            k = max(1, int(round(time.monotonic() - t)))
+            secs[k] = secs.get(k, 0) + 1
+        print(" ".join("%ds=%d" % (k, secs.get(k, 0))
+                       for k in range(1, max(secs or [0]) + 1)))
+    elif mode == "flood":
+        print(flood(port, int(sys.argv[3]), sys.argv[4], int(sys.argv[5])))
     else:
         sys.exit("unknown mode " + mode)
 

@@ -25,6 +25,7 @@
 #include "dns.h"
 #include "engine.h"
 #include "log.h"
+#include "siphash.h"
 
 /*
  * The answer cache of one engine.  An entry is the upstream's reply,
@@ -70,53 +71,20 @@ static struct {
 	size_t			  maxbytes;
 	uint32_t		  min_ttl;
 	uint32_t		  max_ttl;
-	uint64_t		  k0, k1;	/* SipHash key */
+	uint64_t		  key[2];	/* SipHash key */
 	uint64_t		  hits, misses, stale, stores, evictions;
 } c;
 
-#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
-} while (0)
+static void	unlink_entry(struct centry *);
 
 /*
  * SipHash-2-4 with a per-engine random key: clients choose the names, so
  * they must not be able to choose the hash chains.
  */
-static void	unlink_entry(struct centry *);
-
 uint64_t
 cache_hash(const uint8_t *p, size_t len)
 {
-	uint64_t	v0 = 0x736f6d6570736575ULL ^ c.k0;
-	uint64_t	v1 = 0x646f72616e646f6dULL ^ c.k1;
-	uint64_t	v2 = 0x6c7967656e657261ULL ^ c.k0;
-	uint64_t	v3 = 0x7465646279746573ULL ^ c.k1;
-	uint64_t	m, b = (uint64_t)len << 56;
-	size_t		i, n = len & ~(size_t)7;
-
-	for (i = 0; i < n; i += 8) {
-		memcpy(&m, p + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (i = 0; i < (len & 7); i++)
-		b |= (uint64_t)p[n + i] << (8 * i);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return (v0 ^ v1 ^ v2 ^ v3);
+	return (siphash24(c.key, p, len));
 }
 
 void
@@ -138,8 +106,7 @@ cache_init(int entries, int min_ttl, int max_ttl)
 	c.min_ttl = min_ttl;
 	c.max_ttl = max_ttl;
 	/* the in-flight table hashes with this key even without a cache */
-	arc4random_buf(&c.k0, sizeof(c.k0));
-	arc4random_buf(&c.k1, sizeof(c.k1));
+	arc4random_buf(c.key, sizeof(c.key));
 	if (entries == 0)
 		return;
 	while (n < (uint64_t)entries)

@@ -135,6 +135,10 @@ conf_set_defaults(struct conf *conf)
 	sc->tcp_max_pipeline = DEFAULT_TCP_PIPELINE;
 	sc->max_queries = DEFAULT_MAX_QUERIES;
 	sc->coalesce_max_waiters = DEFAULT_COALESCE_WAITERS;
+	sc->tcp_max_conn_client = DEFAULT_TCP_MAX_CONN_CLIENT;
+	sc->max_queries_client = DEFAULT_MAX_QUERIES_CLIENT;
+	sc->tcp_max_lifetime = DEFAULT_TCP_LIFETIME;
+	sc->tcp_max_output = DEFAULT_TCP_MAX_OUTPUT;
 	sc->engines = DEFAULT_ENGINES;
 	sc->deny_action = DEFAULT_DENY_ACTION;
 	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;

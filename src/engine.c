@@ -40,6 +40,7 @@
 #include "ratelimit.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
+#define FD_RESERVE	16	/* descriptors beyond those counted */
 
 struct engine	*env;
 
@@ -75,6 +76,7 @@ engine_main(int debug, int verbose)
 	engine_tls_setup();
 
 	query_init();
+	clients_init();
 	TAILQ_INIT(&env->tcp_clients);
 	TAILQ_INIT(&env->flushq);
 
@@ -239,6 +241,11 @@ engine_recv_config(void)
 			    conf->sc.tcp_idle_timeout < 1 ||
 			    conf->sc.tcp_max_conn < 1 ||
 			    conf->sc.tcp_max_pipeline < 1 ||
+			    conf->sc.tcp_max_conn_client < 1 ||
+			    conf->sc.max_queries_client < 1 ||
+			    conf->sc.tcp_max_lifetime < 1 ||
+			    conf->sc.tcp_max_output < 65536 ||
+			    conf->sc.tcp_max_output > 64 * 1024 * 1024 ||
 			    conf->sc.padding < 0 || conf->sc.padding > 1024 ||
 			    conf->sc.edns_buffer_size < DNS_UDP_MIN ||
 			    conf->sc.edns_buffer_size > DNS_EDNS_SIZE_MAX ||
@@ -327,15 +334,32 @@ engine_drop_privileges(void)
 {
 	struct conf_scalars	*sc = &env->conf->sc;
 	struct rlimit		 rl;
-	rlim_t			 nofile;
+	rlim_t			 fixed, nofile;
 
-	/* Enough descriptors for the limits, and no more. */
-	nofile = sc->tcp_max_conn + env->nupstreams * 2 + env->nlisteners +
-	    32;
+	/*
+	 * Enough descriptors for the limits, and no more: stdio, the
+	 * parent's socketpair, the listeners, each upstream's connections
+	 * and session memfd, the spare given up on EMFILE, and a reserve
+	 * for what libevent and libcrypto hold; the rest is for clients.
+	 */
+	fixed = 3 + 1 + env->nlisteners +
+	    (rlim_t)env->nupstreams * (UPSTREAM_POOL + 1) + 1 + FD_RESERVE;
+	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
 	if (geteuid() == 0 || nofile <= rl.rlim_max)
 		rl.rlim_max = nofile;
+	else if (rl.rlim_max > fixed) {
+		/* Not root and held below it: clients get what is left. */
+		log_warnx("descriptor limit %llu leaves room for %llu of "
+		    "tcp-max-connections %d", (unsigned long long)rl.rlim_max,
+		    (unsigned long long)(rl.rlim_max - fixed),
+		    sc->tcp_max_conn);
+		sc->tcp_max_conn = rl.rlim_max - fixed;
+	} else
+		fatalx("descriptor limit %llu is below the %llu the engine "
+		    "needs", (unsigned long long)rl.rlim_max,
+		    (unsigned long long)fixed + 1);
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("setrlimit RLIMIT_NOFILE");

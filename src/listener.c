@@ -43,6 +43,8 @@ static void	 tcp_accept_cb(int, short, void *);
 static void	 tcp_read_cb(int, short, void *);
 static void	 tcp_write_cb(int, short, void *);
 static void	 tcp_timeout_cb(int, short, void *);
+static void	 tcp_lifetime_cb(int, short, void *);
+static void	 accept_shed(int);
 static void	 accept_resume_cb(int, short, void *);
 static void	 accept_pause(int);
 static void	 tcp_client_close(struct tcp_client *);
@@ -86,9 +88,14 @@ listener_start(struct listener *l)
 	else {
 		event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
 		    tcp_accept_cb, l);
-		if (!event_initialized(&env->accept_ev))
+		if (!event_initialized(&env->accept_ev)) {
 			evtimer_assign(&env->accept_ev, env->base,
 			    accept_resume_cb, NULL);
+			/* the descriptor given up when accept() hits EMFILE */
+			if ((env->spare_fd = socket(AF_INET, SOCK_STREAM |
+			    SOCK_CLOEXEC, 0)) == -1)
+				log_warn("spare descriptor");
+		}
 	}
 	event_add(&l->ev, NULL);
 }
@@ -160,10 +167,15 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 		if (hit == CACHE_HIT_PREFETCH)
 			query_prefetch(msg, len, &qi);
 		return;
+	} else if (clients_query_add(sa) == -1) {
+		log_debug("client over max-queries-per-client");
+		rcode = DNS_RCODE_SERVFAIL;
 	} else if ((q = query_alloc()) == NULL) {
+		clients_query_del(sa);
 		log_debug("all %d query slots busy", env->nqueries);
 		rcode = DNS_RCODE_SERVFAIL;
 	} else {
+		q->counted = 1;
 		q->transport = tc != NULL ? QT_TCP : QT_UDP;
 		q->lfd = l != NULL ? l->fd : -1;
 		memcpy(&q->peer, sa, salen);
@@ -240,6 +252,28 @@ accept_pause(int ms)
 	}
 }
 
+/*
+ * Out of descriptors: the spare one is given up for a moment so the
+ * connection at the head of the queue can be taken and closed, and the
+ * client learns at once rather than waiting in the queue; then accepting
+ * pauses, since the listener would otherwise stay readable and the loop
+ * spin.
+ */
+static void
+accept_shed(int fd)
+{
+	int	s;
+
+	if (env->spare_fd != -1) {
+		close(env->spare_fd);
+		if ((s = accept(fd, NULL, NULL)) != -1)
+			close(s);
+		env->spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+		    0);
+	}
+	accept_pause(ACCEPT_BACKOFF_MS);
+}
+
 static void
 accept_resume_cb(int fd, short ev, void *arg)
 {
@@ -279,7 +313,7 @@ tcp_accept_cb(int fd, short ev, void *arg)
 			if (errno == EMFILE || errno == ENFILE) {
 				log_warnx("accept: %s, pausing",
 				    strerror(errno));
-				accept_pause(ACCEPT_BACKOFF_MS);
+				accept_shed(fd);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				log_warn("accept");
@@ -290,7 +324,7 @@ tcp_accept_cb(int fd, short ev, void *arg)
 		    sizeof(on)) == -1)
 			log_debug("TCP_NODELAY: %s", strerror(errno));
 		if (tcp_client_new(s, &ss, sslen) == NULL)
-			return;
+			continue;
 	}
 }
 
@@ -299,9 +333,17 @@ struct tcp_client *
 tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 {
 	struct tcp_client	*tc;
+	struct timeval		 tv;
 
+	/* one address may not hold every connection */
+	if (clients_tcp_add((const struct sockaddr *)ss) == -1) {
+		log_debug("client over tcp-max-connections-per-client");
+		close(s);
+		return (NULL);
+	}
 	if ((tc = calloc(1, sizeof(*tc))) == NULL) {
 		log_warn("tcp client");
+		clients_tcp_del((const struct sockaddr *)ss);
 		close(s);
 		return (NULL);
 	}
@@ -311,12 +353,18 @@ tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 	tc->allowed = conf_acl_match(&env->conf->acl,
 	    (const struct sockaddr *)ss) == ACL_ALLOW;
 	TAILQ_INIT(&tc->queries);
-	buf_init(&tc->out, TCP_OUT_MAX);
+	/* one answer of the largest size always fits */
+	buf_init(&tc->out, env->conf->sc.tcp_max_output + 2);
 	event_assign(&tc->rev, env->base, s, EV_READ | EV_PERSIST,
 	    tcp_read_cb, tc);
 	event_assign(&tc->wev, env->base, s, EV_WRITE | EV_PERSIST,
 	    tcp_write_cb, tc);
 	evtimer_assign(&tc->tmo, env->base, tcp_timeout_cb, tc);
+	/* a connection taken over at a reload starts a new lifetime */
+	evtimer_assign(&tc->life, env->base, tcp_lifetime_cb, tc);
+	tv.tv_sec = env->conf->sc.tcp_max_lifetime;
+	tv.tv_usec = 0;
+	evtimer_add(&tc->life, &tv);
 	TAILQ_INSERT_TAIL(&env->tcp_clients, tc, entry);
 	env->ntcp++;
 	tcp_client_read_enable(tc, 1);
@@ -350,7 +398,13 @@ tcp_client_read_enable(struct tcp_client *tc, int on)
 	}
 }
 
-/* RFC 7766 6.2.3: the idle clock runs only while nothing is outstanding. */
+/*
+ * RFC 7766 6.2.3: the idle clock runs only while no query is in flight.
+ * Only a whole message read, or output the client took, sets it back:
+ * partial bytes do not, so a client that trickles a byte at a time or
+ * never finishes its length prefix is cut off all the same, and so is one
+ * that leaves its answers unread.
+ */
 static void
 tcp_client_idle_arm(struct tcp_client *tc)
 {
@@ -370,11 +424,34 @@ tcp_timeout_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (tc->closing || (tc->inflight == 0 && buf_used(&tc->out) == 0)) {
+	if (tc->closing || tc->inflight == 0) {
+		if (!tc->closing && buf_used(&tc->out) > 0)
+			log_debug("tcp client left its answers unread, "
+			    "closing");
 		tcp_client_close(tc);
 		return;
 	}
 	tcp_client_idle_arm(tc);
+}
+
+/*
+ * tcp-max-lifetime: the connection takes no more queries, as if the
+ * client had shut its side, and closes once those in flight are answered
+ * and written; the idle clock still bounds a client that does not read.
+ */
+static void
+tcp_lifetime_cb(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc = arg;
+
+	(void)fd;
+	(void)ev;
+	if (tc->closing)
+		return;
+	log_debug("tcp client reached tcp-max-lifetime");
+	tc->eof = 1;
+	tcp_client_read_enable(tc, 0);
+	tcp_client_maybe_done(tc);
 }
 
 /*
@@ -413,6 +490,8 @@ tcp_client_close(struct tcp_client *tc)
 	event_del(&tc->rev);
 	event_del(&tc->wev);
 	event_del(&tc->tmo);
+	event_del(&tc->life);
+	clients_tcp_del((struct sockaddr *)&tc->peer);
 	if (tc->fd != -1)
 		close(tc->fd);
 	buf_free(&tc->out);
@@ -454,9 +533,9 @@ tcp_client_query_done(struct tcp_client *tc, struct query *q)
 static void
 tcp_client_maybe_done(struct tcp_client *tc)
 {
-	if (tc->inflight != 0 || buf_used(&tc->out) != 0)
+	if (tc->inflight != 0)
 		return;
-	if (tc->eof)
+	if (tc->eof && buf_used(&tc->out) == 0)
 		tcp_client_schedule_close(tc);
 	else
 		tcp_client_idle_arm(tc);
@@ -525,10 +604,9 @@ tcp_write_cb(int fd, short ev, void *arg)
 		return;
 	}
 	buf_consume(&tc->out, n);
-	if (buf_used(&tc->out) == 0) {
+	if (buf_used(&tc->out) == 0)
 		event_del(&tc->wev);
-		tcp_client_maybe_done(tc);
-	}
+	tcp_client_maybe_done(tc);	/* the client reads: not idle */
 }
 
 static void
@@ -537,6 +615,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 	struct tcp_client	*tc = arg;
 	ssize_t			 n;
 	size_t			 mlen, off, take;
+	int			 whole = 0;
 
 	(void)ev;
 	n = read(fd, tc->rbuf + tc->rlen, sizeof(tc->rbuf) - tc->rlen);
@@ -591,6 +670,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 		listener_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
 		    tc, tc->rbuf + off + 2, mlen);
 		off += 2 + mlen;
+		whole = 1;
 		if (!tc->reading)
 			break;	/* pipeline full: leave the rest queued */
 	}
@@ -606,6 +686,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 		evtimer_del(&tc->tmo);
 	else if (tc->eof && buf_used(&tc->out) == 0)
 		tcp_client_schedule_close(tc);
-	else
+	else if (whole)
 		tcp_client_idle_arm(tc);
+	/* partial bytes leave the idle clock running */
 }

@@ -144,6 +144,7 @@ static int			 up_named;
 %token	LISTEN ON PORT USER CHROOT CAFILE UPSTREAM TLSNAME PIN
 %token	UPSTREAMPOLICY PADDING CACHE SIZE TCPIDLETIMEOUT QUERYTIMEOUT
 %token	TCPMAXCONN TCPMAXPIPELINE MAXQUERIES ENGINES ALLOW DENY FROM
+%token	TCPMAXCONNCLIENT MAXQUERIESCLIENT TCPMAXLIFETIME TCPMAXOUTPUT
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	COALESCEMAXWAITERS
@@ -379,6 +380,31 @@ main		: LISTEN ON STRING port		{
 			conf->sc.coalesce_max_waiters = 0;
 			free($2);
 		}
+		| TCPMAXCONNCLIENT number	{
+			if (check_range($<lineno>2,
+			    "tcp-max-connections-per-client", $2, 1, 65535) ==
+			    -1)
+				YYERROR;
+			conf->sc.tcp_max_conn_client = $2;
+		}
+		| MAXQUERIESCLIENT number	{
+			if (check_range($<lineno>2, "max-queries-per-client",
+			    $2, 1, 1048576) == -1)
+				YYERROR;
+			conf->sc.max_queries_client = $2;
+		}
+		| TCPMAXLIFETIME number		{
+			if (check_range($<lineno>2, "tcp-max-lifetime", $2, 1,
+			    86400) == -1)
+				YYERROR;
+			conf->sc.tcp_max_lifetime = $2;
+		}
+		| TCPMAXOUTPUT number		{
+			if (check_range($<lineno>2, "tcp-max-output", $2,
+			    65536, 67108864) == -1)
+				YYERROR;
+			conf->sc.tcp_max_output = $2;
+		}
 		| ENGINES NUMBER		{
 			if (check_range($<lineno>2, "engines", $2, 1, 256) ==
 			    -1)
@@ -516,6 +542,7 @@ static const struct keywords keywords[] = {
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
 	{ "max-queries",		MAXQUERIES },
+	{ "max-queries-per-client",	MAXQUERIESCLIENT },
 	{ "max-ttl",			MAXTTL },
 	{ "min-ttl",			MINTTL },
 	{ "on",				ON },
@@ -532,6 +559,9 @@ static const struct keywords keywords[] = {
 	{ "size",			SIZE },
 	{ "tcp-idle-timeout",		TCPIDLETIMEOUT },
 	{ "tcp-max-connections",	TCPMAXCONN },
+	{ "tcp-max-connections-per-client", TCPMAXCONNCLIENT },
+	{ "tcp-max-lifetime",		TCPMAXLIFETIME },
+	{ "tcp-max-output",		TCPMAXOUTPUT },
 	{ "tcp-max-pipeline",		TCPMAXPIPELINE },
 	{ "tls-name",			TLSNAME },
 	{ "upstream",			UPSTREAM },

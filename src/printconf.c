@@ -95,6 +95,11 @@ print_config(const struct conf *conf)
 		printf("coalesce-max-waiters off\n");
 	else
 		printf("coalesce-max-waiters %d\n", sc->coalesce_max_waiters);
+	printf("tcp-max-connections-per-client %d\n",
+	    sc->tcp_max_conn_client);
+	printf("max-queries-per-client %d\n", sc->max_queries_client);
+	printf("tcp-max-lifetime %d\n", sc->tcp_max_lifetime);
+	printf("tcp-max-output %d\n", sc->tcp_max_output);
 	if (sc->engines == 0)
 		printf("engines auto\n");
 	else

@@ -75,6 +75,7 @@ query_alloc(void)
 		return (NULL);
 	q->busy = 1;
 	env->nbusy++;
+	q->counted = 0;
 	q->tc = NULL;
 	q->nsends = 0;
 	q->tries = 0;
@@ -105,6 +106,10 @@ query_free(struct query *q)
 		TAILQ_REMOVE(&env->deadlines, q, tq);
 	if (q->tc != NULL)
 		tcp_client_query_done(q->tc, q);
+	if (q->counted) {
+		clients_query_del((struct sockaddr *)&q->peer);
+		q->counted = 0;
+	}
 	q->busy = 0;
 	env->nbusy--;
 	TAILQ_INSERT_HEAD(&env->freeq, q, tq);

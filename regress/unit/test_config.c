@@ -363,6 +363,11 @@ test_good(void)
 	CHECK(c->sc.tcp_max_pipeline == 32, "tcp-max-pipeline");
 	CHECK(c->sc.max_queries == 4096, "max-queries");
 	CHECK(c->sc.coalesce_max_waiters == 16, "coalesce-max-waiters");
+	CHECK(c->sc.tcp_max_conn_client == 10,
+	    "tcp-max-connections-per-client");
+	CHECK(c->sc.max_queries_client == 200, "max-queries-per-client");
+	CHECK(c->sc.tcp_max_lifetime == 60, "tcp-max-lifetime");
+	CHECK(c->sc.tcp_max_output == 100000, "tcp-max-output");
 	CHECK(c->sc.engines == 4, "engines on a continuation line");
 	CHECK(c->sc.edns_buffer_size == 1400, "edns-buffer-size");
 	CHECK(c->sc.rate_limit == 50 && c->sc.rate_limit_burst == 20 &&
