@@ -116,6 +116,7 @@ struct tcp_client {
 	int			 fd;
 	int			 allowed;	/* ACL verdict at accept */
 	int			 closing;
+	int			 abort;	/* reset, not close: it does not read */
 	int			 eof;	/* client shut its side, or retired */
 	int			 reading;	/* read event armed */
 	struct sockaddr_storage	 peer;

@@ -47,7 +47,7 @@
 #   rawdns.py conns PORT N ADDR [ADDR2]
 #                                    N TCP connections to ADDR, one after the
 #                                    other and all kept open, one query on
-#                                    each (2 s to answer); then one from
+#                                    each (1.5 s to answer); then one from
 #                                    ADDR2; then the first is closed and the
 #                                    unanswered wait 3 s more. Prints
 #                                    "answered=A closed=C noreply=R late=L
@@ -62,7 +62,11 @@
 #   rawdns.py waves PORT N NAME...   the NAMEs pipelined on one TCP
 #                                    connection; prints how many replies
 #                                    came after about 1, 2... seconds
-#                                    (rounded): "1s=N 2s=N..."
+#                                    (rounded): "1s=N 2s=N...", seconds
+#                                    with no reply left out
+#   rawdns.py hammer PORT SECONDS    opens TCP connections one after the
+#                                    other for SECONDS, keeping them open;
+#                                    prints "opened=N"
 #   rawdns.py flood PORT N NAME RCVBUF
 #                                    N pipelined queries for NAME (NAME % i
 #                                    for the i-th when it holds %d) on one TCP
@@ -390,8 +394,8 @@ def conns(port, n, addr, addr2):
     for i in range(n):
         s = tcp_conn(port, addr)
         socks.append(s)
-        res.append(ask_tcp(s, i, 2))
-    other = ask_tcp(tcp_conn(port, addr2), 9999, 2) if addr2 else "-"
+        res.append(ask_tcp(s, i, 1.5))
+    other = ask_tcp(tcp_conn(port, addr2), 9999, 1.5) if addr2 else "-"
     late = 0
     if res.count("noreply") > 0:
         socks[0].close()
@@ -672,8 +676,20 @@ def main():
                 break
             k = max(1, int(round(time.monotonic() - t)))
             secs[k] = secs.get(k, 0) + 1
-        print(" ".join("%ds=%d" % (k, secs.get(k, 0))
-                       for k in range(1, max(secs or [0]) + 1)))
+        print(" ".join("%ds=%d" % kv for kv in sorted(secs.items())))
+    elif mode == "hammer":
+        end = time.monotonic() + float(sys.argv[3])
+        socks = []
+        while time.monotonic() < end:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(0.3)
+            try:
+                s.connect(("127.0.0.1", port))
+                socks.append(s)
+            except OSError:
+                s.close()
+            time.sleep(0.01)
+        print("opened=%d" % len(socks))
     elif mode == "flood":
         print(flood(port, int(sys.argv[3]), sys.argv[4], int(sys.argv[5])))
     else:

@@ -39,6 +39,12 @@
 
 #define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
 
+/* One message a second for a limit that a client may hit at line rate. */
+struct ratelog {
+	uint64_t	last;	/* ms */
+	unsigned int	n;
+};
+
 static void	 tcp_accept_cb(int, short, void *);
 static void	 tcp_read_cb(int, short, void *);
 static void	 tcp_write_cb(int, short, void *);
@@ -52,6 +58,9 @@ static void	 tcp_client_schedule_close(struct tcp_client *);
 static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
 static void	 tcp_client_maybe_done(struct tcp_client *);
+static void	 log_limit(struct ratelog *, const char *);
+
+static struct ratelog	rl_slots, rl_client_q, rl_client_tcp;
 
 /*
  * Retiring: no new connections, and no new queries read from those open
@@ -168,11 +177,11 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 			query_prefetch(msg, len, &qi);
 		return;
 	} else if (clients_query_add(sa) == -1) {
-		log_debug("client over max-queries-per-client");
+		log_limit(&rl_client_q, "queries over max-queries-per-client");
 		rcode = DNS_RCODE_SERVFAIL;
 	} else if ((q = query_alloc()) == NULL) {
 		clients_query_del(sa);
-		log_debug("all %d query slots busy", env->nqueries);
+		log_limit(&rl_slots, "queries over max-queries");
 		rcode = DNS_RCODE_SERVFAIL;
 	} else {
 		q->counted = 1;
@@ -194,6 +203,19 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	}
 	listener_answer_error(l != NULL ? l->fd : -1, sa, salen, tc, msg,
 	    len, &qi, rcode);
+}
+
+static void
+log_limit(struct ratelog *r, const char *what)
+{
+	uint64_t	now = now_ms();
+
+	r->n++;
+	if (r->last != 0 && now - r->last < 1000)
+		return;
+	log_debug("%u %s", r->n, what);
+	r->last = now;
+	r->n = 0;
 }
 
 /* An answer to a client: cut to what a UDP client can take, or framed. */
@@ -337,7 +359,8 @@ tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 
 	/* one address may not hold every connection */
 	if (clients_tcp_add((const struct sockaddr *)ss) == -1) {
-		log_debug("client over tcp-max-connections-per-client");
+		log_limit(&rl_client_tcp,
+		    "connections over tcp-max-connections-per-client");
 		close(s);
 		return (NULL);
 	}
@@ -425,9 +448,11 @@ tcp_timeout_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	if (tc->closing || tc->inflight == 0) {
-		if (!tc->closing && buf_used(&tc->out) > 0)
+		if (!tc->closing && buf_used(&tc->out) > 0) {
 			log_debug("tcp client left its answers unread, "
 			    "closing");
+			tc->abort = 1;
+		}
 		tcp_client_close(tc);
 		return;
 	}
@@ -486,6 +511,15 @@ tcp_client_release(struct tcp_client *tc)
 static void
 tcp_client_close(struct tcp_client *tc)
 {
+	struct linger	lg = { 1, 0 };
+
+	/*
+	 * A client that does not read would keep what the kernel still
+	 * holds for it until its window opens: a reset frees it at once.
+	 */
+	if (tc->abort && setsockopt(tc->fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)) == -1)
+		log_debug("SO_LINGER: %s", strerror(errno));
 	tcp_client_detach_all(tc);
 	event_del(&tc->rev);
 	event_del(&tc->wev);
@@ -586,6 +620,7 @@ tcp_client_send(struct tcp_client *tc, const uint8_t *msg, size_t len)
 	return;
  overflow:
 	log_debug("tcp client not reading its answers, closing");
+	tc->abort = 1;
 	tcp_client_schedule_close(tc);
 }
 
