@@ -510,6 +510,20 @@ test_bad(void)
 	    "query-timeout 61 out of range (1..60)");
 	expect_error("bad-multi.conf", 7, "unknown upstream-policy \"random\"");
 	expect_error("bad-multi.conf", 8, "syntax error");
+
+	/* The client limits have their ranges too. */
+	log_reset();
+	CHECK(parse_config(conf_path("bad-limits.conf"), 0) == NULL,
+	    "bad-limits.conf is rejected");
+	CHECK(log_count() == 4, "bad-limits.conf: four errors reported");
+	expect_error("bad-limits.conf", 1,
+	    "tcp-max-output 65535 out of range (65536..67108864)");
+	expect_error("bad-limits.conf", 2,
+	    "max-queries-per-client 0 out of range (1..1048576)");
+	expect_error("bad-limits.conf", 3,
+	    "tcp-max-connections-per-client 70000 out of range (1..65535)");
+	expect_error("bad-limits.conf", 4,
+	    "tcp-max-lifetime 0 out of range (1..86400)");
 }
 
 static void
