@@ -333,7 +333,7 @@ static void
 engine_drop_privileges(void)
 {
 	struct conf_scalars	*sc = &env->conf->sc;
-	struct rlimit		 rl;
+	struct rlimit		 rl, want;
 	rlim_t			 fixed, nofile;
 
 	/*
@@ -347,10 +347,15 @@ engine_drop_privileges(void)
 	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
-	if (geteuid() == 0 || nofile <= rl.rlim_max)
+	want.rlim_cur = want.rlim_max = nofile;
+	if (nofile <= rl.rlim_max ||
+	    (geteuid() == 0 && setrlimit(RLIMIT_NOFILE, &want) == 0))
 		rl.rlim_max = nofile;
 	else if (rl.rlim_max > fixed) {
-		/* Not root and held below it: clients get what is left. */
+		/*
+		 * Not root, or root without CAP_SYS_RESOURCE, and held
+		 * below it: clients get what is left.
+		 */
 		log_warnx("descriptor limit %llu leaves room for %llu of "
 		    "tcp-max-connections %d", (unsigned long long)rl.rlim_max,
 		    (unsigned long long)(rl.rlim_max - fixed),

@@ -306,6 +306,8 @@ accept_resume_cb(int fd, short ev, void *arg)
 	(void)arg;
 	if (env->ntcp >= env->conf->sc.tcp_max_conn || env->draining)
 		return;		/* a closing client resumes us */
+	if (env->spare_fd == -1)
+		env->spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	for (i = 0; i < env->nlisteners; i++)
 		if (env->listeners[i].paused) {
 			event_add(&env->listeners[i].ev, NULL);
