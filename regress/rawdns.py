@@ -52,7 +52,7 @@
 #                                    unanswered wait 3 s more. Prints
 #                                    "answered=A closed=C noreply=R late=L
 #                                    other=RESULT"
-#   rawdns.py burst PORT N PREFIX SPLIT
+#   rawdns.py deadline PORT N PREFIX SPLIT
 #                                    N distinct UDP queries PREFIX-i.test
 #                                    from one socket, paced, then replies
 #                                    for SPLIT * 3 seconds; prints the
@@ -406,7 +406,7 @@ def conns(port, n, addr, addr2):
         late, other)
 
 
-def burst(port, n, prefix, split):
+def deadline(port, n, prefix, split):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
     t = time.monotonic()
@@ -653,9 +653,9 @@ def main():
     elif mode == "conns":
         print(conns(port, int(sys.argv[3]), sys.argv[4],
                     sys.argv[5] if len(sys.argv) > 5 else None))
-    elif mode == "burst":
+    elif mode == "deadline":
         n, prefix, split = int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
-        print(burst(port, n, prefix, split))
+        print(deadline(port, n, prefix, split))
     elif mode == "waves":
         s = tcp_conn(port)
         s.settimeout(10)

@@ -83,18 +83,24 @@ clients_init(void)
 static struct client *
 client_find(const struct sockaddr *sa, int create)
 {
-	struct client	 k;
-	uint32_t	 i;
+	const struct sockaddr_in6	*sin6;
+	struct client			 k;
+	uint32_t			 i;
 
 	memset(&k, 0, sizeof(k));
+	k.af = sa->sa_family;
 	if (sa->sa_family == AF_INET)
 		memcpy(k.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(k.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    16);
-	else
+	else if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)sa;
+		/* a mapped IPv4 client is that IPv4 address, as for the ACL */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			memcpy(k.addr, sin6->sin6_addr.s6_addr + 12, 4);
+			k.af = AF_INET;
+		} else
+			memcpy(k.addr, &sin6->sin6_addr, 16);
+	} else
 		return (NULL);
-	k.af = sa->sa_family;
 	k.hash = siphash24(key, k.addr, sizeof(k.addr)) ^ k.af;
 	for (i = k.hash & mask; tab[i].af != 0; i = (i + 1) & mask)
 		if (tab[i].af == k.af && tab[i].hash == k.hash &&

@@ -132,11 +132,11 @@ check "dotproxy starts in front of the slow upstream" proxy ds "$W/s.conf"
 se=$(enginepid "$(proxypid ds)")
 # the first burst warms the UDP path (its answer arena, the slots) and
 # marks the upstream down for its backoff, which a second has to wait out
-pyclient burst $PS 2000 warm 0.6 >/dev/null
+pyclient deadline $PS 2000 warm 0.6 >/dev/null
 sleep 2
 before=$(field "$se" VmRSS)
 n0=$(upqueries slow)
-out=$(pyclient burst $PS 2000 burst 0.6)
+out=$(pyclient deadline $PS 2000 burst 0.6)
 after=$(field "$se" VmRSS)
 early=$(echo "$out" | sed -n 's/^early=\([0-9]*\).*/\1/p')
 late=$(echo "$out" | sed -n 's/.* late=\([0-9]*\).*/\1/p')
@@ -153,7 +153,7 @@ check "engine VmRSS before ${before} kB, after ${after} kB the burst (bound +102
 # --- max-queries and tcp-max-connections at their limit -------------------
 conf "$W/q.conf" $PQ $UPS "query-timeout 1" "max-queries 16"
 check "dotproxy starts with max-queries 16" proxy dq "$W/q.conf"
-out=$(pyclient burst $PQ 100 engine 0.6)
+out=$(pyclient deadline $PQ 100 engine 0.6)
 check "max-queries 16: 16 queries wait for the deadline, 84 get SERVFAIL at once ($out)" \
     [ "$out" = "early=84 late=16 noreply=0 rcodes=2:100" ]
 
