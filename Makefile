@@ -30,7 +30,8 @@ HDRS =		$(wildcard include/*.h)
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
-		build/test_ratelimit build/test_coalesce build/dotserver
+		build/test_ratelimit build/test_coalesce build/test_clients \
+		build/dotserver
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
@@ -97,6 +98,11 @@ build/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
     $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ratelimit.c src/ratelimit.c \
 	    $(LDLIBS)
+
+build/test_clients: regress/unit/test_clients.c src/clients.c \
+    src/siphash.c build/log.o $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
+	    src/siphash.c build/log.o $(LDLIBS)
 
 build/test_ipc: regress/unit/test_ipc.c build/ipc.o | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c build/ipc.o
