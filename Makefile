@@ -85,9 +85,9 @@ build/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
 	    src/siphash.c src/dns.c build/log.o $(LDLIBS)
 
 build/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
-    src/dns.c build/log.o $(HDRS) | build
+    src/siphash.c src/dns.c build/log.o $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
-	    src/cache.c src/dns.c build/log.o $(LDLIBS)
+	    src/cache.c src/siphash.c src/dns.c build/log.o $(LDLIBS)
 
 build/test_config: regress/unit/test_config.c build/parse.o \
     build/config.o build/printconf.o build/log.o | build
