@@ -21,6 +21,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/udp.c src/query.c src/clients.c src/cache.c src/siphash.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
+		src/report.c src/stats.c src/control.c \
 		src/dns.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c
@@ -35,7 +36,7 @@ REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
 
-all: dotproxy dotproxy-probe
+all: dotproxy dotproxy-probe dotproxyctl
 
 dotproxy: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -47,6 +48,10 @@ PROBE_CFLAGS =	-O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
 
 dotproxy-probe: src/probe.c
 	$(CC) $(PROBE_CFLAGS) $(LDFLAGS) -o $@ src/probe.c
+
+# The control client: the C library only, like the probe.
+dotproxyctl: src/dotproxyctl.c
+	$(CC) $(PROBE_CFLAGS) $(LDFLAGS) -o $@ src/dotproxyctl.c
 
 build:
 	@mkdir -p build
@@ -111,7 +116,8 @@ build/dotserver: regress/dotserver.c | build
 	$(CC) $(CFLAGS) -o $@ regress/dotserver.c $(LDLIBS)
 
 test: deps-test
-	@$(MAKE) --no-print-directory dotproxy dotproxy-probe $(REGRESS_BIN)
+	@$(MAKE) --no-print-directory dotproxy dotproxy-probe dotproxyctl \
+	    $(REGRESS_BIN)
 	@sh regress/run.sh
 
 # dnsperf against dotproxy, the peers and the no-proxy reference; prints
@@ -121,13 +127,16 @@ bench: deps-bench
 	@sh regress/bench.sh
 
 lint:
-	mandoc -Tlint -Wwarning man/dotproxy.8 dotproxy.conf.5
+	mandoc -Tlint -Wwarning man/dotproxy.8 man/dotproxyctl.8 \
+	    dotproxy.conf.5
 
-install: dotproxy dotproxy-probe
+install: dotproxy dotproxy-probe dotproxyctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
 	install -m 0755 dotproxy $(DESTDIR)$(SBINDIR)/dotproxy
 	install -m 0755 dotproxy-probe $(DESTDIR)$(SBINDIR)/dotproxy-probe
+	install -m 0755 dotproxyctl $(DESTDIR)$(SBINDIR)/dotproxyctl
+	install -m 0644 man/dotproxyctl.8 $(DESTDIR)$(MANDIR)/man8/dotproxyctl.8
 	install -m 0644 man/dotproxy.8 $(DESTDIR)$(MANDIR)/man8/dotproxy.8
 	install -m 0644 dotproxy.conf.5 $(DESTDIR)$(MANDIR)/man5/dotproxy.conf.5
 	install -m 0644 etc/dotproxy.conf $(DESTDIR)$(EXAMPLEDIR)/dotproxy.conf
@@ -136,4 +145,4 @@ install: dotproxy dotproxy-probe
 	install -m 0755 etc/dotproxy.openrc $(DESTDIR)$(EXAMPLEDIR)/dotproxy.openrc
 
 clean:
-	rm -rf build dotproxy dotproxy-probe
+	rm -rf build dotproxy dotproxy-probe dotproxyctl

@@ -40,6 +40,9 @@ size_t		 cache_lookup_stale(const uint8_t *,
 void		 cache_store(const uint8_t *, const struct dns_query_info *,
 		    const uint8_t *, size_t);
 void		 cache_log_stats(void);
+size_t		 cache_flush(const uint8_t *, size_t);
+void		 cache_counters(uint64_t *, uint64_t *, uint64_t *,
+		    uint64_t *);
 size_t		 cache_key(const uint8_t *, const struct dns_query_info *,
 		    uint8_t *);
 uint64_t	 cache_hash(const uint8_t *, size_t);

@@ -28,6 +28,7 @@
 #define DOTPROXY_USER		"_dotproxy"
 #define DOTPROXY_CHROOT		"/var/empty"
 #define DOTPROXY_CA_FILE	"/etc/ssl/certs/ca-certificates.crt"
+#define DOTPROXY_CONTROL	"/run/dotproxy.sock"
 
 #define DEFAULT_LISTEN_IP	"0.0.0.0"
 #define DEFAULT_LISTEN_PORT	35353
@@ -152,6 +153,10 @@ struct conf_scalars {
 	int		rate_limit_v4;	/* IPv4 prefix length */
 	int		rate_limit_v6;	/* IPv6 prefix length */
 	int		rate_limit_table;	/* buckets per engine */
+	char		control_socket[108];	/* sun_path; "" is off */
+	int		log_queries;	/* one log line per query */
+	struct sockaddr_storage metrics_ss;	/* metrics listen on */
+	socklen_t	metrics_sslen;	/* 0 is off */
 	/* filled in by the parent, not by the parser */
 	uid_t		uid;
 	gid_t		gid;

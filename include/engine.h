@@ -29,6 +29,7 @@
 #include "config.h"
 #include "dns.h"
 #include "ipc.h"
+#include "stats.h"
 
 #define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)
 #define UDP_BATCH		64	/* datagrams read per wake-up */
@@ -97,6 +98,7 @@ struct query {
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;
 	uint64_t		 deadline;	/* ms, monotonic */
+	uint64_t		 started;	/* us, for the latency */
 	struct dns_query_info	 qi;
 	uint16_t		 qlen;
 	uint8_t			 qbuf[DNS_MAX_QUERY];
@@ -190,6 +192,8 @@ struct upstream {
 	uint64_t		 nanswered;
 	uint64_t		 nfailed;
 	uint64_t		 nresumed;
+	uint64_t		 nhandshakes;	/* completed, for stats */
+	uint64_t		 npinfail;	/* handshakes no pin matched */
 	struct upconn		 conns[UPSTREAM_POOL];
 };
 
@@ -238,6 +242,11 @@ struct engine {
 	uint64_t		 nrefused;	/* denied by the access list */
 	uint64_t		 nratelimited;	/* over their prefix's rate */
 
+	/* counters for the parent (report.c), and the query log switch */
+	struct stats		 st;
+	int			 querylog;
+	struct event		 report_ev;
+
 	/* scratch for building answers that are not upstream replies */
 	uint8_t			 scratch[DNS_MAX_QUERY + 512];
 	/* a cached answer made the client's, up to the TCP limit */
@@ -250,6 +259,15 @@ extern struct engine	*env;
 void		 engine_main(int, int) __attribute__((__noreturn__));
 uint64_t	 now_ms(void);
 uint64_t	 now_us(void);
+
+void		 engine_ipc_flush(void);
+
+/* report.c */
+void		 report_init(void);
+void		 report_send(void);
+void		 report_answer(int, const struct sockaddr *, const uint8_t *,
+		    size_t, uint64_t, int);
+void		 report_flush_cache(const uint8_t *, size_t);
 
 /* query.c */
 void		 query_init(void);
@@ -294,7 +312,7 @@ void		 udp_init(void);
 void		 udp_read_cb(int, short, void *);
 void		 udp_send(int, const struct sockaddr *, socklen_t,
 		    const uint8_t *, size_t);
-void		 listener_send(int, const struct sockaddr *, socklen_t,
+size_t		 listener_send(int, const struct sockaddr *, socklen_t,
 		    struct tcp_client *, uint8_t *, size_t,
 		    const struct dns_query_info *);
 void		 listener_answer_error(int, const struct sockaddr *,

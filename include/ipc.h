@@ -50,6 +50,12 @@ enum ipc_type {
 	IPC_TCP_HANDOFF,	/* retiring engine -> parent: empty, carries
 				   an idle client TCP connection */
 	IPC_TCP_ADOPT,		/* parent -> new engine: the same */
+	IPC_STATS,		/* engine -> parent: struct ipc_stats */
+	IPC_FLUSH_CACHE,	/* parent -> engine: empty, or a name */
+	IPC_SET_VERBOSE,	/* parent -> engine: int32_t */
+	IPC_SET_QUERYLOG,	/* parent -> engine: int32_t, 0 or 1 */
+	IPC_METRICS_TEXT,	/* parent -> metrics: a chunk of the text */
+	IPC_METRICS_END,	/* parent -> metrics: empty, text complete */
 	IPC_TYPE_MAX
 };
 

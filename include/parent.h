@@ -17,6 +17,9 @@
 #ifndef DOTPROXY_PARENT_H
 #define DOTPROXY_PARENT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "config.h"
 
 #define ENGINES_MAX		256
@@ -26,7 +29,21 @@
 #define ENGINE_STABLE		5000	/* ms up: not a crash loop */
 #define ENGINE_STOP_GRACE	3	/* seconds before SIGKILL */
 
+struct event_base;
+struct ipc_stats;
+
 void	parent_main(struct conf *, const char *, int, int, int)
 	    __attribute__((__noreturn__));
+/* what the control socket may ask of the parent */
+void	parent_stats(struct ipc_stats *);
+int	parent_reload(void);
+void	parent_broadcast(uint32_t, const void *, size_t);
+void	parent_set_verbose(int);
+void	parent_set_querylog(int);
+
+/* control.c */
+int	control_init(const char *);
+void	control_start(struct event_base *);
+void	control_cleanup(void);
 
 #endif /* DOTPROXY_PARENT_H */

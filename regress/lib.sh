@@ -140,6 +140,7 @@ conf()
 		echo "ca-file \"$CERTS/ca.pem\""
 		echo "engines 1"
 		echo "cache off"
+		echo "control socket \"$_f.sock\""
 		[ "$_u" = none ] ||
 		    echo "upstream 127.0.0.1 port $_u tls-name \"dns.test\""
 		for l in "$@"; do

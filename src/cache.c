@@ -341,6 +341,41 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	}
 }
 
+/*
+ * Drops every entry, or every entry for one name (lower-case wire
+ * format, root label included: a key starts with exactly that).  Returns
+ * how many went.  Walks the whole LRU list: an operator's command, not
+ * the hot path.
+ */
+size_t
+cache_flush(const uint8_t *name, size_t namelen)
+{
+	struct centry	*e, *next;
+	size_t		 n = 0;
+
+	if (c.max == 0)
+		return (0);
+	for (e = TAILQ_FIRST(&c.lru); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, lru);
+		if (namelen == 0 || (e->keylen > namelen &&
+		    memcmp(e->data, name, namelen) == 0)) {
+			unlink_entry(e);
+			n++;
+		}
+	}
+	return (n);
+}
+
+void
+cache_counters(uint64_t *entries, uint64_t *bytes, uint64_t *hits,
+    uint64_t *misses)
+{
+	*entries = c.count;
+	*bytes = c.bytes;
+	*hits = c.hits;
+	*misses = c.misses;
+}
+
 void
 cache_log_stats(void)
 {

@@ -142,6 +142,10 @@ conf_set_defaults(struct conf *conf)
 	sc->engines = DEFAULT_ENGINES;
 	sc->deny_action = DEFAULT_DENY_ACTION;
 	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;
+	(void)strlcpy(sc->control_socket, DOTPROXY_CONTROL,
+	    sizeof(sc->control_socket));
+	sc->log_queries = 0;
+	sc->metrics_sslen = 0;
 	sc->rate_limit = DEFAULT_RATE_LIMIT;
 	sc->rate_limit_burst = DEFAULT_RATE_BURST;
 	sc->rate_limit_action = DEFAULT_RATE_ACTION;

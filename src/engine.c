@@ -49,10 +49,10 @@ static void	 engine_tls_setup(void);
 static void	 engine_drop_privileges(void);
 static void	 engine_dispatch_parent(int, short, void *);
 static void	 engine_sig(int, short, void *);
+static int	 engine_control(const struct ipc_msg *);
 static int	 engine_cache_share(void);
 static void	 engine_drain_cb(int, short, void *);
 static void	 engine_send_log(int, const char *);
-static void	 engine_ipc_flush(void);
 
 void
 engine_main(int debug, int verbose)
@@ -89,6 +89,7 @@ engine_main(int debug, int verbose)
 		fatal("rate-limit table");
 	for (int i = 0; i < env->nlisteners; i++)
 		listener_start(&env->listeners[i]);
+	report_init();
 
 	if (fcntl(ENGINE_FD, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
@@ -120,6 +121,7 @@ engine_main(int debug, int verbose)
 	log_debug("coalesced: %llu queries answered from another's reply",
 	    (unsigned long long)env->ncoalesced);
 	log_debug("engine exiting");
+	report_send();	/* the parent keeps a retired engine's totals */
 	engine_ipc_flush();
 	exit(0);
 }
@@ -393,7 +395,7 @@ engine_drop_privileges(void)
 		fatalx("could regain root after dropping privileges");
 }
 
-static void
+void
 engine_ipc_flush(void)
 {
 	if (ipc_flush(&env->ipc) == -1)
@@ -462,6 +464,8 @@ engine_dispatch_parent(int fd, short ev, void *arg)
 			handoff_adopt(msg.fd);
 			continue;
 		}
+		if (msg.fd == -1 && engine_control(&msg) == 0)
+			continue;
 		if (msg.fd != -1)
 			close(msg.fd);
 		fatalx("unexpected message type %u from parent",
@@ -469,6 +473,37 @@ engine_dispatch_parent(int fd, short ev, void *arg)
 	}
 	if (r == -1)
 		fatal("message from parent");
+}
+
+/*
+ * What dotproxyctl asks of every engine, through the parent.  Returns
+ * -1 for a message that is none of these, or not of its length.
+ */
+static int
+engine_control(const struct ipc_msg *msg)
+{
+	int32_t	v;
+
+	switch (msg->hdr.type) {
+	case IPC_FLUSH_CACHE:
+		if (msg->hdr.len > DNS_MAX_NAME)
+			return (-1);
+		report_flush_cache(msg->data, msg->hdr.len);
+		return (0);
+	case IPC_SET_VERBOSE:
+	case IPC_SET_QUERYLOG:
+		if (msg->hdr.len != sizeof(v))
+			return (-1);
+		memcpy(&v, msg->data, sizeof(v));
+		if (v < 0 || v > 3)
+			return (-1);
+		if (msg->hdr.type == IPC_SET_VERBOSE)
+			log_setverbose(v);
+		else
+			env->querylog = v != 0;
+		return (0);
+	}
+	return (-1);
 }
 
 uint64_t

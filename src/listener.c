@@ -131,6 +131,10 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 			tcp_client_schedule_close(tc);
 		return;
 	}
+	if (tc != NULL)
+		env->st.queries_tcp++;
+	else
+		env->st.queries_udp++;
 	allowed = tc != NULL ? tc->allowed :
 	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
 	/*
@@ -171,8 +175,10 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 		rcode = DNS_RCODE_REFUSED;
 	else if ((hit = cache_lookup(msg, &qi, env->answer,
 	    sizeof(env->answer), &n)) != CACHE_MISS) {
-		listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
+		n = listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
 		    env->answer, n, &qi);
+		report_answer(tc != NULL ? QT_TCP : QT_UDP, sa, env->answer,
+		    n, 0, 1);
 		if (hit == CACHE_HIT_PREFETCH)
 			query_prefetch(msg, len, &qi);
 		return;
@@ -186,6 +192,7 @@ listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
 	} else {
 		q->counted = 1;
 		q->transport = tc != NULL ? QT_TCP : QT_UDP;
+		q->started = now_us();
 		q->lfd = l != NULL ? l->fd : -1;
 		memcpy(&q->peer, sa, salen);
 		q->peerlen = salen;
@@ -218,18 +225,26 @@ log_limit(struct ratelog *r, const char *what)
 	r->n = 0;
 }
 
-/* An answer to a client: cut to what a UDP client can take, or framed. */
-void
+/*
+ * An answer to a client: cut to what a UDP client can take, or framed.
+ * Returns the length that went out.
+ */
+size_t
 listener_send(int fd, const struct sockaddr *sa, socklen_t salen,
     struct tcp_client *tc, uint8_t *msg, size_t len,
     const struct dns_query_info *qi)
 {
+	size_t	n;
+
 	if (tc != NULL) {
 		tcp_client_send(tc, msg, len);
-		return;
+		return (len);
 	}
-	len = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
-	udp_send(fd, sa, salen, msg, len);
+	n = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
+	if (n < len)
+		env->st.truncated++;
+	udp_send(fd, sa, salen, msg, n);
+	return (n);
 }
 
 void
@@ -252,6 +267,7 @@ listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
 		tcp_client_send(tc, env->scratch, n);
 	else
 		udp_send(fd, sa, salen, env->scratch, n);
+	report_answer(tc != NULL ? QT_TCP : QT_UDP, sa, env->scratch, n, 0, 0);
 }
 
 static void

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "notify.h"
 #include "parent.h"
+#include "stats.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
 
@@ -78,6 +79,7 @@ struct engine_proc {
 	struct ipc		 ipc;
 	struct event		 ev;
 	short			 evflags;
+	struct ipc_stats	 st;	/* its last report */
 };
 
 static struct {
@@ -99,6 +101,7 @@ static struct {
 	struct event		 restart_ev[ENGINES_MAX];
 	struct event		 sigterm_ev, sigint_ev, sighup_ev, sigchld_ev;
 	struct event		 stop_ev;
+	struct ipc_stats	 retired;	/* engines gone, summed */
 } p;
 
 static int	 runtime_prepare(struct runtime *, struct conf *,
@@ -124,9 +127,10 @@ static void	 restart_cb(int, short, void *);
 static void	 sig_cb(int, short, void *);
 static void	 stop_cb(int, short, void *);
 static void	 reap(void);
-static void	 reload(void);
+static int	 reload(void);
 static void	 reload_failed(void);
 static void	 notify_ready(void);
+static int	 engine_stats(struct engine_proc *, const struct ipc_msg *);
 
 void
 parent_main(struct conf *conf, const char *conffile, int optional,
@@ -154,6 +158,19 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		    (unsigned)geteuid());
 	if (runtime_prepare(&p.rt, conf, NULL) == -1)
 		exit(1);
+	/*
+	 * The control socket is made before anything else can fail late,
+	 * so that a configured path that cannot be had stops the start.
+	 * The default path only warns: a non-root daemon (the container)
+	 * usually cannot write to /run.
+	 */
+	if (conf->sc.control_socket[0] != '\0' &&
+	    control_init(conf->sc.control_socket) == -1) {
+		if (strcmp(conf->sc.control_socket, DOTPROXY_CONTROL) != 0)
+			fatal("control socket %s", conf->sc.control_socket);
+		log_warn("control socket %s, going on without it",
+		    conf->sc.control_socket);
+	}
 
 	if (!debug) {
 		if (daemon(0, 0) == -1)
@@ -173,6 +190,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	evsignal_add(&p.sighup_ev, NULL);
 	evsignal_add(&p.sigchld_ev, NULL);
 	evtimer_assign(&p.stop_ev, p.base, stop_cb, NULL);
+	control_start(p.base);
 	for (i = 0; i < ENGINES_MAX; i++)
 		evtimer_assign(&p.restart_ev[i], p.base, restart_cb,
 		    (void *)(intptr_t)i);
@@ -185,6 +203,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 
 	event_base_dispatch(p.base);
 
+	control_cleanup();
 	close_unshared(&p.rt, NULL);
 	runtime_free(&p.rt);
 	conf_free(p.rt.conf);
@@ -713,6 +732,12 @@ engine_dispatch(int fd, short ev, void *arg)
 			engine_retire_old(ep->idx);
 			notify_ready();
 			break;
+		case IPC_STATS:
+			if (engine_stats(ep, &msg) == -1) {
+				engine_kill(ep, "malformed stats message");
+				return;
+			}
+			break;
 		case IPC_TCP_HANDOFF:
 			if (msg.hdr.len != 0 || msg.fd == -1) {
 				if (msg.fd != -1)
@@ -729,6 +754,80 @@ engine_dispatch(int fd, short ev, void *arg)
 	}
 	if (r == -1)
 		engine_kill(ep, "bad message header");
+}
+
+/*
+ * An engine's counters: a fixed size, a bounded upstream count and
+ * terminated strings; the numbers themselves can only be wrong.
+ */
+static int
+engine_stats(struct engine_proc *ep, const struct ipc_msg *msg)
+{
+	struct ipc_stats	*st = &ep->st;
+	uint32_t		 i;
+
+	if (msg->hdr.len != sizeof(*st))
+		return (-1);
+	memcpy(st, msg->data, sizeof(*st));
+	if (st->nupstreams > CONF_MAX_UPSTREAM) {
+		memset(st, 0, sizeof(*st));
+		return (-1);
+	}
+	for (i = 0; i < st->nupstreams; i++) {
+		st->up[i].name[sizeof(st->up[i].name) - 1] = '\0';
+		st->up[i].tls_name[sizeof(st->up[i].tls_name) - 1] = '\0';
+	}
+	return (0);
+}
+
+/* The sum over engines: retired ones, and the last report of each other. */
+void
+parent_stats(struct ipc_stats *sum)
+{
+	struct engine_proc	*ep;
+
+	*sum = p.retired;
+	TAILQ_FOREACH(ep, &p.procs, entry)
+		stats_add(sum, &ep->st, 1);
+}
+
+int
+parent_reload(void)
+{
+	return (p.stopping ? -1 : reload());
+}
+
+/* A message to every engine still running. */
+void
+parent_broadcast(uint32_t type, const void *data, size_t len)
+{
+	struct engine_proc	*ep;
+
+	TAILQ_FOREACH(ep, &p.procs, entry) {
+		compose(ep, type, -1, data, len);
+		engine_arm(ep);
+	}
+}
+
+/* Engines started later (restarts) get the new setting from the start. */
+void
+parent_set_verbose(int v)
+{
+	int32_t	v32 = v;
+
+	p.verbose = v;
+	p.rt.conf->sc.verbose = v;
+	log_setverbose(v);
+	parent_broadcast(IPC_SET_VERBOSE, &v32, sizeof(v32));
+}
+
+void
+parent_set_querylog(int on)
+{
+	int32_t	v32 = on;
+
+	p.rt.conf->sc.log_queries = on;
+	parent_broadcast(IPC_SET_QUERYLOG, &v32, sizeof(v32));
 }
 
 static void
@@ -807,6 +906,7 @@ reap(void)
 		if (ep == NULL)
 			continue;
 		engine_died(ep, status);
+		stats_add(&p.retired, &ep->st, 0);
 
 		if (ep->evflags != 0)
 			event_del(&ep->ev);
@@ -902,7 +1002,7 @@ engine_restart_later(struct engine_proc *ep)
  * starts on it and the old one is retired engine by engine as the new
  * ones report ready, so the ports never go unserved.
  */
-static void
+static int
 reload(void)
 {
 	struct runtime	 nrt;
@@ -918,20 +1018,20 @@ reload(void)
 	if ((nconf = parse_config(p.conffile, p.optional)) == NULL) {
 		log_warnx("configuration reload failed, keeping the old one");
 		reload_failed();
-		return;
+		return (-1);
 	}
 	if (conf_apply_env(nconf, err, sizeof(err)) == -1) {
 		log_warnx("%s; keeping the old configuration", err);
 		conf_free(nconf);
 		reload_failed();
-		return;
+		return (-1);
 	}
 	if (nconf->sc.engines > ENGINES_MAX ||
 	    runtime_prepare(&nrt, nconf, &p.rt) == -1) {
 		log_warnx("configuration reload failed, keeping the old one");
 		conf_free(nconf);
 		reload_failed();
-		return;
+		return (-1);
 	}
 	p.reload_failed = 0;
 	close_unshared(&p.rt, &nrt);
@@ -946,6 +1046,7 @@ reload(void)
 	}
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		engine_spawn(i);
+	return (0);
 }
 
 /* The old configuration serves on: the service manager hears so. */
@@ -1005,7 +1106,7 @@ sig_cb(int sig, short ev, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		if (!p.stopping)
-			reload();
+			(void)reload();
 		break;
 	case SIGCHLD:
 		reap();

@@ -148,6 +148,7 @@ static int			 up_named;
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	COALESCEMAXWAITERS
+%token	CONTROL SOCKET LOG QUERIES METRICS
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	number port aclaction
@@ -489,6 +490,54 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 			conf->sc.rate_limit_table = $2;
 		}
+		| CONTROL SOCKET STRING		{
+			if (strcmp($3, "off") == 0)
+				conf->sc.control_socket[0] = '\0';
+			else if (check_path($<lineno>3, "control socket",
+			    $3) == -1)
+				YYERROR;
+			else if (strlen($3) >= sizeof(conf->sc.control_socket)) {
+				conf_error($<lineno>3, "control socket \"%s\": "
+				    "path too long", $3);
+				YYERROR;
+			} else
+				(void)strlcpy(conf->sc.control_socket, $3,
+				    sizeof(conf->sc.control_socket));
+			free($3);
+		}
+		| LOG QUERIES STRING		{
+			if (strcmp($3, "yes") == 0)
+				conf->sc.log_queries = 1;
+			else if (strcmp($3, "no") == 0)
+				conf->sc.log_queries = 0;
+			else {
+				conf_error($<lineno>3, "log queries \"%s\": "
+				    "yes or no expected", $3);
+				YYERROR;
+			}
+			free($3);
+		}
+		| METRICS LISTEN ON STRING PORT number {
+			if (check_range($<lineno>6, "port", $6, 1, 65535) ==
+			    -1)
+				YYERROR;
+			if (conf_parse_addr($4, $6, &conf->sc.metrics_ss,
+			    &conf->sc.metrics_sslen) == -1) {
+				conf_error($<lineno>4, "metrics listen on "
+				    "\"%s\": not an address", $4);
+				YYERROR;
+			}
+			free($4);
+		}
+		| METRICS STRING		{
+			if (strcmp($2, "off") != 0) {
+				conf_error($<lineno>2, "metrics \"%s\": "
+				    "listen on ADDR port N or off expected", $2);
+				YYERROR;
+			}
+			conf->sc.metrics_sslen = 0;
+			free($2);
+		}
 		| aclaction FROM STRING		{
 			if (add_acl($<lineno>3, $1, $3) == -1)
 				YYERROR;
@@ -534,6 +583,7 @@ static const struct keywords keywords[] = {
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
 	{ "coalesce-max-waiters",	COALESCEMAXWAITERS },
+	{ "control",			CONTROL },
 	{ "deny",			DENY },
 	{ "deny-action",		DENYACTION },
 	{ "edns-buffer-size",		EDNSBUFSIZE },
@@ -541,14 +591,17 @@ static const struct keywords keywords[] = {
 	{ "from",			FROM },
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
+	{ "log",			LOG },
 	{ "max-queries",		MAXQUERIES },
 	{ "max-queries-per-client",	MAXQUERIESCLIENT },
 	{ "max-ttl",			MAXTTL },
+	{ "metrics",			METRICS },
 	{ "min-ttl",			MINTTL },
 	{ "on",				ON },
 	{ "padding",			PADDING },
 	{ "pin",			PIN },
 	{ "port",			PORT },
+	{ "queries",			QUERIES },
 	{ "query-timeout",		QUERYTIMEOUT },
 	{ "rate-limit",			RATELIMIT },
 	{ "rate-limit-action",		RATEACTION },
@@ -557,6 +610,7 @@ static const struct keywords keywords[] = {
 	{ "rate-limit-ipv6-prefix",	RATEV6 },
 	{ "rate-limit-table",		RATETABLE },
 	{ "size",			SIZE },
+	{ "socket",			SOCKET },
 	{ "tcp-idle-timeout",		TCPIDLETIMEOUT },
 	{ "tcp-max-connections",	TCPMAXCONN },
 	{ "tcp-max-connections-per-client", TCPMAXCONNCLIENT },

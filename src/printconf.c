@@ -117,6 +117,23 @@ print_config(const struct conf *conf)
 	printf("rate-limit-table %d\n", sc->rate_limit_table);
 	printf("\n");
 
+	if (sc->control_socket[0] == '\0')
+		printf("control socket off\n");
+	else {
+		printf("control socket ");
+		print_string(sc->control_socket);
+		printf("\n");
+	}
+	printf("log queries %s\n", sc->log_queries ? "yes" : "no");
+	if (sc->metrics_sslen == 0)
+		printf("metrics off\n");
+	else {
+		printf("metrics listen on ");
+		print_addr(&sc->metrics_ss);
+		printf(" port %d\n", addr_port(&sc->metrics_ss));
+	}
+	printf("\n");
+
 	printf("deny-action %s\n",
 	    sc->deny_action == DENY_DROP ? "drop" : "refuse");
 

@@ -194,11 +194,16 @@ hedge_cb(int fd, short ev, void *arg)
 void
 query_reply(struct query *q, uint8_t *msg, size_t len)
 {
-	if (q->transport == QT_UDP)
-		listener_send(q->lfd, (struct sockaddr *)&q->peer, q->peerlen,
-		    NULL, msg, len, &q->qi);
-	else if (q->transport == QT_TCP && q->tc != NULL)
+	if (q->transport == QT_UDP) {
+		len = listener_send(q->lfd, (struct sockaddr *)&q->peer,
+		    q->peerlen, NULL, msg, len, &q->qi);
+		report_answer(QT_UDP, (struct sockaddr *)&q->peer, msg, len,
+		    q->started, 0);
+	} else if (q->transport == QT_TCP && q->tc != NULL) {
 		tcp_client_send(q->tc, msg, len);
+		report_answer(QT_TCP, (struct sockaddr *)&q->peer, msg, len,
+		    q->started, 0);
+	}
 	query_free(q);
 }
 
@@ -223,6 +228,7 @@ query_fail(struct query *q, int rcode)
 	if (rcode == DNS_RCODE_SERVFAIL && (n = cache_lookup_stale(q->qbuf,
 	    &q->qi, env->answer, sizeof(env->answer))) != 0) {
 		log_debug("query id %u: answered stale", q->qi.id);
+		env->st.stale++;
 		query_reply(q, env->answer, n);
 		return;
 	}
@@ -263,6 +269,7 @@ query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
 	if ((q = query_alloc()) == NULL)
 		return;
 	q->transport = QT_PREFETCH;
+	q->started = 0;
 	q->lfd = -1;
 	q->peerlen = 0;
 	q->qi = *qi;

@@ -411,12 +411,14 @@ upconn_handshake(struct upconn *uc)
 		return;
 	}
 	if (u->conf.npins > 0 && pin_check(uc->tls, &u->conf) == -1) {
+		u->npinfail++;
 		upconn_fail(uc, "certificate matches no pin", 1);
 		return;
 	}
 	uc->state = UC_READY;
 	upstream_up(u);
 	evtimer_del(&uc->tmo);
+	u->nhandshakes++;
 	if (tls_conn_session_resumed(uc->tls))
 		u->nresumed++;
 	log_debug("upstream %s: %s %s%s", u->name, tls_conn_version(uc->tls),
@@ -575,6 +577,7 @@ upconn_flush(struct upconn *uc)
 			upconn_fail(uc, tls_error(uc->tls), 1);
 			return;
 		}
+		env->st.upstream_tls_bytes += n;
 		buf_consume(&uc->out, n);
 	}
 	upconn_update_events(uc);

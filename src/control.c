@@ -1,0 +1,357 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <event.h>
+#include <event2/bufferevent.h>
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "ipc.h"
+#include "log.h"
+#include "parent.h"
+#include "stats.h"
+
+/*
+ * The control socket: a unix socket of the parent, mode 0600, on which
+ * dotproxyctl writes one request line and reads a text reply; the parent
+ * closes the connection after it.  The peer is local and root (or the
+ * daemon's own user, checked with SO_PEERCRED), but the line is still
+ * read with a hard bound and a timeout, and few connections at a time.
+ */
+
+#define CONTROL_LINE_MAX	256
+#define CONTROL_MAX_CLIENTS	8
+#define CONTROL_TIMEOUT		5	/* seconds */
+#define CONTROL_REPLY_MAX	(128 * 1024)
+#define CONTROL_MAX_WORDS	4
+
+static struct {
+	struct event_base	*base;
+	int			 fd;
+	struct event		 ev;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t			 dev;	/* the socket file we made */
+	ino_t			 ino;
+	int			 nclients;
+	char			 reply[CONTROL_REPLY_MAX];
+} ctl = { .fd = -1 };
+
+static void	 control_accept(int, short, void *);
+static void	 control_read(struct bufferevent *, void *);
+static void	 control_written(struct bufferevent *, void *);
+static void	 control_event(struct bufferevent *, short, void *);
+static void	 control_close(struct bufferevent *);
+static size_t	 control_command(char *, char *, size_t);
+static int	 name_to_wire(const char *, uint8_t *, size_t *);
+
+/*
+ * Makes the socket.  One that answers belongs to a running daemon and is
+ * left alone; a stale one is replaced.  Returns -1 when it cannot be
+ * had, for the caller to decide how bad that is.
+ */
+int
+control_init(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	mode_t			 old;
+	int			 s, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (-1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			close(s);
+			errno = EEXIST;
+			return (-1);
+		}
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		    errno == EAGAIN || errno == EINPROGRESS) {
+			close(s);
+			errno = EADDRINUSE;
+			return (-1);
+		}
+		close(s);
+		(void)unlink(path);
+		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			return (-1);
+	}
+	/* never a moment with a wider mode than 0600 */
+	old = umask(0177);
+	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		umask(old);
+		close(s);
+		errno = saved;
+		return (-1);
+	}
+	umask(old);
+	if (chmod(path, 0600) == -1 || listen(s, CONTROL_MAX_CLIENTS) == -1 ||
+	    stat(path, &st) == -1) {
+		saved = errno;
+		(void)unlink(path);
+		close(s);
+		errno = saved;
+		return (-1);
+	}
+	ctl.fd = s;
+	ctl.dev = st.st_dev;
+	ctl.ino = st.st_ino;
+	(void)strlcpy(ctl.path, path, sizeof(ctl.path));
+	return (0);
+}
+
+/* After daemon(): the event base is the daemon's, not its parent's. */
+void
+control_start(struct event_base *base)
+{
+	if (ctl.fd == -1)
+		return;
+	ctl.base = base;
+	event_assign(&ctl.ev, base, ctl.fd, EV_READ | EV_PERSIST,
+	    control_accept, NULL);
+	event_add(&ctl.ev, NULL);
+}
+
+/* Removes the socket, if it is still the one we made. */
+void
+control_cleanup(void)
+{
+	struct stat	st;
+
+	if (ctl.fd == -1)
+		return;
+	if (ctl.base != NULL)
+		event_del(&ctl.ev);
+	close(ctl.fd);
+	ctl.fd = -1;
+	if (stat(ctl.path, &st) == 0 && st.st_dev == ctl.dev &&
+	    st.st_ino == ctl.ino)
+		(void)unlink(ctl.path);
+}
+
+static void
+control_accept(int fd, short ev, void *arg)
+{
+	struct bufferevent	*bev;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+	struct timeval		 tv = { CONTROL_TIMEOUT, 0 };
+	int			 s;
+
+	(void)ev;
+	(void)arg;
+	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1)
+		return;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		log_warnx("control: connection from uid %d refused",
+		    (int)cred.uid);
+		close(s);
+		return;
+	}
+	if (ctl.nclients >= CONTROL_MAX_CLIENTS) {
+		close(s);
+		return;
+	}
+	if ((bev = bufferevent_socket_new(ctl.base, s,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(s);
+		return;
+	}
+	ctl.nclients++;
+	bufferevent_setcb(bev, control_read, NULL, control_event, NULL);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_setwatermark(bev, EV_READ, 0, CONTROL_LINE_MAX + 1);
+	bufferevent_enable(bev, EV_READ);
+}
+
+static void
+control_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 n, len;
+
+	(void)arg;
+	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) == NULL) {
+		if (evbuffer_get_length(in) <= CONTROL_LINE_MAX)
+			return;	/* more to come */
+		n = snprintf(ctl.reply, sizeof(ctl.reply),
+		    "error: request longer than %d bytes\n", CONTROL_LINE_MAX);
+	} else if (len > CONTROL_LINE_MAX) {
+		free(line);
+		n = snprintf(ctl.reply, sizeof(ctl.reply),
+		    "error: request longer than %d bytes\n", CONTROL_LINE_MAX);
+	} else {
+		n = control_command(line, ctl.reply, sizeof(ctl.reply));
+		free(line);
+	}
+	bufferevent_disable(bev, EV_READ);
+	if (bufferevent_write(bev, ctl.reply, n) == -1) {
+		control_close(bev);
+		return;
+	}
+	bufferevent_setcb(bev, NULL, control_written, control_event, NULL);
+	bufferevent_enable(bev, EV_WRITE);
+}
+
+static void
+control_written(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		control_close(bev);
+}
+
+static void
+control_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	control_close(bev);
+}
+
+static void
+control_close(struct bufferevent *bev)
+{
+	bufferevent_free(bev);
+	ctl.nclients--;
+}
+
+static size_t
+reply(char *buf, size_t size, const char *text)
+{
+	return (strlcpy(buf, text, size) < size ? strlen(buf) : size - 1);
+}
+
+/* Runs one request; the reply goes to buf.  Returns its length. */
+static size_t
+control_command(char *line, char *buf, size_t size)
+{
+	static struct ipc_stats	 st;
+	char			*w[CONTROL_MAX_WORDS + 1], *p, *last;
+	const char		*errstr;
+	uint8_t			 wire[DNS_MAX_NAME];
+	size_t			 wlen;
+	int			 n = 0, v;
+
+	for (p = strtok_r(line, " \t\r", &last); p != NULL;
+	    p = strtok_r(NULL, " \t\r", &last)) {
+		if (n == CONTROL_MAX_WORDS)
+			return (reply(buf, size, "error: too many words\n"));
+		w[n++] = p;
+	}
+	w[n] = NULL;
+	if (n == 2 && strcmp(w[0], "show") == 0) {
+		parent_stats(&st);
+		if (strcmp(w[1], "stats") == 0)
+			return (stats_render_text(&st, buf, size));
+		if (strcmp(w[1], "upstreams") == 0)
+			return (stats_render_upstreams(&st, buf, size));
+		if (strcmp(w[1], "cache") == 0)
+			return (stats_render_cache(&st, buf, size));
+		if (strcmp(w[1], "metrics") == 0)
+			return (stats_render_metrics(&st, buf, size));
+	} else if (n == 1 && strcmp(w[0], "reload") == 0) {
+		log_info("control: reload");
+		if (parent_reload() == -1)
+			return (reply(buf, size, "error: configuration reload "
+			    "failed, the old one stays (see the log)\n"));
+		return (reply(buf, size, "ok\n"));
+	} else if ((n == 2 || n == 3) && strcmp(w[0], "flush") == 0 &&
+	    strcmp(w[1], "cache") == 0) {
+		wlen = 0;
+		if (n == 3 && name_to_wire(w[2], wire, &wlen) == -1)
+			return (reply(buf, size, "error: not a domain name\n"));
+		log_info("control: flush cache%s%s", n == 3 ? " " : "",
+		    n == 3 ? w[2] : "");
+		parent_broadcast(IPC_FLUSH_CACHE, wire, wlen);
+		return (reply(buf, size, "ok\n"));
+	} else if (n == 3 && strcmp(w[0], "log") == 0 &&
+	    strcmp(w[1], "verbose") == 0) {
+		v = strtonum(w[2], 0, 3, &errstr);
+		if (errstr != NULL)
+			return (reply(buf, size,
+			    "error: log verbose 0 to 3 expected\n"));
+		parent_set_verbose(v);
+		log_info("control: log verbose %d", v);
+		return (reply(buf, size, "ok\n"));
+	} else if (n == 3 && strcmp(w[0], "log") == 0 &&
+	    strcmp(w[1], "queries") == 0 && (strcmp(w[2], "on") == 0 ||
+	    strcmp(w[2], "off") == 0)) {
+		v = strcmp(w[2], "on") == 0;
+		log_info("control: log queries %s", w[2]);
+		parent_set_querylog(v);
+		return (reply(buf, size, "ok\n"));
+	}
+	return (reply(buf, size, "error: unknown command (show stats|"
+	    "upstreams|cache|metrics, reload, flush cache [name], "
+	    "log verbose N, log queries on|off)\n"));
+}
+
+/*
+ * "www.Example.com." to wire format.  Labels of 1 to 63 printable
+ * characters (no escapes), 255 octets in all; the final dot is optional,
+ * and "." alone is the root.
+ */
+static int
+name_to_wire(const char *name, uint8_t *out, size_t *lenp)
+{
+	size_t	o = 0, l;
+	const char *p = name, *dot;
+
+	if (strcmp(name, ".") == 0)
+		p = "";
+	while (*p != '\0') {
+		if ((dot = strchr(p, '.')) == NULL)
+			dot = p + strlen(p);
+		l = dot - p;
+		if (l == 0 || l > 63 || o + 1 + l + 1 > DNS_MAX_NAME)
+			return (-1);
+		out[o++] = l;
+		for (; p < dot; p++) {
+			if (*p <= 0x20 || *p >= 0x7f)
+				return (-1);
+			out[o++] = *p;
+		}
+		if (*p == '.')
+			p++;
+	}
+	out[o++] = 0;
+	*lenp = o;
+	return (0);
+}

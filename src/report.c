@@ -1,0 +1,248 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+#include "stats.h"
+
+/*
+ * The engine's side of the counters: what every answer adds, the report
+ * the parent gets every STATS_PERIOD seconds (and once more at exit),
+ * the query log, and the cache flush dotproxyctl asks for.
+ */
+
+static const uint64_t	 lat_bounds[STATS_NLAT] = STATS_LAT_BOUNDS;
+static struct ipc_stats	 report;	/* 6 KiB: not on the stack */
+
+static void	 report_cb(int, short, void *);
+static void	 query_log(int, const struct sockaddr *, const uint8_t *,
+		    size_t, uint64_t, int);
+
+void
+report_init(void)
+{
+	struct timeval	tv = { STATS_PERIOD, 0 };
+
+	env->querylog = env->conf->sc.log_queries;
+	event_assign(&env->report_ev, env->base, -1, EV_PERSIST, report_cb,
+	    NULL);
+	evtimer_add(&env->report_ev, &tv);
+}
+
+static void
+report_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	report_send();
+}
+
+void
+report_send(void)
+{
+	struct stats_upstream	*su;
+	struct upstream		*u;
+	int			 i;
+
+	memset(&report, 0, sizeof(report));
+	report.s = env->st;
+	report.s.coalesced = env->ncoalesced;
+	report.s.refused = env->nrefused;
+	report.s.ratelimited = env->nratelimited;
+	cache_counters(&report.s.cache_entries, &report.s.cache_bytes,
+	    &report.s.cache_hits, &report.s.cache_misses);
+	for (i = 0; i < env->nupstreams && i < CONF_MAX_UPSTREAM; i++) {
+		u = &env->upstreams[i];
+		su = &report.up[i];
+		(void)strlcpy(su->name, u->name, sizeof(su->name));
+		(void)strlcpy(su->tls_name, u->conf.tls_name,
+		    sizeof(su->tls_name));
+		su->down = u->down ? 1 : 0;
+		su->srtt_us = u->samples > 0 ? u->srtt : 0;
+		su->queries = u->nsent;
+		su->answered = u->nanswered;
+		su->failures = u->nfailed;
+		su->handshakes = u->nhandshakes;
+		su->resumed = u->nresumed;
+		su->pin_failures = u->npinfail;
+	}
+	report.nupstreams = i;
+	if (ipc_compose(&env->ipc, IPC_STATS, -1, &report, sizeof(report)) ==
+	    -1)
+		return;
+	engine_ipc_flush();
+}
+
+/*
+ * One answer went to a client: count it by rcode and latency (started
+ * is 0 for an answer made at once, from the cache or an error), and log
+ * it when the query log is on.  Nothing else happens when it is off.
+ */
+void
+report_answer(int transport, const struct sockaddr *peer, const uint8_t *msg,
+    size_t len, uint64_t started, int cached)
+{
+	uint64_t	lat = 0;
+	int		i;
+
+	if (len < DNS_HDR_LEN)
+		return;
+	if (started != 0) {
+		lat = now_us();
+		lat = lat > started ? lat - started : 0;
+	}
+	env->st.answers++;
+	env->st.rcode[msg[3] & 0x0f]++;
+	env->st.latency_sum_us += lat;
+	for (i = 0; i < STATS_NLAT && lat > lat_bounds[i]; i++)
+		;
+	env->st.latency[i]++;
+	if (env->querylog)
+		query_log(transport, peer, msg, len, lat, cached);
+}
+
+static const char *
+type_name(uint16_t t, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t	 t;
+		const char	*n;
+	} types[] = {
+		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" },
+		{ 12, "PTR" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" },
+		{ 33, "SRV" }, { 43, "DS" }, { 46, "RRSIG" }, { 48, "DNSKEY" },
+		{ 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" }
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].t == t)
+			return (types[i].n);
+	(void)snprintf(buf, len, "TYPE%u", t);
+	return (buf);
+}
+
+static const char *
+rcode_name(int rcode)
+{
+	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED" };
+
+	return (rcode < 6 ? names[rcode] : "OTHER");
+}
+
+/*
+ * The question of an answer as text.  Answers carry the client's own
+ * question, uncompressed; anything odd is printed as \DDD, so a log line
+ * is one line whatever the client sent.  Returns the offset after the
+ * name, or 0.
+ */
+static size_t
+question_name(const uint8_t *msg, size_t len, char *out, size_t outsz)
+{
+	size_t	off = DNS_HDR_LEN, o = 0;
+	int	l, j, c;
+
+	out[0] = '\0';
+	if (dns_get16(msg + 4) != 1)
+		return (0);
+	while (off < len && (l = msg[off]) != 0) {
+		if (l > 63 || off + 1 + l >= len)
+			return (0);
+		for (j = 1; j <= l; j++) {
+			c = msg[off + j];
+			if (o + 5 >= outsz)
+				return (0);
+			if (c > 0x20 && c < 0x7f && c != '.' && c != '\\')
+				out[o++] = c;
+			else
+				o += snprintf(out + o, outsz - o, "\\%03d", c);
+		}
+		if (o + 2 >= outsz)
+			return (0);
+		out[o++] = '.';
+		off += 1 + l;
+	}
+	if (off >= len)
+		return (0);
+	if (o == 0)
+		out[o++] = '.';
+	out[o] = '\0';
+	return (off + 1);
+}
+
+static void
+query_log(int transport, const struct sockaddr *peer, const uint8_t *msg,
+    size_t len, uint64_t lat, int cached)
+{
+	char	 addr[64], name[4 * DNS_MAX_NAME + 8], tbuf[16];
+	char	 none[] = "-";
+	size_t	 off;
+	uint16_t qtype = 0;
+
+	if ((off = question_name(msg, len, name, sizeof(name))) == 0 ||
+	    off + 4 > len)
+		(void)strlcpy(name, none, sizeof(name));
+	else
+		qtype = dns_get16(msg + off);
+	log_info("query %s %s %s %s %s %s %llu.%03llums",
+	    conf_addr_str(peer, addr, sizeof(addr)), name,
+	    qtype != 0 ? type_name(qtype, tbuf, sizeof(tbuf)) : none,
+	    transport == QT_TCP ? "tcp" : "udp", rcode_name(msg[3] & 0x0f),
+	    cached ? "cached" : "upstream", (unsigned long long)lat / 1000,
+	    (unsigned long long)lat % 1000);
+}
+
+/*
+ * The parent sent nothing (flush all) or a name in wire format.  It is
+ * checked as any name: whole labels, ending at the root, nothing after;
+ * then folded to lower case, as cache keys are.
+ */
+void
+report_flush_cache(const uint8_t *name, size_t len)
+{
+	uint8_t	key[DNS_MAX_NAME] = { 0 };
+	size_t	off = 0, i, n;
+
+	if (len > sizeof(key))
+		fatalx("cache flush: name too long");
+	while (len > 0 && off < len && name[off] != 0) {
+		if (name[off] > 63)
+			fatalx("cache flush: bad name from parent");
+		off += 1 + name[off];
+	}
+	if (len > 0 && off != len - 1)
+		fatalx("cache flush: bad name from parent");
+	for (i = 0; i < len; i++)
+		key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 :
+		    name[i];
+	n = cache_flush(key, len);
+	log_info("cache flushed%s: %zu entries", len > 0 ? " for a name" : "",
+	    n);
+}

@@ -1,0 +1,372 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "stats.h"
+
+/*
+ * The parent's side of the counters: the sum over engines and what
+ * dotproxyctl and the metrics endpoint show of it.  Only the parent runs
+ * this; the numbers come from engines, so nothing here trusts them to be
+ * more than numbers (the strings were terminated on receipt).
+ */
+
+struct out {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+};
+
+static const uint64_t	 lat_bounds[STATS_NLAT] = STATS_LAT_BOUNDS;
+static const char	*rcodes[] = { "NOERROR", "FORMERR", "SERVFAIL",
+			    "NXDOMAIN", "NOTIMP", "REFUSED" };
+#define NRCODES		(sizeof(rcodes) / sizeof(rcodes[0]))
+
+static void	 put(struct out *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+
+/* Appends; what does not fit is cut, and the text stays terminated. */
+static void
+put(struct out *o, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (o->len + 1 >= o->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	o->len += (size_t)n < o->size - o->len ? (size_t)n :
+	    o->size - o->len - 1;
+}
+
+/*
+ * Adds an engine's report to a sum.  Gauges (cache size, upstream state
+ * and RTT) only count for a living engine; counters of retired engines
+ * stay in the sum so that no counter ever goes backwards.  Upstreams are
+ * matched by address and name, as the list may change on reload.
+ */
+void
+stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
+{
+	const uint64_t		*from = (const uint64_t *)&e->s;
+	uint64_t		*to = (uint64_t *)&sum->s;
+	const struct stats_upstream *eu;
+	struct stats_upstream	*su;
+	size_t			 i, ngauges = 2;
+	uint32_t		 j, k;
+
+	/* struct stats is all uint64_t, the gauges last */
+	for (i = 0; i < sizeof(e->s) / sizeof(uint64_t) - ngauges; i++)
+		to[i] += from[i];
+	if (live) {
+		sum->s.cache_entries += e->s.cache_entries;
+		sum->s.cache_bytes += e->s.cache_bytes;
+	}
+	for (j = 0; j < e->nupstreams && j < CONF_MAX_UPSTREAM; j++) {
+		eu = &e->up[j];
+		for (k = 0; k < sum->nupstreams; k++)
+			if (strcmp(sum->up[k].name, eu->name) == 0 &&
+			    strcmp(sum->up[k].tls_name, eu->tls_name) == 0)
+				break;
+		if (k == sum->nupstreams) {
+			if (k == CONF_MAX_UPSTREAM)
+				continue;
+			su = &sum->up[sum->nupstreams++];
+			memset(su, 0, sizeof(*su));
+			(void)strlcpy(su->name, eu->name, sizeof(su->name));
+			(void)strlcpy(su->tls_name, eu->tls_name,
+			    sizeof(su->tls_name));
+		}
+		su = &sum->up[k];
+		if (live) {
+			su->down += eu->down;
+			if (eu->srtt_us > su->srtt_us)
+				su->srtt_us = eu->srtt_us;
+		}
+		su->queries += eu->queries;
+		su->answered += eu->answered;
+		su->failures += eu->failures;
+		su->handshakes += eu->handshakes;
+		su->resumed += eu->resumed;
+		su->pin_failures += eu->pin_failures;
+	}
+}
+
+static const char *
+rcode_label(int i, char *buf, size_t len)
+{
+	if ((size_t)i < NRCODES)
+		return (rcodes[i]);
+	(void)snprintf(buf, len, "RCODE%d", i);
+	return (buf);
+}
+
+size_t
+stats_render_text(const struct ipc_stats *st, char *buf, size_t size)
+{
+	struct out		 o = { buf, size, 0 };
+	const struct stats	*s = &st->s;
+	char			 rb[16];
+	int			 i;
+
+	buf[0] = '\0';
+	put(&o, "queries udp: %llu\n", (unsigned long long)s->queries_udp);
+	put(&o, "queries tcp: %llu\n", (unsigned long long)s->queries_tcp);
+	put(&o, "answers: %llu\n", (unsigned long long)s->answers);
+	for (i = 0; i < STATS_NRCODE; i++)
+		if ((size_t)i < NRCODES || s->rcode[i] != 0)
+			put(&o, "answers %s: %llu\n",
+			    rcode_label(i, rb, sizeof(rb)),
+			    (unsigned long long)s->rcode[i]);
+	put(&o, "cache hits: %llu\n", (unsigned long long)s->cache_hits);
+	put(&o, "cache misses: %llu\n", (unsigned long long)s->cache_misses);
+	put(&o, "coalesced: %llu\n", (unsigned long long)s->coalesced);
+	put(&o, "refused by acl: %llu\n", (unsigned long long)s->refused);
+	put(&o, "rate-limited: %llu\n", (unsigned long long)s->ratelimited);
+	put(&o, "truncated: %llu\n", (unsigned long long)s->truncated);
+	put(&o, "answered stale: %llu\n", (unsigned long long)s->stale);
+	for (i = 0; i < STATS_NLAT; i++)
+		put(&o, "latency <= %llu us: %llu\n",
+		    (unsigned long long)lat_bounds[i],
+		    (unsigned long long)s->latency[i]);
+	put(&o, "latency > %llu us: %llu\n",
+	    (unsigned long long)lat_bounds[STATS_NLAT - 1],
+	    (unsigned long long)s->latency[STATS_NLAT]);
+	put(&o, "latency sum us: %llu\n",
+	    (unsigned long long)s->latency_sum_us);
+	put(&o, "bytes sent upstream over tls: %llu\n",
+	    (unsigned long long)s->upstream_tls_bytes);
+	put(&o, "bytes sent upstream outside tls: %llu\n",
+	    (unsigned long long)s->upstream_cleartext_bytes);
+	return (o.len);
+}
+
+size_t
+stats_render_upstreams(const struct ipc_stats *st, char *buf, size_t size)
+{
+	struct out			 o = { buf, size, 0 };
+	const struct stats_upstream	*u;
+	uint32_t			 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->nupstreams; i++) {
+		u = &st->up[i];
+		put(&o, "upstream %s tls-name %s\n", u->name, u->tls_name);
+		if (u->down == 0)
+			put(&o, "  state: up\n");
+		else
+			put(&o, "  state: down in %llu engine%s\n",
+			    (unsigned long long)u->down, u->down == 1 ? "" :
+			    "s");
+		put(&o, "  smoothed rtt: %llu.%03llu ms\n",
+		    (unsigned long long)u->srtt_us / 1000,
+		    (unsigned long long)u->srtt_us % 1000);
+		put(&o, "  queries: %llu\n", (unsigned long long)u->queries);
+		put(&o, "  answered: %llu\n", (unsigned long long)u->answered);
+		put(&o, "  failures: %llu\n", (unsigned long long)u->failures);
+		put(&o, "  handshakes: %llu\n",
+		    (unsigned long long)u->handshakes);
+		put(&o, "  resumptions: %llu\n",
+		    (unsigned long long)u->resumed);
+		put(&o, "  pin failures: %llu\n",
+		    (unsigned long long)u->pin_failures);
+	}
+	return (o.len);
+}
+
+size_t
+stats_render_cache(const struct ipc_stats *st, char *buf, size_t size)
+{
+	struct out		 o = { buf, size, 0 };
+	const struct stats	*s = &st->s;
+	uint64_t		 all = s->cache_hits + s->cache_misses;
+
+	buf[0] = '\0';
+	put(&o, "entries: %llu\n", (unsigned long long)s->cache_entries);
+	put(&o, "bytes: %llu\n", (unsigned long long)s->cache_bytes);
+	put(&o, "hits: %llu\n", (unsigned long long)s->cache_hits);
+	put(&o, "misses: %llu\n", (unsigned long long)s->cache_misses);
+	put(&o, "hit ratio: %.4f\n", all == 0 ? 0.0 :
+	    (double)s->cache_hits / (double)all);
+	return (o.len);
+}
+
+/* A label value in the exposition format: \, " and newline escaped. */
+static void
+put_label(struct out *o, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			put(o, "\\%c", *v);
+		else if (*v == '\n')
+			put(o, "\\n");
+		else
+			put(o, "%c", *v);
+	}
+}
+
+static void
+put_meta(struct out *o, const char *name, const char *type,
+    const char *help)
+{
+	put(o, "# HELP dotproxy_%s %s\n# TYPE dotproxy_%s %s\n", name, help,
+	    name, type);
+}
+
+static void
+put_one(struct out *o, const char *name, const char *type, const char *help,
+    uint64_t v)
+{
+	put_meta(o, name, type, help);
+	put(o, "dotproxy_%s %llu\n", name, (unsigned long long)v);
+}
+
+/* One metric per upstream, labelled with its address and name. */
+static void
+put_upstreams(struct out *o, const struct ipc_stats *st, const char *name,
+    const char *type, const char *help, size_t field)
+{
+	const struct stats_upstream	*u;
+	uint64_t			 v;
+	uint32_t			 i;
+
+	put_meta(o, name, type, help);
+	for (i = 0; i < st->nupstreams; i++) {
+		u = &st->up[i];
+		memcpy(&v, (const uint8_t *)u + field, sizeof(v));
+		put(o, "dotproxy_%s{upstream=\"", name);
+		put_label(o, u->name);
+		put(o, "\",tls_name=\"");
+		put_label(o, u->tls_name);
+		if (field == offsetof(struct stats_upstream, srtt_us))
+			put(o, "\"} %.6f\n", (double)v / 1e6);
+		else if (field == offsetof(struct stats_upstream, down))
+			put(o, "\"} %d\n", v == 0);
+		else
+			put(o, "\"} %llu\n", (unsigned long long)v);
+	}
+}
+
+#define UPFIELD(f)	offsetof(struct stats_upstream, f)
+static const struct {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 field;
+} upmetrics[] = {
+	{ "upstream_up", "gauge",
+	    "1 unless some engine marks the upstream down.", UPFIELD(down) },
+	{ "upstream_srtt_seconds", "gauge",
+	    "Smoothed round-trip time, the worst engine's.", UPFIELD(srtt_us) },
+	{ "upstream_queries_total", "counter",
+	    "Query copies sent to the upstream.", UPFIELD(queries) },
+	{ "upstream_answered_total", "counter",
+	    "Replies from the upstream.", UPFIELD(answered) },
+	{ "upstream_failures_total", "counter",
+	    "Failed connections or exchanges with the upstream.",
+	    UPFIELD(failures) },
+	{ "upstream_handshakes_total", "counter",
+	    "Completed TLS handshakes with the upstream.", UPFIELD(handshakes) },
+	{ "upstream_resumptions_total", "counter",
+	    "Handshakes that resumed a TLS session.", UPFIELD(resumed) },
+	{ "upstream_pin_failures_total", "counter",
+	    "Handshakes whose certificate matched no pin.",
+	    UPFIELD(pin_failures) },
+};
+
+/* The Prometheus text exposition format, version 0.0.4. */
+size_t
+stats_render_metrics(const struct ipc_stats *st, char *buf, size_t size)
+{
+	struct out		 o = { buf, size, 0 };
+	const struct stats	*s = &st->s;
+	uint64_t		 cum = 0;
+	char			 rb[16];
+	int			 i;
+
+	buf[0] = '\0';
+	put_meta(&o, "queries_total", "counter",
+	    "Client messages taken as queries, by transport.");
+	put(&o, "dotproxy_queries_total{transport=\"udp\"} %llu\n",
+	    (unsigned long long)s->queries_udp);
+	put(&o, "dotproxy_queries_total{transport=\"tcp\"} %llu\n",
+	    (unsigned long long)s->queries_tcp);
+	put_meta(&o, "answers_total", "counter",
+	    "Answers sent to clients, by response code.");
+	for (i = 0; i < STATS_NRCODE; i++)
+		if ((size_t)i < NRCODES || s->rcode[i] != 0)
+			put(&o, "dotproxy_answers_total{rcode=\"%s\"} %llu\n",
+			    rcode_label(i, rb, sizeof(rb)),
+			    (unsigned long long)s->rcode[i]);
+	put_one(&o, "cache_hits_total", "counter",
+	    "Queries answered from the cache.", s->cache_hits);
+	put_one(&o, "cache_misses_total", "counter",
+	    "Queries the cache could not answer.", s->cache_misses);
+	put_one(&o, "coalesced_total", "counter",
+	    "Queries answered from an identical query's upstream reply.",
+	    s->coalesced);
+	put_one(&o, "refused_total", "counter",
+	    "Queries denied by the access list.", s->refused);
+	put_one(&o, "ratelimited_total", "counter",
+	    "UDP queries over their prefix's rate limit.", s->ratelimited);
+	put_one(&o, "truncated_total", "counter",
+	    "UDP answers truncated to the client's size (TC=1).",
+	    s->truncated);
+	put_one(&o, "stale_answers_total", "counter",
+	    "Answers served stale when no upstream answered (RFC 8767).",
+	    s->stale);
+	put_meta(&o, "answer_duration_seconds", "histogram",
+	    "Time from a query's arrival to its answer.");
+	for (i = 0; i < STATS_NLAT; i++) {
+		cum += s->latency[i];
+		put(&o, "dotproxy_answer_duration_seconds_bucket{le=\"%g\"} "
+		    "%llu\n", (double)lat_bounds[i] / 1e6,
+		    (unsigned long long)cum);
+	}
+	cum += s->latency[STATS_NLAT];
+	put(&o, "dotproxy_answer_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)cum);
+	put(&o, "dotproxy_answer_duration_seconds_sum %.6f\n",
+	    (double)s->latency_sum_us / 1e6);
+	put(&o, "dotproxy_answer_duration_seconds_count %llu\n",
+	    (unsigned long long)cum);
+	put_one(&o, "upstream_tls_bytes_total", "counter",
+	    "Bytes of DNS messages sent to upstreams through TLS.",
+	    s->upstream_tls_bytes);
+	put_one(&o, "upstream_cleartext_bytes_total", "counter",
+	    "Bytes sent to upstreams outside TLS; always 0.",
+	    s->upstream_cleartext_bytes);
+	put_one(&o, "cache_entries", "gauge",
+	    "Entries in the caches of the serving engines.",
+	    s->cache_entries);
+	put_one(&o, "cache_bytes", "gauge",
+	    "Bytes held by the caches of the serving engines.",
+	    s->cache_bytes);
+	for (i = 0; i < (int)(sizeof(upmetrics) / sizeof(upmetrics[0])); i++)
+		put_upstreams(&o, st, upmetrics[i].name, upmetrics[i].type,
+		    upmetrics[i].help, upmetrics[i].field);
+	return (o.len);
+}
