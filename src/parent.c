@@ -28,6 +28,7 @@
 #include <event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -131,6 +132,7 @@ static int	 reload(void);
 static void	 reload_failed(void);
 static void	 notify_ready(void);
 static int	 engine_stats(struct engine_proc *, const struct ipc_msg *);
+static void	 engine_read_last(struct engine_proc *);
 
 void
 parent_main(struct conf *conf, const char *conffile, int optional,
@@ -780,6 +782,21 @@ engine_stats(struct engine_proc *ep, const struct ipc_msg *msg)
 	return (0);
 }
 
+/*
+ * SIGCHLD may come before the dead engine's last messages were read:
+ * its final counters and log lines are still in the socket.
+ */
+static void
+engine_read_last(struct engine_proc *ep)
+{
+	struct pollfd	pfd = { ep->ipc.fd, POLLIN, 0 };
+	int		i;
+
+	for (i = 0; i < 64 && ep->evflags != 0 && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLIN); i++)
+		engine_dispatch(ep->ipc.fd, EV_READ, ep);
+}
+
 /* The sum over engines: retired ones, and the last report of each other. */
 void
 parent_stats(struct ipc_stats *sum)
@@ -906,6 +923,7 @@ reap(void)
 		if (ep == NULL)
 			continue;
 		engine_died(ep, status);
+		engine_read_last(ep);
 		stats_add(&p.retired, &ep->st, 0);
 
 		if (ep->evflags != 0)
