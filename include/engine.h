@@ -347,5 +347,7 @@ int		 pin_check(struct tls *, const struct upstream_conf *);
 
 /* sandbox.c */
 void		 sandbox_init(void);
+void		 sandbox_drop_user(const struct conf_scalars *);
+void		 sandbox_metrics(void);
 
 #endif /* DOTPROXY_ENGINE_H */

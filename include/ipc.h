@@ -122,6 +122,7 @@ void	 ipc_init(struct ipc *, int, int);
 void	 ipc_clear(struct ipc *);
 int	 ipc_compose(struct ipc *, uint32_t, int, const void *, size_t);
 int	 ipc_give(struct ipc *, uint32_t, int);
+int	 ipc_compose_log(struct ipc *, int, const char *);
 int	 ipc_flush(struct ipc *);
 ssize_t	 ipc_read(struct ipc *);
 int	 ipc_get(struct ipc *, struct ipc_msg *);

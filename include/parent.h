@@ -40,6 +40,8 @@ int	parent_reload(void);
 void	parent_broadcast(uint32_t, const void *, size_t);
 void	parent_set_verbose(int);
 void	parent_set_querylog(int);
+struct ipc_msg;
+int	parent_log_record(const char *, const struct ipc_msg *);
 
 /* control.c */
 int	control_init(const char *);

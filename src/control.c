@@ -31,6 +31,7 @@
 #include "dns.h"
 #include "ipc.h"
 #include "log.h"
+#include "oneshot.h"
 #include "parent.h"
 #include "stats.h"
 
@@ -55,15 +56,12 @@ static struct {
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 dev;	/* the socket file we made */
 	ino_t			 ino;
-	int			 nclients;
+	struct oneshot		 os;
 	char			 reply[CONTROL_REPLY_MAX];
 } ctl = { .fd = -1 };
 
 static void	 control_accept(int, short, void *);
-static void	 control_read(struct bufferevent *, void *);
-static void	 control_written(struct bufferevent *, void *);
-static void	 control_event(struct bufferevent *, short, void *);
-static void	 control_close(struct bufferevent *);
+static void	 control_read(struct bufferevent *);
 static size_t	 control_command(char *, char *, size_t);
 static int	 name_to_wire(const char *, uint8_t *, size_t *);
 
@@ -140,6 +138,11 @@ control_start(struct event_base *base)
 	if (ctl.fd == -1)
 		return;
 	ctl.base = base;
+	ctl.os.base = base;
+	ctl.os.max = CONTROL_MAX_CLIENTS;
+	ctl.os.timeout = CONTROL_TIMEOUT;
+	ctl.os.maxread = CONTROL_LINE_MAX;
+	ctl.os.request = control_read;
 	event_assign(&ctl.ev, base, ctl.fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
 	event_add(&ctl.ev, NULL);
@@ -165,10 +168,8 @@ control_cleanup(void)
 static void
 control_accept(int fd, short ev, void *arg)
 {
-	struct bufferevent	*bev;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
-	struct timeval		 tv = { CONTROL_TIMEOUT, 0 };
 	int			 s;
 
 	(void)ev;
@@ -183,30 +184,16 @@ control_accept(int fd, short ev, void *arg)
 		close(s);
 		return;
 	}
-	if (ctl.nclients >= CONTROL_MAX_CLIENTS) {
-		close(s);
-		return;
-	}
-	if ((bev = bufferevent_socket_new(ctl.base, s,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(s);
-		return;
-	}
-	ctl.nclients++;
-	bufferevent_setcb(bev, control_read, NULL, control_event, NULL);
-	bufferevent_set_timeouts(bev, &tv, &tv);
-	bufferevent_setwatermark(bev, EV_READ, 0, CONTROL_LINE_MAX + 1);
-	bufferevent_enable(bev, EV_READ);
+	oneshot_accept(&ctl.os, s);
 }
 
 static void
-control_read(struct bufferevent *bev, void *arg)
+control_read(struct bufferevent *bev)
 {
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	char		*line;
 	size_t		 n, len;
 
-	(void)arg;
 	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) == NULL) {
 		if (evbuffer_get_length(in) <= CONTROL_LINE_MAX)
 			return;	/* more to come */
@@ -220,36 +207,7 @@ control_read(struct bufferevent *bev, void *arg)
 		n = control_command(line, ctl.reply, sizeof(ctl.reply));
 		free(line);
 	}
-	bufferevent_disable(bev, EV_READ);
-	if (bufferevent_write(bev, ctl.reply, n) == -1) {
-		control_close(bev);
-		return;
-	}
-	bufferevent_setcb(bev, NULL, control_written, control_event, NULL);
-	bufferevent_enable(bev, EV_WRITE);
-}
-
-static void
-control_written(struct bufferevent *bev, void *arg)
-{
-	(void)arg;
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		control_close(bev);
-}
-
-static void
-control_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)what;
-	(void)arg;
-	control_close(bev);
-}
-
-static void
-control_close(struct bufferevent *bev)
-{
-	bufferevent_free(bev);
-	ctl.nclients--;
+	oneshot_reply(bev, ctl.reply, n);
 }
 
 static size_t

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "metrics.h"
 #include "log.h"
 #include "parent.h"
 
@@ -43,9 +44,10 @@ main(int argc, char *argv[])
 	const char	*conffile = DOTPROXY_CONF;
 	char		 err[256];
 	int		 ch, debug = 0, check = 0, verbose = 0, engine = 0;
+	int		 metrics = 0;
 	int		 optional = 1;
 
-	while ((ch = getopt(argc, argv, "dEf:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "dEf:Mnv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -53,6 +55,10 @@ main(int argc, char *argv[])
 		case 'E':
 			/* hidden: set by the parent when it execs an engine */
 			engine = 1;
+			break;
+		case 'M':
+			/* hidden: the parent's metrics endpoint process */
+			metrics = 1;
 			break;
 		case 'f':
 			conffile = optarg;
@@ -74,6 +80,8 @@ main(int argc, char *argv[])
 
 	if (engine)
 		engine_main(debug, verbose);
+	if (metrics)
+		metrics_main(debug);
 
 	log_init(1, LOG_DAEMON);
 	log_setverbose(verbose);

@@ -378,21 +378,7 @@ engine_drop_privileges(void)
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		fatal("setrlimit RLIMIT_CORE");
 
-	if (geteuid() != 0)
-		return;
-
-	if (chroot(sc->chroot) == -1)
-		fatal("chroot %s", sc->chroot);
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	if (setgroups(1, &sc->gid) == -1 ||
-	    setresgid(sc->gid, sc->gid, sc->gid) == -1 ||
-	    setresuid(sc->uid, sc->uid, sc->uid) == -1)
-		fatal("cannot drop privileges");
-	/* Prove it: none of these may succeed any more. */
-	if (setresuid(0, 0, 0) != -1 || setegid(0) != -1 ||
-	    geteuid() == 0 || getuid() == 0 || getegid() == 0)
-		fatalx("could regain root after dropping privileges");
+	sandbox_drop_user(sc);
 }
 
 void
@@ -412,18 +398,8 @@ engine_ipc_flush(void)
 static void
 engine_send_log(int pri, const char *text)
 {
-	uint8_t		 buf[sizeof(struct ipc_log) + 1024];
-	struct ipc_log	 lh;
-	size_t		 len;
-
-	len = strnlen(text, 1023);
-	lh.pri = pri;
-	memcpy(buf, &lh, sizeof(lh));
-	memcpy(buf + sizeof(lh), text, len);
-	buf[sizeof(lh) + len] = '\0';
 	/* Logging must never recurse into itself on failure. */
-	if (ipc_compose(&env->ipc, IPC_LOG, -1, buf, sizeof(lh) + len + 1) ==
-	    -1)
+	if (ipc_compose_log(&env->ipc, pri, text) == -1)
 		return;
 	if (ipc_flush(&env->ipc) == 1 || env->base == NULL ||
 	    !event_initialized(&env->ipc_ev))

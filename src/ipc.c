@@ -106,6 +106,22 @@ ipc_give(struct ipc *ipc, uint32_t type, int fd)
 	return (0);
 }
 
+/* A log record (struct ipc_log and the text, cut to 1023 bytes). */
+int
+ipc_compose_log(struct ipc *ipc, int pri, const char *text)
+{
+	uint8_t		 buf[sizeof(struct ipc_log) + 1024];
+	struct ipc_log	 lh;
+	size_t		 len;
+
+	len = strnlen(text, 1023);
+	lh.pri = pri;
+	memcpy(buf, &lh, sizeof(lh));
+	memcpy(buf + sizeof(lh), text, len);
+	buf[sizeof(lh) + len] = '\0';
+	return (ipc_compose(ipc, IPC_LOG, -1, buf, sizeof(lh) + len + 1));
+}
+
 int
 ipc_pending(const struct ipc *ipc)
 {

@@ -45,6 +45,7 @@
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "parent.h"
 #include "stats.h"
@@ -138,6 +139,7 @@ void
 parent_main(struct conf *conf, const char *conffile, int optional,
     int debug, int verbose)
 {
+	char	addr[64];
 	ssize_t	n;
 	int	i;
 
@@ -166,6 +168,9 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	 * The default path only warns: a non-root daemon (the container)
 	 * usually cannot write to /run.
 	 */
+	if (metrics_init(&conf->sc) == -1)
+		fatal("metrics listen on %s", conf_addr_str((struct sockaddr *)
+		    &conf->sc.metrics_ss, addr, sizeof(addr)));
 	if (conf->sc.control_socket[0] != '\0' &&
 	    control_init(conf->sc.control_socket) == -1) {
 		if (strcmp(conf->sc.control_socket, DOTPROXY_CONTROL) != 0)
@@ -193,6 +198,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	evsignal_add(&p.sigchld_ev, NULL);
 	evtimer_assign(&p.stop_ev, p.base, stop_cb, NULL);
 	control_start(p.base);
+	metrics_start(p.base, p.self, debug);
 	for (i = 0; i < ENGINES_MAX; i++)
 		evtimer_assign(&p.restart_ev[i], p.base, restart_cb,
 		    (void *)(intptr_t)i);
@@ -677,8 +683,7 @@ engine_dispatch(int fd, short ev, void *arg)
 {
 	struct engine_proc	*ep = arg;
 	struct ipc_msg		 msg;
-	struct ipc_log		 lh;
-	const char		*text;
+	char			 who[32];
 	ssize_t			 n;
 	int			 r;
 
@@ -710,18 +715,11 @@ engine_dispatch(int fd, short ev, void *arg)
 		}
 		switch (msg.hdr.type) {
 		case IPC_LOG:
-			if (msg.hdr.len <= sizeof(lh) ||
-			    msg.data[msg.hdr.len - 1] != '\0') {
+			snprintf(who, sizeof(who), "engine %d", ep->idx);
+			if (parent_log_record(who, &msg) == -1) {
 				engine_kill(ep, "malformed log message");
 				return;
 			}
-			memcpy(&lh, msg.data, sizeof(lh));
-			if (lh.pri < LOG_EMERG || lh.pri > LOG_DEBUG) {
-				engine_kill(ep, "bad log priority");
-				return;
-			}
-			text = (const char *)msg.data + sizeof(lh);
-			logit(lh.pri, "engine %d: %s", ep->idx, text);
 			break;
 		case IPC_READY:
 			if (msg.hdr.len != 0) {
@@ -847,6 +845,25 @@ parent_set_querylog(int on)
 	parent_broadcast(IPC_SET_QUERYLOG, &v32, sizeof(v32));
 }
 
+/*
+ * A log record from a sandboxed process: terminated text and a real
+ * priority, or -1.
+ */
+int
+parent_log_record(const char *who, const struct ipc_msg *msg)
+{
+	struct ipc_log	lh;
+
+	if (msg->hdr.len <= sizeof(lh) ||
+	    msg->data[msg->hdr.len - 1] != '\0')
+		return (-1);
+	memcpy(&lh, msg->data, sizeof(lh));
+	if (lh.pri < LOG_EMERG || lh.pri > LOG_DEBUG)
+		return (-1);
+	logit(lh.pri, "%s: %s", who, (const char *)msg->data + sizeof(lh));
+	return (0);
+}
+
 static void
 engine_kill(struct engine_proc *ep, const char *why)
 {
@@ -917,6 +934,8 @@ reap(void)
 	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (metrics_reaped(pid, status, p.stopping))
+			continue;
 		TAILQ_FOREACH(ep, &p.procs, entry)
 			if (ep->pid == pid)
 				break;
@@ -1136,6 +1155,7 @@ sig_cb(int sig, short ev, void *arg)
 		log_info("stopping on signal %d", sig);
 		notify("STOPPING=1\nSTATUS=stopping on signal %d", sig);
 		p.stopping = 1;
+		metrics_stop();
 		TAILQ_FOREACH(ep, &p.procs, entry)
 			kill(ep->pid, SIGTERM);
 		if (TAILQ_EMPTY(&p.procs))

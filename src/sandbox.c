@@ -15,12 +15,14 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +117,33 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 		fatalx("seccomp rule for %s failed", name);
 }
 
+/*
+ * Both filters: descriptor flags, never duplication; memory that can
+ * never become code.
+ */
+static void
+allow_flags_and_memory(scmp_filter_ctx ctx)
+{
+	int	cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+	int	i;
+
+	for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
+		struct scmp_arg_cmp	c[] = {
+			SCMP_A1(SCMP_CMP_EQ, cmds[i]),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "fcntl64", 1, c);
+	}
+	{
+		struct scmp_arg_cmp	c[] = {
+			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "mmap", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "mmap2", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, c);
+	}
+}
+
 void
 sandbox_init(void)
 {
@@ -164,26 +193,7 @@ sandbox_init(void)
 			rule(ctx, SCMP_ACT_ALLOW, "setsockopt", 1, c);
 		}
 	}
-	/* descriptor flags, never duplication */
-	{
-		int	cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
-		for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A1(SCMP_CMP_EQ, cmds[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
-			rule(ctx, SCMP_ACT_ALLOW, "fcntl64", 1, c);
-		}
-	}
-	/* memory that can never become code */
-	{
-		struct scmp_arg_cmp	c[] = {
-			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
-		};
-		rule(ctx, SCMP_ACT_ALLOW, "mmap", 1, c);
-		rule(ctx, SCMP_ACT_ALLOW, "mmap2", 1, c);
-		rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, c);
-	}
+	allow_flags_and_memory(ctx);
 	/* abort() may signal itself; nobody else */
 	{
 		struct scmp_arg_cmp	c[] = {
@@ -193,6 +203,73 @@ sandbox_init(void)
 		rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, c);
 	}
 
+	if (seccomp_load(ctx) < 0)
+		fatalx("seccomp_load failed");
+	seccomp_release(ctx);
+}
+
+/*
+ * Root only: into the chroot, and the user's ids for good, proven by
+ * trying to get root back.  The engines and the metrics process alike.
+ */
+void
+sandbox_drop_user(const struct conf_scalars *sc)
+{
+	if (geteuid() != 0)
+		return;
+	if (chroot(sc->chroot) == -1)
+		fatal("chroot %s", sc->chroot);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if (setgroups(1, &sc->gid) == -1 ||
+	    setresgid(sc->gid, sc->gid, sc->gid) == -1 ||
+	    setresuid(sc->uid, sc->uid, sc->uid) == -1)
+		fatal("cannot drop privileges");
+	/* Prove it: none of these may succeed any more. */
+	if (setresuid(0, 0, 0) != -1 || setegid(0) != -1 ||
+	    geteuid() == 0 || getuid() == 0 || getegid() == 0)
+		fatalx("could regain root after dropping privileges");
+}
+
+/*
+ * The metrics process's own allowlist: its event loop, accepting and
+ * serving HTTP on the socket it was given, its socketpair to the parent,
+ * memory, time and leaving.  No socket(), no connect(): it can reach
+ * nothing it was not handed.  Anything else kills it.
+ */
+static const char *metrics_allowed[] = {
+	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
+	"read", "readv", "write", "writev", "close",
+	"recvmsg", "sendmsg", "recvfrom", "sendto", "accept", "accept4",
+	"shutdown", "getsockopt",
+	"clock_gettime", "clock_gettime64", "gettimeofday", "time",
+	"brk", "munmap", "mremap", "madvise",
+	"rt_sigreturn", "rt_sigprocmask", "futex", "futex_time64",
+	"getpid", "gettid", "restart_syscall", "exit", "exit_group",
+	"fstat", "newfstatat", "fstatat64", "statx",
+	NULL
+};
+
+void
+sandbox_metrics(void)
+{
+	scmp_filter_ctx	ctx;
+	int		i;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init failed");
+	for (i = 0; metrics_allowed[i] != NULL; i++)
+		rule(ctx, SCMP_ACT_ALLOW, metrics_allowed[i], 0, NULL);
+	allow_flags_and_memory(ctx);
+	{
+		/* libevent asks how much there is to read */
+		struct scmp_arg_cmp	c[] = {
+			SCMP_A1(SCMP_CMP_EQ, FIONREAD),
+		};
+		rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, c);
+	}
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load failed");
 	seccomp_release(ctx);

@@ -17,8 +17,12 @@ S=$W/d.conf.sock
 dotserver up $UP || notok "dotserver starts"
 # ::1 is refused, so the refused client is a real one on its own address
 conf "$W/d.conf" $P $UP "cache size 1000" "query-timeout 2" \
-    "allow from 127.0.0.0/8" "deny from any"
+    "allow from 127.0.0.0/8" "deny from any" \
+    "metrics listen on 127.0.0.1 port $MP"
 check "dotproxy starts" proxy dp "$W/d.conf"
+# an HTTP client that never sends its request is dropped within the timeout
+python3 "$TOP/regress/rawdns.py" idle $MP 20 >"$W/idle.out" 2>&1 &
+idle=$!
 
 ctl()
 {
@@ -176,6 +180,45 @@ check "counters do not go backwards over a reload" \
 check "show stats after reload: no cleartext" \
     test "$(cstat 'bytes sent upstream outside tls')" = 0
 
+# the metrics endpoint: its own process, the same text
+http()
+{
+	python3 "$TOP/regress/http.py" $MP "$@"
+}
+samemetrics()
+{
+	http /metrics >"$W/http.txt" && ctl show metrics >"$W/ctl.txt" &&
+	    test "$(head -1 "$W/http.txt")" = "HTTP/1.0 200 OK" &&
+	    tail -n +2 "$W/http.txt" | cmp -s - "$W/ctl.txt"
+}
+check "GET /metrics serves what show metrics shows" waitfor 5 samemetrics
+check "the endpoint's text is valid exposition format" sh -c \
+    "tail -n +2 '$W/http.txt' | python3 '$TOP/regress/promcheck.py' >/dev/null"
+check "GET of another path: 404" \
+    test "$(http /other | head -1)" = "HTTP/1.0 404 Not Found"
+check "POST: 405" \
+    test "$(http /metrics POST | head -1)" = "HTTP/1.0 405 Method Not Allowed"
+check "a request that is not HTTP: 400" test \
+    "$(http --raw 'HELLO\r\n\r\n' | head -1)" = "HTTP/1.0 400 Bad Request"
+check "headers over 4 KiB: 431" test "$(http --raw \
+    "GET /metrics HTTP/1.1\r\nX: $(head -c 5000 /dev/zero | tr '\0' x)" |
+    head -1)" = "HTTP/1.0 431 Request Header Fields Too Large"
+mpid=$(pgrep -P "$(proxypid dp)" -f 'dotproxy: metrics')
+check "the metrics process runs as the unprivileged user" test \
+    "$(awk '/^Uid:/ { print $2 }' /proc/$mpid/status)" = "$(id -u _dotproxy)"
+check "the metrics process is under seccomp with no_new_privs" test \
+    "$(awk '/^(Seccomp|NoNewPrivs):/ { printf "%s ", $2 }' \
+    /proc/$mpid/status)" = "1 2 "
+check "the metrics process is chrooted" \
+    test "$(readlink /proc/$mpid/root)" = /var/empty
+wait $idle
+check "an idle HTTP connection is closed after about 5 s ($(cat "$W/idle.out"))" \
+    awk '{ exit !($3 >= 4 && $3 <= 8) }' "$W/idle.out"
+kill -9 "$mpid"
+check "a killed metrics process is replaced" waitfor 5 sh -c \
+    "pgrep -P $(proxypid dp) -f 'dotproxy: metrics' | grep -qvx $mpid"
+check "and the endpoint serves again" waitfor 5 samemetrics
+
 # the protocol's limits
 check "unknown command: exit 1" sh -c "! '$CTL' -s '$S' show nothing 2>/dev/null"
 long=$(head -c 400 /dev/zero | tr '\0' x)
@@ -206,13 +249,13 @@ if command -v dnsperf >/dev/null 2>&1; then
 	perf=$!
 	sleep 1.5
 	a1=$(cstat answers)
-	ctl show metrics >"$W/scrape.txt"
+	http /metrics >"$W/scrape.txt"
 	sleep 1.2
 	a2=$(cstat answers)
 	wait $perf
 	check "answers grow while dnsperf runs ($a1 -> $a2)" test "$a2" -gt "$a1"
-	check "the scrape under load parses" \
-	    sh -c "python3 '$TOP/regress/promcheck.py' <'$W/scrape.txt' >/dev/null"
+	check "the HTTP scrape under load parses" sh -c "tail -n +2 \
+	    '$W/scrape.txt' | python3 '$TOP/regress/promcheck.py' >/dev/null"
 	check "still no cleartext after the load" \
 	    test "$(cstat 'bytes sent upstream outside tls')" = 0
 else

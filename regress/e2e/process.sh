@@ -271,7 +271,8 @@ fi
 
 # --- started as a non-root user ------------------------------------------
 nuid=$(id -u nobody)
-conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1'
+conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1' \
+    'control socket off'
 chmod 0644 "$W/n.conf"
 : >"$W/nr.err"
 setpriv --reuid=nobody --regid=nogroup --clear-groups \
