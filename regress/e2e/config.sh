@@ -212,8 +212,8 @@ check "... and answers (control)" \
 
 # --- manuals ---------------------------------------------------------------
 run lint.out mandoc -Tlint -Wwarning "$TOP/man/dotproxy.8" \
-    "$TOP/dotproxy.conf.5"
-check "mandoc -Tlint -Wwarning is clean on dotproxy.8 and dotproxy.conf.5 \
+    "$TOP/man/dotproxyctl.8" "$TOP/dotproxy.conf.5"
+check "mandoc -Tlint -Wwarning is clean on dotproxy.8, dotproxyctl.8 and dotproxy.conf.5 \
 ($rc$(test -s "$W/lint.out" && echo ": $(oneline "$W/lint.out")"))" \
     sh -c '[ "$1" -eq 0 ] && [ ! -s "$2" ]' - "$rc" "$W/lint.out"
 
@@ -222,7 +222,8 @@ check "mandoc -Tlint -Wwarning is clean on dotproxy.8 and dotproxy.conf.5 \
 # tests may be running it).  A make we may be running under must not hand
 # its flags or jobserver to this one.
 run inst.out env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-    make -C "$TOP" -o dotproxy -o dotproxy-probe install DESTDIR="$W/inst" \
+    make -C "$TOP" -o dotproxy -o dotproxy-probe -o dotproxyctl install \
+    DESTDIR="$W/inst" \
     PREFIX=/usr/local
 I=$W/inst/usr/local
 check "make install DESTDIR=... PREFIX=/usr/local succeeds ($rc)" [ "$rc" -eq 0 ]
@@ -234,6 +235,12 @@ check "installed sbin/dotproxy, mode 0755, the built binary" \
 check "installed sbin/dotproxy-probe, mode 0755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
     "$I/sbin/dotproxy-probe"
+check "installed sbin/dotproxyctl, mode 0755" \
+    sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
+    "$I/sbin/dotproxyctl"
+check "installed share/man/man8/dotproxyctl.8" \
+    sh -c '[ "$(stat -c %a "$1")" = 644 ] && cmp -s "$1" "$2"' - \
+    "$I/share/man/man8/dotproxyctl.8" "$TOP/man/dotproxyctl.8"
 check "installed share/man/man8/dotproxy.8" \
     sh -c '[ "$(stat -c %a "$1")" = 644 ] && cmp -s "$1" "$2"' - \
     "$I/share/man/man8/dotproxy.8" "$TOP/man/dotproxy.8"
