@@ -28,7 +28,8 @@
 #define DOTPROXY_USER		"_dotproxy"
 #define DOTPROXY_CHROOT		"/var/empty"
 #define DOTPROXY_CA_FILE	"/etc/ssl/certs/ca-certificates.crt"
-#define DOTPROXY_CONTROL	"/run/dotproxy.sock"
+#define DOTPROXY_CONTROL_DIR	"/run/dotproxy"
+#define DOTPROXY_CONTROL	DOTPROXY_CONTROL_DIR "/dotproxy.sock"
 
 #define DEFAULT_LISTEN_IP	"0.0.0.0"
 #define DEFAULT_LISTEN_PORT	35353

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dns.h"
 #include "ipc.h"
 #include "log.h"
@@ -85,6 +86,13 @@ control_init(const char *path)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
+	/*
+	 * The default's directory (systemd's RuntimeDirectory, or made
+	 * here); a configured path's directory is the operator's.
+	 */
+	if (strcmp(path, DOTPROXY_CONTROL) == 0 &&
+	    mkdir(DOTPROXY_CONTROL_DIR, 0755) == -1 && errno != EEXIST)
+		return (-1);
 	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (-1);

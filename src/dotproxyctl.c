@@ -33,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CTL_SOCKET	"/run/dotproxy.sock"
+#define CTL_SOCKET	"/run/dotproxy/dotproxy.sock"
 #define CTL_LINE_MAX	256
 #define CTL_TIMEOUT	10000	/* ms, for a reply to begin and go on */
 
