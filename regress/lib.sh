@@ -13,6 +13,9 @@ DOTSERVER=$TOP/build/dotserver
 CERTS=$TOP/build/certs
 W=$(mktemp -d /tmp/dotproxy-e2e.XXXXXX)
 chmod 0755 "$W"
+# control sockets (conf below): a daemon started as another user makes
+# its own here
+mkdir -m 1777 "$W/ctl"
 PIDS=""
 
 cleanup()
@@ -140,7 +143,7 @@ conf()
 		echo "ca-file \"$CERTS/ca.pem\""
 		echo "engines 1"
 		echo "cache off"
-		echo "control socket \"$_f.sock\""
+		echo "control socket \"$W/ctl/$(basename "$_f").sock\""
 		[ "$_u" = none ] ||
 		    echo "upstream 127.0.0.1 port $_u tls-name \"dns.test\""
 		for l in "$@"; do

@@ -12,7 +12,7 @@
 BASE=$((26800 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1)) P2=$((BASE + 2)) MP=$((BASE + 3))
 CTL=$TOP/dotproxyctl
-S=$W/d.conf.sock
+S=$W/ctl/d.conf.sock
 
 dotserver up $UP || notok "dotserver starts"
 # ::1 is refused, so the refused client is a real one on its own address

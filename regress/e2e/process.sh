@@ -271,8 +271,7 @@ fi
 
 # --- started as a non-root user ------------------------------------------
 nuid=$(id -u nobody)
-conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1' \
-    'control socket off'
+conf "$W/n.conf" $PN $UP1 'cache off' 'engines 1'
 chmod 0644 "$W/n.conf"
 : >"$W/nr.err"
 setpriv --reuid=nobody --regid=nogroup --clear-groups \
