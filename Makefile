@@ -33,6 +33,7 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 		build/test_ratelimit build/test_coalesce build/test_clients \
+		build/test_stats \
 		build/dotserver
 
 .PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
@@ -109,6 +110,9 @@ build/test_clients: regress/unit/test_clients.c src/clients.c \
     src/siphash.c build/log.o $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
 	    src/siphash.c build/log.o $(LDLIBS)
+
+build/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_stats.c src/stats.c $(LDLIBS)
 
 build/test_ipc: regress/unit/test_ipc.c build/ipc.o | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c build/ipc.o

@@ -9,7 +9,8 @@ results=$(mktemp)
 trap 'rm -f "$results" "$results.unit"' EXIT
 
 for t in build/test_dns build/test_ipc build/test_config build/test_cache \
-    build/test_ratelimit build/test_coalesce build/test_clients; do
+    build/test_ratelimit build/test_coalesce build/test_clients \
+    build/test_stats; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

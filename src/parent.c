@@ -763,20 +763,19 @@ engine_dispatch(int fd, short ev, void *arg)
 static int
 engine_stats(struct engine_proc *ep, const struct ipc_msg *msg)
 {
-	struct ipc_stats	*st = &ep->st;
+	static struct ipc_stats	 st;	/* the last good report stays */
 	uint32_t		 i;
 
-	if (msg->hdr.len != sizeof(*st))
+	if (msg->hdr.len != sizeof(st))
 		return (-1);
-	memcpy(st, msg->data, sizeof(*st));
-	if (st->nupstreams > CONF_MAX_UPSTREAM) {
-		memset(st, 0, sizeof(*st));
+	memcpy(&st, msg->data, sizeof(st));
+	if (st.nupstreams > CONF_MAX_UPSTREAM)
 		return (-1);
+	for (i = 0; i < st.nupstreams; i++) {
+		st.up[i].name[sizeof(st.up[i].name) - 1] = '\0';
+		st.up[i].tls_name[sizeof(st.up[i].tls_name) - 1] = '\0';
 	}
-	for (i = 0; i < st->nupstreams; i++) {
-		st->up[i].name[sizeof(st->up[i].name) - 1] = '\0';
-		st->up[i].tls_name[sizeof(st->up[i].tls_name) - 1] = '\0';
-	}
+	ep->st = st;
 	return (0);
 }
 
