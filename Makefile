@@ -33,8 +33,7 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 		build/test_ratelimit build/test_coalesce build/test_clients \
-		build/test_stats \
-		build/dotserver
+		build/test_stats build/test_frame build/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz run test bench fuzz fuzz-build \
 		unit e2e install clean lint
@@ -89,6 +88,9 @@ run: deps
 
 build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
+
+build/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
 
 build/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
     src/dns.c build/log.o $(HDRS) | build
