@@ -24,7 +24,8 @@ for t in $targets; do
 	# longer inputs where a message can be: IPC chunks, oversized TCP
 	case $t in
 	ipc) maxlen=40000 ;;
-	stream|cache) maxlen=8192 ;;
+	stream) maxlen=8192 ;;
+	cache) maxlen=2048 ;;
 	config) maxlen=1024 ;;
 	*) maxlen=4096 ;;
 	esac
