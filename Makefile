@@ -164,10 +164,10 @@ build/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
     | build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stream.c src/frame.c
 
-build/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/dns.c \
-    src/log.c $(FUZZ_HDRS) | build/fuzz
+build/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
+    src/dns.c src/log.c $(FUZZ_HDRS) | build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_cache.c src/cache.c \
-	    src/dns.c src/log.c $(LDLIBS)
+	    src/siphash.c src/dns.c src/log.c $(LDLIBS)
 
 build/fuzz/parse.c: src/parse.y | build/fuzz
 	$(YACC) -d -o $@ src/parse.y
