@@ -23,7 +23,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/control.c src/metrics.c \
 		src/oneshot.c \
-		src/dns.c src/notify.c \
+		src/dns.c src/frame.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c
 OBJS =		$(SRCS:src/%.c=build/%.o) build/parse.o
@@ -33,10 +33,10 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
 		build/test_ratelimit build/test_coalesce build/test_clients \
-		build/test_stats \
-		build/dotserver
+		build/test_stats build/test_frame build/dotserver
 
-.PHONY: all deps deps-test deps-bench run test bench unit e2e install clean lint
+.PHONY: all deps deps-test deps-bench deps-fuzz run test bench fuzz fuzz-build \
+		unit e2e install clean lint
 
 all: dotproxy dotproxy-probe dotproxyctl
 
@@ -78,6 +78,9 @@ deps-test:
 deps-bench:
 	@sh regress/deps.sh bench
 
+deps-fuzz:
+	@sh regress/deps.sh fuzz
+
 # Runs in the foreground on the built-in defaults.
 run: deps
 	@$(MAKE) --no-print-directory dotproxy
@@ -85,6 +88,9 @@ run: deps
 
 build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
+
+build/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | build
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
 
 build/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
     src/dns.c build/log.o $(HDRS) | build
@@ -130,6 +136,65 @@ test: deps-test
 bench: deps-bench
 	@$(MAKE) --no-print-directory dotproxy
 	@sh regress/bench.sh
+
+# libFuzzer targets, built by clang with ASan and UBSan into build/fuzz
+# so the gcc build stays as it is.  make fuzz runs each FUZZ_SECONDS.
+FUZZ_CC ?=	clang
+FUZZ_SECONDS ?=	60
+FUZZ_CFLAGS =	-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
+		-Ibuild/fuzz -Iregress/fuzz \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_TARGETS =	query reply stream cache config ipc
+FUZZ_BIN =	$(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+FUZZ_HDRS =	$(HDRS) regress/fuzz/fuzz.h
+
+build/fuzz:
+	@mkdir -p build/fuzz
+
+build/fuzz/fuzz_query: regress/fuzz/fuzz_query.c src/dns.c $(FUZZ_HDRS) \
+    | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_query.c src/dns.c
+
+build/fuzz/fuzz_reply: regress/fuzz/fuzz_reply.c src/dns.c $(FUZZ_HDRS) \
+    | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_reply.c src/dns.c
+
+build/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
+    | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stream.c src/frame.c
+
+build/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
+    src/dns.c src/log.c $(FUZZ_HDRS) | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_cache.c src/cache.c \
+	    src/siphash.c src/dns.c src/log.c $(LDLIBS)
+
+build/fuzz/parse.c: src/parse.y | build/fuzz
+	$(YACC) -d -o $@ src/parse.y
+
+# The parser opens files through the target's fuzz_fopen, which keeps
+# includes inside a scratch directory.
+build/fuzz/parse.o: build/fuzz/parse.c $(HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-but-set-variable \
+	    -Wno-unused-function -Wno-sign-compare -Isrc -Dfopen=fuzz_fopen \
+	    -c -o $@ build/fuzz/parse.c
+
+build/fuzz/fuzz_config: regress/fuzz/fuzz_config.c build/fuzz/parse.o \
+    src/config.c src/printconf.c src/log.c $(FUZZ_HDRS) | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_config.c \
+	    build/fuzz/parse.o src/config.c src/printconf.c src/log.c $(LDLIBS)
+
+build/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
+    | build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_ipc.c src/ipc.c
+
+fuzz-build: $(FUZZ_BIN)
+
+# Every target FUZZ_SECONDS from its seeds in regress/fuzz/corpus; what
+# it learns stays in build/fuzz/corpus.  Fails on any crash.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh regress/fuzz/run.sh $(FUZZ_TARGETS)
 
 lint:
 	mandoc -Tlint -Wwarning man/dotproxy.8 man/dotproxyctl.8 \

@@ -28,6 +28,7 @@
 #include "buffer.h"
 #include "config.h"
 #include "dns.h"
+#include "frame.h"
 #include "ipc.h"
 #include "stats.h"
 
@@ -130,8 +131,7 @@ struct tcp_client {
 	struct query_list	 queries;
 	int			 inflight;
 	size_t			 rlen;
-	size_t			 skip;	/* bytes of an oversized message */
-	int			 oversized;
+	struct frame		 frame;	/* the rest of an oversized query */
 	struct buf		 out;
 	uint8_t			 rbuf[2 + DNS_MAX_QUERY];
 };

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages dotproxy needs, or tells a non-root user
-# which ones to install.  usage: deps.sh build|test|bench
+# which ones to install.  usage: deps.sh build|test|bench|fuzz
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
@@ -11,13 +11,16 @@ test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound open
 test_cmds="node:nodejs npm:npm"
 # make bench: the upstream (unbound), dnsperf, and the peers it compares with.
 bench_pkgs="$build_pkgs knot-dnsutils dnsperf unbound stubby dnsdist openssl procps util-linux"
+# make fuzz: clang and its libFuzzer and sanitizer runtimes.
+fuzz_pkgs="$build_pkgs clang libclang-rt-dev"
 
 cmds=""
 case "$1" in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs cmds=$test_cmds ;;
 bench) pkgs=$bench_pkgs ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+fuzz) pkgs=$fuzz_pkgs ;;
+*) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

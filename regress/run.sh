@@ -10,7 +10,7 @@ trap 'rm -f "$results" "$results.unit"' EXIT
 
 for t in build/test_dns build/test_ipc build/test_config build/test_cache \
     build/test_ratelimit build/test_coalesce build/test_clients \
-    build/test_stats; do
+    build/test_stats build/test_frame; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frame.h"
 #include "ipc.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -417,7 +418,7 @@ tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 int
 tcp_client_between_queries(const struct tcp_client *tc)
 {
-	return (tc->rlen == 0 && tc->skip == 0);
+	return (tc->rlen == 0 && tc->frame.skip == 0);
 }
 
 /*
@@ -666,8 +667,10 @@ static void
 tcp_read_cb(int fd, short ev, void *arg)
 {
 	struct tcp_client	*tc = arg;
+	struct frame_msg	 m;
+	enum frame_result	 r;
 	ssize_t			 n;
-	size_t			 mlen, off, take;
+	size_t			 off;
 	int			 whole = 0;
 
 	(void)ev;
@@ -691,38 +694,19 @@ tcp_read_cb(int fd, short ev, void *arg)
 
 	off = 0;
 	while (!tc->closing) {
-		if (tc->skip > 0) {
-			/* the tail of a message too large to be a query */
-			take = tc->rlen - off < tc->skip ? tc->rlen - off :
-			    tc->skip;
-			tc->skip -= take;
-			off += take;
-			if (tc->skip > 0)
-				break;
-			continue;
-		}
-		if (tc->rlen - off < 2)
+		r = frame_next(&tc->frame, DNS_MAX_QUERY, tc->rbuf, tc->rlen,
+		    &off, &m);
+		if (r == FRAME_NEED)
 			break;
-		mlen = dns_get16(tc->rbuf + off);
-		if (mlen < DNS_HDR_LEN) {
+		if (r == FRAME_BAD) {
 			tcp_client_schedule_close(tc);
 			break;
 		}
-		if (mlen > DNS_MAX_QUERY) {
-			if (tc->rlen - off < 2 + DNS_HDR_LEN)
-				break;
-			/* Header only: enough to say FORMERR, or to drop. */
-			listener_query(NULL, (struct sockaddr *)&tc->peer,
-			    tc->peerlen, tc, tc->rbuf + off + 2, DNS_HDR_LEN);
-			tc->skip = mlen;
-			off += 2;
-			continue;
-		}
-		if (tc->rlen - off < 2 + mlen)
-			break;
+		/* an oversized one comes as its header: FORMERR, or drop */
 		listener_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
-		    tc, tc->rbuf + off + 2, mlen);
-		off += 2 + mlen;
+		    tc, m.data, m.len);
+		if (r != FRAME_MSG)
+			continue;
 		whole = 1;
 		if (!tc->reading)
 			break;	/* pipeline full: leave the rest queued */

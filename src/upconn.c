@@ -32,6 +32,7 @@
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frame.h"
 #include "log.h"
 
 /*
@@ -459,10 +460,17 @@ upconn_closed(struct upconn *uc)
 static void
 upconn_read(struct upconn *uc)
 {
-	uint8_t	*p;
-	ssize_t	 n;
-	size_t	 mlen;
+	struct frame		 fr = { 0 };
+	struct frame_msg	 m;
+	enum frame_result	 r;
+	uint8_t			*p;
+	ssize_t			 n;
+	size_t			 off;
 
+	/*
+	 * No message can exceed DNS_MAX_MSG, so nothing is ever skipped
+	 * and fr carries nothing from one read to the next.
+	 */
 	for (;;) {
 		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
 			upconn_fail(uc, "input buffer full", 1);
@@ -488,16 +496,19 @@ upconn_read(struct upconn *uc)
 		}
 		buf_commit(&uc->in, n);
 		uc->last_read = now_us();
-		while (buf_used(&uc->in) >= 2) {
-			mlen = dns_get16(buf_head(&uc->in));
-			if (buf_used(&uc->in) < 2 + mlen)
+		for (;;) {
+			off = 0;
+			r = frame_next(&fr, DNS_MAX_MSG, buf_head(&uc->in),
+			    buf_used(&uc->in), &off, &m);
+			if (r == FRAME_NEED)
 				break;
-			if (upconn_handle_reply(uc, buf_head(&uc->in) + 2,
-			    mlen) == -1) {
+			if (r == FRAME_BAD ||
+			    upconn_handle_reply(uc, (uint8_t *)m.data,
+			    m.len) == -1) {
 				upconn_fail(uc, "bad reply", 1);
 				return;
 			}
-			buf_consume(&uc->in, 2 + mlen);
+			buf_consume(&uc->in, off);
 		}
 	}
 }

@@ -1,0 +1,160 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Upstream replies: the matcher (dns_check_reply), the rewrite for the
+ * client (dns_fix_reply), the cache's view (dns_cache_scan), the
+ * keepalive option and truncation, on arbitrary bytes.  The client's
+ * query is made from the input too: the reply's own question when it has
+ * a plain one (so the matcher says yes as often as it can), with or
+ * without EDNS, padding and a changed letter case as the first byte says.
+ *
+ * input: flags (1), truncation limit (2), the reply
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "fuzz.h"
+
+#define F_OPT		0x01	/* the client sent an OPT */
+#define F_DO		0x02
+#define F_PAD		0x04	/* ... with a padding option */
+#define F_UPPER		0x08	/* the client spelt the name in capitals */
+
+static const uint8_t	 fallback[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+			    3, 'c', 'o', 'm', 0, 0, 1, 0, 1 };
+
+/* The client's query for the reply's question, checked like a real one. */
+static size_t
+make_query(uint8_t flags, const uint8_t *r, size_t rlen, uint8_t *q,
+    struct dns_query_info *qi)
+{
+	size_t	 n = 0, len, i;
+	const uint8_t *src = fallback;
+
+	/* the reply's question, if it is one a client could have sent */
+	if (rlen > DNS_HDR_LEN) {
+		for (i = DNS_HDR_LEN; i < rlen && r[i] != 0 && r[i] < 64 &&
+		    i - DNS_HDR_LEN < DNS_MAX_NAME; i += r[i] + 1)
+			;
+		if (i < rlen && r[i] == 0 && rlen - i > 4 &&
+		    i + 1 - DNS_HDR_LEN <= DNS_MAX_NAME) {
+			src = r + DNS_HDR_LEN;
+			n = i + 5 - DNS_HDR_LEN;
+		}
+	}
+	if (n == 0)
+		n = sizeof(fallback);
+	memset(q, 0, DNS_HDR_LEN);
+	q[0] = rlen >= 2 ? r[0] : 0;
+	q[1] = rlen >= 2 ? r[1] : 0;
+	q[2] = DNS_F_RD >> 8;
+	q[5] = 1;
+	q[11] = (flags & F_OPT) ? 1 : 0;
+	memcpy(q + DNS_HDR_LEN, src, n);
+	if (flags & F_UPPER)
+		for (i = DNS_HDR_LEN; i < DNS_HDR_LEN + n - 4; i++)
+			if (q[i] >= 'a' && q[i] <= 'z')
+				q[i] -= 32;
+	len = DNS_HDR_LEN + n;
+	if (flags & F_OPT) {
+		memcpy(q + len, "\0\0\x29\x04\xd0\0\0\0\0\0\0", 11);
+		if (flags & F_DO)
+			q[len + 7] = 0x80;
+		if (flags & F_PAD) {
+			q[len + 10] = 8;
+			memcpy(q + len + 11, "\0\x0c\0\x04\0\0\0\0", 8);
+			len += 8;
+		}
+		len += 11;
+	}
+	if (dns_check_query(q, len, qi) != DNS_OK)
+		return (0);
+	return (len);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dns_query_info	 qi;
+	struct dns_cache_info	 ci;
+	uint8_t			 q[DNS_HDR_LEN + DNS_MAX_NAME + 4 + 19];
+	uint8_t			*r;
+	const uint8_t		*reply;
+	size_t			 rlen, n, n2, maxlen, qlen;
+	int			 i, ka, match;
+
+	if (size < 3 || size - 3 > DNS_MAX_MSG)
+		return (0);
+	maxlen = dns_get16(data + 1);
+	reply = data + 3;
+	rlen = size - 3;
+	if ((qlen = make_query(data[0], reply, rlen, q, &qi)) == 0)
+		return (0);
+
+	match = dns_check_reply(reply, rlen, q + DNS_HDR_LEN,
+	    qi.question_len);
+	if (match) {
+		FUZZ_ASSERT(rlen >= DNS_HDR_LEN + qi.question_len);
+		FUZZ_ASSERT(dns_get16(reply + 2) & DNS_F_QR);
+	}
+
+	if (dns_cache_scan(reply, rlen, &ci) == 0) {
+		FUZZ_ASSERT(ci.ttl != 0);
+		FUZZ_ASSERT(ci.nttl >= 0 && ci.nttl <= DNS_MAX_TTLS);
+		for (i = 0; i < ci.nttl; i++)
+			FUZZ_ASSERT(ci.ttl_off[i] >= DNS_HDR_LEN &&
+			    (size_t)ci.ttl_off[i] + 4 <= rlen);
+	}
+
+	ka = dns_reply_keepalive(reply, rlen);
+	FUZZ_ASSERT(ka >= -1 && ka <= 0xffff);
+
+	/* as the engine does: the client's spelling, then the rewrite */
+	r = fuzz_alloc(rlen);
+	memcpy(r, reply, rlen);
+	if (match)
+		memcpy(r + DNS_HDR_LEN, q + DNS_HDR_LEN, qi.question_len);
+	n = dns_fix_reply(r, rlen, &qi);
+	FUZZ_ASSERT(n <= rlen);
+	if (n != 0) {
+		FUZZ_ASSERT(dns_get16(r) == qi.id);
+		if (match)
+			FUZZ_ASSERT(dns_check_reply(r, n, q + DNS_HDR_LEN,
+			    qi.question_len));
+		/* what it strips is gone: a second pass changes nothing */
+		n2 = dns_fix_reply(r, n, &qi);
+		FUZZ_ASSERT(n2 == n);
+		n2 = dns_truncate(r, n, maxlen, &qi);
+		if (n <= maxlen)
+			FUZZ_ASSERT(n2 == n);
+		else {
+			FUZZ_ASSERT(n2 <= maxlen);
+			if (n2 != 0)
+				FUZZ_ASSERT(dns_get16(r + 2) & DNS_F_TC);
+		}
+	}
+
+	/* truncation of the raw reply, whatever it holds */
+	memcpy(r, reply, rlen);
+	n = dns_truncate(r, rlen, maxlen, &qi);
+	FUZZ_ASSERT(n <= rlen && (rlen <= maxlen ? n == rlen : n <= maxlen));
+	free(r);
+	return (0);
+}
