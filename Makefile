@@ -10,11 +10,18 @@ CC ?=		cc
 YACC ?=		yacc
 PKGS =		libtls libcrypto libseccomp libevent libbsd-overlay
 
+# BUILD holds the objects and test programs, PROG is the daemon: the
+# sanitizer and valgrind test builds (below) get a tree of their own.
+# TESTFLAGS is for those test builds only, never for a production binary.
+BUILD ?=	build
+PROG ?=		dotproxy
+TESTFLAGS ?=
+
 CFLAGS ?=	-O2 -g
-CFLAGS +=	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Ibuild \
+CFLAGS +=	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -I$(BUILD) \
 		-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
-		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDFLAGS +=	-pie -Wl,-z,relro,-z,now
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(TESTFLAGS)
+LDFLAGS +=	-pie -Wl,-z,relro,-z,now $(TESTFLAGS)
 LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
@@ -25,22 +32,23 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/oneshot.c \
 		src/dns.c src/frame.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
-		src/config.c src/printconf.c src/sandbox.c
-OBJS =		$(SRCS:src/%.c=build/%.o) build/parse.o
+		src/config.c src/printconf.c src/sandbox.c src/testhook.c
+OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o
 HDRS =		$(wildcard include/*.h)
 
 TCFLAGS =	$(CFLAGS) -Iregress/unit
 
-REGRESS_BIN =	build/test_dns build/test_config build/test_ipc build/test_cache \
-		build/test_ratelimit build/test_coalesce build/test_clients \
-		build/test_stats build/test_frame build/dotserver
+REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/test_cache \
+		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
+		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/dotserver
 
-.PHONY: all deps deps-test deps-bench deps-fuzz run test bench fuzz fuzz-build \
-		unit e2e install clean lint
+.PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
+		test test-asan test-valgrind bench fuzz fuzz-build unit e2e install \
+		clean lint
 
 all: dotproxy dotproxy-probe dotproxyctl
 
-dotproxy: $(OBJS)
+$(PROG): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 # The probes' DNS client for images without one: the C library only,
@@ -55,17 +63,17 @@ dotproxy-probe: src/probe.c
 dotproxyctl: src/dotproxyctl.c
 	$(CC) $(PROBE_CFLAGS) $(LDFLAGS) -o $@ src/dotproxyctl.c
 
-build:
-	@mkdir -p build
+$(BUILD):
+	@mkdir -p $(BUILD)
 
-build/parse.c: src/parse.y | build
+$(BUILD)/parse.c: src/parse.y | $(BUILD)
 	$(YACC) -d -o $@ src/parse.y
 
-build/parse.o: build/parse.c $(HDRS)
+$(BUILD)/parse.o: $(BUILD)/parse.c $(HDRS)
 	$(CC) $(CFLAGS) -Wno-unused-but-set-variable -Wno-unused-function \
-	    -Wno-sign-compare -Isrc -c -o $@ build/parse.c
+	    -Wno-sign-compare -Isrc -c -o $@ $(BUILD)/parse.c
 
-build/%.o: src/%.c $(HDRS) | build
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The set-up a fresh machine needs, as the README says.
@@ -78,6 +86,9 @@ deps-test:
 deps-bench:
 	@sh regress/deps.sh bench
 
+deps-sanitize:
+	@sh regress/deps.sh sanitize
+
 deps-fuzz:
 	@sh regress/deps.sh fuzz
 
@@ -86,50 +97,72 @@ run: deps
 	@$(MAKE) --no-print-directory dotproxy
 	./dotproxy -d -v
 
-build/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | build
+$(BUILD)/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
 
-build/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | build
+$(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
 
-build/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
-    src/dns.c build/log.o $(HDRS) | build
+$(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
+    src/dns.c $(BUILD)/log.o $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c \
-	    src/siphash.c src/dns.c build/log.o $(LDLIBS)
+	    src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
 
-build/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
-    src/siphash.c src/dns.c build/log.o $(HDRS) | build
+$(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
+    src/siphash.c src/dns.c $(BUILD)/log.o $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
-	    src/cache.c src/siphash.c src/dns.c build/log.o $(LDLIBS)
+	    src/cache.c src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
 
-build/test_config: regress/unit/test_config.c build/parse.o \
-    build/config.o build/printconf.o build/log.o | build
-	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c build/parse.o \
-	    build/config.o build/printconf.o build/log.o $(LDLIBS)
+$(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
+    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c $(BUILD)/parse.o \
+	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o $(LDLIBS)
 
-build/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
-    $(HDRS) | build
+$(BUILD)/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
+    $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ratelimit.c src/ratelimit.c \
 	    $(LDLIBS)
 
-build/test_clients: regress/unit/test_clients.c src/clients.c \
-    src/siphash.c build/log.o $(HDRS) | build
+$(BUILD)/test_clients: regress/unit/test_clients.c src/clients.c \
+    src/siphash.c $(BUILD)/log.o $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
-	    src/siphash.c build/log.o $(LDLIBS)
+	    src/siphash.c $(BUILD)/log.o $(LDLIBS)
 
-build/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | build
+$(BUILD)/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_stats.c src/stats.c $(LDLIBS)
 
-build/test_ipc: regress/unit/test_ipc.c build/ipc.o | build
-	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c build/ipc.o
+$(BUILD)/test_ipc: regress/unit/test_ipc.c $(BUILD)/ipc.o | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c $(BUILD)/ipc.o
 
-build/dotserver: regress/dotserver.c | build
+$(BUILD)/dotserver: regress/dotserver.c | $(BUILD)
 	$(CC) $(CFLAGS) -o $@ regress/dotserver.c $(LDLIBS)
+
+testprogs: $(PROG) $(REGRESS_BIN)
 
 test: deps-test
 	@$(MAKE) --no-print-directory dotproxy dotproxy-probe dotproxyctl \
 	    $(REGRESS_BIN)
 	@sh regress/run.sh
+
+# The whole suite against AddressSanitizer + UndefinedBehaviorSanitizer
+# (about 6 minutes on 2 cores), and the end-to-end tests with the daemon
+# and its engines under valgrind (about 16 minutes).  Each test build has
+# a tree of its own; regress/memcheck.sh says what fails the run.
+ASAN_FLAGS =	-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -U_FORTIFY_SOURCE -DTEST_SANITIZE \
+		-Wno-missing-field-initializers
+VALGRIND ?=	/usr/bin/valgrind
+
+test-asan: deps-sanitize
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/asan \
+	    PROG=build/asan/dotproxy TESTFLAGS="$(ASAN_FLAGS)" testprogs
+	@sh regress/memcheck.sh asan
+
+test-valgrind: deps-sanitize
+	@$(MAKE) --no-print-directory BUILD=build/valgrind \
+	    PROG=build/valgrind/dotproxy \
+	    TESTFLAGS='-DTEST_VALGRIND=\"$(VALGRIND)\"' testprogs
+	@sh regress/memcheck.sh valgrind
 
 # dnsperf against dotproxy, the peers and the no-proxy reference; prints
 # a table and writes it to build/bench.txt.  About four minutes.
@@ -137,61 +170,61 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory dotproxy
 	@sh regress/bench.sh
 
-# libFuzzer targets, built by clang with ASan and UBSan into build/fuzz
+# libFuzzer targets, built by clang with ASan and UBSan into $(BUILD)/fuzz
 # so the gcc build stays as it is.  make fuzz runs each FUZZ_SECONDS.
 FUZZ_CC ?=	clang
 FUZZ_SECONDS ?=	60
 FUZZ_CFLAGS =	-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
-		-Ibuild/fuzz -Iregress/fuzz \
+		-I$(BUILD)/fuzz -Iregress/fuzz \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_TARGETS =	query reply stream cache config ipc
-FUZZ_BIN =	$(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+FUZZ_BIN =	$(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_HDRS =	$(HDRS) regress/fuzz/fuzz.h
 
-build/fuzz:
-	@mkdir -p build/fuzz
+$(BUILD)/fuzz:
+	@mkdir -p $(BUILD)/fuzz
 
-build/fuzz/fuzz_query: regress/fuzz/fuzz_query.c src/dns.c $(FUZZ_HDRS) \
-    | build/fuzz
+$(BUILD)/fuzz/fuzz_query: regress/fuzz/fuzz_query.c src/dns.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_query.c src/dns.c
 
-build/fuzz/fuzz_reply: regress/fuzz/fuzz_reply.c src/dns.c $(FUZZ_HDRS) \
-    | build/fuzz
+$(BUILD)/fuzz/fuzz_reply: regress/fuzz/fuzz_reply.c src/dns.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_reply.c src/dns.c
 
-build/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
-    | build/fuzz
+$(BUILD)/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stream.c src/frame.c
 
-build/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
-    src/dns.c src/log.c $(FUZZ_HDRS) | build/fuzz
+$(BUILD)/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
+    src/dns.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_cache.c src/cache.c \
 	    src/siphash.c src/dns.c src/log.c $(LDLIBS)
 
-build/fuzz/parse.c: src/parse.y | build/fuzz
+$(BUILD)/fuzz/parse.c: src/parse.y | $(BUILD)/fuzz
 	$(YACC) -d -o $@ src/parse.y
 
 # The parser opens files through the target's fuzz_fopen, which keeps
 # includes inside a scratch directory.
-build/fuzz/parse.o: build/fuzz/parse.c $(HDRS)
+$(BUILD)/fuzz/parse.o: $(BUILD)/fuzz/parse.c $(HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-but-set-variable \
 	    -Wno-unused-function -Wno-sign-compare -Isrc -Dfopen=fuzz_fopen \
-	    -c -o $@ build/fuzz/parse.c
+	    -c -o $@ $(BUILD)/fuzz/parse.c
 
-build/fuzz/fuzz_config: regress/fuzz/fuzz_config.c build/fuzz/parse.o \
-    src/config.c src/printconf.c src/log.c $(FUZZ_HDRS) | build/fuzz
+$(BUILD)/fuzz/fuzz_config: regress/fuzz/fuzz_config.c $(BUILD)/fuzz/parse.o \
+    src/config.c src/printconf.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_config.c \
-	    build/fuzz/parse.o src/config.c src/printconf.c src/log.c $(LDLIBS)
+	    $(BUILD)/fuzz/parse.o src/config.c src/printconf.c src/log.c $(LDLIBS)
 
-build/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
-    | build/fuzz
+$(BUILD)/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_ipc.c src/ipc.c
 
 fuzz-build: $(FUZZ_BIN)
 
 # Every target FUZZ_SECONDS from its seeds in regress/fuzz/corpus; what
-# it learns stays in build/fuzz/corpus.  Fails on any crash.
+# it learns stays in $(BUILD)/fuzz/corpus.  Fails on any crash.
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh regress/fuzz/run.sh $(FUZZ_TARGETS)
@@ -200,10 +233,10 @@ lint:
 	mandoc -Tlint -Wwarning man/dotproxy.8 man/dotproxyctl.8 \
 	    dotproxy.conf.5
 
-install: dotproxy dotproxy-probe dotproxyctl
+install: $(PROG) dotproxy-probe dotproxyctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
-	install -m 0755 dotproxy $(DESTDIR)$(SBINDIR)/dotproxy
+	install -m 0755 $(PROG) $(DESTDIR)$(SBINDIR)/dotproxy
 	install -m 0755 dotproxy-probe $(DESTDIR)$(SBINDIR)/dotproxy-probe
 	install -m 0755 dotproxyctl $(DESTDIR)$(SBINDIR)/dotproxyctl
 	install -m 0644 man/dotproxyctl.8 $(DESTDIR)$(MANDIR)/man8/dotproxyctl.8

@@ -27,7 +27,11 @@
 #define ENGINE_BACKOFF_MIN	100	/* ms: the second restart in a loop */
 #define ENGINE_BACKOFF_MAX	30000	/* ms */
 #define ENGINE_STABLE		5000	/* ms up: not a crash loop */
+#ifdef TEST_VALGRIND
+#define ENGINE_STOP_GRACE	30	/* valgrind checks leaks at exit */
+#else
 #define ENGINE_STOP_GRACE	3	/* seconds before SIGKILL */
+#endif
 
 struct event_base;
 struct ipc_stats;

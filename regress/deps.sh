@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages dotproxy needs, or tells a non-root user
-# which ones to install.  usage: deps.sh build|test|bench|fuzz
+# which ones to install.  usage: deps.sh build|test|sanitize|bench|fuzz
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
@@ -9,6 +9,9 @@ test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound open
 # Wanted for their command only: a node and npm from elsewhere (NodeSource,
 # nvm) will do, and Debian's npm would conflict with NodeSource's nodejs.
 test_cmds="node:nodejs npm:npm"
+# make test-asan and test-valgrind: the test set, a compiler with the
+# sanitizers, the symbolizer for their reports, and valgrind.
+sanitize_pkgs="$test_pkgs clang llvm valgrind"
 # make bench: the upstream (unbound), dnsperf, and the peers it compares with.
 bench_pkgs="$build_pkgs knot-dnsutils dnsperf unbound stubby dnsdist openssl procps util-linux"
 # make fuzz: clang and its libFuzzer and sanitizer runtimes.
@@ -18,9 +21,10 @@ cmds=""
 case "$1" in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs cmds=$test_cmds ;;
+sanitize) pkgs=$sanitize_pkgs cmds=$test_cmds ;;
 bench) pkgs=$bench_pkgs ;;
 fuzz) pkgs=$fuzz_pkgs ;;
-*) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
+*) echo "usage: $0 build|test|sanitize|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

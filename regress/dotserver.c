@@ -482,6 +482,7 @@ main(int argc, char *argv[])
 	event_free(ev_resume);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_usr1);
 	event_base_free(base);
 	close(fd);
 	if (srv != NULL)

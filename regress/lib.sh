@@ -6,11 +6,18 @@
 # leaves cleanup to the EXIT trap, which stops only the processes this script
 # started, by PID.
 # Results are TAP-like lines: "ok - name" or "not ok - name".
+#
+# The sanitizer and valgrind runs (regress/memcheck.sh) point DOTPROXY
+# and DOTSERVER at their own build; DOTPROXY may then be a script that
+# starts the daemon under valgrind, DOTPROXY_BIN is the binary itself.
+# E2E_TIME_SCALE multiplies the waits of waitfor, q and cleanup there.
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-DOTPROXY=$TOP/dotproxy
-DOTSERVER=$TOP/build/dotserver
+DOTPROXY=${DOTPROXY:-$TOP/dotproxy}
+DOTPROXY_BIN=${DOTPROXY_BIN:-$DOTPROXY}
+DOTSERVER=${DOTSERVER:-$TOP/build/dotserver}
 CERTS=$TOP/build/certs
+SCALE=${E2E_TIME_SCALE:-1}
 W=$(mktemp -d /tmp/dotproxy-e2e.XXXXXX)
 chmod 0755 "$W"
 # control sockets (conf below): a daemon started as another user makes
@@ -18,12 +25,31 @@ chmod 0755 "$W"
 mkdir -m 1777 "$W/ctl"
 PIDS=""
 
+# alive PIDS...: one of them still runs (a zombie does not count).
+alive()
+{
+	for _p; do
+		case $(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' \
+		    "/proc/$_p/status" 2>/dev/null) in
+		''|Z) ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# A daemon told to stop gets time to exit cleanly (its engines drain for
+# up to a second), so that valgrind and LeakSanitizer check it at exit.
 cleanup()
 {
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null
 	done
-	sleep 0.2
+	_t=$((30 * SCALE))
+	while [ "$_t" -gt 0 ] && alive $PIDS; do
+		sleep 0.1
+		_t=$((_t - 1))
+	done
 	for p in $PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
@@ -65,7 +91,7 @@ certs()
 # waitfor SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 waitfor()
 {
-	_t=$(($1 * 10))
+	_t=$(($1 * 10 * SCALE))
 	shift
 	while [ "$_t" -gt 0 ]; do
 		"$@" 2>/dev/null && return 0
@@ -157,7 +183,7 @@ q()
 {
 	_p=$1
 	shift
-	dig @127.0.0.1 -p "$_p" +time=3 +tries=1 "$@" 2>&1
+	dig @127.0.0.1 -p "$_p" +time=$((3 * SCALE)) +tries=1 "$@" 2>&1
 }
 
 # rcode PORT ARGS...: only the status word of the answer (or "timeout").

@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "testhook.h"
 #include "ratelimit.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
@@ -102,6 +103,7 @@ engine_main(int debug, int verbose)
 	evsignal_add(&env->sigterm_ev, NULL);
 	evsignal_add(&env->sigint_ev, NULL);
 
+	testhook_presandbox();
 	engine_drop_privileges();
 	upstream_session_init();
 	sandbox_init();

@@ -539,7 +539,7 @@ static void
 engine_spawn(int idx)
 {
 	struct engine_proc	*ep;
-	char			*argv[8];
+	char			*argv[10];
 	int			 sp[2], vp[2], argc = 0, i;
 	pid_t			 pid;
 
@@ -579,14 +579,24 @@ engine_spawn(int idx)
 		closefrom(ENGINE_VIOLATION_FD + 1);
 		engine_sched(idx);
 		signal(SIGPIPE, SIG_DFL);
+#ifdef TEST_VALGRIND
+		/* the valgrind test build only: see regress/memcheck.sh */
+		argv[argc++] = "valgrind";
+		argv[argc++] = p.self;
+#else
 		argv[argc++] = "dotproxy: engine";
+#endif
 		argv[argc++] = "-E";
 		if (p.debug)
 			argv[argc++] = "-d";
 		for (i = 0; i < p.verbose && i < 3; i++)
 			argv[argc++] = "-v";
 		argv[argc] = NULL;
+#ifdef TEST_VALGRIND
+		execv(TEST_VALGRIND, argv);
+#else
 		execv(p.self, argv);
+#endif
 		_exit(127);
 	}
 	close(sp[1]);

@@ -84,7 +84,7 @@ run miss.out "$DOTPROXY" -n -f "$W/does-not-exist.conf"
 check "-n -f on a missing file: exit 1 and names the file ($rc: $(oneline \
     "$W/miss.out"))" sh -c '[ "$1" -eq 1 ] && grep -q "does-not-exist.conf" \
     "$2" && ! grep -q "configuration OK" "$2"' - "$rc" "$W/miss.out"
-run miss2.out timeout 5 "$DOTPROXY" -d -f "$W/does-not-exist.conf"
+run miss2.out timeout $((5 * SCALE)) "$DOTPROXY" -d -f "$W/does-not-exist.conf"
 check "starting with -f on a missing file fails with status 1 ($rc)" \
     [ "$rc" -eq 1 ]
 
@@ -179,7 +179,7 @@ badenv()
 	_var=${1%%=*}
 	run badn.out env "$1" "$DOTPROXY" -n -f "$W/good.conf"
 	_rcn=$rc
-	run bads.out timeout 5 env "$1" "$DOTPROXY" -d -f "$W/good.conf"
+	run bads.out timeout $((5 * SCALE)) env "$1" "$DOTPROXY" -d -f "$W/good.conf"
 	check "$1: -n exits 1 ($_rcn) naming $_var ($(oneline "$W/badn.out"))" \
 	    sh -c '[ "$1" -eq 1 ] && grep -q "$2" "$3"' - "$_rcn" "$_var" \
 	    "$W/badn.out"
@@ -197,7 +197,7 @@ badenv CA_PATH=relative/ca.pem
 
 # A CA_PATH that parses but names no file passes -n (which does not read
 # the bundle) and must stop the start-up.
-run badca.out timeout 5 env CA_PATH=/nonexistent "$DOTPROXY" -d \
+run badca.out timeout $((5 * SCALE)) env CA_PATH=/nonexistent "$DOTPROXY" -d \
     -f "$W/good.conf"
 check "CA_PATH=/nonexistent: start exits 1 ($rc) and names the path ($(oneline \
     "$W/badca.out"))" sh -c '[ "$1" -eq 1 ] && grep -q /nonexistent "$2"' - \
@@ -218,20 +218,19 @@ check "mandoc -Tlint -Wwarning is clean on dotproxy.8, dotproxyctl.8 and dotprox
     sh -c '[ "$1" -eq 0 ] && [ ! -s "$2" ]' - "$rc" "$W/lint.out"
 
 # --- make install ----------------------------------------------------------
-# -o dotproxy: install the binary that is there, never rebuild it (other
-# tests may be running it).  A make we may be running under must not hand
-# its flags or jobserver to this one.
+# -o: install the binaries that are there, never rebuild them (other
+# tests may be running them).  A make we may be running under must not
+# hand its flags or jobserver to this one.
 run inst.out env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-    make -C "$TOP" -o dotproxy -o dotproxy-probe -o dotproxyctl install \
-    DESTDIR="$W/inst" \
-    PREFIX=/usr/local
+    make -C "$TOP" -o "$DOTPROXY_BIN" -o dotproxy-probe -o dotproxyctl \
+    install PROG="$DOTPROXY_BIN" DESTDIR="$W/inst" PREFIX=/usr/local
 I=$W/inst/usr/local
 check "make install DESTDIR=... PREFIX=/usr/local succeeds ($rc)" [ "$rc" -eq 0 ]
 check "make install compiled nothing" \
     sh -c '! grep -Eq "(^| )(cc|gcc|clang|yacc|byacc)( |$)" "$1"' - "$W/inst.out"
 check "installed sbin/dotproxy, mode 0755, the built binary" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ] && cmp -s "$1" "$2"' \
-    - "$I/sbin/dotproxy" "$DOTPROXY"
+    - "$I/sbin/dotproxy" "$DOTPROXY_BIN"
 check "installed sbin/dotproxy-probe, mode 0755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
     "$I/sbin/dotproxy-probe"
