@@ -33,7 +33,8 @@ res=$(mktemp)
 trap 'rm -f "$out" "$res"' EXIT
 t0=$(date +%s)
 
-export BUILD=$B DOTPROXY_BIN=$top/$B/dotproxy
+# E2E_REPORTS: process.sh lets an engine hold its report file open
+export BUILD=$B DOTPROXY_BIN=$top/$B/dotproxy E2E_REPORTS=$L
 case $kind in
 asan)
 	o="log_path=$L/asan:log_exe_name=1"
@@ -43,7 +44,7 @@ asan)
 	export E2E_TIME_SCALE=${E2E_TIME_SCALE:-2}
 	;;
 valgrind)
-	export VALGRIND_OPTS="--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30 --log-file=$L/vg.%p"
+	export VALGRIND_OPTS="--vgdb=no --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30 --log-file=$L/vg.%p"
 	# the parent under valgrind too; its engines are the test build's
 	printf '#!/bin/sh\nexec valgrind "%s" "$@"\n' "$DOTPROXY_BIN" \
 	    >"$top/$B/vg-dotproxy"
@@ -64,26 +65,28 @@ done
 
 echo "== $kind reports ($L)"
 
-# result KIND FILES...: ok when no file of KIND holds a report.
+# asan_result KIND FILES...: ok when no file of KIND holds a report.
+# (An engine's file name has a space: "asan.dotproxy: engine.PID".)
 asan_result()
 {
 	_k=$1
 	shift
-	_n=0 _bad=""
+	_n=0 _nbad=0
 	for _f; do
 		[ -e "$_f" ] || continue
 		_n=$((_n + 1))
-		[ -s "$_f" ] && _bad="$_bad $_f"
+		[ -s "$_f" ] && _nbad=$((_nbad + 1))
 	done
-	if [ -z "$_bad" ]; then
+	if [ "$_nbad" -eq 0 ]; then
 		echo "ok - asan: no report from the $_k ($_n report files, all empty)"
-	else
-		echo "not ok - asan: no report from the $_k ($_n report files, written:$_bad)"
-		for _f in $_bad; do
-			echo "--- $_f"
-			cat "$_f"
-		done
+		return
 	fi
+	echo "not ok - asan: no report from the $_k ($_nbad of $_n report files written)"
+	for _f; do
+		[ -s "$_f" ] || continue
+		echo "--- $_f"
+		cat "$_f"
+	done
 }
 
 # vgkind LOG: engine, parent or other, from the command valgrind ran.

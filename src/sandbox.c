@@ -162,6 +162,16 @@ sandbox_init(void)
 		fatal("sigaction SIGSYS");
 	if ((ctx = seccomp_init(deny)) == NULL)
 		fatalx("seccomp_init failed");
+#ifdef TEST_VALGRIND
+	/*
+	 * The valgrind test build only: valgrind writes the code it
+	 * translates into memory it maps executable, and polls for signals
+	 * between translated blocks.
+	 */
+	rule(ctx, SCMP_ACT_ALLOW, "mmap", 0, NULL);
+	rule(ctx, SCMP_ACT_ALLOW, "mprotect", 0, NULL);
+	rule(ctx, SCMP_ACT_ALLOW, "rt_sigtimedwait", 0, NULL);
+#endif
 
 	for (i = 0; allowed[i] != NULL; i++)
 		rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
