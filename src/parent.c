@@ -333,9 +333,14 @@ steer_by_cpu(struct runtime *rt)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_CPU),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct sock_fprog	prog = { 2, code };
+	struct sock_fprog	prog;
 	cpu_set_t		set;
 	int			i;
+
+	/* no uninitialised padding goes to the kernel (valgrind saw it) */
+	memset(&prog, 0, sizeof(prog));
+	prog.len = sizeof(code) / sizeof(code[0]);
+	prog.filter = code;
 
 	/*
 	 * The program's answer is a CPU number used as the engine index:
