@@ -14,7 +14,8 @@
 # engine too (the test build execs them through valgrind); one log per
 # process, build/valgrind/logs/vg.PID.  An error, or a definite or
 # indirect leak at exit, fails.
-# The waits of the tests are stretched by E2E_TIME_SCALE (2 and 10).
+# The waits of the tests are stretched by E2E_TIME_SCALE (2 and 10);
+# under valgrind the checks regress/valgrind.skip lists are skipped.
 cd "$(dirname "$0")/.." || exit 2
 top=$(pwd)
 kind=$1
@@ -51,6 +52,7 @@ valgrind)
 	chmod 0755 "$top/$B/vg-dotproxy"
 	export DOTPROXY=$top/$B/vg-dotproxy DOTSERVER=$top/$B/dotserver
 	export UNIT=no E2E_TIME_SCALE=${E2E_TIME_SCALE:-10}
+	export E2E_SKIP=$top/regress/valgrind.skip
 	;;
 esac
 

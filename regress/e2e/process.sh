@@ -265,7 +265,7 @@ if chrt -r 1 true 2>/dev/null; then
 	re=${re:-0}
 	check "started under SCHED_RR, the engine keeps it ($(policy "$re")), not SCHED_BATCH" \
 	    [ "$(policy "$re")" = 2 ]
-	check "and answers" answered $PR rr.example.test
+	check "started under SCHED_RR, it answers" answered $PR rr.example.test
 	kill -TERM "$rpp" 2>/dev/null
 	waitfor 4 gone "$rpp"
 	wait "$rpp" 2>/dev/null
