@@ -205,7 +205,7 @@ check "crash loop: the backoff is logged and grows (last ${lastdelay:-none} ms)"
 check "crash loop: the ports stay bound in the parent meanwhile" \
     sh -c 'ss -Hlnup "sport = :$1" | grep -q "pid=$2," &&
     ss -Hlntp "sport = :$1" | grep -q "pid=$2,"' - $P "$pp"
-cp "$TOP/dotproxy" "$W/bin/fixed"
+cp "$DOTPROXY_BIN" "$W/bin/fixed"
 mv -f "$W/bin/fixed" "$W/bin/dotproxy"
 check "crash loop: with the binary fixed it recovers by itself" \
     waitfor 10 answered $P fixed.bench.test
