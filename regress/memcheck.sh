@@ -15,7 +15,7 @@
 # process, build/valgrind/logs/vg.PID.  An error, or a definite or
 # indirect leak at exit, fails.
 # The waits of the tests are stretched by E2E_TIME_SCALE (2 and 10);
-# under valgrind the checks regress/valgrind.skip lists are skipped.
+# the checks regress/asan.skip and regress/valgrind.skip list are skipped.
 cd "$(dirname "$0")/.." || exit 2
 top=$(pwd)
 kind=$1
@@ -39,10 +39,11 @@ export BUILD=$B DOTPROXY_BIN=$top/$B/dotproxy E2E_REPORTS=$L
 case $kind in
 asan)
 	o="log_path=$L/asan:log_exe_name=1"
-	export ASAN_OPTIONS="$o:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+	export ASAN_OPTIONS="$o:verify_asan_link_order=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 	export UBSAN_OPTIONS="$o:print_stacktrace=1:halt_on_error=1"
 	export DOTPROXY=$DOTPROXY_BIN DOTSERVER=$top/$B/dotserver
 	export E2E_TIME_SCALE=${E2E_TIME_SCALE:-2}
+	export E2E_SKIP=$top/regress/asan.skip
 	;;
 valgrind)
 	export VALGRIND_OPTS="--vgdb=no --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30 --log-file=$L/vg.%p"
