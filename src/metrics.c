@@ -39,6 +39,7 @@
 #include "oneshot.h"
 #include "parent.h"
 #include "stats.h"
+#include "testhook.h"
 
 /*
  * `metrics listen on ADDR port N`: the Prometheus endpoint.  HTTP comes
@@ -366,6 +367,7 @@ metrics_main(int debug)
 	    mp_accept, NULL);
 	event_add(&mp.accept_ev, NULL);
 
+	testhook_presandbox();
 	rl.rlim_cur = rl.rlim_max = METRICS_MAX_CONN + 16;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("setrlimit RLIMIT_NOFILE");
