@@ -72,8 +72,8 @@ struct dns_opt_view {
 static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
 static int	 options_valid(const uint8_t *, size_t, int, int *);
-static int	 name_follow(const uint8_t *, size_t, size_t);
-static int	 reply_skip_rr(const uint8_t *, size_t, size_t *);
+static int	 name_follow(const uint8_t *, size_t, size_t, size_t);
+static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
 static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
 static int	 is_opt(const uint8_t *, size_t, size_t);
 static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int);
@@ -147,29 +147,35 @@ options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
  * point forward; there are at most DNS_MAX_PTRS of them, and the name
  * they spell must fit DNS_MAX_NAME.  Nothing here decompresses a name: the
  * walk only proves that any client which does will reach the root label.
+ * The labels a pointer leads to must also lie wholly before that pointer,
+ * as a name written earlier in the message does; otherwise a name could
+ * run on into bytes that follow it, such as an OPT record we rewrite, and
+ * mean something else once we have.  No pointer may aim at or past
+ * fence: the caller has moved or rewritten what lies there.
  */
 static int
-name_follow(const uint8_t *msg, size_t len, size_t off)
+name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
 {
-	size_t	 pos = off, start = off, total = 0, target;
+	size_t	 pos = off, start = off, total = 0, target, limit = len;
 	int	 hops = 0;
 	uint8_t	 c;
 
 	for (;;) {
-		if (pos >= len)
+		if (pos >= limit)
 			return (-1);
 		c = msg[pos];
 		if ((c & 0xc0) == 0xc0) {
-			if (len - pos < 2)
+			if (limit - pos < 2)
 				return (-1);
 			target = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
 			if (target < DNS_HDR_LEN || target >= start ||
-			    ++hops > DNS_MAX_PTRS)
+			    target >= fence || ++hops > DNS_MAX_PTRS)
 				return (-1);
+			limit = pos;
 			pos = start = target;
 			continue;
 		}
-		if ((c & 0xc0) != 0 || len - pos <= c)
+		if ((c & 0xc0) != 0 || limit - pos <= c)
 			return (-1);
 		total += 1 + c;
 		if (total > DNS_MAX_NAME)
@@ -182,9 +188,9 @@ name_follow(const uint8_t *msg, size_t len, size_t off)
 
 /* dns_skip_rr() for upstream replies: the owner name is followed too. */
 static int
-reply_skip_rr(const uint8_t *msg, size_t len, size_t *offp)
+reply_skip_rr(const uint8_t *msg, size_t len, size_t *offp, size_t fence)
 {
-	if (*offp < len && name_follow(msg, len, *offp) == -1)
+	if (*offp < len && name_follow(msg, len, *offp, fence) == -1)
 		return (-1);
 	return (dns_skip_rr(msg, len, offp));
 }
@@ -197,7 +203,7 @@ reply_skip_question(const uint8_t *msg, size_t len, size_t *offp)
 	int	 n;
 
 	if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
-	    name_follow(msg, len, off) == -1 || len - off - n < DNS_QFIXED)
+	    name_follow(msg, len, off, len) == -1 || len - off - n < DNS_QFIXED)
 		return (-1);
 	*offp = off + n + DNS_QFIXED;
 	return (0);
@@ -644,7 +650,7 @@ dns_adopt_reply(uint8_t *msg, size_t len, const uint8_t *query,
 size_t
 dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {
-	size_t	 off, rr, rdlen, cut, i, nrr;
+	size_t	 off, rr, rdlen, cut, i, nrr, fence;
 	uint16_t qd, ar, newar;
 
 	if (len < DNS_HDR_LEN)
@@ -664,16 +670,20 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
 	    dns_get16(msg + DNS_OFF_NSCOUNT);
 	for (i = 0; i < nrr; i++)
-		if (reply_skip_rr(msg, len, &off) == -1)
+		if (reply_skip_rr(msg, len, &off, len) == -1)
 			return (0);
 
+	/* records after an OPT we rewrite may not point at or past it */
+	fence = len;
 	ar = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < ar; i++) {
 		rr = off;
-		if (reply_skip_rr(msg, len, &off) == -1)
+		if (reply_skip_rr(msg, len, &off, fence) == -1)
 			return (0);
 		if (is_opt(msg, len, rr) == 0)
 			continue;
+		if (fence > rr)
+			fence = rr;
 		rdlen = dns_get16(msg + rr + 9);
 		/* a broken OPT from upstream makes the whole reply suspect */
 		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, 0,

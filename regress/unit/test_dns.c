@@ -1704,6 +1704,46 @@ test_pointers(void)
 	    dns_fix_reply(b.b, b.len, &qi) == 0,
 	    "5 pointers spelling 257 octets are too long");
 
+	/*
+	 * Found by fuzz_reply: the second answer's owner points back into
+	 * the first answer, whose bytes read as labels that run on past
+	 * the pointer into the OPT; once the OPT was stripped the same
+	 * reply read differently.  Labels reached through a pointer must
+	 * end before it.
+	 */
+	{
+		static const uint8_t	 runon[] = {
+		    0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 1,
+		    7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		    0, 1, 0, 1,
+		    0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2, 1,
+		    0xc0, 0x1c, 0, 0, 1, 0, 0, 0, 1, 0x3c, 0, 4, 192, 0, 2, 2,
+		    0, 0, 0x29, 0x04, 0xd0, 0, 0, 0, 0, 0, 0x10,
+		    0, 0x0b, 0, 2, 0, 0x64, 0, 0x0c, 0, 6, 0, 0, 0, 0, 0, 0 };
+		/* an OPT first, then an answer pointing at or past it */
+		static const uint8_t	 afteropt[] = {
+		    0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 2,
+		    1, 'a', 0, 0, 1, 0, 1,
+		    0, 0, 0x29, 0x10, 0, 0, 0, 0, 0, 0, 4, 0, 0x0c, 0, 0,
+		    0xc0, 0x13, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4 };
+		uint8_t			 m[sizeof(runon)];
+
+		qi.has_opt = 1;
+		memcpy(m, runon, sizeof(runon));
+		CHECK(dns_fix_reply(m, sizeof(runon), &qi) == 0,
+		    "labels reached through a pointer may not run past it");
+		memcpy(m, afteropt, sizeof(afteropt));
+		CHECK(dns_fix_reply(m, sizeof(afteropt), &qi) == 0,
+		    "a record after the OPT may not point at the OPT");
+		memcpy(m, afteropt, sizeof(afteropt));
+		m[sizeof(afteropt) - 15] = 0x0c;
+		n = dns_fix_reply(m, sizeof(afteropt), &qi);
+		CHECK(n == sizeof(afteropt) - 4 &&
+		    dns_fix_reply(m, n, &qi) == n,
+		    "a record after the OPT may point at the question");
+		qi.has_opt = 0;
+	}
+
 	/* the size a client is offered is ours, not the upstream's */
 	qi.has_opt = 1;
 	mkreply(&b, 5, QNAME, 2, 1, -1);
