@@ -63,6 +63,28 @@ put(struct out *o, const char *fmt, ...)
 }
 
 /*
+ * An engine's IPC_STATS payload into st: a fixed size, a bounded
+ * upstream count and terminated strings; the numbers themselves can
+ * only be wrong.  Returns -1, st then undefined, when it is malformed.
+ */
+int
+stats_check(struct ipc_stats *st, const void *data, size_t len)
+{
+	uint32_t	i;
+
+	if (len != sizeof(*st))
+		return (-1);
+	memcpy(st, data, sizeof(*st));
+	if (st->nupstreams > CONF_MAX_UPSTREAM)
+		return (-1);
+	for (i = 0; i < st->nupstreams; i++) {
+		st->up[i].name[sizeof(st->up[i].name) - 1] = '\0';
+		st->up[i].tls_name[sizeof(st->up[i].tls_name) - 1] = '\0';
+	}
+	return (0);
+}
+
+/*
  * Adds an engine's report to a sum.  Gauges (cache size, upstream state
  * and RTT) only count for a living engine; counters of retired engines
  * stay in the sum so that no counter ever goes backwards.  Upstreams are
