@@ -236,17 +236,26 @@ stats_render_cache(const struct ipc_stats *st, char *buf, size_t size)
 	return (o.len);
 }
 
-/* A label value in the exposition format: \, " and newline escaped. */
+/*
+ * A label value in the exposition format: \, " and newline escaped.
+ * The runs between them go whole: the parent renders this every second.
+ */
 static void
 put_label(struct out *o, const char *v)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			put(o, "\\%c", *v);
-		else if (*v == '\n')
+	size_t	n;
+
+	for (;;) {
+		n = strcspn(v, "\\\"\n");
+		if (n > 0)
+			put(o, "%.*s", (int)n, v);
+		if (v[n] == '\0')
+			return;
+		if (v[n] == '\n')
 			put(o, "\\n");
 		else
-			put(o, "%c", *v);
+			put(o, "\\%c", v[n]);
+		v += n + 1;
 	}
 }
 

@@ -108,6 +108,13 @@ main(void)
 	    strstr(text, "  smoothed rtt: 5.000 ms\n") != NULL,
 	    "show upstreams: state and RTT");
 
+	memset(&sum, 0, sizeof(sum));
+	upstream(&sum, "a\"b\\c\nd", 1, 0, 0);
+	stats_render_metrics(&sum, text, sizeof(text));
+	CHECK(strstr(text, "dotproxy_upstream_queries_total{upstream="
+	    "\"a\\\"b\\\\c\\nd\",tls_name=\"dns.test\"} 1\n") != NULL,
+	    "label values escape \\, \" and newline");
+
 	/* an engine's report as the parent takes it (IPC_STATS) */
 	b = a;
 	memset(b.up[0].name, 'x', sizeof(b.up[0].name));
