@@ -29,7 +29,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/control.c src/metrics.c \
-		src/oneshot.c \
+		src/oneshot.c src/ctlreq.c src/httpreq.c \
 		src/dns.c src/frame.c src/notify.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/testhook.c
@@ -173,12 +173,12 @@ bench: deps-bench
 # libFuzzer targets, built by clang with ASan and UBSan into $(BUILD)/fuzz
 # so the gcc build stays as it is.  make fuzz runs each FUZZ_SECONDS.
 FUZZ_CC ?=	clang
-FUZZ_SECONDS ?=	60
+FUZZ_SECONDS ?=	50
 FUZZ_CFLAGS =	-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 		-I$(BUILD)/fuzz -Iregress/fuzz \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS =	query reply stream cache config ipc
+FUZZ_TARGETS =	query reply stream cache config ipc control metrics stats
 FUZZ_BIN =	$(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_HDRS =	$(HDRS) regress/fuzz/fuzz.h
 
@@ -220,6 +220,20 @@ $(BUILD)/fuzz/fuzz_config: regress/fuzz/fuzz_config.c $(BUILD)/fuzz/parse.o \
 $(BUILD)/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
     | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_ipc.c src/ipc.c
+
+$(BUILD)/fuzz/fuzz_control: regress/fuzz/fuzz_control.c src/ctlreq.c \
+    $(FUZZ_HDRS) | $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_control.c src/ctlreq.c \
+	    $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_metrics: regress/fuzz/fuzz_metrics.c src/httpreq.c \
+    $(FUZZ_HDRS) | $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_metrics.c src/httpreq.c
+
+$(BUILD)/fuzz/fuzz_stats: regress/fuzz/fuzz_stats.c src/stats.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stats.c src/stats.c \
+	    $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -90,6 +90,7 @@ struct ipc_stats {
 /* IPC_SET_VERBOSE and IPC_SET_QUERYLOG carry one int32_t. */
 
 /* stats.c (parent): the sum over engines, and its renderings */
+int	 stats_check(struct ipc_stats *, const void *, size_t);
 void	 stats_add(struct ipc_stats *, const struct ipc_stats *, int);
 size_t	 stats_render_text(const struct ipc_stats *, char *, size_t);
 size_t	 stats_render_upstreams(const struct ipc_stats *, char *, size_t);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "dns.h"
+#include "ctlreq.h"
 #include "ipc.h"
 #include "log.h"
 #include "oneshot.h"
@@ -48,7 +48,6 @@
 #define CONTROL_MAX_CLIENTS	8
 #define CONTROL_TIMEOUT		5	/* seconds */
 #define CONTROL_REPLY_MAX	(128 * 1024)
-#define CONTROL_MAX_WORDS	4
 
 static struct {
 	struct event_base	*base;
@@ -64,7 +63,6 @@ static struct {
 static void	 control_accept(int, short, void *);
 static void	 control_read(struct bufferevent *);
 static size_t	 control_command(char *, char *, size_t);
-static int	 name_to_wire(const char *, uint8_t *, size_t *);
 
 /*
  * Makes the socket.  One that answers belongs to a running daemon and is
@@ -229,95 +227,52 @@ static size_t
 control_command(char *line, char *buf, size_t size)
 {
 	static struct ipc_stats	 st;
-	char			*w[CONTROL_MAX_WORDS + 1], *p, *last;
-	const char		*errstr;
-	uint8_t			 wire[DNS_MAX_NAME];
-	size_t			 wlen;
-	int			 n = 0, v;
+	struct ctlreq		 req;
 
-	for (p = strtok_r(line, " \t\r", &last); p != NULL;
-	    p = strtok_r(NULL, " \t\r", &last)) {
-		if (n == CONTROL_MAX_WORDS)
-			return (reply(buf, size, "error: too many words\n"));
-		w[n++] = p;
-	}
-	w[n] = NULL;
-	if (n == 2 && strcmp(w[0], "show") == 0) {
+	ctlreq_parse(line, &req);
+	switch (req.cmd) {
+	case CTL_TOO_MANY_WORDS:
+		return (reply(buf, size, "error: too many words\n"));
+	case CTL_SHOW_STATS:
+	case CTL_SHOW_UPSTREAMS:
+	case CTL_SHOW_CACHE:
+	case CTL_SHOW_METRICS:
 		parent_stats(&st);
-		if (strcmp(w[1], "stats") == 0)
+		if (req.cmd == CTL_SHOW_STATS)
 			return (stats_render_text(&st, buf, size));
-		if (strcmp(w[1], "upstreams") == 0)
+		if (req.cmd == CTL_SHOW_UPSTREAMS)
 			return (stats_render_upstreams(&st, buf, size));
-		if (strcmp(w[1], "cache") == 0)
+		if (req.cmd == CTL_SHOW_CACHE)
 			return (stats_render_cache(&st, buf, size));
-		if (strcmp(w[1], "metrics") == 0)
-			return (stats_render_metrics(&st, buf, size));
-	} else if (n == 1 && strcmp(w[0], "reload") == 0) {
+		return (stats_render_metrics(&st, buf, size));
+	case CTL_RELOAD:
 		log_info("control: reload");
 		if (parent_reload() == -1)
 			return (reply(buf, size, "error: configuration reload "
 			    "failed, the old one stays (see the log)\n"));
 		return (reply(buf, size, "ok\n"));
-	} else if ((n == 2 || n == 3) && strcmp(w[0], "flush") == 0 &&
-	    strcmp(w[1], "cache") == 0) {
-		wlen = 0;
-		if (n == 3 && name_to_wire(w[2], wire, &wlen) == -1)
-			return (reply(buf, size, "error: not a domain name\n"));
-		log_info("control: flush cache%s%s", n == 3 ? " " : "",
-		    n == 3 ? w[2] : "");
-		parent_broadcast(IPC_FLUSH_CACHE, wire, wlen);
+	case CTL_BAD_NAME:
+		return (reply(buf, size, "error: not a domain name\n"));
+	case CTL_FLUSH_CACHE:
+		log_info("control: flush cache%s%s", req.arg != NULL ? " " : "",
+		    req.arg != NULL ? req.arg : "");
+		parent_broadcast(IPC_FLUSH_CACHE, req.wire, req.wlen);
 		return (reply(buf, size, "ok\n"));
-	} else if (n == 3 && strcmp(w[0], "log") == 0 &&
-	    strcmp(w[1], "verbose") == 0) {
-		v = strtonum(w[2], 0, 3, &errstr);
-		if (errstr != NULL)
-			return (reply(buf, size,
-			    "error: log verbose 0 to 3 expected\n"));
-		parent_set_verbose(v);
-		log_info("control: log verbose %d", v);
+	case CTL_BAD_VERBOSE:
+		return (reply(buf, size,
+		    "error: log verbose 0 to 3 expected\n"));
+	case CTL_LOG_VERBOSE:
+		parent_set_verbose(req.value);
+		log_info("control: log verbose %d", req.value);
 		return (reply(buf, size, "ok\n"));
-	} else if (n == 3 && strcmp(w[0], "log") == 0 &&
-	    strcmp(w[1], "queries") == 0 && (strcmp(w[2], "on") == 0 ||
-	    strcmp(w[2], "off") == 0)) {
-		v = strcmp(w[2], "on") == 0;
-		log_info("control: log queries %s", w[2]);
-		parent_set_querylog(v);
+	case CTL_LOG_QUERIES:
+		log_info("control: log queries %s", req.value ? "on" : "off");
+		parent_set_querylog(req.value);
 		return (reply(buf, size, "ok\n"));
+	case CTL_UNKNOWN:
+		break;
 	}
 	return (reply(buf, size, "error: unknown command (show stats|"
 	    "upstreams|cache|metrics, reload, flush cache [name], "
 	    "log verbose N, log queries on|off)\n"));
-}
-
-/*
- * "www.Example.com." to wire format.  Labels of 1 to 63 printable
- * characters (no escapes), 255 octets in all; the final dot is optional,
- * and "." alone is the root.
- */
-static int
-name_to_wire(const char *name, uint8_t *out, size_t *lenp)
-{
-	size_t	o = 0, l;
-	const char *p = name, *dot;
-
-	if (strcmp(name, ".") == 0)
-		p = "";
-	while (*p != '\0') {
-		if ((dot = strchr(p, '.')) == NULL)
-			dot = p + strlen(p);
-		l = dot - p;
-		if (l == 0 || l > 63 || o + 1 + l + 1 > DNS_MAX_NAME)
-			return (-1);
-		out[o++] = l;
-		for (; p < dot; p++) {
-			if (*p <= 0x20 || *p >= 0x7f)
-				return (-1);
-			out[o++] = *p;
-		}
-		if (*p == '.')
-			p++;
-	}
-	out[o++] = 0;
-	*lenp = o;
-	return (0);
 }

@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "httpreq.h"
 #include "ipc.h"
 #include "log.h"
 #include "metrics.h"
@@ -503,9 +504,8 @@ mp_respond(struct bufferevent *bev, const char *status, const char *body,
 }
 
 /*
- * Waits for the end of the headers, within METRICS_REQ_MAX, then looks
- * at the request line only: "GET /metrics HTTP/1.x" (a query string is
- * ignored) gets the text, any other GET a 404, anything else a 405.
+ * Waits for the end of the headers, within METRICS_REQ_MAX, then
+ * answers by the request line only (httpreq_status()).
  */
 static void
 mp_read(struct bufferevent *bev)
@@ -513,36 +513,31 @@ mp_read(struct bufferevent *bev)
 	static const char	 nf[] = "not found\n", na[] = "GET only\n",
 				 bad[] = "bad request\n";
 	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer_ptr	 end;
-	char			 line[256], *path, *ver;
-	size_t			 n;
+	size_t			 len = evbuffer_get_length(in);
+	const char		*buf;
 
-	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-	if (end.pos == -1) {
-		end = evbuffer_search(in, "\n\n", 2, NULL);
-		if (end.pos == -1) {
-			if (evbuffer_get_length(in) > METRICS_REQ_MAX)
-				mp_respond(bev, "431 Request Header Fields Too "
-				    "Large", bad, sizeof(bad) - 1);
-			return;
-		}
-	}
-	n = evbuffer_copyout(in, line, sizeof(line) - 1);
-	line[n] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if ((path = strchr(line, ' ')) == NULL ||
-	    (ver = strchr(path + 1, ' ')) == NULL ||
-	    strncmp(ver + 1, "HTTP/1.", 7) != 0) {
-		mp_respond(bev, "400 Bad Request", bad, sizeof(bad) - 1);
+	/* at most METRICS_REQ_MAX + 1 bytes: the read watermark */
+	if (len == 0 || (buf = (const char *)evbuffer_pullup(in, -1)) ==
+	    NULL)
 		return;
-	}
-	*path++ = '\0';
-	*ver = '\0';
-	path[strcspn(path, "?")] = '\0';
-	if (strcmp(line, "GET") != 0)
+	switch (httpreq_status(buf, len, METRICS_REQ_MAX)) {
+	case HTTPREQ_MORE:
+		break;
+	case HTTPREQ_TOO_LARGE:
+		mp_respond(bev, "431 Request Header Fields Too Large", bad,
+		    sizeof(bad) - 1);
+		break;
+	case HTTPREQ_BAD:
+		mp_respond(bev, "400 Bad Request", bad, sizeof(bad) - 1);
+		break;
+	case HTTPREQ_NOT_ALLOWED:
 		mp_respond(bev, "405 Method Not Allowed", na, sizeof(na) - 1);
-	else if (strcmp(path, "/metrics") != 0)
+		break;
+	case HTTPREQ_NOT_FOUND:
 		mp_respond(bev, "404 Not Found", nf, sizeof(nf) - 1);
-	else
+		break;
+	case HTTPREQ_OK:
 		mp_respond(bev, "200 OK", mp.text, mp.textlen);
+		break;
+	}
 }

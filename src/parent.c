@@ -771,25 +771,14 @@ engine_dispatch(int fd, short ev, void *arg)
 		engine_kill(ep, "bad message header");
 }
 
-/*
- * An engine's counters: a fixed size, a bounded upstream count and
- * terminated strings; the numbers themselves can only be wrong.
- */
+/* An engine's counters, checked by stats_check(). */
 static int
 engine_stats(struct engine_proc *ep, const struct ipc_msg *msg)
 {
-	static struct ipc_stats	 st;	/* the last good report stays */
-	uint32_t		 i;
+	static struct ipc_stats	 st;	/* 6 KiB: not on the stack */
 
-	if (msg->hdr.len != sizeof(st))
+	if (stats_check(&st, msg->data, msg->hdr.len) == -1)
 		return (-1);
-	memcpy(&st, msg->data, sizeof(st));
-	if (st.nupstreams > CONF_MAX_UPSTREAM)
-		return (-1);
-	for (i = 0; i < st.nupstreams; i++) {
-		st.up[i].name[sizeof(st.up[i].name) - 1] = '\0';
-		st.up[i].tls_name[sizeof(st.up[i].tls_name) - 1] = '\0';
-	}
 	ep->st = st;
 	return (0);
 }

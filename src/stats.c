@@ -63,6 +63,28 @@ put(struct out *o, const char *fmt, ...)
 }
 
 /*
+ * An engine's IPC_STATS payload into st: a fixed size, a bounded
+ * upstream count and terminated strings; the numbers themselves can
+ * only be wrong.  Returns -1, st then undefined, when it is malformed.
+ */
+int
+stats_check(struct ipc_stats *st, const void *data, size_t len)
+{
+	uint32_t	i;
+
+	if (len != sizeof(*st))
+		return (-1);
+	memcpy(st, data, sizeof(*st));
+	if (st->nupstreams > CONF_MAX_UPSTREAM)
+		return (-1);
+	for (i = 0; i < st->nupstreams; i++) {
+		st->up[i].name[sizeof(st->up[i].name) - 1] = '\0';
+		st->up[i].tls_name[sizeof(st->up[i].tls_name) - 1] = '\0';
+	}
+	return (0);
+}
+
+/*
  * Adds an engine's report to a sum.  Gauges (cache size, upstream state
  * and RTT) only count for a living engine; counters of retired engines
  * stay in the sum so that no counter ever goes backwards.  Upstreams are
@@ -214,17 +236,26 @@ stats_render_cache(const struct ipc_stats *st, char *buf, size_t size)
 	return (o.len);
 }
 
-/* A label value in the exposition format: \, " and newline escaped. */
+/*
+ * A label value in the exposition format: \, " and newline escaped.
+ * The runs between them go whole: the parent renders this every second.
+ */
 static void
 put_label(struct out *o, const char *v)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			put(o, "\\%c", *v);
-		else if (*v == '\n')
+	size_t	n;
+
+	for (;;) {
+		n = strcspn(v, "\\\"\n");
+		if (n > 0)
+			put(o, "%.*s", (int)n, v);
+		if (v[n] == '\0')
+			return;
+		if (v[n] == '\n')
 			put(o, "\\n");
 		else
-			put(o, "%c", *v);
+			put(o, "\\%c", v[n]);
+		v += n + 1;
 	}
 }
 

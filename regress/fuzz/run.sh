@@ -7,8 +7,8 @@
 # FUZZ_RUNS, if set, stops a target earlier, after that many executions
 # (the long run: FUZZ_RUNS=10000000 and a generous FUZZ_SECONDS).
 cd "$(dirname "$0")/../.." || exit 2
-secs=${FUZZ_SECONDS:-60}
-targets=${*:-query reply stream cache config ipc}
+secs=${FUZZ_SECONDS:-50}
+targets=${*:-query reply stream cache config ipc control metrics stats}
 pass=0
 fail=0
 mkdir -p build/fuzz/crash
@@ -21,9 +21,14 @@ for t in $targets; do
 		fail=$((fail + 1))
 		continue
 	fi
-	# longer inputs where a message can be: IPC chunks, oversized TCP
+	# longer inputs where a message can be: IPC chunks, oversized TCP,
+	# a whole stats report (6504 bytes), HTTP headers to one past the
+	# bound, a control line to the bound
 	case $t in
 	ipc) maxlen=40000 ;;
+	stats) maxlen=6600 ;;
+	metrics) maxlen=4097 ;;
+	control) maxlen=256 ;;
 	stream) maxlen=8192 ;;
 	cache) maxlen=2048 ;;
 	config) maxlen=1024 ;;

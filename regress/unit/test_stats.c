@@ -107,5 +107,30 @@ main(void)
 	CHECK(strstr(text, "  state: down in 1 engine\n") != NULL &&
 	    strstr(text, "  smoothed rtt: 5.000 ms\n") != NULL,
 	    "show upstreams: state and RTT");
+
+	memset(&sum, 0, sizeof(sum));
+	upstream(&sum, "a\"b\\c\nd", 1, 0, 0);
+	stats_render_metrics(&sum, text, sizeof(text));
+	CHECK(strstr(text, "dotproxy_upstream_queries_total{upstream="
+	    "\"a\\\"b\\\\c\\nd\",tls_name=\"dns.test\"} 1\n") != NULL,
+	    "label values escape \\, \" and newline");
+
+	/* an engine's report as the parent takes it (IPC_STATS) */
+	b = a;
+	memset(b.up[0].name, 'x', sizeof(b.up[0].name));
+	memset(b.up[0].tls_name, 'y', sizeof(b.up[0].tls_name));
+	CHECK(stats_check(&sum, &b, sizeof(b)) == 0 &&
+	    strlen(sum.up[0].name) == sizeof(sum.up[0].name) - 1 &&
+	    strlen(sum.up[0].tls_name) == sizeof(sum.up[0].tls_name) - 1,
+	    "a report's strings are terminated on receipt");
+	CHECK(stats_check(&sum, &b, sizeof(b) - 1) == -1 &&
+	    stats_check(&sum, &b, 0) == -1,
+	    "a report of another size is refused");
+	b.nupstreams = CONF_MAX_UPSTREAM;
+	CHECK(stats_check(&sum, &b, sizeof(b)) == 0,
+	    "a report with every upstream is taken");
+	b.nupstreams = CONF_MAX_UPSTREAM + 1;
+	CHECK(stats_check(&sum, &b, sizeof(b)) == -1,
+	    "a report with more upstreams than there is room for is refused");
 	return (unit_done());
 }
