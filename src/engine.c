@@ -42,6 +42,7 @@
 
 #define CA_MAX		(16 * 1024 * 1024)
 #define FD_RESERVE	16	/* descriptors beyond those counted */
+#define DRAIN_SLACK_MS	1000	/* after the last query deadline */
 
 struct engine	*env;
 
@@ -143,8 +144,12 @@ engine_cache_share(void)
 /*
  * The parent retires an engine with SIGTERM, after a reload or to stop:
  * it stops taking queries at once, hands its idle TCP clients over to
- * its successor (handoff.c) and exits when those in flight are answered,
- * within a second at most.  A second signal exits at once.
+ * its successor (handoff.c) and exits when those in flight are answered.
+ * Every query ends by its own deadline, answered or SERVFAIL, so that is
+ * how long the drain may take, and a little more to write the last
+ * answers: a fixed second was a wall-clock guess that a slow upstream or
+ * a loaded machine outlasted, and leaving then closed each busy client's
+ * connection with its query unanswered.  A second signal exits at once.
  */
 static void
 engine_sig(int sig, short ev, void *arg)
@@ -159,7 +164,8 @@ engine_sig(int sig, short ev, void *arg)
 		return;
 	}
 	env->draining = 1;
-	env->drain_until = now_ms() + 1000;
+	env->drain_until = now_ms() +
+	    (uint64_t)env->conf->sc.query_timeout * 1000 + DRAIN_SLACK_MS;
 	listener_stop_all();
 	evtimer_assign(&env->drain_ev, env->base, engine_drain_cb, NULL);
 	evtimer_add(&env->drain_ev, &tv);

@@ -4,7 +4,8 @@
 # the upstreams, the ACL, the cache and the listeners (one added, one
 # removed), then a file that does not parse.  dnsperf must lose nothing
 # and get only NOERROR; the checking client must get every answer right;
-# each change must show afterwards.
+# each change must show afterwards.  Then a reload while the old upstream
+# is stopped for longer than a second must still lose nothing.
 . "$(dirname "$0")/../lib.sh"
 BASE=$((26400 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP1=$((BASE + 1)) UP2=$((BASE + 2)) PADD=$((BASE + 3)) PDEL=$((BASE + 4))
@@ -121,4 +122,32 @@ check "after: queries go to the new upstream, not the old one" \
     "$(grep -c '^query' "$W/up1.log")" -eq "$n1" ]
 check "after: the parent is the same process, two engines" \
     sh -c 'kill -0 "$1" && [ "$(pgrep -P "$1" | wc -l)" -eq 2 ]' - "$pp"
-echo "# reload under load: udp $udp_figs; tcp $tcp_figs; checker $(cat "$W/steady.out")"
+
+# --- a reload while the upstream stalls ----------------------------------
+# The retiring engines' queries wait on a stopped upstream longer than a
+# second; they must still be answered, and the connections they came on
+# handed over rather than closed with them.
+conf "$W/back.conf" $P $UP1 'engines 2' 'cache off'
+dnsperf -s 127.0.0.1 -p $P -m tcp -d "$W/names" -l 4 -Q 300 -c 2 -t 3 \
+    >"$W/stall-tcp.out" 2>&1 &
+dt=$!
+dnsperf -s 127.0.0.1 -p $P -d "$W/names" -l 4 -Q 300 -c 2 -t 3 \
+    >"$W/stall-udp.out" 2>&1 &
+du=$!
+sleep 1
+kill -STOP "$(cat "$W/up2.pid")"
+sleep 0.3
+cp "$W/back.conf" "$W/r.conf"
+kill -HUP "$pp"
+sleep 1.7
+kill -CONT "$(cat "$W/up2.pid")"
+wait $dt $du
+for m in tcp udp; do
+	f=$W/stall-$m.out
+	s=$(perf "$f" "Queries sent") c=$(perf "$f" "Queries completed")
+	l=$(perf "$f" "Queries lost") n=$(noerror "$f")
+	eval "stall_${m}_figs=\"sent \$s completed \$c lost \$l NOERROR \$n\""
+	check "dnsperf $m through a reload with the old upstream stalled 2 s: sent $s, completed $c, lost $l, NOERROR $n" \
+	    [ -n "$s" -a "$s" -gt 0 -a "$c" = "$s" -a "$l" = 0 -a "$n" = "$c" ]
+done
+echo "# reload under load: udp $udp_figs; tcp $tcp_figs; checker $(cat "$W/steady.out"); stall: tcp $stall_tcp_figs; udp $stall_udp_figs"
