@@ -11,25 +11,6 @@
 BASE=$((26300 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP=$((BASE + 1)) U=$((BASE + 2))	# and U + 1, Unbound's plain port
 
-# ms: wall clock in milliseconds; since T: ms since T; till T MS: sleep
-# until MS ms after T.
-ms()
-{
-	date +%s%3N
-}
-
-since()
-{
-	echo $(($(ms) - $1))
-}
-
-till()
-{
-	_d=$(($1 + $2 - $(ms)))
-	[ "$_d" -gt 0 ] && sleep "$(awk -v d="$_d" 'BEGIN { printf "%.3f", d / 1000 }')"
-	return 0
-}
-
 # sent LOG NAME: queries for NAME (A) the upstream LOG received.
 sent()
 {
