@@ -123,8 +123,14 @@ check "rl: 127.0.0.2 shares 127.0.0.1's /24 and its empty bucket ($r)" \
 r=$(pyclient burst $PRL 10 rlc ::1)
 check "rl: ::1 has a bucket of its own ($r)" \
     sh -c 'echo "$1" | grep -q "^answered=10 tc=0"' - "$r"
-pyclient burst $PRL 20 rlx >/dev/null	# empty the bucket again
-out=$(dig @127.0.0.1 -p $PRL +time=3 +tries=1 rl-dig.example.test A 2>&1)
+# Empty the bucket again, then ask with dig.  A machine that stalls for
+# half a second between the two refills a token and dig is answered over
+# UDP: try again then, up to three times.
+for i in 1 2 3; do
+	pyclient burst $PRL 20 rlx >/dev/null
+	out=$(dig @127.0.0.1 -p $PRL +time=3 +tries=1 rl-dig$i.example.test A 2>&1)
+	echo "$out" | grep -q "Truncated, retrying in TCP mode" && break
+done
 check "rl: dig, over the limit, is sent to TCP and answered there" \
     sh -c 'echo "$1" | grep -q "Truncated, retrying in TCP mode" &&
     echo "$1" | grep -q "status: NOERROR" &&
