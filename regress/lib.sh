@@ -229,6 +229,29 @@ till()
 	return 0
 }
 
+# unbound12 PORT: Unbound as a DoT upstream on 127.0.0.1 at PORT, capped
+# at TLS 1.2 (libtls resumes only TLS 1.2 sessions) and closing idle
+# connections after 800 ms, so that a reconnect resumes.  It is stopped
+# when the script exits, even if it only half started; its start-up
+# output is $W/ub.out.
+unbound12()
+{
+	cat >"$W/tls12.cnf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = sys
+[sys]
+MaxProtocol = TLSv1.2
+CNF
+	mkdir -p "$W/ub"
+	trap 'sh "$TOP/regress/unbound-dot.sh" stop "$W/ub" >/dev/null 2>&1; cleanup' EXIT
+	OPENSSL_CONF="$W/tls12.cnf" UNBOUND_TCP_IDLE=800 \
+	    sh "$TOP/regress/unbound-dot.sh" start "$W/ub" "$1" "$CERTS" \
+	    >"$W/ub.out" 2>&1
+}
+
 # pyclient ARGS...: the raw DNS client for malformed and pipelined traffic.
 pyclient()
 {

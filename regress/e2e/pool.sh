@@ -215,19 +215,7 @@ check "reconnect: next query answered" [ "$(rcode $P11 ic-2.example.test A)" = N
 
 # --- TLS session resumption (TLS 1.2: see dotproxy.8 for TLS 1.3) ---------
 U=$((BASE + 61)) P12=$((BASE + 63))
-cat >"$W/tls12.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-ssl_conf = ssl_sect
-[ssl_sect]
-system_default = sys
-[sys]
-MaxProtocol = TLSv1.2
-CNF
-mkdir -p "$W/ub"
-if OPENSSL_CONF="$W/tls12.cnf" UNBOUND_TCP_IDLE=800 \
-    sh "$TOP/regress/unbound-dot.sh" start "$W/ub" $U "$CERTS" >/dev/null 2>&1; then
-	trap 'sh "$TOP/regress/unbound-dot.sh" stop "$W/ub" >/dev/null 2>&1; cleanup' EXIT
+if unbound12 $U; then
 	conf "$W/u.conf" $P12 $U
 	proxy u "$W/u.conf" || notok "resumption: dotproxy starts"
 	check "resumption: first query answered" \

@@ -89,20 +89,7 @@ check "serve-stale: with the upstream gone, the expired answer is served" \
 # Reload onto Unbound capped at TLS 1.2 (libtls resumes only TLS 1.2
 # sessions; the regress server's libretls sends empty tickets) and
 # closing idle connections after 800 ms, so that a reconnect resumes.
-cat >"$W/tls12.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-ssl_conf = ssl_sect
-[ssl_sect]
-system_default = sys
-[sys]
-MaxProtocol = TLSv1.2
-CNF
-mkdir -p "$W/ub"
-OPENSSL_CONF="$W/tls12.cnf" UNBOUND_TCP_IDLE=800 \
-    sh "$TOP/regress/unbound-dot.sh" start "$W/ub" $U "$CERTS" >"$W/ub.out" 2>&1 ||
-    notok "unbound starts as a TLS 1.2 DoT server"
-trap 'sh "$TOP/regress/unbound-dot.sh" stop "$W/ub" >/dev/null 2>&1; cleanup' EXIT
+unbound12 $U || notok "unbound starts as a TLS 1.2 DoT server"
 conf "$W/s.conf" $P $U 'user "_dotproxy"' 'chroot "/var/empty"' \
     'cache size 500' 'engines 1'
 # A client keeps one TCP connection across the reload: asked before
