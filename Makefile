@@ -165,7 +165,7 @@ test-valgrind: deps-sanitize
 	@sh regress/memcheck.sh valgrind
 
 # dnsperf against dotproxy, the peers and the no-proxy reference; prints
-# a table and writes it to build/bench.txt.  About four minutes.
+# a table and writes it to build/bench.txt.  About eleven minutes.
 bench: deps-bench
 	@$(MAKE) --no-print-directory dotproxy
 	@sh regress/bench.sh

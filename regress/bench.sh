@@ -19,51 +19,62 @@
 #
 # Everything runs on 127.0.0.1 on this machine: dnsperf, the upstream
 # (regress/unbound-dot.sh: DoT on BASE, plain DNS on BASE+1, *.bench.test
-# answers A 192.0.2.7 for any name) and the forwarder under test share the
-# cores, so each row also reports the CPU time the forwarder used.
+# answers A 192.0.2.7 for any name) and the forwarders under test share
+# the cores, as a node-local proxy shares them with the services that
+# query it.  So each row also reports the CPU time each one used.
 #
-# Rows (each one dnsperf run of BENCH_DURATION seconds):
-#   reference   dnsperf straight to the upstream's plain port (UDP, TCP)
-#   dotproxy    hits UDP (a warmed set of 1009 names), misses UDP (names
-#               never asked before), pipelined TCP (misses)
-#   stubby      misses UDP, TCP (it has no cache)
-#   unbound     Unbound as a DoT forwarder: hits UDP, misses UDP, TCP
-#   dnsdist     outgoing DoT backend: misses UDP, TCP
-# Peers that are not installed are skipped.  Then the hit-CPU comparison:
-# dotproxy, dotproxy with `engines 1` (dotproxy1) and dnsdist with its
-# packet cache (dnsdist+pc) run side by side, warmed; dnsdist+pc gets one
-# hits UDP row at full speed, then BENCH_ROUNDS rounds each measure all
-# three at the same fixed offered load, one after the other.  Interleaved
-# rounds and the median per target keep a minute of noise from another
-# tenant of this machine out of the ratio.  Between dotproxy's rows and
-# the peers' comes its resident memory (VmRSS of the parent and its
-# engines) before and after 100,000 unique names went through a fresh
-# instance with `cache size 100000`.
+# Targets, all started at once and left running:
+#   reference   dnsperf straight to the upstream's plain port
+#   unbound     Unbound as a DoT forwarder (BENCH_UNBOUND_THREADS threads)
+#   dnsdist+pc  dnsdist with its packet cache and an outgoing DoT backend
+#   stubby      misses only: it has no cache
+#   dotproxy    the build under test, `cache size 100000`
+#   dotproxy2   only with BENCH_DOTPROXY2: another build (or the same with
+#               BENCH_DOTPROXY2_CONF lines added), for an A/B comparison
+# Peers that are not installed are skipped.
 #
-# Columns: QPS and mean latency as dnsperf reports them; p99 from the
-# per-query latencies of `dnsperf -v` (Debian 12's dnsperf 2.10 has no
-# percentile or histogram output), sorted, the value at rank ceil(.99 n)
-# of the n answered queries; lost = dnsperf's lost (timed-out) queries;
-# rcode!=0 = answers that were not NOERROR (SERVFAIL, REFUSED...: dnsperf
-# counts them as completed); CPU = user+sys seconds of the forwarder's
-# processes from /proc/PID/stat before and after (all threads; for
-# dotproxy the parent plus every engine); us/q = that CPU per answered
-# query; up CPU = the same for the upstream Unbound; busy = share of the
-# whole machine's CPU in use during the run (from /proc/stat).
+# Scenarios: miss udp / miss tcp (names never asked before: a fresh set
+# per row), hit udp / hit tcp (a set of 1009 names, asked of the target
+# beforehand so that every engine or thread holds them).
 #
-# Environment: BENCH_DURATION (s, 10), BENCH_CLIENTS (dnsperf -c, 8),
-# BENCH_OUTSTANDING (dnsperf -q, 200), BENCH_LOAD (offered QPS of the
-# fixed-load hit rows; default 40 % of the reference UDP QPS, rounded
-# down to 1000), BENCH_ROUNDS (rounds of the fixed-load hit rows, 3),
-# BENCH_LOAD_OUTSTANDING (their -q, BENCH_OUTSTANDING:
-# dnsperf sends its first -q queries in one burst whatever -Q says, and
-# a burst much larger than a socket's default receive buffer, about 250
-# datagrams, is lost at any server), BENCH_PORT (first of the ports used, 47000),
-# BENCH_ENGINES (adds `engines N` to dotproxy's configuration; without it
-# dotproxy runs its default), BENCH_UNBOUND_THREADS (threads of the Unbound
-# forwarder peer, 2), UNBOUND_THREADS (threads of the upstream, 1),
-# KEEP=1 keeps the work directory.  The table is also written to
-# build/bench.txt.
+# Saturation: BENCH_ROUNDS rounds; each round runs every scenario against
+# every target at full speed (dnsperf -c BENCH_CLIENTS -q
+# BENCH_OUTSTANDING), the order of the targets rotated from one round to
+# the next.  The table gives the median QPS of the rounds: the machine is
+# shared and one round can be half as fast as the next, so the targets are
+# only ever compared within the same run.
+#
+# Fixed load: then the same rounds at one offered load per scenario
+# (dnsperf -Q), half the slowest target's median saturation QPS in that
+# scenario (rounded down to 1000), so that every target can answer all of
+# it: CPU per answer and p99 latency at equal load, medians of the rounds.
+#
+# Between the two come dotproxy's resident memory (VmRSS of the parent
+# and its engines) before and after 100,000 unique names went through a
+# fresh instance with `cache size 100000`.
+#
+# Columns: QPS as dnsperf reports it; p99 from the per-query latencies of
+# `dnsperf -v` (Debian 12's dnsperf 2.10 has no percentile output),
+# sorted, the value at rank ceil(.99 n) of the n answered queries; lost =
+# dnsperf's lost (timed-out) queries; rcode!=0 = answers that were not
+# NOERROR (dnsperf counts them as completed); us/q = user+sys CPU of the
+# target's processes (all threads; for dotproxy the parent plus every
+# engine, for the reference the upstream itself) from /proc/PID/stat,
+# per answered query; busy = share of the whole machine's CPU in use
+# (from /proc/stat); client = dnsperf's own CPU in % of one CPU.
+#
+# Environment: BENCH_DURATION (s, 5), BENCH_CLIENTS (dnsperf -c, 4),
+# BENCH_OUTSTANDING (dnsperf -q, 200), BENCH_ROUNDS (3), BENCH_LOAD_SHARE
+# (the fixed load in % of the slowest target's saturation QPS, 50),
+# BENCH_TARGETS, BENCH_SCENARIOS (subsets of the targets and scenarios
+# above, space-separated),
+# BENCH_FIXED=no (skip the fixed-load rounds), BENCH_PORT (first of the
+# ports used, 47000), BENCH_ENGINES (adds `engines N` to dotproxy's
+# configuration; without it dotproxy runs its default), BENCH_DOTPROXY2,
+# BENCH_DOTPROXY2_CONF (see above), BENCH_UNBOUND_THREADS (threads of the
+# Unbound forwarder peer, 2), UNBOUND_THREADS (threads of the upstream,
+# 1), KEEP=1 keeps the work directory.  The report is also written to
+# build/bench.txt, every row of every round to build/bench-rows.txt.
 
 set -u
 
@@ -72,27 +83,28 @@ TOP=$(pwd)
 CERTS=$TOP/build/certs
 DOTPROXY=$TOP/dotproxy
 OUT=$TOP/build/bench.txt
+OUTROWS=$TOP/build/bench-rows.txt
 
-DUR=${BENCH_DURATION:-10}
-CLIENTS=${BENCH_CLIENTS:-8}
+DUR=${BENCH_DURATION:-5}
+CLIENTS=${BENCH_CLIENTS:-4}
 OUTST=${BENCH_OUTSTANDING:-200}
-LOADQ=${BENCH_LOAD_OUTSTANDING:-$OUTST}
 ROUNDS=${BENCH_ROUNDS:-3}
+SHARE=${BENCH_LOAD_SHARE:-50}
 BASE=${BENCH_PORT:-47000}
 FWD_THREADS=${BENCH_UNBOUND_THREADS:-2}
 HITNAMES=1009		# prime: dnsperf's round-robin over its sockets
 			# then sends every name from every socket
 MEMNAMES=100000
+SCENARIOS=${BENCH_SCENARIOS:-"miss-udp miss-tcp hit-udp hit-tcp"}
 
 UP_TLS=$BASE
 UP_PLAIN=$((BASE + 1))
 P_DOTPROXY=$((BASE + 10))
+P_DOTPROXY2=$((BASE + 11))
 P_STUBBY=$((BASE + 20))
 P_UNBOUND=$((BASE + 30))
-P_DNSDIST=$((BASE + 40))
 P_DNSDISTPC=$((BASE + 41))
 P_MEM=$((BASE + 50))
-P_DOTPROXY1=$((BASE + 51))
 
 HZ=$(getconf CLK_TCK)
 START=$(date +%s)
@@ -214,62 +226,111 @@ rss()
 	done | awk '$1 == "VmRSS:" { k += $2 } END { print k + 0 }'
 }
 
-# names FILE PREFIX COUNT: COUNT unique names PREFIX-N.bench.test.
+# names FILE PREFIX COUNT [ZONE]: COUNT unique names PREFIX-N.ZONE, by
+# default under bench.test.
 names()
 {
-	awk -v p="$2" -v n="$3" 'BEGIN {
-	    for (i = 1; i <= n; i++) printf "%s-%d.bench.test A\n", p, i }' >"$1"
+	awk -v p="$2" -v n="$3" -v z="${4:-bench.test}" 'BEGIN {
+	    for (i = 1; i <= n; i++) printf "%s-%d.%s A\n", p, i, z }' >"$1"
 }
 
-# One unique-name file per run, so no name is ever asked twice of a cache.
-# (Called in the current shell, not in $(...), so RUN counts.)
-NMISS=$((DUR * 150000))
+# One unique-name file per miss row, so no name is ever asked twice of a
+# cache.  Their answers live 5 s: dnsdist's packet cache does not evict
+# to make room, it only drops expired entries (every second, as set
+# below), so misses that stayed would leave no room for the hit set.  (Called in the current shell, not in $(...), so RUN counts.)
+NMISS=$((DUR * 200000))
 MISS=$W/miss.txt
 RUN=0
 newmiss()
 {
 	RUN=$((RUN + 1))
-	names "$MISS" "r$RUN-$$" "$NMISS"
+	names "$MISS" "r$RUN-$$" "$NMISS" miss.bench.test
 }
 
-# measure TARGET SCENARIO PID PORT MODE FILE [DNSPERF ARGS...]: one dnsperf
-# run of DUR seconds against PORT; appends a row.  PID is the forwarder
-# (0 for none); its descendants count too.
+# Per target: its port, the PID whose process tree is its CPU, whether
+# it caches (hit rows are warmed first) and the scenarios it runs.
+port()
+{
+	case $1 in
+	reference) echo "$UP_PLAIN" ;;
+	unbound) echo "$P_UNBOUND" ;;
+	dnsdist+pc) echo "$P_DNSDISTPC" ;;
+	stubby) echo "$P_STUBBY" ;;
+	dotproxy) echo "$P_DOTPROXY" ;;
+	dotproxy2) echo "$P_DOTPROXY2" ;;
+	esac
+}
+
+pidof_target()
+{
+	case $1 in
+	reference) echo "$UPPID" ;;
+	unbound) echo "$FPID" ;;
+	dnsdist+pc) echo "$PCPID" ;;
+	stubby) echo "$SPID" ;;
+	dotproxy) echo "$DPPID1" ;;
+	dotproxy2) echo "$DPPID2" ;;
+	esac
+}
+
+# runs TARGET SCENARIO: does TARGET take part in SCENARIO?
+runs()
+{
+	case $1:$2 in
+	stubby:hit-*) return 1 ;;
+	esac
+	return 0
+}
+
+caches()
+{
+	case $1 in
+	reference|stubby) return 1 ;;
+	esac
+	return 0
+}
+
+# measure TARGET SCENARIO ROUND OFFERED: one dnsperf run of DUR seconds;
+# appends a row.  OFFERED is "max" or the QPS given to dnsperf -Q.
 measure()
 {
-	_t=$1 _s=$2 _pid=$3 _port=$4 _mode=$5 _file=$6
-	shift 6
+	_t=$1 _s=$2 _r=$3 _o=$4
+	_pid=$(pidof_target "$_t")
+	_port=$(port "$_t")
+	_mode=${_s#*-}
 	_flags=""
-	_pids=""
-	[ "$_pid" = 0 ] || _pids=$(tree "$_pid")
-	_offered=max
-	_q=$OUTST
-	case " $* " in
-	*" -Q "*)
-		_offered=$(echo "$*" | sed 's/.*-Q \([0-9]*\).*/\1/')
-		_q=$LOADQ
+	case $_s in
+	miss-*)
+		newmiss
+		_file=$MISS
+		;;
+	hit-*)
+		_file=$W/hits.txt
+		caches "$_t" && warm "$_port"
 		;;
 	esac
-	say "$_t: $_s ($_mode, ${DUR}s)"
-	_c0=0
-	[ -z "$_pids" ] || _c0=$(ticks $_pids)
+	set -- -m "$_mode" -s 127.0.0.1 -p "$_port" -d "$_file" -l "$DUR" \
+	    -c "$CLIENTS" -q "$OUTST" -v
+	[ "$_o" = max ] || set -- "$@" -Q "$_o"
+	_pids=$(tree "$_pid")
+	say "round $_r: $_t, $_s, offered $_o"
+	_c0=$(ticks $_pids)
 	_u0=$(ticks "$UPPID")
 	_m0=$(machine)
-	dnsperf -m "$_mode" -s 127.0.0.1 -p "$_port" -d "$_file" -l "$DUR" \
-	    -c "$CLIENTS" -q "$_q" -v "$@" >"$W/dnsperf.out" \
-	    2>"$W/dnsperf.err"
+	_w0=$(date +%s%N)
+	# the shell's stat after wait holds dnsperf's CPU (cutime, cstime)
+	sh -c 'dnsperf "$@" >"$0.out" 2>"$0.err";
+	    sed "s/.*) //" /proc/$$/stat | awk "{ print \$14 + \$15 }" \
+	    >"$0.cpu"' "$W/dnsperf" "$@"
+	_w1=$(date +%s%N)
 	_m1=$(machine)
 	_u1=$(ticks "$UPPID")
-	_c1=0
-	if [ -n "$_pids" ]; then
-		_c1=$(ticks $_pids)
-		for _p in $_pids; do
-			kill -0 "$_p" 2>/dev/null || _flags="${_flags}D"
-		done
-		[ "$(tree "$_pid" | sort | tr '\n' ' ')" = \
-		    "$(echo "$_pids" | sort | tr '\n' ' ')" ] ||
-		    _flags="${_flags}R"
-	fi
+	_c1=$(ticks $_pids)
+	for _p in $_pids; do
+		kill -0 "$_p" 2>/dev/null || _flags="${_flags}D"
+	done
+	[ "$(tree "$_pid" | sort | tr '\n' ' ')" = \
+	    "$(echo "$_pids" | sort | tr '\n' ' ')" ] || _flags="${_flags}R"
 	if ! grep -q 'Queries per second' "$W/dnsperf.out"; then
 		say "dnsperf failed:"
 		cat "$W/dnsperf.err" >&2
@@ -277,7 +338,7 @@ measure()
 	fi
 	_sent=$(awk '/Queries sent:/ { print $3 }' "$W/dnsperf.out")
 	[ "$_file" != "$MISS" ] || [ "${_sent:-0}" -le "$NMISS" ] ||
-	    _flags="${_flags}W"
+	    ! caches "$_t" || _flags="${_flags}W"
 	# "> NOERROR name type latency" per answer; "> T name type" per
 	# timeout, which counts as lost, not in the percentile.
 	_p99=$(awk '$1 == ">" && $2 != "T" && NF == 5 { print $5 }' \
@@ -286,9 +347,11 @@ measure()
 	    if (NR == 0) { print "-"; exit }
 	    r = int(NR * 0.99); if (r < NR * 0.99) r++;
 	    printf "%.2f", v[r] * 1000 }')
-	awk -v t="$_t" -v s="$_s" -v o="$_offered" -v c0="$_c0" -v c1="$_c1" \
-	    -v u0="$_u0" -v u1="$_u1" -v m0="$_m0" -v m1="$_m1" -v hz="$HZ" \
-	    -v p99="$_p99" -v fl="$_flags" -v haspid="$_pid" '
+	awk -v t="$_t" -v s="$_s" -v o="$_o" -v r="$_r" -v c0="$_c0" \
+	    -v c1="$_c1" -v u0="$_u0" -v u1="$_u1" -v m0="$_m0" -v m1="$_m1" \
+	    -v hz="$HZ" -v p99="$_p99" -v fl="$_flags" \
+	    -v d="$(((_w1 - _w0) / 1000000))" \
+	    -v cl="$(cat "$W/dnsperf.cpu" 2>/dev/null)" '
 	/Queries completed:/ { done = $3 }
 	/Queries lost:/ { lost = $3 }
 	/Queries per second:/ { qps = $4 }
@@ -305,20 +368,18 @@ measure()
 		split(m0, x, " "); split(m1, y, " ")
 		busy = (y[2] - x[2]) > 0 ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0
 		cpu = (c1 - c0) / hz
-		if (haspid == 0) { cpus = "-"; per = "-" }
-		else {
-			cpus = sprintf("%.2f", cpu)
-			per = done > 0 ? sprintf("%.1f", cpu * 1e6 / done) : "-"
-		}
-		printf "%s|%s|%s|%.0f|%.2f|%s|%d|%d|%s|%s|%.2f|%.0f|%d|%s\n",
-		    t, s, o, qps, mean * 1000, p99, lost, bad, cpus, per,
-		    (u1 - u0) / hz, busy, done, fl
+		per = done > 0 ? sprintf("%.1f", cpu * 1e6 / done) : "-"
+		printf "%s|%s|%s|%s|%.0f|%.2f|%s|%d|%d|%.2f|%s|%.2f|%.0f|%.0f|%d|%s\n",
+		    t, s, o, r, qps, mean * 1000, p99, lost, bad, cpu, per,
+		    (u1 - u0) / hz, busy, 100000 * cl / hz / d, done, fl
 	}' "$W/dnsperf.out" >>"$ROWS"
-	tail -1 "$ROWS" | awk -F'|' '{ printf "bench:   %s qps, mean %s ms, p99 %s ms, lost %s, cpu %s s\n", $4, $5, $6, $7, $9 }' >&2
+	tail -1 "$ROWS" | awk -F'|' '{ printf "bench:   %s qps, p99 %s ms, lost %s, %s us/q, busy %s%%, client %s%%\n", $5, $7, $8, $11, $13, $14 }' >&2
 }
 
 # warm PORT: ask the hit set from 16 sockets, 20 passes, so that every
-# name reached every engine (SO_REUSEPORT spreads sockets over engines).
+# name reached every engine or thread (SO_REUSEPORT spreads sockets
+# over them).  Before every hit row: the miss rows push it out of the
+# caches.
 warm()
 {
 	dnsperf -s 127.0.0.1 -p "$1" -d "$W/hits.txt" -n 20 -c 16 -q 100 \
@@ -326,7 +387,7 @@ warm()
 }
 
 # cachecheck PORT: does a repeated name come back with a lower TTL than
-# the upstream's 60, i.e. from a cache?  Prints yes or no.
+# the upstream's 3600, i.e. from a cache?  Prints yes or no.
 cachecheck()
 {
 	for _i in 1 2 3 4 5 6 7 8; do
@@ -337,7 +398,7 @@ cachecheck()
 	for _i in 1 2 3 4 5 6 7 8; do
 		kdig @127.0.0.1 -p "$1" +time=1 +retry=0 +noall +answer \
 		    cachecheck.bench.test A 2>/dev/null
-	done | awk '$2 ~ /^[0-9]+$/ && $2 < 60 { y = 1 } END {
+	done | awk '$2 ~ /^[0-9]+$/ && $2 < 3600 { y = 1 } END {
 	    print y ? "yes" : "no" }'
 }
 
@@ -359,122 +420,43 @@ UPPID=$(sh regress/unbound-dot.sh start "$UPDIR" "$UP_TLS" "$CERTS") ||
     die "upstream did not start"
 
 names "$W/hits.txt" hit "$HITNAMES"
-
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+WANT=${BENCH_TARGETS:-"reference unbound dnsdist+pc stubby dotproxy dotproxy2"}
+TARGETS=""
+want()
+{
+	case " $WANT " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+want reference && TARGETS="reference"
 
-# -------------------------------------------------------------- reference
+# ---------------------------------------------------------------- targets
 
-newmiss
-measure reference "plain UDP" 0 "$UP_PLAIN" udp "$MISS"
-REFQPS=$(tail -1 "$ROWS" | cut -d'|' -f4)
-newmiss
-measure reference "plain TCP" 0 "$UP_PLAIN" tcp "$MISS"
-if [ -n "${BENCH_LOAD:-}" ]; then
-	LOAD=$BENCH_LOAD
-else
-	LOAD=$((REFQPS * 4 / 10 / 1000 * 1000))
-	[ "$LOAD" -ge 1000 ] || LOAD=1000
-fi
-
-# --------------------------------------------------------------- dotproxy
-
-# dpconf PORT FILE [ENGINES]
-dpconf()
+# dpstart PORT NAME BINARY [EXTRA]: start a dotproxy, set DPPID.
+dpstart()
 {
 	{
 		echo "listen on 127.0.0.1 port $1"
 		echo "ca-file \"$CA\""
 		echo "upstream 127.0.0.1 port $UP_TLS tls-name \"dns.test\""
 		echo "cache size $MEMNAMES"
-		if [ -n "${3:-}" ]; then
-			echo "engines $3"
-		elif [ -n "${BENCH_ENGINES:-}" ]; then
-			echo "engines $BENCH_ENGINES"
-		fi
-	} >"$2"
-}
-
-# dpstart PORT NAME [ENGINES]: start dotproxy, set DPPID.
-dpstart()
-{
-	dpconf "$1" "$W/$2.conf" "${3:-}"
-	"$DOTPROXY" -d -f "$W/$2.conf" >"$W/$2.log" 2>&1 </dev/null &
+		[ -z "${BENCH_ENGINES:-}" ] || echo "engines $BENCH_ENGINES"
+		[ -z "${4:-}" ] || printf '%s\n' "$4"
+	} >"$W/$2.conf"
+	"$3" -d -f "$W/$2.conf" >"$W/$2.log" 2>&1 </dev/null &
 	DPPID=$!
 	PIDS="$PIDS $DPPID"
 	if ! waitready "$1" "$DPPID"; then
 		cat "$W/$2.log" >&2
-		die "dotproxy did not start"
+		die "$2 did not start"
 	fi
 }
 
-dpstart "$P_DOTPROXY" dotproxy
-ENGINES=$(pgrep -P "$DPPID" | wc -l)
-CACHE=$(cachecheck "$P_DOTPROXY")
-say "dotproxy: $ENGINES engine(s), cache answers: $CACHE"
-warm "$P_DOTPROXY"
-measure dotproxy "hits UDP" "$DPPID" "$P_DOTPROXY" udp "$W/hits.txt"
-newmiss
-measure dotproxy "misses UDP" "$DPPID" "$P_DOTPROXY" udp "$MISS"
-newmiss
-measure dotproxy "misses TCP" "$DPPID" "$P_DOTPROXY" tcp "$MISS"
-DPWARN=$(grep -c -i -E 'warn|error|fail|died|killed|restart' "$W/dotproxy.log")
-stop "$DPPID"
-
-# Memory: a fresh instance, 100,000 unique names at a rate it sustains.
-say "dotproxy: resident memory with $MEMNAMES names"
-dpstart "$P_MEM" dotproxy-mem
-sleep 0.5
-RSS0=$(rss $(tree "$DPPID"))
-names "$W/mem.txt" "mem-$$" "$MEMNAMES"
-MEMQPS=20000
-dnsperf -s 127.0.0.1 -p "$P_MEM" -d "$W/mem.txt" -n 1 -c 16 -q 200 \
-    -Q "$MEMQPS" >"$W/mem.out" 2>&1
-MEMLOST=$(awk '/Queries lost:/ { print $3 }' "$W/mem.out")
-sleep 0.5
-RSS1=$(rss $(tree "$DPPID"))
-MEMPROCS=$(tree "$DPPID" | wc -l)
-stop "$DPPID"
-
-# ------------------------------------------------------------------ peers
-
-if have stubby; then
-	cat >"$W/stubby.yml" <<EOF
-resolution_type: GETDNS_RESOLUTION_STUB
-dns_transport_list:
-  - GETDNS_TRANSPORT_TLS
-tls_authentication: GETDNS_AUTHENTICATION_REQUIRED
-tls_ca_file: "$CA"
-tls_query_padding_blocksize: 128
-edns_client_subnet_private: 1
-idle_timeout: 10000
-appdata_dir: "$W"
-listen_addresses:
-  - 127.0.0.1@$P_STUBBY
-upstream_recursive_servers:
-  - address_data: 127.0.0.1
-    tls_port: $UP_TLS
-    tls_auth_name: "dns.test"
-EOF
-	stubby -C "$W/stubby.yml" >"$W/stubby.log" 2>&1 </dev/null &
-	SPID=$!
-	PIDS="$PIDS $SPID"
-	if waitready "$P_STUBBY" "$SPID"; then
-		newmiss
-		measure stubby "misses UDP" "$SPID" "$P_STUBBY" udp "$MISS"
-		newmiss
-		measure stubby "misses TCP" "$SPID" "$P_STUBBY" tcp "$MISS"
-	else
-		note "stubby did not start; its log:"
-		sed 's/^/    /' "$W/stubby.log" >>"$NOTES"
-	fi
-	stop "$SPID"
-else
-	note "stubby not installed: skipped"
-fi
-
-if [ "$FWD_THREADS" -gt 1 ]; then reuse=yes; else reuse=no; fi
-mkdir -p "$W/unbound"
-cat >"$W/unbound/unbound.conf" <<EOF
+DPPID1="" DPPID2="" FPID="" PCPID="" SPID=""
+if want unbound; then
+	if [ "$FWD_THREADS" -gt 1 ]; then reuse=yes; else reuse=no; fi
+	mkdir -p "$W/unbound"
+	cat >"$W/unbound/unbound.conf" <<EOF2
 server:
 	verbosity: 1
 	do-daemonize: no
@@ -497,6 +479,7 @@ server:
 	minimal-responses: yes
 	num-queries-per-thread: 4096
 	outgoing-num-tcp: 64
+	incoming-num-tcp: 64
 	msg-cache-size: 64m
 	rrset-cache-size: 128m
 	# test. is one of Unbound's built-in local zones; forward it.
@@ -507,116 +490,143 @@ forward-zone:
 	forward-addr: 127.0.0.1@$UP_TLS#dns.test
 remote-control:
 	control-enable: no
-EOF
-if unbound-checkconf "$W/unbound/unbound.conf" >"$W/unbound/log" 2>&1; then
-	unbound -d -c "$W/unbound/unbound.conf" >"$W/unbound/log" 2>&1 \
-	    </dev/null &
-	FPID=$!
-	PIDS="$PIDS $FPID"
-	if waitready "$P_UNBOUND" "$FPID"; then
-		warm "$P_UNBOUND"
-		measure unbound "hits UDP" "$FPID" "$P_UNBOUND" udp "$W/hits.txt"
-		newmiss
-		measure unbound "misses UDP" "$FPID" "$P_UNBOUND" udp "$MISS"
-		newmiss
-		measure unbound "misses TCP" "$FPID" "$P_UNBOUND" tcp "$MISS"
+EOF2
+	if unbound-checkconf "$W/unbound/unbound.conf" >"$W/unbound/log" 2>&1
+	then
+		unbound -d -c "$W/unbound/unbound.conf" >"$W/unbound/log" \
+		    2>&1 </dev/null &
+		FPID=$!
+		PIDS="$PIDS $FPID"
+		if waitready "$P_UNBOUND" "$FPID"; then
+			TARGETS="$TARGETS unbound"
+		else
+			note "unbound forwarder did not start; its log:"
+			sed 's/^/    /' "$W/unbound/log" >>"$NOTES"
+		fi
 	else
-		note "unbound forwarder did not start; its log:"
+		note "unbound forwarder configuration rejected:"
 		sed 's/^/    /' "$W/unbound/log" >>"$NOTES"
 	fi
-	stop "$FPID"
-else
-	note "unbound forwarder configuration rejected:"
-	sed 's/^/    /' "$W/unbound/log" >>"$NOTES"
 fi
 
-# dnsdist NAME PORT [LUA]: start dnsdist with the DoT backend, set DDPID.
-dnsdist_start()
-{
-	cat >"$W/$1.conf" <<EOF
+if want dnsdist+pc && ! have dnsdist; then
+	note "dnsdist not installed: skipped"
+elif want dnsdist+pc; then
+	cat >"$W/dnsdist.conf" <<EOF2
 setSecurityPollSuffix("")
-setLocal("127.0.0.1:$2")
+setLocal("127.0.0.1:$P_DNSDISTPC")
 setACL({"127.0.0.0/8"})
 newServer{address="127.0.0.1:$UP_TLS", tls="openssl", subjectName="dns.test",
     caStore="$CA", validateCertificates=true, checkName="www.example.test."}
-${3:-}
-EOF
-	dnsdist --supervised --disable-syslog -C "$W/$1.conf" \
-	    >"$W/$1.log" 2>&1 </dev/null &
-	DDPID=$!
-	PIDS="$PIDS $DDPID"
-	waitready "$2" "$DDPID" && return 0
-	note "$1 did not start; its log:"
-	sed 's/^/    /' "$W/$1.log" >>"$NOTES"
-	stop "$DDPID"
-	return 1
+getPool(""):setCache(newPacketCache(1000000))
+setCacheCleaningDelay(1)
+EOF2
+	dnsdist --supervised --disable-syslog -C "$W/dnsdist.conf" \
+	    >"$W/dnsdist.log" 2>&1 </dev/null &
+	PCPID=$!
+	PIDS="$PIDS $PCPID"
+	if waitready "$P_DNSDISTPC" "$PCPID"; then
+		TARGETS="$TARGETS dnsdist+pc"
+	else
+		note "dnsdist did not start; its log:"
+		sed 's/^/    /' "$W/dnsdist.log" >>"$NOTES"
+	fi
+fi
+
+if want stubby && ! have stubby; then
+	note "stubby not installed: skipped"
+elif want stubby; then
+	cat >"$W/stubby.yml" <<EOF2
+resolution_type: GETDNS_RESOLUTION_STUB
+dns_transport_list:
+  - GETDNS_TRANSPORT_TLS
+tls_authentication: GETDNS_AUTHENTICATION_REQUIRED
+tls_ca_file: "$CA"
+tls_query_padding_blocksize: 128
+edns_client_subnet_private: 1
+idle_timeout: 10000
+appdata_dir: "$W"
+listen_addresses:
+  - 127.0.0.1@$P_STUBBY
+upstream_recursive_servers:
+  - address_data: 127.0.0.1
+    tls_port: $UP_TLS
+    tls_auth_name: "dns.test"
+EOF2
+	stubby -C "$W/stubby.yml" >"$W/stubby.log" 2>&1 </dev/null &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	if waitready "$P_STUBBY" "$SPID"; then
+		TARGETS="$TARGETS stubby"
+	else
+		note "stubby did not start; its log:"
+		sed 's/^/    /' "$W/stubby.log" >>"$NOTES"
+	fi
+fi
+
+if want dotproxy; then
+	dpstart "$P_DOTPROXY" dotproxy "$DOTPROXY"
+	DPPID1=$DPPID
+	TARGETS="$TARGETS dotproxy"
+	ENGINES=$(pgrep -P "$DPPID1" | wc -l)
+	CACHE=$(cachecheck "$P_DOTPROXY")
+	say "dotproxy: $ENGINES engine(s), cache answers: $CACHE"
+fi
+if want dotproxy2 && [ -n "${BENCH_DOTPROXY2:-}" ]; then
+	dpstart "$P_DOTPROXY2" dotproxy2 "$BENCH_DOTPROXY2" \
+	    "${BENCH_DOTPROXY2_CONF:-}"
+	DPPID2=$DPPID
+	TARGETS="$TARGETS dotproxy2"
+fi
+set -- $TARGETS
+NT=$#
+[ "$NT" -gt 0 ] || die "no target started"
+
+# rotate N WORDS...: the words, starting at the (N mod count)th.
+rotate()
+{
+	_k=$(($1 % ($# - 1)))
+	shift
+	_i=0
+	_head=""
+	while [ $_i -lt $_k ]; do
+		_head="$_head $1"
+		shift
+		_i=$((_i + 1))
+	done
+	echo "$*$_head"
 }
 
-if have dnsdist; then
-	if dnsdist_start dnsdist "$P_DNSDIST"; then
-		newmiss
-		measure dnsdist "misses UDP" "$DDPID" "$P_DNSDIST" udp "$MISS"
-		newmiss
-		measure dnsdist "misses TCP" "$DDPID" "$P_DNSDIST" tcp "$MISS"
-		stop "$DDPID"
-	fi
-else
-	note "dnsdist not installed: skipped"
-fi
+# ------------------------------------------------------------- saturation
 
-# ------------------------------------------- hit CPU at a fixed offered load
-
-# dotproxy1 runs one engine, as dnsdist runs one listener thread: per-CPU
-# engines split the datagrams, so each wake-up carries fewer of them.
-dpstart "$P_DOTPROXY" dotproxy-hit
-HPID=$DPPID
-dpstart "$P_DOTPROXY1" dotproxy1 1
-H1PID=$DPPID
-warm "$P_DOTPROXY"
-warm "$P_DOTPROXY1"
-PCPID=""
-if have dnsdist && dnsdist_start dnsdist-pc "$P_DNSDISTPC" \
-    'getPool(""):setCache(newPacketCache(100000))'; then
-	PCPID=$DDPID
-	warm "$P_DNSDISTPC"
-	measure dnsdist+pc "hits UDP" "$PCPID" "$P_DNSDISTPC" udp "$W/hits.txt"
-fi
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
-	measure dotproxy "hits UDP" "$HPID" "$P_DOTPROXY" udp "$W/hits.txt" \
-	    -Q "$LOAD"
-	[ -z "$PCPID" ] || measure dnsdist+pc "hits UDP" "$PCPID" \
-	    "$P_DNSDISTPC" udp "$W/hits.txt" -Q "$LOAD"
-	measure dotproxy1 "hits UDP" "$H1PID" "$P_DOTPROXY1" udp \
-	    "$W/hits.txt" -Q "$LOAD"
+	for s in $SCENARIOS; do
+		for t in $(rotate $((r - 1)) $TARGETS); do
+			runs "$t" "$s" && measure "$t" "$s" "$r" max
+		done
+	done
 done
-HITWARN=$(cat "$W/dotproxy-hit.log" "$W/dotproxy1.log" |
-    grep -c -i -E 'warn|error|fail|died|killed|restart')
-DPWARN=$((DPWARN + HITWARN))
-stop "$HPID"
-stop "$H1PID"
-[ -z "$PCPID" ] || stop "$PCPID"
 
-# ------------------------------------------------------------------ table
-
-END=$(date +%s)
-
-row()	# row TARGET SCENARIO OFFERED FIELD: FIELD of that row
+# med TARGET SCENARIO OFFERED FIELD: the median of FIELD over the rounds.
+med()
 {
 	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
-	    '$1 == t && $2 == s && $3 == o { print $f; exit }' "$ROWS"
+	    '$1 == t && $2 == s && $3 == o && $f != "-" { print $f }' "$ROWS" |
+	    LC_ALL=C sort -g | awk '{ v[++n] = $1 } END { h = n / 2
+	    if (n % 2) print v[h + 0.5]; else if (n) print (v[h] + v[h + 1]) / 2 }'
 }
 
-# best TARGETS... SCENARIO: "qps target" of the best peer in SCENARIO.
-best()
+# sum TARGET SCENARIO OFFERED FIELD: the sum of FIELD over the rounds.
+sum()
 {
-	awk -F'|' -v s="$1" '$2 == s && $3 == "max" && $1 != "dotproxy" &&
-	    $1 != "reference" && $4 > b { b = $4; n = $1 }
-	    END { if (n != "") print b, n }' "$ROWS"
+	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
+	    '$1 == t && $2 == s && $3 == o { n += $f } END { print n + 0 }' \
+	    "$ROWS"
 }
 
-# all TARGET SCENARIO OFFERED FIELD: FIELD of each row, in order.
+# all TARGET SCENARIO OFFERED FIELD: FIELD of each round, in order.
 all()
 {
 	awk -F'|' -v t="$1" -v s="$2" -v o="$3" -v f="$4" \
@@ -624,13 +634,67 @@ all()
 	    "$ROWS"
 }
 
-# med TARGET SCENARIO OFFERED FIELD: the median of FIELD over the rows.
-med()
+# The fixed load of each scenario: SHARE % of the slowest target's median.
+for s in $SCENARIOS; do
+	low=""
+	for t in $TARGETS; do
+		runs "$t" "$s" || continue
+		v=$(med "$t" "$s" max 5)
+		[ -z "$v" ] && continue
+		[ -z "$low" ] || [ "${v%.*}" -lt "$low" ] && low=${v%.*}
+	done
+	l=$(( ${low:-2000} * SHARE / 100 / 1000 * 1000 ))
+	[ "$l" -ge 1000 ] || l=1000
+	eval "LOAD_$(echo "$s" | tr - _)=$l"
+done
+load()
 {
-	all "$@" | tr ' ' '\n' | LC_ALL=C sort -g | awk 'NF { v[++n] = $1 }
-	    END { if (n > 0) print n % 2 ? v[(n + 1) / 2] :
-	        (v[n / 2] + v[n / 2 + 1]) / 2 }'
+	eval "echo \$LOAD_$(echo "$1" | tr - _)"
 }
+
+# Memory: a fresh instance, 100,000 unique names at a rate it sustains.
+RSS0="" RSS1="" MEMPROCS=0 MEMLOST=""
+if want dotproxy; then
+	say "dotproxy: resident memory with $MEMNAMES names"
+	dpstart "$P_MEM" dotproxy-mem "$DOTPROXY"
+	sleep 0.5
+	RSS0=$(rss $(tree "$DPPID"))
+	names "$W/mem.txt" "mem-$$" "$MEMNAMES"
+	MEMQPS=20000
+	dnsperf -s 127.0.0.1 -p "$P_MEM" -d "$W/mem.txt" -n 1 -c 16 -q 200 \
+	    -Q "$MEMQPS" >"$W/mem.out" 2>&1
+	MEMLOST=$(awk '/Queries lost:/ { print $3 }' "$W/mem.out")
+	sleep 0.5
+	RSS1=$(rss $(tree "$DPPID"))
+	MEMPROCS=$(tree "$DPPID" | wc -l)
+	stop "$DPPID"
+fi
+
+# ------------------------------------------------------------- fixed load
+
+if [ "${BENCH_FIXED:-yes}" != no ]; then
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		r=$((r + 1))
+		for s in $SCENARIOS; do
+			for t in $(rotate $((r - 1)) $TARGETS); do
+				runs "$t" "$s" &&
+				    measure "$t" "$s" "$r" "$(load "$s")"
+			done
+		done
+	done
+fi
+
+DPWARN=0
+for f in dotproxy dotproxy2; do
+	[ -f "$W/$f.log" ] || continue
+	DPWARN=$((DPWARN + $(grep -c -i -E \
+	    'warn|error|fail|died|killed|restart' "$W/$f.log")))
+done
+
+# ------------------------------------------------------------------ report
+
+END=$(date +%s)
 
 ratio()
 {
@@ -639,67 +703,144 @@ ratio()
 	        print "n/a"; else printf "%.2f", a / b }'
 }
 
+# best SCENARIO OFFERED FIELD low|high: "value target" of the best peer
+# (not dotproxy, not the reference) by the median of FIELD.
+best()
+{
+	_b="" _n=""
+	for _t in $TARGETS; do
+		case $_t in reference|dotproxy|dotproxy2) continue ;; esac
+		runs "$_t" "$1" || continue
+		_v=$(med "$_t" "$1" "$2" "$3")
+		[ -n "$_v" ] || continue
+		if [ -z "$_b" ] || awk -v v="$_v" -v b="$_b" -v d="$4" \
+		    'BEGIN { exit !(d == "low" ? v < b : v > b) }'; then
+			_b=$_v _n=$_t
+		fi
+	done
+	[ -z "$_n" ] || echo "$_b $_n"
+}
+
+kqps()
+{
+	awk -v v="$1" 'BEGIN { if (v == "") print "-";
+	    else printf "%.1f k", v / 1000 }'
+}
+
 report()
 {
 	echo "dotproxy benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), took $((END - START)) s"
 	echo "machine: $(nproc) CPU ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r); load before: $LOAD0"
-	echo "dotproxy $(git describe --always --dirty 2>/dev/null || echo '?'), $ENGINES engine(s)${BENCH_ENGINES:+ (engines $BENCH_ENGINES)}, cache size $MEMNAMES, cache answers: $CACHE"
-	echo "upstream: $(unbound -V 2>/dev/null | awk '/^Version/ { print "Unbound " $2; exit }'), ${UNBOUND_THREADS:-1} thread(s), DoT on 127.0.0.1:$UP_TLS; peers: $(have stubby && stubby -V 2>/dev/null | head -1)${FWD_THREADS:+, Unbound forwarder $FWD_THREADS thread(s)}$(have dnsdist && dnsdist --version 2>/dev/null | awk 'NR == 1 { print ", " $1 " " $2 }')"
-	echo "dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }'): -l $DUR -c $CLIENTS -q $OUTST -v; misses: a fresh set of unique names per row; hits: $HITNAMES names asked 20 times each first; fixed load: -Q $LOAD -q $LOADQ"
+	echo "dotproxy $(git describe --always --dirty 2>/dev/null || echo '?'), ${ENGINES:-?} engine(s)${BENCH_ENGINES:+ (engines $BENCH_ENGINES)}, cache size $MEMNAMES, cache answers: ${CACHE:-?}${BENCH_DOTPROXY2:+; dotproxy2: $BENCH_DOTPROXY2 ${BENCH_DOTPROXY2_CONF:-}}"
+	echo "upstream: $(unbound -V 2>/dev/null | awk '/^Version/ { print "Unbound " $2; exit }'), ${UNBOUND_THREADS:-1} thread(s), DoT on 127.0.0.1:$UP_TLS; peers: Unbound forwarder $FWD_THREADS thread(s)$(have dnsdist && dnsdist --version 2>/dev/null | awk 'NR == 1 { print ", " $1 " " $2 " (packet cache)" }')$(have stubby && stubby -V 2>/dev/null | head -1 | sed 's/^/, /')"
+	echo "dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }'): -c $CLIENTS -q $OUTST -l $DUR, $ROUNDS interleaved rounds, medians; misses: a fresh set of unique names per row; hits: $HITNAMES names asked 20 times each first"
 	echo
-	printf '%-10s %-10s %7s %8s %7s %7s %6s %6s %6s %6s %6s %5s %s\n' \
-	    target scenario offered QPS "mean ms" "p99 ms" lost "rc!=0" \
-	    "CPU s" "us/q" "up s" busy flags
-	awk -F'|' '{ printf "%-10s %-10s %7s %8s %7s %7s %6s %6s %6s %6s %6s %4s%% %s\n",
-	    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14 }' "$ROWS"
+	echo "Saturation QPS (median of $ROUNDS rounds):"
 	echo
-	echo "flags: W dnsperf ran through its file twice (names repeated); D a process"
-	echo "died during the row; R the process tree changed (engine restart); F dnsperf failed."
-	echo
-
-	dmu=$(row dotproxy "misses UDP" max 4)
-	dmt=$(row dotproxy "misses TCP" max 4)
-	dhu=$(row dotproxy "hits UDP" max 4)
-	set -- $(best "misses UDP")
-	bu=${1:-} bun=${2:-none}
-	set -- $(best "misses TCP")
-	bt=${1:-} btn=${2:-none}
-	echo "ratios (targets of issue 4 in brackets):"
-	echo "  misses UDP: dotproxy / best peer ($bun) = $(ratio "$dmu" "$bu")  [>= 1.5]"
-	echo "  misses TCP: dotproxy / best peer ($btn) = $(ratio "$dmt" "$bt")  [>= 1.5]"
-	echo "  hits UDP QPS: dotproxy / no-proxy reference = $(ratio "$dhu" "$REFQPS")  [>= 0.95]"
-	dq=$(med dotproxy "hits UDP" "$LOAD" 4)
-	pq=$(med dnsdist+pc "hits UDP" "$LOAD" 4)
-	dc=$(med dotproxy "hits UDP" "$LOAD" 10)
-	pc=$(med dnsdist+pc "hits UDP" "$LOAD" 10)
-	d1=$(med dotproxy1 "hits UDP" "$LOAD" 10)
-	echo "  hits CPU/query at $LOAD QPS offered, medians of $ROUNDS interleaved rounds:"
-	echo "    dotproxy / dnsdist+pc = $(ratio "$dc" "$pc") ($dc / ${pc:-n/a} us)  [<= 0.8]"
-	echo "    the same with one engine (engines 1): $(ratio "$d1" "$pc") ($d1 us)"
-	echo "    us/q per round: dotproxy $(all dotproxy "hits UDP" "$LOAD" 10); dnsdist+pc $(all dnsdist+pc "hits UDP" "$LOAD" 10); dotproxy1 $(all dotproxy1 "hits UDP" "$LOAD" 10)"
-	echo "    answered at that load: dotproxy $dq QPS ($(ratio "$dq" "$LOAD") of offered), dnsdist+pc ${pq:-n/a} QPS ($(ratio "$pq" "$LOAD") of offered)  [>= 0.95]"
-	echo "    lost at that load, per round: dotproxy $(all dotproxy "hits UDP" "$LOAD" 7); dotproxy1 $(all dotproxy1 "hits UDP" "$LOAD" 7); dnsdist+pc $(all dnsdist+pc "hits UDP" "$LOAD" 7)  [0]"
-	for s in "misses UDP" "misses TCP" "hits UDP"; do
-		line=""
-		for p in reference stubby unbound dnsdist dnsdist+pc; do
-			case "$s" in hits*) [ "$p" = reference ] && continue ;; esac
-			v=$(row "$p" "$s" max 4)
-			[ "$p" = reference ] && case "$s" in
-			    *UDP) v=$REFQPS ;; *TCP) v=$(row reference "plain TCP" max 4) ;; esac
-			[ -n "$v" ] && line="$line  $p $(ratio "$(row dotproxy "$s" max 4)" "$v")"
-		done
-		echo "  $s, dotproxy QPS / each:$line"
+	printf '| %-22s |' target
+	_rule="|---|"
+	for s in $SCENARIOS; do
+		printf ' %9s |' "$(echo "$s" | tr - ' ')"
+		_rule="$_rule---:|"
 	done
-	echo "  upstream Unbound during the reference UDP row: $(awk -F'|' -v d="$DUR" '$1 == "reference" && $2 == "plain UDP" { printf "%.0f", 100 * $11 / d }' "$ROWS")% of one CPU with ${UNBOUND_THREADS:-1} thread(s) (near 100 % per thread would make it the bottleneck)"
-	echo "  resident memory (VmRSS, parent + engines, $MEMPROCS processes): $((RSS0 / 1024)) MiB at start, $((RSS1 / 1024)) MiB after $MEMNAMES unique names at $MEMQPS QPS (lost ${MEMLOST:-?})  [< 64 MiB]"
-	[ "$CACHE" = yes ] ||
-	    echo "  NOTE: dotproxy answered a repeated name with the upstream's TTL: no cache, its \"hits\" rows are forwarded queries"
-	[ "${DPWARN:-0}" -eq 0 ] ||
-	    echo "  NOTE: dotproxy logged $DPWARN warning/error lines during the rows"
+	echo
+	echo "$_rule"
+	for t in $TARGETS; do
+		case $t in
+		reference) n="no proxy (reference)" ;;
+		unbound) n="Unbound forwarder" ;;
+		dnsdist+pc) n="dnsdist + packet cache" ;;
+		*) n=$t ;;
+		esac
+		printf '| %-22s |' "$n"
+		for s in $SCENARIOS; do
+			if runs "$t" "$s"; then
+				printf ' %9s |' "$(kqps "$(med "$t" "$s" max 5)")"
+			else
+				printf ' %9s |' -
+			fi
+		done
+		echo
+	done
+	echo
+	for d in dotproxy dotproxy2; do
+		case " $TARGETS " in *" $d "*) ;; *) continue ;; esac
+		echo "$d ratios at saturation (medians):"
+		for s in $SCENARIOS; do
+			dq=$(med "$d" "$s" max 5)
+			set -- $(best "$s" max 5 high)
+			printf '  %-8s / best peer (%s) %s;' "$s" "${2:-none}" \
+			    "$(ratio "$dq" "${1:-}")"
+			printf ' / reference %s;' \
+			    "$(ratio "$dq" "$(med reference "$s" max 5)")"
+			printf ' lost %s\n' "$(all "$d" "$s" max 8)"
+		done
+	done
+	echo
+	echo "Saturation detail: QPS per round; lost; us/q (median); p99 ms (median); busy and client % (median)"
+	for s in $SCENARIOS; do
+		for t in $TARGETS; do
+			runs "$t" "$s" || continue
+			printf '  %-8s %-11s %-22s lost %-9s %5s us/q  p99 %6s  busy %3s%%  client %3s%%\n' \
+			    "$s" "$t" "$(all "$t" "$s" max 5)" \
+			    "$(sum "$t" "$s" max 8)" "$(med "$t" "$s" max 11)" \
+			    "$(med "$t" "$s" max 7)" "$(med "$t" "$s" max 13)" \
+			    "$(med "$t" "$s" max 14)"
+		done
+	done
+	if [ "${BENCH_FIXED:-yes}" != no ]; then
+		echo
+		echo "Fixed load ($SHARE % of the slowest target's median; medians of $ROUNDS rounds):"
+		echo
+		printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s |\n' \
+		    scenario offered target answered lost "us/q" "p99 ms"
+		echo "|---|---:|---|---:|---:|---:|---:|"
+		for s in $SCENARIOS; do
+			l=$(load "$s")
+			for t in $TARGETS; do
+				runs "$t" "$s" || continue
+				printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s |\n' \
+				    "$s" "$l" "$t" "$(med "$t" "$s" "$l" 5)" \
+				    "$(sum "$t" "$s" "$l" 8)" \
+				    "$(med "$t" "$s" "$l" 11)" \
+				    "$(med "$t" "$s" "$l" 7)"
+			done
+		done
+		echo
+		for d in dotproxy dotproxy2; do
+			case " $TARGETS " in *" $d "*) ;; *) continue ;; esac
+			echo "$d ratios at fixed load (medians; below 1 is better):"
+			for s in $SCENARIOS; do
+				l=$(load "$s")
+				set -- $(best "$s" "$l" 11 low)
+				printf '  %-8s CPU/answer / best peer (%s) %s;' \
+				    "$s" "${2:-none}" "$(ratio \
+				    "$(med "$d" "$s" "$l" 11)" "${1:-}")"
+				set -- $(best "$s" "$l" 7 low)
+				printf ' p99 / best peer (%s) %s\n' "${2:-none}" \
+				    "$(ratio "$(med "$d" "$s" "$l" 7)" "${1:-}")"
+			done
+		done
+	fi
+	echo
+	[ -z "$RSS0" ] ||
+	    echo "dotproxy resident memory (VmRSS, parent + engines, $MEMPROCS processes): $((RSS0 / 1024)) MiB at start, $((RSS1 / 1024)) MiB after $MEMNAMES unique names at $MEMQPS QPS (lost ${MEMLOST:-?})"
+	echo "upstream Unbound in the reference miss udp rows: $(awk -F'|' -v d="$DUR" '$1 == "reference" && $2 == "miss-udp" && $3 == "max" { printf "%s%.0f%%", n++ ? " " : "", 100 * $12 / d }' "$ROWS") of one CPU with ${UNBOUND_THREADS:-1} thread(s) (near 100 % per thread: the upstream is the bottleneck)"
+	flags=$(awk -F'|' '$16 != "" { printf " %s/%s/%s/%s", $1, $2, $3, $16 }' "$ROWS")
+	[ -z "$flags" ] ||
+	    echo "FLAGGED rows (W names repeated, D a process died, R process tree changed, F dnsperf failed):$flags"
+	[ "${CACHE:-yes}" = yes ] ||
+	    echo "NOTE: dotproxy answered a repeated name with the upstream's TTL: no cache, its hit rows are forwarded queries"
+	[ "$DPWARN" -eq 0 ] ||
+	    echo "NOTE: dotproxy logged $DPWARN warning/error lines during the rows"
 	if [ -s "$NOTES" ]; then
 		cat "$NOTES"
 	fi
 }
 
 mkdir -p build
+{
+	echo "target|scenario|offered|round|qps|mean ms|p99 ms|lost|rcode!=0|cpu s|us/q|upstream cpu s|busy %|client %|answered|flags"
+	cat "$ROWS"
+} >"$OUTROWS"
 report | tee "$OUT"

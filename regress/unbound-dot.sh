@@ -35,7 +35,9 @@
 #   www.example.test   A 192.0.2.53, AAAA 2001:db8::53, TXT "dotproxy regress"
 #   txt.example.test   TXT "unbound" "dot"
 #   big.example.test   30 TXT records of 100 bytes (about 3.5 KB)
-#   *.bench.test       A 192.0.2.7 (bench.test is a redirect zone)
+#   *.bench.test       A 192.0.2.7, TTL 3600 (bench.test is a redirect zone)
+#   *.miss.bench.test  A 192.0.2.8, TTL 5: regress/bench.sh's cache misses,
+#                      gone from a cache soon so that they do not fill it
 #   any other name in test.: NXDOMAIN, SOA minimum 60
 #   any name outside test.: NXDOMAIN
 #
@@ -119,7 +121,9 @@ EOF
 	done
 	cat <<EOF
 	local-zone: "bench.test." redirect
-	local-data: "bench.test. 60 IN A 192.0.2.7"
+	local-data: "bench.test. 3600 IN A 192.0.2.7"
+	local-zone: "miss.bench.test." redirect
+	local-data: "miss.bench.test. 5 IN A 192.0.2.8"
 
 remote-control:
 	control-enable: no

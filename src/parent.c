@@ -22,7 +22,6 @@
 
 #include <netinet/in.h>
 
-#include <linux/filter.h>
 
 #include <errno.h>
 #include <event.h>
@@ -112,8 +111,7 @@ static void	 runtime_free(struct runtime *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
 static int	 load_ca(const char *, uint8_t **, size_t *);
 static int	 engines_auto(void);
-static void	 steer_by_cpu(struct runtime *);
-static void	 engine_sched(int);
+static void	 engine_sched(void);
 static int	 bind_socket(const struct sockaddr_storage *, socklen_t, int,
 		    int);
 static void	 engine_spawn(int);
@@ -314,58 +312,7 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 		}
 		rt->nsocks++;
 	}
-	steer_by_cpu(rt);
 	return (0);
-}
-
-/*
- * Engine i runs on the i-th CPU (engine_spawn), and this program makes
- * the kernel hand a datagram to the socket of the engine on the CPU that
- * received it, so answering it needs no wake-up across CPUs, which on a
- * virtual machine is the dearest part of a cache hit.  A CPU with no
- * engine of its own falls back to the usual hash.  Only an optimisation:
- * if the kernel refuses, the hash spreads clients as before.
- */
-static void
-steer_by_cpu(struct runtime *rt)
-{
-	struct sock_filter	code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_CPU),
-		BPF_STMT(BPF_RET | BPF_A, 0),
-	};
-	struct sock_fprog	prog;
-	cpu_set_t		set;
-	int			i;
-
-	/* no uninitialised padding goes to the kernel (valgrind saw it) */
-	memset(&prog, 0, sizeof(prog));
-	prog.len = sizeof(code) / sizeof(code[0]);
-	prog.filter = code;
-
-	/*
-	 * The program's answer is a CPU number used as the engine index:
-	 * right only when engine i is on CPU i, for every CPU we may use.
-	 */
-	if (rt->conf->sc.engines < 2 ||
-	    sched_getaffinity(0, sizeof(set), &set) == -1 ||
-	    CPU_COUNT(&set) != rt->conf->sc.engines)
-		goto detach;
-	for (i = 0; i < rt->conf->sc.engines; i++)
-		if (!CPU_ISSET(i, &set))
-			goto detach;
-	for (i = 0; i < rt->nsocks; i++)
-		if (rt->socks[i].idx == 0 && rt->socks[i].proto == LISTEN_UDP &&
-		    setsockopt(rt->socks[i].fd, SOL_SOCKET,
-		    SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) == -1)
-			log_debug("SO_ATTACH_REUSEPORT_CBPF: %s",
-			    strerror(errno));
-	return;
- detach:
-	/* sockets kept across a reload may carry the program: drop it */
-	for (i = 0; i < rt->nsocks; i++)
-		if (rt->socks[i].proto == LISTEN_UDP)
-			(void)setsockopt(rt->socks[i].fd, SOL_SOCKET,
-			    SO_DETACH_REUSEPORT_BPF, &i, sizeof(i));
 }
 
 /* Closes the sockets of a that b does not hold too. */
@@ -418,43 +365,31 @@ engines_auto(void)
 }
 
 /*
- * Runs in the child between fork and exec.  With one engine per CPU,
- * engine i stays on the i-th CPU we may use: see steer_by_cpu().  With
- * more engines than CPUs the scheduler decides.
+ * Runs in the child between fork and exec: an engine runs as SCHED_BATCH,
+ * unless the operator chose another policy for the daemon.  A batch task
+ * is never run in place of the task on its CPU the moment a datagram
+ * wakes it, so the client's burst finishes first and one wake-up (one
+ * context switch, one recvmmsg, one sendmmsg) answers all of it.  Waking
+ * per datagram had cost a third of an engine's CPU time in context
+ * switches; on an idle CPU the engine still runs at once.  The nice value
+ * is kept.
  *
- * An engine also runs as SCHED_BATCH, unless the operator chose another
- * policy for the daemon: a batch task is never run in place of the task
- * on its CPU the moment a datagram wakes it, so the client's burst
- * finishes first and one wake-up (one context switch, one recvmmsg, one
- * sendmmsg) answers all of it.  Waking per datagram had cost a third of
- * an engine's CPU time in context switches; on an idle CPU the engine
- * still runs at once.  The nice value is kept.
+ * Engines are not bound to CPUs.  Binding engine i to CPU i (and steering
+ * datagrams to the engine on the receiving CPU) saved cross-CPU wake-ups
+ * on an idle machine, but on one whose cores the clients share it left an
+ * engine queued behind the client on its CPU while the other CPU idled:
+ * 30 % of the machine unused at saturation, and more CPU per answer even
+ * at a fixed load.  The scheduler places an unbound engine on whichever
+ * CPU is free.
  */
 static void
-engine_sched(int idx)
+engine_sched(void)
 {
 	struct sched_param	sp;
-	cpu_set_t		set, one;
-	int			cpu, n = 0;
 
 	memset(&sp, 0, sizeof(sp));
 	if (sched_getscheduler(0) == SCHED_OTHER)
 		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
-
-	if (p.rt.conf->sc.engines < 2 ||
-	    sched_getaffinity(0, sizeof(set), &set) == -1 ||
-	    CPU_COUNT(&set) < p.rt.conf->sc.engines)
-		return;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		if (n++ == idx) {
-			CPU_ZERO(&one);
-			CPU_SET(cpu, &one);
-			(void)sched_setaffinity(0, sizeof(one), &one);
-			return;
-		}
-	}
 }
 
 static int
@@ -582,7 +517,7 @@ engine_spawn(int idx)
 		 * engine gets its listeners over the socketpair only.
 		 */
 		closefrom(ENGINE_VIOLATION_FD + 1);
-		engine_sched(idx);
+		engine_sched();
 		signal(SIGPIPE, SIG_DFL);
 #ifdef TEST_VALGRIND
 		/* the valgrind test build only: see regress/memcheck.sh */
