@@ -74,7 +74,7 @@
 # above, space-separated),
 # BENCH_FIXED=no (skip the fixed-load rounds), BENCH_MAX_STEAL (a row
 # during which the hypervisor gave more than this % of the machine to
-# other guests is run again, twice at most; 10), BENCH_PORT (first of the
+# other guests is run again, twice at most; 5), BENCH_PORT (first of the
 # ports used, 47000), BENCH_ENGINES (adds `engines N` to dotproxy's
 # configuration; without it dotproxy runs its default), BENCH_DOTPROXY2,
 # BENCH_DOTPROXY2_CONF (see above), BENCH_UNBOUND_THREADS (threads of the
@@ -96,7 +96,7 @@ CLIENTS=${BENCH_CLIENTS:-4}
 OUTST=${BENCH_OUTSTANDING:-200}
 ROUNDS=${BENCH_ROUNDS:-3}
 SHARE=${BENCH_LOAD_SHARE:-50}
-MAXSTEAL=${BENCH_MAX_STEAL:-10}
+MAXSTEAL=${BENCH_MAX_STEAL:-5}
 RETRIED=0
 BASE=${BENCH_PORT:-47000}
 FWD_THREADS=${BENCH_UNBOUND_THREADS:-2}
