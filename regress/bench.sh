@@ -607,9 +607,12 @@ if want dotproxy2 && [ -n "${BENCH_DOTPROXY2:-}" ]; then
 	DPPID2=$DPPID
 	TARGETS="$TARGETS dotproxy2"
 fi
-set -- $TARGETS
-NT=$#
-[ "$NT" -gt 0 ] || die "no target started"
+[ -n "$TARGETS" ] || die "no target started"
+# the dotproxy builds among them, whose ratios the report gives
+DPS=""
+for t in $TARGETS; do
+	case $t in dotproxy*) DPS="$DPS $t" ;; esac
+done
 
 # rotate N WORDS...: the words, starting at the (N mod count)th.
 rotate()
@@ -792,8 +795,7 @@ report()
 		echo
 	done
 	echo
-	for d in dotproxy dotproxy2; do
-		case " $TARGETS " in *" $d "*) ;; *) continue ;; esac
+	for d in $DPS; do
 		echo "$d ratios at saturation (medians):"
 		for s in $SCENARIOS; do
 			dq=$(med "$d" "$s" max 5)
@@ -836,8 +838,7 @@ report()
 			done
 		done
 		echo
-		for d in dotproxy dotproxy2; do
-			case " $TARGETS " in *" $d "*) ;; *) continue ;; esac
+		for d in $DPS; do
 			echo "$d ratios at fixed load (medians; below 1 is better):"
 			for s in $SCENARIOS; do
 				l=$(load "$s")

@@ -22,7 +22,6 @@
 
 #include <netinet/in.h>
 
-
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>

@@ -101,9 +101,6 @@ check "ref: the REFUSED to a 1000-octet query is a bare header, question and OPT
     sh -c 'echo "$1" | grep -q " len=48 qlen=1052$"' - "$r"
 stop ref
 
-# --- rate-limit truncate -------------------------------------------------
-# 2 a second: slow enough that the few ms between two steps never
-# refill a whole token on a busy machine.
 # awake PORT SRC: wait until the engine answers, asking from SRC, whose
 # rate-limit bucket the checks do not use.  Under valgrind an engine is
 # still starting for seconds after the parent says ready, and a burst
@@ -115,6 +112,9 @@ awake()
 	    - "$1" "$2"
 }
 
+# --- rate-limit truncate -------------------------------------------------
+# 2 a second: slow enough that the few ms between two steps never
+# refill a whole token on a busy machine.
 conf "$W/rl.conf" $PRL $UP "rate-limit 2" "rate-limit-burst 10"
 check "rl: dotproxy starts with rate-limit 2, burst 10" proxy rl "$W/rl.conf"
 awake $PRL 127.1.0.1
