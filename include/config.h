@@ -42,6 +42,7 @@
 #define DEFAULT_CACHE_SIZE	100000
 #define DEFAULT_TCP_IDLE	10	/* seconds */
 #define DEFAULT_QUERY_TIMEOUT	3	/* seconds */
+#define DEFAULT_UPSTREAM_MAX_FAIL 3	/* consecutive, before marked down */
 #define DEFAULT_TCP_MAX_CONN	512
 #define DEFAULT_TCP_PIPELINE	64
 #define DEFAULT_MAX_QUERIES	8192
@@ -137,6 +138,7 @@ struct conf_scalars {
 	int		cache_max_ttl;	/* seconds */
 	int		tcp_idle_timeout;	/* seconds */
 	int		query_timeout;		/* seconds */
+	int		upstream_max_failures;	/* consecutive, then down */
 	int		tcp_max_conn;
 	int		tcp_max_pipeline;
 	int		max_queries;

@@ -54,6 +54,7 @@
 #define DNS_F_TC		0x0200
 #define DNS_F_RD		0x0100
 #define DNS_F_RA		0x0080
+#define DNS_F_Z		0x0040	/* must be zero, RFC 1035 4.1.1 */
 #define DNS_F_AD		0x0020
 #define DNS_F_CD		0x0010
 #define DNS_OPCODE(f)		(((f) >> 11) & 0x0f)

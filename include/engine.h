@@ -41,7 +41,9 @@
 #define UPCONN_IDLE_TIMEOUT	30	/* seconds without queries */
 #define UPSTREAM_BACKOFF_MIN	500	/* ms */
 #define UPSTREAM_BACKOFF_MAX	30000	/* ms */
-#define QUERY_MAX_SENDS		2	/* copies of one query upstream */
+#define QUERY_MAX_SENDS		2	/* copies of one query out at once */
+#define QUERY_MAX_TRIES		4	/* copies ever sent: first, hedge,
+					   retries after a lost connection */
 
 enum query_transport {
 	QT_UDP = 1,
@@ -55,8 +57,8 @@ struct query;
 
 /*
  * One copy of a query on an upstream connection.  A query has at most
- * two: the first, and a retry or hedge on another upstream; the first
- * answer wins.
+ * two out at once: the first, and a hedge on another upstream; the
+ * first answer wins.  A copy whose connection is lost is sent again.
  */
 struct qsend {
 	TAILQ_ENTRY(qsend)	 entry;	/* on its upstream connection */
@@ -95,6 +97,7 @@ struct query {
 	struct qsend		 sends[QUERY_MAX_SENDS];
 	int			 nsends;	/* copies in flight */
 	int			 tries;		/* copies ever sent */
+	int			 hedged;	/* a hedge went out */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;
@@ -158,6 +161,7 @@ struct upconn {
 	int			 dirty;	/* on the flush list */
 	int			 asked_keepalive;	/* RFC 7828 option sent */
 	int			 used;	/* has carried a query */
+	int			 answered;	/* a good reply came on it */
 	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */
@@ -167,6 +171,7 @@ struct upconn {
 	int			 inflight;
 	int			 tombstones;
 	uint64_t		 last_read;	/* us */
+	uint64_t		 last_sent;	/* us, last query queued */
 	uint32_t		*ids;	/* DNS id -> send + 1, or TOMBSTONE */
 };
 
@@ -177,6 +182,7 @@ struct upstream {
 	struct tls_config	*tls_cfg;	/* its own: the session cache */
 	int			 session_fd;
 	/* health */
+	int			 fails;		/* consecutive, reset by a reply */
 	int			 down;
 	uint64_t		 retry_at;	/* ms */
 	int			 backoff;	/* ms */
@@ -191,6 +197,9 @@ struct upstream {
 	uint64_t		 nsent;
 	uint64_t		 nanswered;
 	uint64_t		 nfailed;
+	uint64_t		 nretries;	/* copies sent again */
+	uint64_t		 nlost;	/* connections ended under us */
+	uint64_t		 nbadreply;	/* replies that spoilt a stream */
 	uint64_t		 nresumed;
 	uint64_t		 nhandshakes;	/* completed, for stats */
 	uint64_t		 npinfail;	/* handshakes no pin matched */
@@ -330,14 +339,20 @@ int		 upstream_send(struct query *, int);
 void		 upstream_forget_all(struct query *, int);
 void		 upstream_answered(struct upstream *, struct qsend *);
 void		 upstream_failed(struct upstream *, const char *);
-void		 upstream_up(struct upstream *);
 uint64_t	 upstream_attempt_us(const struct upstream *);
 void		 upstream_log_stats(void);
 
 /* upconn.c */
 void		 upconn_init(struct upconn *, struct upstream *);
 int		 upconn_connect(struct upconn *);
-void		 upconn_fail(struct upconn *, const char *, int);
+/* how a connection ended, for upconn_close() */
+enum upconn_end {
+	UCE_IDLE = 0,	/* we closed it, nothing in flight */
+	UCE_LOST,	/* it ended or went bad under us: retry its queries */
+	UCE_FAILED	/* connect or handshake failed: counts against it */
+};
+void		 upconn_close(struct upconn *, const char *, enum upconn_end);
+int		 upconn_usable(struct upconn *);
 void		 upconn_forget(struct upconn *, struct qsend *, int);
 int		 upconn_queue(struct upconn *, struct qsend *);
 void		 upconn_flush_all(int, short, void *);

@@ -72,7 +72,10 @@ struct stats_upstream {
 	uint64_t	srtt_us;	/* gauge: smoothed RTT, 0 if none */
 	uint64_t	queries;	/* copies sent */
 	uint64_t	answered;
-	uint64_t	failures;
+	uint64_t	failures;	/* counted against its health */
+	uint64_t	retries;	/* query copies sent again */
+	uint64_t	lost;		/* connections that ended under us */
+	uint64_t	bad_replies;	/* replies that spoilt a connection */
 	uint64_t	handshakes;	/* completed */
 	uint64_t	resumed;	/* of those, session resumptions */
 	uint64_t	pin_failures;

@@ -117,6 +117,17 @@
 #define SESSION_LIFE	3600
 #define DEFAULT_TTL	300		/* of every answer record */
 #define SERIAL_MOD	250		/* serial rdata: 1..250, then again */
+#define GARBLE_MAX	500		/* -z garble: 12..500 octets */
+#define ZDELAY_MAX	500		/* -z delay: 1..500 ms */
+#define ZTRAIL_MAX	16		/* -z trail: 1..16 octets */
+#define TRAIL_LEN	8		/* the trail rule's octets */
+#define DRIP_MAX	3		/* dribble: 1..3 octets a record */
+#define DRIP_US		1000		/* ... about 1 ms apart */
+#define GLUE_NS		30		/* glue: ns1..ns30, two A each */
+#define ONCE_MAX	4096		/* once-: names remembered */
+#define ONCE_SLOTS	8192		/* a power of two, twice ONCE_MAX */
+#define WAYS_MAX	16		/* -E: ways listed, repeats weigh */
+#define DRAIN_MAX	(1024 * 1024)	/* unread input thrown away at end */
 
 /*
  * RFC 2308: a negative answer may be cached for min(SOA TTL, SOA MINIMUM).
@@ -139,6 +150,7 @@
 #define FLAG_CD		0x0010
 
 #define T_A		1
+#define T_NS		2
 #define T_SOA		6
 #define T_TXT		16
 #define T_AAAA		28
@@ -163,7 +175,8 @@ enum action {
 	ACT_NOQR,
 	ACT_SHORTLEN,
 	ACT_LONGLEN,
-	ACT_BADPTR
+	ACT_BADPTR,
+	ACT_GARBLE	/* -z garble: garbage of 12..500 octets */
 };
 
 enum content {
@@ -174,7 +187,32 @@ enum content {
 	C_NODATA,	/* NOERROR, no answer, the zone's SOA in authority */
 	C_NODATANOSOA,	/* NOERROR, nothing in any section */
 	C_BIG,
-	C_HUGE
+	C_HUGE,
+	C_GLUE		/* a referral-like answer with 60 glue records */
+};
+
+/* How the server ends a connection it decides to end (-E). */
+enum endway {
+	END_NOTIFY,	/* close_notify, then close(2) */
+	END_FIN,	/* close(2) alone: a bare FIN */
+	END_RST,	/* SO_LINGER 0, then close(2): RST */
+	END_ALERT	/* a raw fatal alert record, then close(2) */
+};
+
+/* What becomes of a connection once its output has all been written. */
+#define AFTER_KEEP	0
+#define AFTER_CLOSE	1		/* conn_close(), as close-mid does */
+#define AFTER_END	2		/* + enum endway: conn_end() that way */
+
+/* -z: the per-query misbehaviours, each drawn on its own. */
+enum zkey {
+	Z_DROP,
+	Z_DUP,
+	Z_GARBLE,
+	Z_DELAY,
+	Z_TRAIL,
+	Z_DRIBBLE,
+	Z_NKEYS
 };
 
 /* How one query is answered: -d, -m and the name rules together. */
@@ -187,6 +225,11 @@ struct rule {
 	int		 serial;	/* rdata carries the query serial */
 	int		 tc;		/* reply with TC=1 */
 	int		 aa;		/* reply with AA=1 and AD=1 */
+	int		 dup;		/* the reply frame twice */
+	int		 orphan;	/* first a reply to ID + 1 */
+	size_t		 trail;		/* random octets after the message */
+	int		 dribble;	/* 1 to 3 octets per TLS record */
+	int		 after;		/* AFTER_*: once the reply is written */
 };
 
 enum state {
@@ -203,7 +246,15 @@ struct pending {
 	struct event		*ev;
 	uint8_t			*buf;
 	size_t			 len;
-	int			 closeafter;
+	int			 dribble;
+	int			 closeafter;	/* AFTER_* */
+};
+
+/* Octets [start, end) of a connection's out are to be dribbled. */
+struct region {
+	TAILQ_ENTRY(region)	 entry;
+	size_t			 start;
+	size_t			 end;
 };
 
 struct conn {
@@ -220,8 +271,13 @@ struct conn {
 	size_t			 outoff;
 	size_t			 outlen;
 	size_t			 outsize;
-	int			 closing;	/* close once out is flushed */
+	int			 closing;	/* AFTER_* once out is flushed */
 	struct event		*idle;		/* -I: close when quiet */
+	struct event		*life;		/* -x: end at a random time */
+	struct event		*drip;		/* dribble: the pause after a piece */
+	int			 dripping;	/* a piece went out, wait for drip */
+	size_t			 piece;		/* octets of the piece being written */
+	TAILQ_HEAD(, region)	 drips;		/* in out, in order */
 	TAILQ_HEAD(, pending)	 pending;
 };
 
@@ -282,8 +338,17 @@ static const struct {
 	{ "AXFR", 252 }, { "ANY", 255 }, { "CAA", 257 },
 };
 
+static const char *const	 endnames[] = { "notify", "fin", "rst", "alert" };
+static const char *const	 znames[Z_NKEYS] = {
+	"drop", "dup", "garble", "delay", "trail", "dribble"
+};
+
 static __dead void	usage(void);
 static int		parse_num(const char *, long, long, const char *);
+static void		parse_ways(const char *);
+static void		parse_life(const char *);
+static void		parse_chaos(const char *);
+static int		parse_rate(const char *);
 static void		raise_nofile(void);
 static int		listen_on(const char *, const char *);
 static struct tls	*server_tls(const char *, const char *, const char *,
@@ -299,22 +364,33 @@ static void		signal_cb(int, short, void *);
 static void		usr1_cb(int, short, void *);
 static void		idle_cb(int, short, void *);
 static void		idle_arm(struct conn *);
+static void		life_cb(int, short, void *);
+static void		life_arm(struct conn *);
+static void		drip_cb(int, short, void *);
 static void		conn_new(int);
 static void		conn_cb(int, short, void *);
 static void		raw_cb(int, short, void *);
 static void		conn_io(struct conn *);
 static void		conn_arm(struct conn *, short);
 static void		conn_close(struct conn *);
+static void		conn_end(struct conn *, int);
+static void		conn_free(struct conn *, int);
+static void		drain(int);
 static int		conn_input(struct conn *);
 static int		conn_query(struct conn *, const uint8_t *, size_t);
-static void		conn_emit(struct conn *, const uint8_t *, size_t, int);
+static void		conn_emit(struct conn *, const uint8_t *, size_t, int,
+			    int);
 static void		pending_cb(int, short, void *);
 static void		pending_free(struct pending *);
 static int		parse_query(const uint8_t *, size_t, struct query *);
 static int		skip_name(const uint8_t *, size_t, size_t *);
 static void		log_query(const struct query *);
 static int		keyword(const char *, size_t, const char *);
-static void		name_rules(const struct query *, struct rule *);
+static int		name_rules(const struct query *, struct rule *);
+static int		label_rules(const struct query *, const char *, size_t,
+			    struct rule *);
+static int		once_seen(const char *);
+static void		chaos(const struct query *, struct rule *);
 static size_t		nxtest_zone(const struct query *);
 static size_t		build_reply(const struct query *,
 			    const struct rule *, uint8_t *, size_t);
@@ -325,6 +401,8 @@ static void		put_answers(struct wbuf *, const struct query *,
 static void		put_soa(struct wbuf *, const struct query *, size_t,
 			    uint32_t, uint32_t);
 static void		put_opt(struct wbuf *, const struct query *);
+static void		put_glue(struct wbuf *, const struct query *,
+			    uint16_t *, uint16_t *, uint16_t *);
 static void		put8(struct wbuf *, uint8_t);
 static void		put16(struct wbuf *, uint16_t);
 static void		put32(struct wbuf *, uint32_t);
@@ -346,7 +424,15 @@ static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
 static int			 namerules = 1;
 static int			 verbose;
 static uint32_t			 nqueries;	/* the serial of the last */
-static uint8_t			 framebuf[FRAME_MAX];
+static int			 endways[WAYS_MAX] = { END_NOTIFY };
+static int			 nendways = 1;
+static int			 life_min = -1;	/* -x: lifetime bounds, ms */
+static int			 life_max = -1;
+static int			 zrate[Z_NKEYS];	/* -z: per mille */
+static char			*once[ONCE_SLOTS];	/* once-: names seen */
+static size_t			 nonce;
+/* Two frames: the orphan and the reply, or a reply and its dup. */
+static uint8_t			 replybuf[2 * FRAME_MAX];
 
 static __dead void
 usage(void)
@@ -354,16 +440,22 @@ usage(void)
 	extern char *__progname;
 
 	fprintf(stderr, "usage: %s [-Nv] [-C ciphers] [-c certfile] "
-	    "[-D ms] [-d ms] [-I ms] [-K tenths]\n"
-	    "\t[-k keyfile] [-L logfile] [-l addr] [-m mode] [-P protocols] "
-	    "[-w pidfile] -p port\n"
+	    "[-D ms] [-d ms] [-E ways] [-I ms]\n"
+	    "\t[-K tenths] [-k keyfile] [-L logfile] [-l addr] [-m mode] "
+	    "[-P protocols]\n"
+	    "\t[-w pidfile] [-x min:max] [-z spec] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
 	    "silent no-handshake\n"
 	    "\tno-qr short-length long-length bad-pointer\n"
+	    "ways (-E, comma-separated): notify fin rst alert\n"
+	    "spec (-z): KEY=PERCENT,... with KEY drop dup garble delay trail "
+	    "dribble\n"
 	    "name rules (first label): slow close wrongid wrongq garbage "
 	    "silent drop servfail\n"
 	    "\tnoqr shortlen longlen badptr\n"
-	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n",
+	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n"
+	    "\tdup trail orphan dribble fin rst alert notify glue "
+	    "once-RULE\n",
 	    __progname);
 	exit(1);
 }
@@ -379,7 +471,8 @@ main(int argc, char *argv[])
 	size_t		 i;
 	int		 ch, fd;
 
-	while ((ch = getopt(argc, argv, "C:c:D:d:I:K:k:L:l:m:NP:p:vw:")) != -1) {
+	while ((ch = getopt(argc, argv,
+	    "C:c:D:d:E:I:K:k:L:l:m:NP:p:vw:x:z:")) != -1) {
 		switch (ch) {
 		case 'C':
 			ciphers = optarg;
@@ -392,6 +485,9 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			delay_ms = parse_num(optarg, 0, 3600000, "delay");
+			break;
+		case 'E':
+			parse_ways(optarg);
 			break;
 		case 'I':
 			idle_ms = parse_num(optarg, 1, 3600000, "idle");
@@ -431,6 +527,12 @@ main(int argc, char *argv[])
 			break;
 		case 'w':
 			pidfile = optarg;
+			break;
+		case 'x':
+			parse_life(optarg);
+			break;
+		case 'z':
+			parse_chaos(optarg);
 			break;
 		default:
 			usage();
@@ -484,6 +586,8 @@ main(int argc, char *argv[])
 	event_free(ev_int);
 	event_free(ev_usr1);
 	event_base_free(base);
+	for (i = 0; i < ONCE_SLOTS; i++)
+		free(once[i]);
 	close(fd);
 	if (srv != NULL)
 		tls_free(srv);
@@ -503,6 +607,93 @@ parse_num(const char *s, long min, long max, const char *what)
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
 		errx(1, "%s is invalid: %s", what, s);
 	return ((int)v);
+}
+
+/* -E notify,fin,...: each end draws one; a way listed twice weighs double. */
+static void
+parse_ways(const char *arg)
+{
+	char	*s, *p, *w;
+	size_t	 i;
+
+	if ((s = p = strdup(arg)) == NULL)
+		err(1, NULL);
+	nendways = 0;
+	while ((w = strsep(&p, ",")) != NULL) {
+		for (i = 0; i < sizeof(endnames) / sizeof(endnames[0]); i++)
+			if (strcmp(w, endnames[i]) == 0)
+				break;
+		if (i == sizeof(endnames) / sizeof(endnames[0]))
+			errx(1, "unknown way to end: %s", w);
+		if (nendways == WAYS_MAX)
+			errx(1, "more than %d ways to end", WAYS_MAX);
+		endways[nendways++] = i;
+	}
+	free(s);
+}
+
+/* -x min:max, in ms */
+static void
+parse_life(const char *arg)
+{
+	char	*s, *max;
+
+	if ((s = strdup(arg)) == NULL)
+		err(1, NULL);
+	if ((max = strchr(s, ':')) == NULL)
+		errx(1, "lifetime is invalid: %s", arg);
+	*max++ = '\0';
+	life_min = parse_num(s, 0, 3600000, "lifetime");
+	life_max = parse_num(max, 0, 3600000, "lifetime");
+	if (life_min > life_max)
+		errx(1, "lifetime is invalid: %s", arg);
+	free(s);
+}
+
+/* -z drop=5,dup=0.5,...: a key not given keeps its rate, 0 at first. */
+static void
+parse_chaos(const char *arg)
+{
+	char	*s, *p, *kv, *v;
+	size_t	 i;
+
+	if ((s = p = strdup(arg)) == NULL)
+		err(1, NULL);
+	while ((kv = strsep(&p, ",")) != NULL) {
+		if ((v = strchr(kv, '=')) == NULL)
+			errx(1, "-z: KEY=PERCENT expected: %s", kv);
+		*v++ = '\0';
+		for (i = 0; i < Z_NKEYS; i++)
+			if (strcmp(kv, znames[i]) == 0)
+				break;
+		if (i == Z_NKEYS)
+			errx(1, "-z: unknown key: %s", kv);
+		if ((zrate[i] = parse_rate(v)) == -1)
+			errx(1, "-z: %s: percent is invalid: %s", kv, v);
+	}
+	free(s);
+}
+
+/* "5" or "0.5", 0 to 100: the rate per mille, so one digit is exact. */
+static int
+parse_rate(const char *s)
+{
+	int	v = 0, n = 0;
+
+	for (; isdigit((unsigned char)*s) && n < 3; s++, n++)
+		v = v * 10 + (*s - '0');
+	if (n == 0)
+		return (-1);
+	v *= 10;
+	if (*s == '.') {
+		if (!isdigit((unsigned char)s[1]))
+			return (-1);
+		v += s[1] - '0';
+		s += 2;
+	}
+	if (*s != '\0' || v > 1000)
+		return (-1);
+	return (v);
 }
 
 /* Many concurrent connections are the point; take every descriptor. */
@@ -669,7 +860,7 @@ idle_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	logline("idle close");
-	conn_close(arg);
+	conn_end(arg, -1);
 }
 
 static void
@@ -685,6 +876,44 @@ idle_arm(struct conn *c)
 	tv.tv_sec = idle_ms / 1000;
 	tv.tv_usec = (idle_ms % 1000) * 1000;
 	evtimer_add(c->idle, &tv);
+}
+
+/* -x: public resolvers drop connections whenever they like. */
+static void
+life_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	logline("lifetime close");
+	conn_end(arg, -1);
+}
+
+static void
+life_arm(struct conn *c)
+{
+	struct timeval	tv;
+	int		ms;
+
+	if (life_max < 0)
+		return;
+	if ((c->life = evtimer_new(base, life_cb, c)) == NULL)
+		errx(1, "evtimer_new");
+	ms = life_min + arc4random_uniform(life_max - life_min + 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->life, &tv);
+}
+
+/* The pause after a dribbled piece is over: write the next one. */
+static void
+drip_cb(int fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)ev;
+	c->dripping = 0;
+	conn_io(c);
 }
 
 static void
@@ -749,6 +978,7 @@ conn_new(int s)
 		err(1, NULL);
 	c->fd = s;
 	TAILQ_INIT(&c->pending);
+	TAILQ_INIT(&c->drips);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 
 	if (mode == ACT_NOHANDSHAKE) {
@@ -763,7 +993,8 @@ conn_new(int s)
 	c->state = ST_HANDSHAKE;
 	c->rd = event_new(base, s, EV_READ, conn_cb, c);
 	c->wr = event_new(base, s, EV_WRITE, conn_cb, c);
-	if (c->rd == NULL || c->wr == NULL)
+	c->drip = evtimer_new(base, drip_cb, c);
+	if (c->rd == NULL || c->wr == NULL || c->drip == NULL)
 		errx(1, "event_new");
 	c->insize = IN_INIT;
 	if ((c->in = malloc(c->insize)) == NULL)
@@ -808,9 +1039,11 @@ raw_cb(int fd, short ev, void *arg)
 static void
 conn_io(struct conn *c)
 {
-	ssize_t	 n;
-	size_t	 nsize;
-	short	 want;
+	struct timeval	 tv = { 0, DRIP_US };
+	struct region	*d;
+	ssize_t		 n;
+	size_t		 nsize, len;
+	short		 want;
 
 	if (c->state == ST_HANDSHAKE) {
 		switch (tls_handshake(c->tls)) {
@@ -818,6 +1051,7 @@ conn_io(struct conn *c)
 			c->state = ST_OPEN;
 			logline("conn");
 			idle_arm(c);
+			life_arm(c);
 			if (tls_conn_session_resumed(c->tls))
 				logline("resumed");
 			break;
@@ -875,9 +1109,26 @@ conn_io(struct conn *c)
 		}
 	}
 
-	while (c->outoff < c->outlen) {
-		n = tls_write(c->tls, c->out + c->outoff,
-		    c->outlen - c->outoff);
+	/*
+	 * Whatever comes before the next dribbled region goes in one write.
+	 * Inside a region each piece is a write, so a record, of its own,
+	 * and the same piece is offered again after a WANT, as SSL_write
+	 * requires; nothing at all is written until its pause is over.
+	 */
+	while (c->outoff < c->outlen && !c->dripping) {
+		d = TAILQ_FIRST(&c->drips);
+		if (d != NULL && c->outoff < d->start) {
+			len = d->start - c->outoff;
+			d = NULL;
+		} else if (d != NULL) {
+			if (c->piece == 0)
+				c->piece = 1 + arc4random_uniform(DRIP_MAX);
+			if (c->piece > d->end - c->outoff)
+				c->piece = d->end - c->outoff;
+			len = c->piece;
+		} else
+			len = c->outlen - c->outoff;
+		n = tls_write(c->tls, c->out + c->outoff, len);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
 			break;
@@ -892,11 +1143,24 @@ conn_io(struct conn *c)
 			return;
 		}
 		c->outoff += n;
+		if (d != NULL) {
+			c->piece = 0;
+			if (c->outoff >= d->end) {
+				TAILQ_REMOVE(&c->drips, d, entry);
+				free(d);
+			}
+			c->dripping = 1;
+			evtimer_add(c->drip, &tv);
+		}
 	}
 	if (c->outoff == c->outlen) {
 		c->outoff = c->outlen = 0;
-		if (c->closing) {
+		if (c->closing == AFTER_CLOSE) {
 			conn_close(c);
+			return;
+		}
+		if (c->closing >= AFTER_END) {
+			conn_end(c, c->closing - AFTER_END);
 			return;
 		}
 		/* Reading stopped at the high-water mark; it may go on now. */
@@ -922,12 +1186,66 @@ conn_arm(struct conn *c, short want)
 static void
 conn_close(struct conn *c)
 {
+	conn_free(c, 1);
+}
+
+/*
+ * End a connection the server chose to end, in one of the -E ways when
+ * way is -1.  Replies not yet written are lost.  What the peer sent and
+ * nobody read is drained first, or close(2) would send RST whatever the
+ * way (a peer that goes on sending after that gets RST all the same).
+ */
+static void
+conn_end(struct conn *c, int way)
+{
+	/* fatal internal_error, TLS 1.2 record version, never encrypted */
+	static const uint8_t	alert[] = {
+		0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50
+	};
+	struct linger		lg = { 1, 0 };
+
+	if (way < 0)
+		way = endways[arc4random_uniform(nendways)];
+	logline("end %s", endnames[way]);
+	switch (way) {
+	case END_NOTIFY:
+		if (c->state == ST_OPEN)
+			(void)tls_close(c->tls);
+		drain(c->fd);
+		break;
+	case END_FIN:
+		drain(c->fd);
+		break;
+	case END_RST:
+		if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg)) == -1)
+			warn("SO_LINGER");
+		break;
+	case END_ALERT:
+		/* Behind libtls's back: it must not encrypt this. */
+		if (write(c->fd, alert, sizeof(alert)) == -1)
+			debugx("alert: %s", strerror(errno));
+		drain(c->fd);
+		break;
+	}
+	conn_free(c, 0);
+}
+
+/* notify: one try at close_notify; a test server does not linger. */
+static void
+conn_free(struct conn *c, int notify)
+{
 	struct pending	*p;
+	struct region	*d;
 
 	TAILQ_REMOVE(&conns, c, entry);
 	while ((p = TAILQ_FIRST(&c->pending)) != NULL) {
 		TAILQ_REMOVE(&c->pending, p, entry);
 		pending_free(p);
+	}
+	while ((d = TAILQ_FIRST(&c->drips)) != NULL) {
+		TAILQ_REMOVE(&c->drips, d, entry);
+		free(d);
 	}
 	if (c->rd != NULL)
 		event_free(c->rd);
@@ -935,9 +1253,12 @@ conn_close(struct conn *c)
 		event_free(c->wr);
 	if (c->idle != NULL)
 		event_free(c->idle);
+	if (c->life != NULL)
+		event_free(c->life);
+	if (c->drip != NULL)
+		event_free(c->drip);
 	if (c->tls != NULL) {
-		/* One try at close_notify; a test server does not linger. */
-		if (c->state == ST_OPEN)
+		if (notify && c->state == ST_OPEN)
 			(void)tls_close(c->tls);
 		tls_free(c->tls);
 	}
@@ -945,6 +1266,19 @@ conn_close(struct conn *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+}
+
+/* Read and forget what is waiting, within reason. */
+static void
+drain(int fd)
+{
+	char	buf[4096];
+	size_t	total = 0;
+	ssize_t	n;
+
+	while (total < DRAIN_MAX &&
+	    (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		total += n;
 }
 
 /* Take every complete frame out of the input buffer. */
@@ -975,9 +1309,10 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	struct query	 q;
 	struct pending	*p;
 	struct timeval	 tv;
-	struct rule	 r;
-	size_t		 mlen, flen;
-	int		 delay, closeafter = 0;
+	struct rule	 r, o;
+	uint8_t		*f;
+	size_t		 mlen, flen, off = 0;
+	int		 delay, closeafter = AFTER_KEEP, matched = 0;
 
 	if (parse_query(msg, len, &q) == -1) {
 		debugx("malformed query of %zu bytes", len);
@@ -992,9 +1327,12 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	r.delay = delay_ms;
 	r.ttl = DEFAULT_TTL;
 	if (namerules)
-		name_rules(&q, &r);
+		matched = name_rules(&q, &r);
+	/* A test that names its misbehaviour gets exactly that one. */
 	if (mode != ACT_ANSWER)
 		r.act = mode;
+	else if (!matched)
+		chaos(&q, &r);
 	delay = r.delay;
 
 	switch (r.act) {
@@ -1002,44 +1340,79 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 		return (-1);
 	case ACT_SILENT:
 		return (0);
+	default:
+		break;
+	}
+
+	/* orphan: an answer to a query never asked comes first. */
+	if (r.orphan) {
+		o = r;
+		o.act = ACT_WRONGID;
+		if ((mlen = build_reply(&q, &o, replybuf + 2, MAX_MSG)) == 0)
+			return (-1);
+		set16(replybuf, mlen);
+		off = 2 + mlen;
+	}
+	f = replybuf + off;
+
+	switch (r.act) {
 	case ACT_GARBAGE:
 		mlen = HDR_LEN + arc4random_uniform(500);
-		arc4random_buf(framebuf + 2, mlen);
+		arc4random_buf(f + 2, mlen);
 		/* Keep the ID, so the proxy has to parse it to reject it. */
-		set16(framebuf + 2, q.id);
+		set16(f + 2, q.id);
+		break;
+	case ACT_GARBLE:
+		mlen = HDR_LEN + arc4random_uniform(GARBLE_MAX - HDR_LEN + 1);
+		arc4random_buf(f + 2, mlen);
+		set16(f + 2, q.id);
 		break;
 	default:
-		mlen = build_reply(&q, &r, framebuf + 2, MAX_MSG);
+		mlen = build_reply(&q, &r, f + 2, MAX_MSG);
 		if (mlen == 0)
 			return (-1);
 		break;
 	}
-	set16(framebuf, mlen);
+	/* trail: junk after the message, inside the frame */
+	if (r.trail > MAX_MSG - mlen)
+		r.trail = MAX_MSG - mlen;
+	arc4random_buf(f + 2 + mlen, r.trail);
+	mlen += r.trail;
+	set16(f, mlen);
 	flen = 2 + mlen;
 	/* the first answer's owner pointing at itself: a loop (RFC 9267) */
-	if (r.act == ACT_BADPTR && get16(framebuf + 2 + 6) > 0)
-		set16(framebuf + 2 + q.q_end, 0xc000 | q.q_end);
+	if (r.act == ACT_BADPTR && get16(f + 2 + 6) > 0)
+		set16(f + 2 + q.q_end, 0xc000 | q.q_end);
 	/* a frame 3 octets short: its tail is taken for the next length */
 	if (r.act == ACT_SHORTLEN)
-		set16(framebuf, mlen - 3);
+		set16(f, mlen - 3);
 	/* a frame claiming 100 octets more than ever come */
 	if (r.act == ACT_LONGLEN)
-		set16(framebuf, mlen + 100);
+		set16(f, mlen + 100);
 	if (r.act == ACT_CLOSEMID) {
 		flen = 2 + mlen / 2;
-		closeafter = 1;
+		closeafter = AFTER_CLOSE;
 	}
+	/* replybuf holds two frames: the orphan's or the dup's */
+	if (r.dup && off == 0) {
+		memcpy(f + flen, f, flen);
+		flen *= 2;
+	}
+	flen += off;
+	if (r.after != AFTER_KEEP)
+		closeafter = r.after;
 
 	if (delay == 0) {
-		conn_emit(c, framebuf, flen, closeafter);
+		conn_emit(c, replybuf, flen, r.dribble, closeafter);
 		return (0);
 	}
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->buf = malloc(flen)) == NULL)
 		err(1, NULL);
-	memcpy(p->buf, framebuf, flen);
+	memcpy(p->buf, replybuf, flen);
 	p->len = flen;
+	p->dribble = r.dribble;
 	p->closeafter = closeafter;
 	p->conn = c;
 	if ((p->ev = evtimer_new(base, pending_cb, p)) == NULL)
@@ -1051,10 +1424,13 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	return (0);
 }
 
+/* Queue a reply; closeafter says what to do once it has all gone out. */
 static void
-conn_emit(struct conn *c, const uint8_t *buf, size_t len, int closeafter)
+conn_emit(struct conn *c, const uint8_t *buf, size_t len, int dribble,
+    int closeafter)
 {
-	size_t	nsize;
+	struct region	*d;
+	size_t		 nsize;
 
 	if (c->closing)
 		return;
@@ -1066,10 +1442,17 @@ conn_emit(struct conn *c, const uint8_t *buf, size_t len, int closeafter)
 			err(1, NULL);
 		c->outsize = nsize;
 	}
+	if (dribble && len > 0) {
+		if ((d = malloc(sizeof(*d))) == NULL)
+			err(1, NULL);
+		d->start = c->outlen;
+		d->end = c->outlen + len;
+		TAILQ_INSERT_TAIL(&c->drips, d, entry);
+	}
 	memcpy(c->out + c->outlen, buf, len);
 	c->outlen += len;
-	if (closeafter)
-		c->closing = 1;
+	if (closeafter != AFTER_KEEP)
+		c->closing = closeafter;
 }
 
 static void
@@ -1081,7 +1464,7 @@ pending_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	TAILQ_REMOVE(&c->pending, p, entry);
-	conn_emit(c, p->buf, p->len, p->closeafter);
+	conn_emit(c, p->buf, p->len, p->dribble, p->closeafter);
 	pending_free(p);
 	conn_io(c);
 }
@@ -1242,10 +1625,12 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s",
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s "
+	    "flags=0x%04x",
 	    q->len, q->id, q->name, tbuf, q->padded,
 	    q->keepalive ? " keepalive" : "", q->do_bit ? " do" : "",
-	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "");
+	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "",
+	    q->flags);
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
@@ -1260,17 +1645,53 @@ keyword(const char *label, size_t len, const char *kw)
 	    isdigit((unsigned char)label[kl]));
 }
 
-static void
+/*
+ * The rule for the query's first label.  Returns 1 when one applies,
+ * so that -z leaves the query alone.
+ */
+static int
 name_rules(const struct query *q, struct rule *r)
 {
-	char		l[64];
-	size_t		n = q->label_len, i;
-	uint64_t	ttl;
+	char	l[64];
+	size_t	n = q->label_len, i;
+	int	matched;
 
 	if (q->label_off == 0)
-		return;
+		return (0);
 	for (i = 0; i < n; i++)
 		l[i] = tolower(q->msg[q->label_off + i]);
+
+	/* once-RULE: RULE the first time, then the plain answer. */
+	if (n > 5 && memcmp(l, "once-", 5) == 0) {
+		if (once_seen(q->name))
+			return (1);
+		(void)label_rules(q, l + 5, n - 5, r);
+		matched = 1;
+	} else
+		matched = label_rules(q, l, n, r);
+
+	if (r->content != C_NORMAL || r->serial || r->tc)
+		return (matched);
+	if ((r->zone = nxtest_zone(q)) != 0) {
+		r->content = C_NX;
+		return (1);
+	}
+	for (i = 0; i + 1 < n; i++) {
+		if (l[i] == 'n' && l[i + 1] == 'x') {
+			r->content = C_NX;
+			r->zone = q->label_off + n;
+			return (1);
+		}
+	}
+	return (matched);
+}
+
+/* The keywords, on l, the lowercased label or what follows "once-". */
+static int
+label_rules(const struct query *q, const char *l, size_t n, struct rule *r)
+{
+	size_t		i;
+	uint64_t	ttl;
 
 	if (keyword(l, n, "slow"))
 		r->delay += SLOW_MS;
@@ -1306,7 +1727,7 @@ name_rules(const struct query *q, struct rule *r)
 		r->content = C_NODATANOSOA;
 	else if (keyword(l, n, "nodata")) {
 		r->content = C_NODATA;
-		r->zone = q->label_off + n;
+		r->zone = q->label_off + q->label_len;
 	} else if (keyword(l, n, "serial"))
 		r->serial = 1;
 	else if (keyword(l, n, "ttl")) {
@@ -1322,20 +1743,114 @@ name_rules(const struct query *q, struct rule *r)
 		r->tc = 1;
 	else if (keyword(l, n, "aa"))
 		r->aa = r->serial = 1;
+	else if (keyword(l, n, "dup"))
+		r->dup = 1;
+	else if (keyword(l, n, "trail"))
+		r->trail = TRAIL_LEN;
+	else if (keyword(l, n, "orphan"))
+		r->orphan = 1;
+	else if (keyword(l, n, "dribble"))
+		r->dribble = 1;
+	else if (keyword(l, n, "fin"))
+		r->after = AFTER_END + END_FIN;
+	else if (keyword(l, n, "rst"))
+		r->after = AFTER_END + END_RST;
+	else if (keyword(l, n, "alert"))
+		r->after = AFTER_END + END_ALERT;
+	else if (keyword(l, n, "notify"))
+		r->after = AFTER_END + END_NOTIFY;
+	else if (keyword(l, n, "glue"))
+		r->content = C_GLUE;
+	else
+		return (0);
+	return (1);
+}
 
-	if (r->content != C_NORMAL || r->serial || r->tc)
+/*
+ * Whether this process has had a query for the name before, any case;
+ * remembers it if not.  Open addressing, never more than half full:
+ * once the table holds ONCE_MAX names every further name counts as
+ * seen, so that a test never waits on a misbehaviour that never ends.
+ */
+static int
+once_seen(const char *name)
+{
+	static int	 full;
+	char		 lname[4 * 255 + 2];
+	uint32_t	 h = 2166136261U;	/* FNV-1a */
+	size_t		 i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(lname) - 1; i++) {
+		lname[i] = tolower((unsigned char)name[i]);
+		h = (h ^ (uint8_t)lname[i]) * 16777619U;
+	}
+	lname[i] = '\0';
+	for (i = h & (ONCE_SLOTS - 1); once[i] != NULL;
+	    i = (i + 1) & (ONCE_SLOTS - 1))
+		if (strcmp(once[i], lname) == 0)
+			return (1);
+	if (nonce == ONCE_MAX) {
+		if (!full)
+			warnx("once: %d names seen, no room for more",
+			    ONCE_MAX);
+		full = 1;
+		return (1);
+	}
+	if ((once[i] = strdup(lname)) == NULL)
+		err(1, NULL);
+	nonce++;
+	return (0);
+}
+
+/*
+ * -z: each misbehaviour drawn on its own for a query no rule named.
+ * drop wins over the rest, which all combine.  Logged, so that a test
+ * can tell what the proxy was up against.
+ */
+static void
+chaos(const struct query *q, struct rule *r)
+{
+	char	buf[128];
+	size_t	bl;
+	int	hit[Z_NKEYS], i, any = 0;
+
+	for (i = 0; i < Z_NKEYS; i++) {
+		hit[i] = zrate[i] > 0 &&
+		    (int)arc4random_uniform(1000) < zrate[i];
+		any |= hit[i];
+	}
+	if (!any)
 		return;
-	if ((r->zone = nxtest_zone(q)) != 0) {
-		r->content = C_NX;
+	if (hit[Z_DROP]) {
+		r->act = ACT_SILENT;
+		logline("z id=%u name=%s drop", q->id, q->name);
 		return;
 	}
-	for (i = 0; i + 1 < n; i++) {
-		if (l[i] == 'n' && l[i + 1] == 'x') {
-			r->content = C_NX;
-			r->zone = q->label_off + n;
-			return;
-		}
+	buf[0] = '\0';
+	if (hit[Z_DUP]) {
+		r->dup = 1;
+		strlcat(buf, " dup", sizeof(buf));
 	}
+	if (hit[Z_GARBLE]) {
+		r->act = ACT_GARBLE;
+		strlcat(buf, " garble", sizeof(buf));
+	}
+	if (hit[Z_DELAY]) {
+		i = 1 + arc4random_uniform(ZDELAY_MAX);
+		r->delay += i;
+		bl = strlen(buf);
+		snprintf(buf + bl, sizeof(buf) - bl, " delay=%d", i);
+	}
+	if (hit[Z_TRAIL]) {
+		r->trail = 1 + arc4random_uniform(ZTRAIL_MAX);
+		bl = strlen(buf);
+		snprintf(buf + bl, sizeof(buf) - bl, " trail=%zu", r->trail);
+	}
+	if (hit[Z_DRIBBLE]) {
+		r->dribble = 1;
+		strlcat(buf, " dribble", sizeof(buf));
+	}
+	logline("z id=%u name=%s%s", q->id, q->name, buf);
 }
 
 /* The offset of "nx.test." in a name strictly below it, else 0. */
@@ -1400,6 +1915,9 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 		putbytes(&w, q->msg + HDR_LEN, q->q_end - HDR_LEN);
 
 	switch (r->content) {
+	case C_GLUE:
+		put_glue(&w, q, &an, &ns, &ar);
+		break;
 	case C_NX:
 		put_soa(&w, q, r->zone, NX_SOA_TTL, NX_SOA_MIN);
 		ns = 1;
@@ -1416,9 +1934,10 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 		put_answers(&w, q, r, &an);
 		break;
 	}
+	/* The OPT comes last, after any glue. */
 	if (q->has_opt) {
 		put_opt(&w, q);
-		ar = 1;
+		ar++;
 	}
 	if (w.overflow)
 		return (0);
@@ -1564,6 +2083,44 @@ put_soa(struct wbuf *w, const struct query *q, size_t zone, uint32_t ttl,
 	put32(w, minimum);	/* minimum */
 	if (!w->overflow)
 		set16(w->p + rdpos, w->len - rdpos - 2);
+}
+
+/*
+ * glue: a referral-like answer that a 1232-octet limit truncates.  Two
+ * A for the name, its NS ns1.<name> in authority, and in additional
+ * ns1..ns30.<name> with two A each (198.51.100.i and .100+i), every
+ * owner compressed to a label and a pointer to the question's name.
+ */
+static void
+put_glue(struct wbuf *w, const struct query *q, uint16_t *an, uint16_t *ns,
+    uint16_t *ar)
+{
+	char	label[8];
+	int	i, j, ll;
+
+	for (i = 0; i < 2; i++) {
+		put_rrhdr(w, T_A, q->qclass, DEFAULT_TTL, 4);
+		put32(w, 0xc0000201 + i);		/* 192.0.2.1, .2 */
+	}
+	*an = 2;
+	put_rrhdr(w, T_NS, q->qclass, DEFAULT_TTL, 4 + 2);
+	putbytes(w, "\003ns1", 4);
+	put16(w, 0xc000 | HDR_LEN);
+	*ns = 1;
+	for (i = 1; i <= GLUE_NS; i++) {
+		ll = snprintf(label + 1, sizeof(label) - 1, "ns%d", i);
+		label[0] = ll;
+		for (j = 0; j < 2; j++) {
+			putbytes(w, label, 1 + ll);
+			put16(w, 0xc000 | HDR_LEN);
+			put16(w, T_A);
+			put16(w, q->qclass);
+			put32(w, DEFAULT_TTL);
+			put16(w, 4);
+			put32(w, 0xc6336400 | (i + 100 * j));
+		}
+	}
+	*ar = 2 * GLUE_NS;
 }
 
 /* RFC 8467: a padded query gets a response padded to 468 octets. */

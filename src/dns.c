@@ -58,6 +58,13 @@ static uint16_t	 edns_size = DNS_EDNS_SIZE;
 
 /* bits of the flags word echoed into replies we make ourselves */
 #define DNS_F_OPCODE		0x7800
+/*
+ * The bits of a query's flags word that mean something in a query and
+ * go upstream: the opcode, RD, CD and AD (RFC 6840 5.7: the client
+ * understands AD).  AA, TC, RA, Z and the rcode only mean something in
+ * a reply.
+ */
+#define DNS_F_QUERY		(DNS_F_OPCODE | DNS_F_RD | DNS_F_AD | DNS_F_CD)
 #define DNS_EDNS_DO		0x8000	/* in the OPT TTL's low 16 bits */
 
 /* what dns_check_query() learnt from a client's OPT record */
@@ -75,7 +82,12 @@ static int	 options_valid(const uint8_t *, size_t, int, int *);
 static int	 name_follow(const uint8_t *, size_t, size_t, size_t);
 static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
 static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
+static int	 reply_walk(const uint8_t *, size_t);
 static int	 is_opt(const uint8_t *, size_t, size_t);
+static int	 name_lower(const uint8_t *, size_t, size_t, uint8_t *);
+static int	 same_rrset(const uint8_t *, size_t, size_t, size_t);
+static void	 reverse(uint8_t *, size_t);
+static size_t	 trim_additional(uint8_t *, size_t, size_t, int);
 static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int);
 static uint8_t	 ascii_lower(uint8_t);
 
@@ -150,8 +162,9 @@ options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
  * The labels a pointer leads to must also lie wholly before that pointer,
  * as a name written earlier in the message does; otherwise a name could
  * run on into bytes that follow it, such as an OPT record we rewrite, and
- * mean something else once we have.  No pointer may aim at or past
- * fence: the caller has moved or rewritten what lies there.
+ * mean something else once we have.  Nothing a pointer leads to may lie
+ * at or past fence, neither its target nor the labels that run on from
+ * it: the caller has moved or rewritten what lies there.
  */
 static int
 name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
@@ -171,7 +184,7 @@ name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
 			if (target < DNS_HDR_LEN || target >= start ||
 			    target >= fence || ++hops > DNS_MAX_PTRS)
 				return (-1);
-			limit = pos;
+			limit = pos < fence ? pos : fence;
 			pos = start = target;
 			continue;
 		}
@@ -207,6 +220,43 @@ reply_skip_question(const uint8_t *msg, size_t len, size_t *offp)
 		return (-1);
 	*offp = off + n + DNS_QFIXED;
 	return (0);
+}
+
+/*
+ * A reply is one well-formed message and nothing more: every question
+ * and record walks, owner names followed, and the last record ends
+ * exactly at len, so no bytes ride along inside the frame.  An OPT
+ * (type 41, RFC 6891 6.1.1) is owned by the root, appears at most once
+ * and only in the additional section, and its options are clean.
+ */
+static int
+reply_walk(const uint8_t *msg, size_t len)
+{
+	size_t	 off = DNS_HDR_LEN, rr, nrr, nan, i;
+	int	 n, nopt = 0;
+
+	if (len < DNS_HDR_LEN)
+		return (-1);
+	nrr = dns_get16(msg + DNS_OFF_QDCOUNT);
+	for (i = 0; i < nrr; i++)
+		if (reply_skip_question(msg, len, &off) == -1)
+			return (-1);
+	nan = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+	    dns_get16(msg + DNS_OFF_NSCOUNT);
+	nrr = nan + dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < nrr; i++) {
+		rr = off;
+		if (reply_skip_rr(msg, len, &off, len) == -1)
+			return (-1);
+		n = dns_name_wire_len(msg, len, rr);
+		if (dns_get16(msg + rr + n) != DNS_TYPE_OPT)
+			continue;
+		if (i < nan || !is_opt(msg, len, rr) || ++nopt > 1 ||
+		    options_valid(msg + rr + DNS_OPT_FIXED,
+		    dns_get16(msg + rr + 9), 0, NULL) == -1)
+			return (-1);
+	}
+	return (off == len ? 0 : -1);
 }
 
 /*
@@ -260,6 +310,197 @@ ascii_lower(uint8_t c)
 	if (c >= 'A' && c <= 'Z')
 		return (c - 'A' + 'a');
 	return (c);
+}
+
+/*
+ * The name at off spelt out into out (DNS_MAX_NAME octets), pointers
+ * followed and letters folded, so that two spellings of one name compare
+ * equal with memcmp().  Returns its length, or -1.  Bounded on its own:
+ * a pointer must aim strictly before itself, at most DNS_MAX_PTRS of
+ * them, and the name must fit DNS_MAX_NAME.
+ */
+static int
+name_lower(const uint8_t *msg, size_t len, size_t off, uint8_t *out)
+{
+	size_t	 pos = off, n = 0, target, i;
+	int	 hops = 0;
+	uint8_t	 c;
+
+	for (;;) {
+		if (pos >= len)
+			return (-1);
+		c = msg[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (len - pos < 2)
+				return (-1);
+			target = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			if (target >= pos || ++hops > DNS_MAX_PTRS)
+				return (-1);
+			pos = target;
+			continue;
+		}
+		if ((c & 0xc0) != 0 || len - pos <= c ||
+		    DNS_MAX_NAME - n < 1 + (size_t)c)
+			return (-1);
+		out[n++] = c;
+		for (i = 1; i <= c; i++)
+			out[n++] = ascii_lower(msg[pos + i]);
+		if (c == 0)
+			return ((int)n);
+		pos += 1 + c;
+	}
+}
+
+/*
+ * Whether the records at a and b, which dns_skip_rr() walks, belong to
+ * one RRset: the same owner (RFC 4343: in any case, however compressed),
+ * type and class (RFC 2181 5).  -1 if an owner cannot be spelt out.
+ */
+static int
+same_rrset(const uint8_t *msg, size_t len, size_t a, size_t b)
+{
+	uint8_t	 na[DNS_MAX_NAME], nb[DNS_MAX_NAME];
+	int	 la, lb;
+
+	la = dns_name_wire_len(msg, len, a);
+	lb = dns_name_wire_len(msg, len, b);
+	if (la == -1 || lb == -1)
+		return (-1);
+	/* type and class: the four octets after the owner */
+	if (memcmp(msg + a + la, msg + b + lb, 4) != 0)
+		return (0);
+	if ((la = name_lower(msg, len, a, na)) == -1 ||
+	    (lb = name_lower(msg, len, b, nb)) == -1)
+		return (-1);
+	return (la == lb && memcmp(na, nb, la) == 0);
+}
+
+static void
+reverse(uint8_t *p, size_t n)
+{
+	size_t	 i;
+	uint8_t	 c;
+
+	for (i = 0; i < n / 2; i++) {
+		c = p[i];
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = c;
+	}
+}
+
+/*
+ * RFC 2181 9: a reply too big for the client loses additional records
+ * first, and TC is set only when the answer or authority section does
+ * not fit: TC sends the client to TCP, and extra data it can look up
+ * itself is not worth that.  The header, question, answer and authority
+ * sections stay whole, then as many additional records as fit, in order
+ * but never part of an RRset: the first one that does not fit goes, and
+ * with it every record from the first of its RRset on.  The OPT of an
+ * EDNS client (keepopt) has its room set aside first and is written
+ * last, after the records kept; a client without EDNS gets none.
+ * Returns the new length, or 0 when the message cannot be walked or its
+ * answer and authority sections do not fit with the OPT: dns_truncate()
+ * then sets TC.
+ */
+static size_t
+trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
+{
+	size_t	 off, base, aend, rr, stop, opt = 0, optlen = 0, room;
+	size_t	 used = 0, fence = len, nrr, i;
+	uint16_t qd, ar, nkeep = 0;
+	int	 haveopt = 0, same;
+
+	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
+	off = DNS_HDR_LEN;
+	for (i = 0; i < qd; i++)
+		if (reply_skip_question(msg, len, &off) == -1)
+			return (0);
+	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+	    dns_get16(msg + DNS_OFF_NSCOUNT);
+	for (i = 0; i < nrr; i++)
+		if (reply_skip_rr(msg, len, &off, len) == -1)
+			return (0);
+	base = off;
+
+	/*
+	 * Find the OPT before keeping anything: its room comes first.  The
+	 * records after it move down by its length when it moves to the
+	 * end, so their owners may not point at or past it (which
+	 * dns_fix_reply() has already refused); the pointers of the others
+	 * aim backwards at bytes that stay where they are.
+	 */
+	ar = dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < ar; i++) {
+		rr = off;
+		if (reply_skip_rr(msg, len, &off, fence) == -1)
+			return (0);
+		if (is_opt(msg, len, rr) == 0)
+			continue;
+		if (haveopt)
+			return (0);
+		haveopt = 1;
+		opt = fence = rr;
+		optlen = off - rr;
+	}
+	aend = off;
+	if (!haveopt)
+		keepopt = 0;
+	if (base > maxlen || maxlen - base < (keepopt ? optlen : 0))
+		return (0);
+	room = maxlen - base - (keepopt ? optlen : 0);
+
+	/* the first additional record that does not fit, if any */
+	stop = aend;
+	for (off = base, i = 0; i < ar; i++) {
+		rr = off;
+		(void)dns_skip_rr(msg, len, &off);
+		if (haveopt && rr == opt)
+			continue;
+		if (off - rr > room - used) {
+			stop = rr;
+			break;
+		}
+		used += off - rr;
+	}
+	/* ... goes with its whole RRset, from its first record on */
+	if (stop != aend) {
+		for (off = base; off < stop; ) {
+			rr = off;
+			(void)dns_skip_rr(msg, len, &off);
+			if (haveopt && rr == opt)
+				continue;
+			if ((same = same_rrset(msg, len, rr, stop)) == -1)
+				return (0);
+			if (same) {
+				stop = rr;
+				break;
+			}
+		}
+	}
+	for (off = base; off < stop; ) {
+		rr = off;
+		(void)dns_skip_rr(msg, len, &off);
+		if (!haveopt || rr != opt)
+			nkeep++;
+	}
+
+	if (haveopt && opt < stop) {
+		if (keepopt) {
+			/* rotate the OPT past the records kept after it */
+			reverse(msg + opt, optlen);
+			reverse(msg + opt + optlen, stop - opt - optlen);
+			reverse(msg + opt, stop - opt);
+		} else {
+			memmove(msg + opt, msg + opt + optlen,
+			    stop - opt - optlen);
+			stop -= optlen;
+		}
+	} else if (keepopt) {
+		memmove(msg + stop, msg + opt, optlen);
+		stop += optlen;
+	}
+	dns_put16(msg + DNS_OFF_ARCOUNT, nkeep + keepopt);
+	return (stop);
 }
 
 int
@@ -411,8 +652,12 @@ dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
 
 	if (notimp)
 		return (DNS_NOTIMP);
+	/*
+	 * A query cannot have been truncated: TC only means something in a
+	 * reply, and Unbound answers a query with TC set FORMERR too.
+	 */
 	if (an != 0 || ns != 0 || other || nopt > 1 ||
-	    (nopt == 1 && !opt.options_ok))
+	    (nopt == 1 && !opt.options_ok) || (qi->flags & DNS_F_TC) != 0)
 		return (DNS_FORMERR);
 	if (len > DNS_MAX_QUERY)
 		return (DNS_FORMERR);
@@ -457,6 +702,11 @@ dns_make_error(const uint8_t *query, size_t qlen,
 	if (outsz < need)
 		return (0);
 
+	/*
+	 * Every answer we make ourselves looks like one we forward: QR and
+	 * RA set, the opcode, RD and CD echoed; AA, TC, Z and AD clear, as
+	 * we are no authority, cut nothing and validated nothing.
+	 */
 	flags = DNS_F_QR | DNS_F_RA | (rcode & 0x0f) |
 	    (qi->flags & (DNS_F_OPCODE | DNS_F_RD | DNS_F_CD));
 	dns_put16(out + DNS_OFF_ID, qi->id);
@@ -519,7 +769,8 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 		udp = dns_get16(query + src + 3);
 		memcpy(ttl, query + src + 5, sizeof(ttl));
 	}
-	flags = dns_get16(query + DNS_OFF_FLAGS);
+	/* only the bits that mean something in a query go upstream */
+	flags = dns_get16(query + DNS_OFF_FLAGS) & DNS_F_QUERY;
 
 	len = DNS_HDR_LEN + qsz;
 	if (outsz < len + DNS_OPT_FIXED)
@@ -595,7 +846,8 @@ int
 dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
     size_t question_len)
 {
-	size_t	 i, namelen;
+	const uint8_t	*q;
+	size_t		 i, namelen;
 
 	if (rlen < DNS_HDR_LEN || question_len <= DNS_QFIXED)
 		return (0);
@@ -612,12 +864,15 @@ dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
 	 * byte (0-63) into a letter, and a pointer in the reply simply
 	 * fails to match.
 	 */
+	q = reply + DNS_HDR_LEN;
 	namelen = question_len - DNS_QFIXED;
-	reply += DNS_HDR_LEN;
 	for (i = 0; i < namelen; i++)
-		if (ascii_lower(reply[i]) != ascii_lower(question[i]))
+		if (ascii_lower(q[i]) != ascii_lower(question[i]))
 			return (0);
-	if (memcmp(reply + namelen, question + namelen, DNS_QFIXED) != 0)
+	if (memcmp(q + namelen, question + namelen, DNS_QFIXED) != 0)
+		return (0);
+	/* the rest of the message is checked as strictly as its question */
+	if (reply_walk(reply, rlen) == -1)
 		return (0);
 	return (1);
 }
@@ -727,7 +982,13 @@ dns_truncate(uint8_t *msg, size_t len, size_t maxlen,
 		return (len);
 	if (maxlen < DNS_HDR_LEN)
 		return (0);
+	if ((off = trim_additional(msg, len, maxlen, qi->has_opt)) != 0)
+		return (off);
 
+	/*
+	 * The answer or authority section does not fit, or the message
+	 * cannot be walked: the question and the OPT only, with TC set.
+	 */
 	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
 	off = DNS_HDR_LEN;
 	for (i = 0; i < qd; i++) {
@@ -858,8 +1119,10 @@ dns_reply_keepalive(const uint8_t *msg, size_t len)
 /*
  * Decides whether a reply may be cached and for how long, and notes where
  * its TTLs are so a hit can count them down.  Not cacheable (-1): TC set,
- * an rcode other than NOERROR or NXDOMAIN, a malformed record, too many
- * records, a TTL of 0, or a negative answer without an SOA to bound it.
+ * an rcode other than NOERROR or NXDOMAIN, a message dns_check_reply()
+ * would not take whole (so that no hit is a reply the upstream matcher
+ * would refuse), too many records, a TTL of 0, or a negative answer
+ * without an SOA to bound it.
  * Positive answers live as long as their shortest TTL; negative ones, per
  * RFC 2308 5, as long as the lesser of the SOA's TTL and its MINIMUM.
  */
@@ -872,7 +1135,8 @@ dns_cache_scan(const uint8_t *msg, size_t len, struct dns_cache_info *ci)
 	int	 n, rcode;
 
 	ci->nttl = 0;
-	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) != 1)
+	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) != 1 ||
+	    reply_walk(msg, len) == -1)
 		return (-1);
 	flags = dns_get16(msg + DNS_OFF_FLAGS);
 	rcode = flags & 0x0f;

@@ -147,7 +147,7 @@ static int			 up_named;
 %token	TCPMAXCONNCLIENT MAXQUERIESCLIENT TCPMAXLIFETIME TCPMAXOUTPUT
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
-%token	COALESCEMAXWAITERS
+%token	COALESCEMAXWAITERS UPSTREAMMAXFAIL
 %token	CONTROL SOCKET LOG QUERIES METRICS
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -341,6 +341,12 @@ main		: LISTEN ON STRING port		{
 			    3600) == -1)
 				YYERROR;
 			conf->sc.tcp_idle_timeout = $2;
+		}
+		| UPSTREAMMAXFAIL number		{
+			if (check_range($<lineno>2, "upstream-max-failures",
+			    $2, 1, 100) == -1)
+				YYERROR;
+			conf->sc.upstream_max_failures = $2;
 		}
 		| QUERYTIMEOUT number		{
 			if (check_range($<lineno>2, "query-timeout", $2, 1,
@@ -619,6 +625,7 @@ static const struct keywords keywords[] = {
 	{ "tcp-max-pipeline",		TCPMAXPIPELINE },
 	{ "tls-name",			TLSNAME },
 	{ "upstream",			UPSTREAM },
+	{ "upstream-max-failures",	UPSTREAMMAXFAIL },
 	{ "upstream-policy",		UPSTREAMPOLICY },
 	{ "user",			USER }
 };

@@ -63,6 +63,7 @@ print_config(const struct conf *conf)
 	printf("\n");
 
 	printf("upstream-policy %s\n", policy_name(sc->policy));
+	printf("upstream-max-failures %d\n", sc->upstream_max_failures);
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		printf("upstream ");
 		print_addr(&u->ss);

@@ -31,7 +31,8 @@
 
 /*
  * The life of a client query: a preallocated slot, one deadline for the
- * whole exchange, at most QUERY_MAX_SENDS copies upstream, and exactly
+ * whole exchange, at most QUERY_MAX_SENDS copies upstream at once and
+ * QUERY_MAX_TRIES in all, and exactly
  * one answer to the client, SERVFAIL if nothing better arrives in time.
  */
 
@@ -79,6 +80,7 @@ query_alloc(void)
 	q->tc = NULL;
 	q->nsends = 0;
 	q->tries = 0;
+	q->hedged = 0;
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
@@ -182,7 +184,7 @@ hedge_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	q->hedge_armed = 0;
-	if (q->nsends == 1 && q->tries < QUERY_MAX_SENDS &&
+	if (q->nsends == 1 && !q->hedged && q->tries < QUERY_MAX_TRIES &&
 	    now_ms() < q->deadline)
 		(void)upstream_send(q, 1);
 }
@@ -242,16 +244,18 @@ query_fail(struct query *q, int rcode)
 }
 
 /*
- * A copy was lost with its connection.  If the other copy is still out,
- * it may yet answer; otherwise once more, in time, or SERVFAIL.
+ * A copy was lost with its connection, or spoilt by a bad reply.  If the
+ * other copy is still out, it may yet answer; otherwise it goes out
+ * again on a fresh connection (upstream.c: to the same upstream when it
+ * is the only one, else by the policy), up to QUERY_MAX_TRIES copies in
+ * all and only while its deadline is ahead, or SERVFAIL.
  */
 void
 query_send_failed(struct query *q)
 {
 	if (q->nsends > 0)
 		return;
-	if (q->tries < QUERY_MAX_SENDS && now_ms() < q->deadline &&
-	    upstream_send(q, 0) == 0)
+	if (now_ms() < q->deadline && upstream_send(q, 0) == 0)
 		return;
 	query_fail(q, DNS_RCODE_SERVFAIL);
 }

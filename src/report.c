@@ -88,6 +88,9 @@ report_send(void)
 		su->queries = u->nsent;
 		su->answered = u->nanswered;
 		su->failures = u->nfailed;
+		su->retries = u->nretries;
+		su->lost = u->nlost;
+		su->bad_replies = u->nbadreply;
 		su->handshakes = u->nhandshakes;
 		su->resumed = u->nresumed;
 		su->pin_failures = u->npinfail;

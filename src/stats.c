@@ -131,6 +131,9 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 		su->queries += eu->queries;
 		su->answered += eu->answered;
 		su->failures += eu->failures;
+		su->retries += eu->retries;
+		su->lost += eu->lost;
+		su->bad_replies += eu->bad_replies;
 		su->handshakes += eu->handshakes;
 		su->resumed += eu->resumed;
 		su->pin_failures += eu->pin_failures;
@@ -209,6 +212,11 @@ stats_render_upstreams(const struct ipc_stats *st, char *buf, size_t size)
 		put(&o, "  queries: %llu\n", (unsigned long long)u->queries);
 		put(&o, "  answered: %llu\n", (unsigned long long)u->answered);
 		put(&o, "  failures: %llu\n", (unsigned long long)u->failures);
+		put(&o, "  retries: %llu\n", (unsigned long long)u->retries);
+		put(&o, "  connections lost: %llu\n",
+		    (unsigned long long)u->lost);
+		put(&o, "  bad replies: %llu\n",
+		    (unsigned long long)u->bad_replies);
 		put(&o, "  handshakes: %llu\n",
 		    (unsigned long long)u->handshakes);
 		put(&o, "  resumptions: %llu\n",
@@ -317,8 +325,17 @@ static const struct {
 	{ "upstream_answered_total", "counter",
 	    "Replies from the upstream.", UPFIELD(answered) },
 	{ "upstream_failures_total", "counter",
-	    "Failed connections or exchanges with the upstream.",
+	    "Failures counted against the upstream's health.",
 	    UPFIELD(failures) },
+	{ "upstream_retries_total", "counter",
+	    "Query copies sent again after a lost connection or bad reply.",
+	    UPFIELD(retries) },
+	{ "upstream_connections_lost_total", "counter",
+	    "Connections that ended or went bad with work on them.",
+	    UPFIELD(lost) },
+	{ "upstream_bad_replies_total", "counter",
+	    "Replies that were not one well-formed answer to a query.",
+	    UPFIELD(bad_replies) },
 	{ "upstream_handshakes_total", "counter",
 	    "Completed TLS handshakes with the upstream.", UPFIELD(handshakes) },
 	{ "upstream_resumptions_total", "counter",

@@ -154,7 +154,9 @@ upconn_connect(struct upconn *uc)
 	uc->asked_keepalive = 0;
 	uc->keepalive_ms = 0;
 	uc->used = 0;
+	uc->answered = 0;
 	uc->last_read = 0;
+	uc->last_sent = 0;
 	upconn_set_events(uc, EV_WRITE);
 	/* connect and handshake together get one query timeout */
 	tv.tv_sec = env->conf->sc.query_timeout;
@@ -165,21 +167,31 @@ upconn_connect(struct upconn *uc)
 }
 
 /*
- * Drops the connection; its queries try once more elsewhere.  uc lives
- * inside its upstream and is never freed, so this is safe from any of its
- * own callbacks as long as they check the state afterwards.
+ * Ends the connection, and sends its queries again (query.c decides
+ * where, and whether time is left).  Only evidence that new connections
+ * to this upstream fail counts against its health: a connect or
+ * handshake that failed, or a connection that ended, went bad or fell
+ * silent before a single good reply while it carried queries.  A
+ * connection that served and then ended, in whatever way (close_notify,
+ * a bare FIN, a reset, an alert, a read error), is simply gone: public
+ * resolvers close connections when they like.  uc lives inside its
+ * upstream and is never freed, so this is safe from any of its own
+ * callbacks as long as they check the state afterwards.
  */
 void
-upconn_fail(struct upconn *uc, const char *why, int mark_down)
+upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 {
 	struct upstream		*u = uc->up;
 	struct qsend_list	 retry;
 	struct qsend		*s;
 
-	if (mark_down)
+	if (how == UCE_FAILED || (how == UCE_LOST && !uc->answered &&
+	    uc->inflight > 0))
 		upstream_failed(u, why);
 	else
 		log_debug("upstream %s: %s", u->name, why);
+	if (how == UCE_LOST)
+		u->nlost++;
 	if (uc->evflags != 0)
 		event_del(&uc->ev);
 	uc->evflags = 0;
@@ -189,7 +201,9 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 		uc->dirty = 0;
 	}
 	if (uc->tls != NULL) {
-		(void)tls_close(uc->tls);
+		/* only our own idle close says goodbye; a broken stream is cut */
+		if (how == UCE_IDLE)
+			(void)tls_close(uc->tls);
 		tls_free(uc->tls);
 		uc->tls = NULL;
 	}
@@ -215,6 +229,39 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 }
 
 /*
+ * A connection that ended while it sat idle is only noticed when the
+ * event loop reads it; a query put on it in the meantime would be lost
+ * with it and cost a retry.  So before an idle connection is reused, a
+ * look at the socket: the end of the stream, or a reset, means it is
+ * gone; bytes waiting (a close_notify, an alert, a session ticket) are
+ * read now, which ends it if they were a goodbye.  Busy connections are
+ * not checked: their replies keep the loop reading them.
+ */
+#define IDLE_CHECK_US	200000
+int
+upconn_usable(struct upconn *uc)
+{
+	uint64_t	now = now_us();
+	ssize_t		n;
+	uint8_t		b;
+
+	if (uc->state != UC_READY || uc->inflight > 0 ||
+	    now - uc->last_read < IDLE_CHECK_US ||
+	    now - uc->last_sent < IDLE_CHECK_US)
+		return (uc->state != UC_CLOSED);
+	n = recv(uc->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)) {
+		upconn_close(uc, n == 0 ? "closed by upstream while idle" :
+		    strerror(errno), UCE_IDLE);
+		return (0);
+	}
+	if (n > 0)
+		upconn_read(uc);
+	return (uc->state == UC_READY);
+}
+
+/*
  * A copy is answered elsewhere or given up: its id stays reserved so a
  * late reply is recognised and dropped instead of killing the connection.
  * A late copy on a connection that has said nothing since it went out
@@ -224,6 +271,8 @@ upconn_fail(struct upconn *uc, const char *why, int mark_down)
 void
 upconn_forget(struct upconn *uc, struct qsend *s, int late)
 {
+	int	fresh = !uc->answered;
+
 	uc->ids[s->upid] = TOMBSTONE;
 	uc->tombstones++;
 	TAILQ_REMOVE(&uc->sends, s, entry);
@@ -231,12 +280,24 @@ upconn_forget(struct upconn *uc, struct qsend *s, int late)
 	s->uc = NULL;
 	if (uc->state == UC_READY && buf_used(&uc->in) > 0 &&
 	    now_us() - uc->last_read > STALL_US) {
-		upconn_fail(uc, "stalled in the middle of a reply", 1);
+		upconn_close(uc, "stalled in the middle of a reply", UCE_LOST);
 		return;
 	}
-	if (uc->state == UC_READY && ((late && uc->last_read < s->sent) ||
-	    uc->tombstones > MAX_TOMBSTONES)) {
-		upconn_fail(uc, "no reply in time", 1);
+	if (uc->state == UC_READY && late && uc->last_read < s->sent) {
+		/*
+		 * Silence on a connection that never answered is a failure
+		 * of the upstream; on one that did, one lost query, which
+		 * costs that query and a new connection, nothing more.
+		 */
+		if (fresh)
+			upconn_close(uc, "no reply on a new connection",
+			    UCE_FAILED);
+		else
+			upconn_close(uc, "no reply in time", UCE_LOST);
+		return;
+	}
+	if (uc->state == UC_READY && uc->tombstones > MAX_TOMBSTONES) {
+		upconn_close(uc, "too many replies given up on", UCE_LOST);
 		return;
 	}
 	if (uc->inflight == 0)
@@ -268,6 +329,7 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 		return (-1);
 	uc->asked_keepalive = 1;
 	uc->used = 1;
+	uc->last_sent = now_us();
 	dns_put16(p, n);
 	buf_commit(&uc->out, 2 + n);
 
@@ -315,9 +377,10 @@ upconn_tmo_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	if (uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE)
-		upconn_fail(uc, "connect or handshake timed out", 1);
+		upconn_close(uc, "connect or handshake timed out",
+		    UCE_FAILED);
 	else if (uc->state == UC_READY && uc->inflight == 0)
-		upconn_fail(uc, "idle, closing", 0);
+		upconn_close(uc, "idle, closing", UCE_IDLE);
 }
 
 /*
@@ -354,17 +417,17 @@ upconn_cb(int fd, short ev, void *arg)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 			err = errno;
 		if (err != 0) {
-			upconn_fail(uc, strerror(err), 1);
+			upconn_close(uc, strerror(err), UCE_FAILED);
 			return;
 		}
 		if ((uc->tls = tls_client()) == NULL) {
-			upconn_fail(uc, "tls_client failed", 1);
+			upconn_close(uc, "tls_client failed", UCE_FAILED);
 			return;
 		}
 		if (tls_configure(uc->tls, uc->up->tls_cfg) == -1 ||
 		    tls_connect_socket(uc->tls, fd,
 		    uc->up->conf.tls_name) == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
+			upconn_close(uc, tls_error(uc->tls), UCE_FAILED);
 			return;
 		}
 		uc->state = UC_HANDSHAKE;
@@ -408,16 +471,16 @@ upconn_handshake(struct upconn *uc)
 		return;
 	}
 	if (r == -1) {
-		upconn_fail(uc, tls_error(uc->tls), 1);
+		upconn_close(uc, tls_error(uc->tls), UCE_FAILED);
 		return;
 	}
 	if (u->conf.npins > 0 && pin_check(uc->tls, &u->conf) == -1) {
 		u->npinfail++;
-		upconn_fail(uc, "certificate matches no pin", 1);
+		upconn_close(uc, "certificate matches no pin", UCE_FAILED);
 		return;
 	}
+	/* the upstream is up again only once it answers (upstream.c) */
 	uc->state = UC_READY;
-	upstream_up(u);
 	evtimer_del(&uc->tmo);
 	u->nhandshakes++;
 	if (tls_conn_session_resumed(uc->tls))
@@ -437,22 +500,22 @@ upconn_handshake(struct upconn *uc)
 }
 
 /*
- * The upstream closed the connection.  If it had carried queries and
- * traffic is steady, the next query should not wait for a handshake:
- * open a new one now.  A connection that closes unused is not reopened,
- * or an upstream with a short idle timeout would keep us reconnecting.
+ * The stream ended: close_notify, a bare FIN, a reset, an alert, or any
+ * error libtls reports while reading or writing.  Its queries go out
+ * again on a fresh connection.  If it had carried queries and traffic
+ * is steady, the next query should not wait for a handshake: open a new
+ * one now.  A connection that closes unused is not reopened, or an
+ * upstream with a short idle timeout would keep us reconnecting.
  */
 static void
-upconn_closed(struct upconn *uc)
+upconn_ended(struct upconn *uc, const char *why)
 {
 	struct upstream	*u = uc->up;
 	int		 reopen;
 
 	reopen = uc->used && now_ms() - u->last_query < STEADY_MS;
-	if (uc->inflight > 0 || buf_used(&uc->in) > 0)
-		upconn_fail(uc, "closed with replies pending", 0);
-	else
-		upconn_fail(uc, "closed by upstream", 0);
+	upconn_close(uc, why, uc->inflight > 0 || buf_used(&uc->in) > 0 ?
+	    UCE_LOST : UCE_IDLE);
 	if (reopen && uc->state == UC_CLOSED)
 		(void)upconn_connect(uc);
 }
@@ -473,7 +536,7 @@ upconn_read(struct upconn *uc)
 	 */
 	for (;;) {
 		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
-			upconn_fail(uc, "input buffer full", 1);
+			upconn_close(uc, "input buffer full", UCE_LOST);
 			return;
 		}
 		n = tls_read(uc->tls, p, READ_CHUNK);
@@ -487,11 +550,11 @@ upconn_read(struct upconn *uc)
 		}
 		uc->read_wants_write = 0;
 		if (n == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
+			upconn_ended(uc, tls_error(uc->tls));
 			return;
 		}
 		if (n == 0) {
-			upconn_closed(uc);
+			upconn_ended(uc, "closed by upstream");
 			return;
 		}
 		buf_commit(&uc->in, n);
@@ -505,7 +568,8 @@ upconn_read(struct upconn *uc)
 			if (r == FRAME_BAD ||
 			    upconn_handle_reply(uc, (uint8_t *)m.data,
 			    m.len) == -1) {
-				upconn_fail(uc, "bad reply", 1);
+				uc->up->nbadreply++;
+				upconn_close(uc, "bad reply", UCE_LOST);
 				return;
 			}
 			buf_consume(&uc->in, off);
@@ -514,9 +578,13 @@ upconn_read(struct upconn *uc)
 }
 
 /*
- * A reply must carry an id we handed out on this connection and the
- * question we asked; anything else means the stream can no longer be
- * trusted, and the caller drops the connection.
+ * A reply must be exactly one well-formed message (dns_check_reply()
+ * walks it to its last octet) with an id we handed out on this
+ * connection and the question we asked.  Anything else (a duplicate, an
+ * answer to nothing, bytes after the message, a frame whose length does
+ * not match) means the stream can no longer be trusted: the caller drops
+ * the connection and its queries are sent again; nothing of it reaches
+ * a client.  A reply to a copy we gave up on is dropped quietly.
  */
 static int
 upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
@@ -548,6 +616,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 		return (-1);
 	}
 	uc->ids[id] = 0;
+	uc->answered = 1;
 	TAILQ_REMOVE(&uc->sends, s, entry);
 	uc->inflight--;
 	s->uc = NULL;
@@ -585,7 +654,7 @@ upconn_flush(struct upconn *uc)
 		if (n == TLS_WANT_POLLIN)
 			break;	/* the read event will retry */
 		if (n == -1) {
-			upconn_fail(uc, tls_error(uc->tls), 1);
+			upconn_ended(uc, tls_error(uc->tls));
 			return;
 		}
 		env->st.upstream_tls_bytes += n;

@@ -180,7 +180,10 @@ upstream_attempt_us(const struct upstream *u)
 /*
  * Chooses among the upstreams that are up or due for a retry.  A second
  * copy goes to one this query has not tried; a retry after a failure may
- * go back to the same one when it is the only one left.
+ * go back to the same one when it is the only one left.  When every
+ * upstream is down, a query is not failed out of hand: it goes to the
+ * one whose retry comes first, the one that failed least recently and
+ * least often, which is the most likely to work.
  */
 static struct upstream *
 upstream_pick(struct query *q, int hedge)
@@ -200,8 +203,17 @@ upstream_pick(struct query *q, int hedge)
 				cand[n++] = u;
 		}
 	}
-	if (n == 0)
-		return (NULL);
+	if (n == 0) {
+		if (hedge)
+			return (NULL);
+		best = NULL;
+		for (i = 0; i < env->nupstreams; i++) {
+			u = &env->upstreams[i];
+			if (best == NULL || u->retry_at < best->retry_at)
+				best = u;
+		}
+		return (best);
+	}
 
 	switch (env->conf->sc.policy) {
 	case POLICY_FAILOVER:
@@ -248,6 +260,11 @@ upstream_conn(struct upstream *u)
 			if (uc->inflight + uc->tombstones >=
 			    UPCONN_MAX_INFLIGHT)
 				break;
+			if (!upconn_usable(uc)) {
+				if (uc->state == UC_CLOSED && closed == NULL)
+					closed = uc;
+				break;
+			}
 			if (best == NULL || uc->inflight < best->inflight)
 				best = uc;
 			break;
@@ -272,7 +289,11 @@ upstream_conn(struct upstream *u)
 	return (NULL);
 }
 
-/* Puts a copy of q on an upstream; hedge means a second, early copy. */
+/*
+ * Puts a copy of q on an upstream; hedge means a second, early copy.  An
+ * upstream whose connection cannot even be started (a connect refused at
+ * once) costs the query one try, and the next upstream is tried.
+ */
 int
 upstream_send(struct query *q, int hedge)
 {
@@ -292,26 +313,39 @@ upstream_send(struct query *q, int hedge)
 		return (-1);
 	if (hedge && env->hedge_tokens < HEDGE_COST)
 		return (-1);
-	if ((u = upstream_pick(q, hedge)) == NULL)
-		return (-1);
-	if ((uc = upstream_conn(u)) == NULL)
-		return (-1);
+	for (;;) {
+		if (q->tries >= QUERY_MAX_TRIES ||
+		    (u = upstream_pick(q, hedge)) == NULL)
+			return (-1);
+		if ((uc = upstream_conn(u)) != NULL)
+			break;
+		q->tries++;
+		q->tried |= 1U << u->index;
+	}
 	s->sent = now_us();
 	s->measured = uc->state == UC_READY;
 	if (upconn_queue(uc, s) == -1)
 		return (-1);
 	if (hedge) {
 		env->hedge_tokens -= HEDGE_COST;
+		q->hedged = 1;
 		log_debug("query id %u: hedged to %s", q->qi.id, u->name);
-	} else if (env->hedge_tokens < HEDGE_TOKENS)
-		env->hedge_tokens++;
+	} else {
+		if (q->tries > 0) {
+			u->nretries++;
+			log_debug("query id %u: sent again, to %s", q->qi.id,
+			    u->name);
+		}
+		if (env->hedge_tokens < HEDGE_TOKENS)
+			env->hedge_tokens++;
+	}
 	q->nsends++;
 	q->tries++;
 	q->tried |= 1U << u->index;
 	u->nsent++;
 	u->last_query = now_ms();
 
-	if (env->nupstreams > 1 && q->tries < QUERY_MAX_SENDS) {
+	if (env->nupstreams > 1 && !q->hedged && q->tries < QUERY_MAX_TRIES) {
 		t = upstream_attempt_us(u);
 		tv.tv_sec = t / 1000000;
 		tv.tv_usec = t % 1000000;
@@ -363,46 +397,57 @@ upstream_rtt(struct upstream *u, uint64_t r)
 	u->srtt = (7 * u->srtt + r) / 8;
 }
 
-/* An answer came back: RFC 6298 smoothing of the round-trip time. */
-void
-upstream_answered(struct upstream *u, struct qsend *s)
-{
-	u->nanswered++;
-	if (s->measured)
-		upstream_rtt(u, now_us() - s->sent);
-}
-
 /*
- * A connection attempt, handshake or exchange failed: the upstream is
- * down until its backoff expires, and the fastest policy holds the
- * failure against it for a while after it is back.
+ * Evidence that new connections to the upstream fail (upconn.c decides
+ * what counts): after upstream-max-failures of them in a row, with no
+ * good reply between, it is down until its backoff expires; one that is
+ * already down and fails its due retry backs off twice as long.  The fastest
+ * policy holds each failure against it for a while after it is back.
  */
 void
 upstream_failed(struct upstream *u, const char *why)
 {
 	uint64_t	now = now_ms(), p;
 
-	log_warnx("upstream %s: %s", u->name, why);
 	u->nfailed++;
-	u->down = 1;
-	u->backoff = u->backoff == 0 ? UPSTREAM_BACKOFF_MIN : u->backoff * 2;
-	if (u->backoff > UPSTREAM_BACKOFF_MAX)
-		u->backoff = UPSTREAM_BACKOFF_MAX;
-	u->retry_at = now + u->backoff;
+	u->fails++;
 	p = upstream_penalty(u, now) * 2;
 	if (p < PENALTY_MIN_US)
 		p = PENALTY_MIN_US;
 	u->penalty = p > PENALTY_MAX_US ? PENALTY_MAX_US : p;
 	u->penalty_at = now;
+	/* tried while every upstream is down: its schedule stands */
+	if (u->down && now < u->retry_at) {
+		log_debug("upstream %s: %s (down)", u->name, why);
+		return;
+	}
+	if (!u->down && u->fails < env->conf->sc.upstream_max_failures) {
+		log_info("upstream %s: %s (%d of %d failures)", u->name, why,
+		    u->fails, env->conf->sc.upstream_max_failures);
+		return;
+	}
+	u->backoff = u->backoff == 0 ? UPSTREAM_BACKOFF_MIN : u->backoff * 2;
+	if (u->backoff > UPSTREAM_BACKOFF_MAX)
+		u->backoff = UPSTREAM_BACKOFF_MAX;
+	u->retry_at = now + u->backoff;
+	log_warnx("upstream %s: %s; down for %d ms", u->name, why,
+	    u->backoff);
+	u->down = 1;
 }
 
+/* An answer came back: RFC 6298 smoothing of the round-trip time. */
 void
-upstream_up(struct upstream *u)
+upstream_answered(struct upstream *u, struct qsend *s)
 {
-	if (u->down)
+	u->nanswered++;
+	u->fails = 0;
+	if (u->down) {
 		log_info("upstream %s: up", u->name);
-	u->down = 0;
-	u->backoff = 0;
+		u->down = 0;
+		u->backoff = 0;
+	}
+	if (s->measured)
+		upstream_rtt(u, now_us() - s->sent);
 }
 
 void

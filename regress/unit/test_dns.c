@@ -34,9 +34,14 @@
 #define QNAME		"www.example.com"
 #define QNAME_LEN	17	/* 3www7example3com0 */
 #define T_A		1
+#define T_NS		2
 #define T_AAAA		28
 #define C_IN		1
+#define OPT_NSID	3
 #define OPT_COOKIE	10
+#define BIG_SETS	30	/* RRsets in big_reply()'s additional section */
+#define BIG_BASE	83	/* big_reply() up to its additional section */
+#define BIG_OPT		19	/* big_reply()'s OPT: a 4-octet NSID */
 
 struct buf {
 	uint8_t		 b[8192];
@@ -73,6 +78,9 @@ static void	 qspec_default(struct qspec *);
 static void	 mkquery(struct buf *, const struct qspec *);
 static void	 mkreply(struct buf *, uint16_t, const char *, int, int,
 		    int);
+static void	 big_reply(struct buf *, int);
+static int	 trimmed(const uint8_t *, size_t, const struct buf *,
+		    size_t, int);
 static int	 find_opt(const uint8_t *, size_t, size_t *);
 static int	 count_option(const uint8_t *, size_t, uint16_t, size_t *);
 static enum dns_verdict check(struct buf *, struct dns_query_info *);
@@ -87,6 +95,8 @@ static void	 test_check_reply(void);
 static void	 test_fix_reply(void);
 static void	 test_adopt_reply(void);
 static void	 test_truncate(void);
+static void	 test_truncate_rrsets(void);
+static void	 test_query_flags(void);
 static void	 test_fuzz(void);
 static void	 test_qtypes(void);
 static void	 test_cookie(void);
@@ -271,6 +281,139 @@ mkreply(struct buf *b, uint16_t id, const char *name, int nans, int opt,
 		b_opt_end(b, at);
 	}
 	b_rr_a(b, "ns2.example.com", 0, 102);
+}
+
+/*
+ * A reply to QNAME/A as a resolver sends one with glue: two A answers
+ * (BIG_BASE octets up to here with the NS), example.com NS
+ * ns1.example.com in the authority section, and BIG_SETS RRsets of two
+ * A records each, hNN.example.com, in the additional section.  The
+ * first record of an RRset spells "hNN" and points at example.com in the
+ * question (20 octets); the second is a bare pointer to the first's
+ * owner (16 octets) when NN is even, and spells "HNN" in capitals (20)
+ * when it is odd, so that grouping must follow pointers and fold case.
+ * An OPT of BIG_OPT octets goes before additional record optpos (-1:
+ * none, 2 * BIG_SETS: last); no record after it points at one after it
+ * (dns_fix_reply() refuses that), so those second records spell "HNN".
+ */
+static void
+big_reply(struct buf *b, int optpos)
+{
+	size_t	 own = 0, at;
+	char	 lab[4];
+	int	 i, set;
+
+	b->len = 0;
+	b_hdr(b, 5, DNS_F_QR | DNS_F_RD | DNS_F_RA, 1, 2, 1,
+	    2 * BIG_SETS + (optpos >= 0));
+	b_question(b, QNAME, T_A, C_IN);
+	b_rr_a(b, NULL, 1, 1);
+	b_rr_a(b, NULL, 1, 2);
+	b_u16(b, 0xc000 | 16);		/* example.com */
+	b_u16(b, T_NS);
+	b_u16(b, C_IN);
+	b_u16(b, 0);
+	b_u16(b, 300);
+	b_u16(b, 6);
+	b_u8(b, 3);
+	b_bytes(b, "ns1", 3);
+	b_u16(b, 0xc000 | 16);
+	for (i = 0; i <= 2 * BIG_SETS; i++) {
+		if (i == optpos) {
+			at = b_opt_begin(b, 1232, 0, 0, 0x8000);
+			b_option(b, OPT_NSID, 4, 'n');
+			b_opt_end(b, at);
+		}
+		if (i == 2 * BIG_SETS)
+			break;
+		set = i / 2;
+		if (i % 2 == 0 || set % 2 != 0 ||
+		    (optpos >= 0 && i - 1 >= optpos)) {
+			if (i % 2 == 0)
+				own = b->len;
+			snprintf(lab, sizeof(lab), "%c%02d",
+			    i % 2 == 0 ? 'h' : 'H', set);
+			b_u8(b, 3);
+			b_bytes(b, lab, 3);
+			b_u16(b, 0xc000 | 16);
+		} else
+			b_u16(b, 0xc000 | own);
+		b_u16(b, T_A);
+		b_u16(b, C_IN);
+		b_u16(b, 0);
+		b_u16(b, 300);
+		b_u16(b, 4);
+		b_u8(b, 192);
+		b_u8(b, 0);
+		b_u8(b, 2);
+		b_u8(b, i);
+	}
+}
+
+/*
+ * Whether m (n octets) is the big_reply() orig cut to maxlen by RFC 2181
+ * 9: TC clear, header, question, answer and authority as they were,
+ * then the additional records of whole RRsets in their order, as many
+ * as fit, then the OPT for an EDNS client (edns) and nothing after it;
+ * and the result passes dns_check_reply() and dns_fix_reply().
+ * Returns the number of A records kept, or -1.
+ */
+static int
+trimmed(const uint8_t *m, size_t n, const struct buf *orig, size_t maxlen,
+    int edns)
+{
+	struct dns_query_info	 qi;
+	struct buf		 c;
+	size_t			 rec[2 * BIG_SETS], len[2 * BIG_SETS];
+	size_t			 off, rr, opt = 0, optlen = 0;
+	int			 i, nrec = 0, k;
+
+	/* the original's additional records, the OPT set aside */
+	off = BIG_BASE;
+	for (i = 0; i < dns_get16(orig->b + 10); i++) {
+		rr = off;
+		if (dns_skip_rr(orig->b, orig->len, &off) == -1)
+			return (-1);
+		if (orig->b[rr] == 0 && dns_get16(orig->b + rr + 1) ==
+		    DNS_TYPE_OPT) {
+			opt = rr;
+			optlen = off - rr;
+			continue;
+		}
+		rec[nrec] = rr;
+		len[nrec++] = off - rr;
+	}
+	if (!edns)
+		optlen = 0;
+
+	if (n > maxlen || n < BIG_BASE ||
+	    dns_get16(m + 2) != dns_get16(orig->b + 2) ||
+	    memcmp(m, orig->b, 10) != 0 ||
+	    memcmp(m + 12, orig->b + 12, BIG_BASE - 12) != 0)
+		return (-1);
+	off = BIG_BASE;
+	for (k = 0; k < nrec && off + optlen + len[k] <= n &&
+	    memcmp(m + off, orig->b + rec[k], len[k]) == 0; k++)
+		off += len[k];
+	/* whole RRsets only, and no room for the next one */
+	if (k % 2 != 0 || (k < nrec && off + optlen + len[k] +
+	    len[k + 1] <= maxlen))
+		return (-1);
+	if (optlen != 0 && (n - off != optlen ||
+	    memcmp(m + off, orig->b + opt, optlen) != 0))
+		return (-1);
+	if (off + optlen != n || dns_get16(m + 10) != k + (optlen != 0))
+		return (-1);
+
+	if (dns_check_reply(m, n, orig->b + 12, QNAME_LEN + 4) != 1)
+		return (-1);
+	memset(&qi, 0, sizeof(qi));
+	qi.id = dns_get16(m);
+	qi.has_opt = edns;
+	memcpy(c.b, m, n);
+	if (dns_fix_reply(c.b, n, &qi) != n || memcmp(c.b, m, n) != 0)
+		return (-1);
+	return (k);
 }
 
 /* locate the first root-owned OPT of a message; its offset in *at */
@@ -1043,6 +1186,7 @@ test_check_reply(void)
 	struct dns_query_info	 qi;
 	struct qspec		 q;
 	struct buf		 b, r;
+	size_t			 i;
 
 	qspec_default(&q);
 	mkquery(&b, &q);
@@ -1087,7 +1231,12 @@ test_check_reply(void)
 	CHECK(dns_check_reply(r.b, 11, b.b + 12, qi.question_len) == 0,
 	    "short reply rejected");
 	CHECK(dns_check_reply(r.b, 12 + QNAME_LEN + 4, b.b + 12,
-	    qi.question_len) == 1, "bare question section is enough");
+	    qi.question_len) == 0, "records missing after the question");
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA | DNS_RCODE_SERVFAIL, 1, 0, 0, 0);
+	b_question(&r, QNAME, T_A, C_IN);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "bare question section with no records is enough");
 
 	/* a compressed question in the reply never matches */
 	r.len = 0;
@@ -1100,6 +1249,81 @@ test_check_reply(void)
 	b_name(&r, "example.com");
 	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
 	    "compressed question rejected");
+
+	/* the whole message is walked, to its last octet */
+	mkreply(&r, 5, QNAME, 3, 1, 40);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "good reply with glue around a padded OPT accepted");
+	b_u8(&r, 0);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "one trailing octet rejected");
+	b_bytes(&r, r.b, 40);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "a second message after the first rejected");
+	mkreply(&r, 5, QNAME, 3, 1, 40);
+	CHECK(dns_check_reply(r.b, r.len - 1, b.b + 12, qi.question_len) == 0,
+	    "last record cut short rejected");
+	dns_put16(r.b + 6, 4);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "ANCOUNT one past the records rejected");
+	mkreply(&r, 5, QNAME, 3, 1, 40);
+	dns_put16(r.b + 10, 2);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "ARCOUNT one short (a record left over) rejected");
+	mkreply(&r, 5, QNAME, 3, 0, -1);
+	r.b[12 + QNAME_LEN + 4 + 16] = 0xc0;	/* 2nd answer's owner */
+	r.b[12 + QNAME_LEN + 4 + 17] = 0xff;
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "a pointer beyond the message in the answer rejected");
+
+	/* at most one OPT, in the additional section, options clean */
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	dns_put16(r.b + 10, dns_get16(r.b + 10) + 1);
+	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "two OPTs rejected");
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR, 1, 1, 0, 0);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "OPT in the answer section rejected");
+	dns_put16(r.b + 6, 0);
+	dns_put16(r.b + 8, 1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "OPT in the authority section rejected");
+	dns_put16(r.b + 8, 0);
+	dns_put16(r.b + 10, 1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "the same OPT in the additional section accepted");
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR, 1, 0, 0, 1);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_u16(&r, 0xc000 | DNS_HDR_LEN);
+	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
+	memmove(r.b + r.len - 11, r.b + r.len - 10, 10);
+	r.len--;
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "OPT not owned by the root rejected");
+	mkreply(&r, 5, QNAME, 1, 1, -1);
+	find_opt(r.b, r.len, &i);
+	dns_put16(r.b + i + 11 + 2, 17);	/* the cookie overruns */
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "OPT with an option past its rdata rejected");
+
+	/* RFC 9267: owner names are followed through their pointers */
+	ptr_reply(&r, 0);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	    "owner pointing back at the question accepted");
+	ptr_reply(&r, 4);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "owner in a pointer loop rejected");
+	ptr_reply(&r, 1);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "owner pointing at itself rejected");
+	ptr_reply(&r, 2);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	    "owner pointing forward rejected");
 }
 
 static void
@@ -1322,6 +1546,277 @@ test_truncate(void)
 	    "odd question still truncates within the limit");
 }
 
+/*
+ * RFC 2181 9: additional records go first, whole RRsets at a time, and
+ * TC is set only when the answer or authority sections do not fit.
+ * big_reply()'s additional RRsets take 36 (even) and 40 (odd) octets.
+ */
+static void
+test_truncate_rrsets(void)
+{
+	struct dns_query_info	 qi;
+	struct buf		 r, orig;
+	size_t			 n, opt;
+	int			 k;
+
+	memset(&qi, 0, sizeof(qi));
+	qi.id = 5;
+
+	/* a client without EDNS: dns_fix_reply() left no OPT */
+	big_reply(&r, -1);
+	orig = r;
+	CHECK(r.len == BIG_BASE + 15 * 36 + 15 * 40, "setup: big_reply size");
+	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4) == 1,
+	    "setup: big_reply is a good reply");
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	k = trimmed(r.b, n, &orig, 512, 0);
+	CHECK(k == 22 && n == BIG_BASE + 5 * 76 + 36,
+	    "512, no EDNS: answer and authority whole, 11 RRsets kept");
+	CHECK((dns_get16(r.b + 2) & DNS_F_TC) == 0 &&
+	    dns_get16(r.b + 6) == 2 && dns_get16(r.b + 8) == 1 &&
+	    dns_get16(r.b + 10) == 22, "512, no EDNS: TC clear, ARCOUNT 22");
+
+	/*
+	 * An EDNS client: the OPT's room comes first.  At 700 the first
+	 * record of set 15 still fits (690 octets) but its second does
+	 * not: the set goes whole.
+	 */
+	qi.has_opt = 1;
+	big_reply(&r, 2 * BIG_SETS);
+	orig = r;
+	CHECK(BIG_BASE + 7 * 76 + 36 + 20 + BIG_OPT == 690,
+	    "setup: set 15's first record would fit in 700");
+	n = dns_truncate(r.b, r.len, 700, &qi);
+	k = trimmed(r.b, n, &orig, 700, 1);
+	CHECK(k == 30 && n == BIG_BASE + 7 * 76 + 36 + BIG_OPT,
+	    "700, EDNS: 15 RRsets, the straddling set 15 dropped whole");
+	CHECK((dns_get16(r.b + 2) & DNS_F_TC) == 0 &&
+	    dns_get16(r.b + 10) == 31 && find_opt(r.b, n, &opt) &&
+	    opt == n - BIG_OPT, "700, EDNS: TC clear, ARCOUNT 31, OPT last");
+	big_reply(&r, 2 * BIG_SETS);
+	n = dns_truncate(r.b, r.len, 687, &qi);
+	CHECK(trimmed(r.b, n, &orig, 687, 1) == 30,
+	    "687, EDNS: set 15's first record does not fit either");
+
+	/*
+	 * The OPT in the middle, inside set 4, moves to the end; the sets
+	 * after it take 40 octets each.
+	 */
+	big_reply(&r, 9);
+	orig = r;
+	n = dns_truncate(r.b, r.len, 700, &qi);
+	k = trimmed(r.b, n, &orig, 700, 1);
+	CHECK(k == 30 && n == BIG_BASE + 2 * 76 + 36 + 10 * 40 + BIG_OPT &&
+	    find_opt(r.b, n, &opt) && opt == n - BIG_OPT &&
+	    dns_get16(r.b + 10) == 31,
+	    "OPT in the middle: written after the records kept");
+	big_reply(&r, 9);
+	n = dns_truncate(r.b, r.len, 202, &qi);
+	k = trimmed(r.b, n, &orig, 202, 1);
+	CHECK(k == 4 && n == BIG_BASE + 76 + BIG_OPT &&
+	    find_opt(r.b, n, &opt) && opt == n - BIG_OPT,
+	    "OPT after the cut: moved down behind the records kept");
+	qi.has_opt = 0;
+	big_reply(&r, 9);
+	n = dns_truncate(r.b, r.len, 512, &qi);
+	CHECK(trimmed(r.b, n, &orig, 512, 0) == 22 &&
+	    n == BIG_BASE + 2 * 76 + 36 + 6 * 40 && !find_opt(r.b, n, &opt),
+	    "OPT in the middle, client without EDNS: dropped");
+
+	/* the limits of the answer and authority sections */
+	qi.has_opt = 1;
+	big_reply(&r, 2 * BIG_SETS);
+	orig = r;
+	n = dns_truncate(r.b, r.len, BIG_BASE + BIG_OPT, &qi);
+	CHECK(trimmed(r.b, n, &orig, BIG_BASE + BIG_OPT, 1) == 0 &&
+	    n == BIG_BASE + BIG_OPT, "answer, authority and OPT exactly fit: "
+	    "no additional records, TC clear");
+	big_reply(&r, 2 * BIG_SETS);
+	n = dns_truncate(r.b, r.len, BIG_BASE + BIG_OPT - 1, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 + BIG_OPT &&
+	    (dns_get16(r.b + 2) & DNS_F_TC) != 0 &&
+	    dns_get16(r.b + 4) == 1 && dns_get16(r.b + 6) == 0 &&
+	    dns_get16(r.b + 8) == 0 && dns_get16(r.b + 10) == 1 &&
+	    memcmp(r.b + n - BIG_OPT, orig.b + r.len - BIG_OPT, BIG_OPT) == 0,
+	    "one octet short: TC, the question and the OPT only");
+	CHECK(dns_check_reply(r.b, n, orig.b + 12, QNAME_LEN + 4) == 1,
+	    "TC reply is a good reply");
+	qi.has_opt = 0;
+	big_reply(&r, -1);
+	orig = r;
+	n = dns_truncate(r.b, r.len, BIG_BASE, &qi);
+	CHECK(trimmed(r.b, n, &orig, BIG_BASE, 0) == 0 && n == BIG_BASE,
+	    "no EDNS: answer and authority exactly fit, TC clear");
+	big_reply(&r, -1);
+	n = dns_truncate(r.b, r.len, BIG_BASE - 1, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 && (dns_get16(r.b + 2) & DNS_F_TC) &&
+	    dns_get16(r.b + 10) == 0, "no EDNS, one octet short: TC");
+
+	/*
+	 * What cannot be walked, or moved, falls back to TC: here the
+	 * OPT comes first and the second A record's owner points at the
+	 * first's, which would move with it.
+	 */
+	qi.has_opt = 1;
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA, 1, 0, 0, 3);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
+	b_rr_a(&r, "x.example.com", 0, 1);
+	b_u16(&r, 0xc000 | (12 + QNAME_LEN + 4 + 11));
+	b_bytes(&r, r.b + r.len - 16, 14);
+	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4) == 1,
+	    "setup: owners after the OPT pointing among themselves are DNS");
+	n = dns_truncate(r.b, r.len, r.len - 1, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 + 11 &&
+	    (dns_get16(r.b + 2) & DNS_F_TC) != 0,
+	    "an owner after the OPT pointing past it: TC");
+	big_reply(&r, 2 * BIG_SETS);
+	dns_put16(r.b + 10, 2 * BIG_SETS + 2);
+	n = dns_truncate(r.b, r.len, 700, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 + BIG_OPT &&
+	    (dns_get16(r.b + 2) & DNS_F_TC) != 0,
+	    "ARCOUNT past the records: TC");
+	big_reply(&r, 2 * BIG_SETS);
+	orig = r;
+	n = dns_truncate(r.b, r.len, r.len, &qi);
+	CHECK(n == orig.len && memcmp(r.b, orig.b, n) == 0,
+	    "big reply of exactly maxlen unchanged");
+
+	/*
+	 * An RRset whose records are not together: the cut goes back to
+	 * its first record, and what followed it goes too.
+	 */
+	qi.has_opt = 0;
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA, 1, 0, 0, 3);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_rr_a(&r, "x.example.com", 0, 1);
+	b_rr_a(&r, "y.example.com", 0, 2);
+	b_rr_a(&r, "X.EXAMPLE.COM", 0, 3);
+	n = dns_truncate(r.b, r.len, r.len - 1, &qi);
+	CHECK(n == 12 + QNAME_LEN + 4 && dns_get16(r.b + 10) == 0 &&
+	    (dns_get16(r.b + 2) & DNS_F_TC) == 0,
+	    "RRset apart: everything from its first record goes");
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA, 1, 0, 0, 3);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_rr_a(&r, "x.example.com", 0, 1);
+	b_rr_a(&r, "y.example.com", 0, 2);
+	b_rr_a(&r, "x.example.net", 0, 3);
+	orig = r;
+	n = dns_truncate(r.b, r.len, r.len - 1, &qi);
+	CHECK(n == orig.len - 29 && dns_get16(r.b + 10) == 2 &&
+	    memcmp(r.b + 12, orig.b + 12, n - 12) == 0,
+	    "another name is another RRset: only it goes");
+}
+
+/*
+ * Header bits with no meaning in a query: TC makes it FORMERR, the rest
+ * are not passed upstream; the answers we make ourselves carry the same
+ * bits as the ones we forward.
+ */
+static void
+test_query_flags(void)
+{
+	static const struct {
+		int		 rcode;
+		const char	*what;
+	} err[] = {
+		{ DNS_RCODE_SERVFAIL, "SERVFAIL flags: QR RA RD CD only" },
+		{ DNS_RCODE_FORMERR, "FORMERR flags: QR RA RD CD only" },
+		{ DNS_RCODE_NOTIMP, "NOTIMP flags: QR RA RD CD only" },
+		{ DNS_RCODE_REFUSED, "REFUSED flags: QR RA RD CD only" },
+		{ DNS_RCODE_BADVERS, "BADVERS flags: QR RA RD CD only" },
+	};
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b;
+	uint8_t			 out[512];
+	uint16_t		 noise;
+	size_t			 n, i, opt;
+
+	/* TC: FORMERR, which still echoes the question and the OPT */
+	qspec_default(&q);
+	q.flags = DNS_F_RD | DNS_F_TC;
+	q.edns = 1;
+	q.dobit = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_FORMERR, "TC=1 query is FORMERR");
+	CHECK(qi.question_len == QNAME_LEN + 4 && qi.has_opt == 1 &&
+	    qi.do_bit == 1, "TC=1: question and OPT still read");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_FORMERR, out,
+	    sizeof(out));
+	CHECK(n == DNS_HDR_LEN + QNAME_LEN + 4 + 11 &&
+	    dns_get16(out + 2) == (DNS_F_QR | DNS_F_RA | DNS_F_RD |
+	    DNS_RCODE_FORMERR) && dns_get16(out + 4) == 1 &&
+	    dns_get16(out + 10) == 1 &&
+	    memcmp(out + 12, b.b + 12, QNAME_LEN + 4) == 0 &&
+	    find_opt(out, n, &opt) && dns_get16(out + opt + 7) == 0x8000,
+	    "TC=1 FORMERR echoes question and OPT, TC clear in it");
+	q.edns = 0;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
+	    "TC=1 query without EDNS is FORMERR");
+	q.flags = DNS_F_TC | 4 << 11;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP,
+	    "TC=1 NOTIFY: NOTIMP takes precedence, as for other FORMERRs");
+	q.flags = DNS_F_TC | DNS_F_QR;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_DROP, "TC=1 with QR=1 is still dropped");
+
+	/* AA, Z, RA and an rcode in a query: accepted, not forwarded */
+	noise = DNS_F_AA | DNS_F_Z | DNS_F_RA | DNS_RCODE_REFUSED;
+	qspec_default(&q);
+	q.flags = noise | DNS_F_RD | DNS_F_AD | DNS_F_CD;
+	q.edns = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK, "AA, Z, RA and rcode in a query: OK");
+	n = dns_make_upstream_query(b.b, b.len, &qi, 0x5555, 128, 0, out,
+	    sizeof(out));
+	CHECK(n != 0 && dns_get16(out + 2) == (DNS_F_RD | DNS_F_AD |
+	    DNS_F_CD), "upstream: RD AD CD kept; AA Z RA rcode cleared");
+	q.flags = noise;
+	mkquery(&b, &q);
+	check(&b, &qi);
+	n = dns_make_upstream_query(b.b, b.len, &qi, 0x5555, 0, 0, out,
+	    sizeof(out));
+	CHECK(n != 0 && dns_get16(out + 2) == 0,
+	    "upstream: RD AD CD clear stay clear");
+	/* built even for what dns_check_query() refused: still clean */
+	q.flags = DNS_F_QR | DNS_F_TC | DNS_F_RD | 2 << 11 | noise;
+	mkquery(&b, &q);
+	check(&b, &qi);
+	qi.question_len = QNAME_LEN + 4;
+	qi.has_opt = 1;
+	n = dns_make_upstream_query(b.b, b.len, &qi, 0x5555, 0, 0, out,
+	    sizeof(out));
+	CHECK(n != 0 && dns_get16(out + 2) == (DNS_F_RD | 2 << 11),
+	    "upstream: opcode kept, QR and TC cleared");
+
+	/* every error we make has the bits a forwarded answer has */
+	qspec_default(&q);
+	q.flags = noise | DNS_F_RD | DNS_F_AD | DNS_F_CD;
+	q.edns = 1;
+	mkquery(&b, &q);
+	check(&b, &qi);
+	for (i = 0; i < sizeof(err) / sizeof(err[0]); i++) {
+		n = dns_make_error(b.b, b.len, &qi, err[i].rcode, out,
+		    sizeof(out));
+		CHECK(n != 0 && dns_get16(out + 2) == (DNS_F_QR | DNS_F_RA |
+		    DNS_F_RD | DNS_F_CD | (err[i].rcode & 0x0f)), err[i].what);
+	}
+	q.flags = 4 << 11 | DNS_F_AA | DNS_F_Z | DNS_F_AD;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_NOTIMP, "setup: NOTIFY with noise");
+	n = dns_make_error(b.b, b.len, &qi, DNS_RCODE_NOTIMP, out,
+	    sizeof(out));
+	CHECK(n != 0 && dns_get16(out + 2) == (DNS_F_QR | DNS_F_RA |
+	    4 << 11 | DNS_RCODE_NOTIMP),
+	    "NOTIMP: opcode echoed, RD clear, AA Z AD not echoed");
+}
+
 /* deterministic xorshift, so a failing case can be replayed */
 static uint32_t fuzz_state = 0x2545f491;
 
@@ -1384,10 +1879,12 @@ test_fuzz(void)
 {
 	struct dns_query_info	 qi, rqi;
 	struct qspec		 q;
-	struct buf		 seed[6], rseed[4];
+	struct buf		 seed[6], rseed[5];
 	uint8_t			*arena, *m, work[4096], out[2048];
 	size_t			 cap = 4096, len, n, maxlen, r;
-	int			 i, rc, nok = 0, bad = 0, nfix = 0;
+	uint16_t		 flags;
+	int			 i, rc, nok = 0, bad = 0, nfix = 0, ntrim = 0;
+	int			 fixed;
 	enum dns_verdict	 v;
 	clock_t			 start = clock();
 
@@ -1417,6 +1914,7 @@ test_fuzz(void)
 	mkreply(&rseed[1], 5, QNAME, 40, 1, -1);
 	mkreply(&rseed[2], 5, QNAME, 2, 0, -1);
 	mkreply(&rseed[3], 5, QNAME, 0, 1, 300);
+	big_reply(&rseed[4], 9);
 
 	for (i = 0; i < 200000; i++) {
 		/* queries */
@@ -1463,7 +1961,7 @@ test_fuzz(void)
 		}
 
 		/* replies */
-		r = fuzz_rand() % 4;
+		r = fuzz_rand() % 5;
 		memcpy(work, rseed[r].b, rseed[r].len);
 		len = mutate(work, rseed[r].len, sizeof(work));
 		m = arena + cap - len;
@@ -1477,7 +1975,8 @@ test_fuzz(void)
 		n = dns_fix_reply(m, len, &rqi);
 		if (n > len)
 			bad++;
-		if (n != 0) {
+		fixed = n != 0;
+		if (fixed) {
 			nfix++;
 			/* a fixed reply is well formed: fixing is idempotent */
 			if (dns_fix_reply(m, n, &rqi) != n)
@@ -1485,17 +1984,26 @@ test_fuzz(void)
 			len = n;
 		}
 		maxlen = fuzz_rand() % (len + 16);
+		flags = len >= 12 ? dns_get16(m + 2) : 0;
 		n = dns_truncate(m, len, maxlen, &rqi);
 		if (n > len || (len > maxlen && n > maxlen))
 			bad++;
 		if (len > maxlen && maxlen >= 12 && n < 12)
 			bad++;
+		/* however it was cut, a fixed reply stays well formed */
+		if (fixed && n >= 12 && dns_fix_reply(m, n, &rqi) != n)
+			bad++;
+		if (n >= 12 && n < len && !(flags & DNS_F_TC) &&
+		    !(dns_get16(m + 2) & DNS_F_TC))
+			ntrim++;
 	}
 	free(arena);
-	printf("# fuzz: %d valid queries, %d fixable replies, %.2fs\n", nok,
-	    nfix, (double)(clock() - start) / CLOCKS_PER_SEC);
+	printf("# fuzz: %d valid queries, %d fixable replies, %d cut without "
+	    "TC, %.2fs\n", nok, nfix, ntrim,
+	    (double)(clock() - start) / CLOCKS_PER_SEC);
 	CHECK(bad == 0, "fuzz: 200000 mutated queries and replies");
-	CHECK(nok > 1000 && nfix > 1000, "fuzz: mutations reach the paths");
+	CHECK(nok > 1000 && nfix > 1000 && ntrim > 1000,
+	    "fuzz: mutations reach the paths");
 }
 
 /* AXFR and IXFR are refused, the other QTYPEs/meta-TYPEs NOTIMP */
@@ -1767,6 +2275,8 @@ main(void)
 	test_fix_reply();
 	test_adopt_reply();
 	test_truncate();
+	test_truncate_rrsets();
+	test_query_flags();
 	test_qtypes();
 	test_cookie();
 	test_pointers();
