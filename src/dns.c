@@ -58,6 +58,7 @@ static uint16_t	 edns_size = DNS_EDNS_SIZE;
 
 /* bits of the flags word echoed into replies we make ourselves */
 #define DNS_F_OPCODE		0x7800
+#define DNS_EDNS_DO		0x8000	/* in the OPT TTL's low 16 bits */
 /*
  * The bits of a query's flags word that mean something in a query and
  * go upstream: the opcode, RD, CD and AD (RFC 6840 5.7: the client
@@ -65,7 +66,6 @@ static uint16_t	 edns_size = DNS_EDNS_SIZE;
  * a reply.
  */
 #define DNS_F_QUERY		(DNS_F_OPCODE | DNS_F_RD | DNS_F_AD | DNS_F_CD)
-#define DNS_EDNS_DO		0x8000	/* in the OPT TTL's low 16 bits */
 
 /* what dns_check_query() learnt from a client's OPT record */
 struct dns_opt_view {
@@ -425,9 +425,10 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 	/*
 	 * Find the OPT before keeping anything: its room comes first.  The
 	 * records after it move down by its length when it moves to the
-	 * end, so their owners may not point at or past it (which
-	 * dns_fix_reply() has already refused); the pointers of the others
-	 * aim backwards at bytes that stay where they are.
+	 * end, so nothing their owners lead to may lie at or past it, as
+	 * dns_fix_reply() has already made sure; the pointers of the others
+	 * aim backwards at bytes that stay where they are.  Names inside
+	 * rdata are not followed, here or there.
 	 */
 	ar = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < ar; i++) {
@@ -443,8 +444,7 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 		optlen = off - rr;
 	}
 	aend = off;
-	if (!haveopt)
-		keepopt = 0;
+	keepopt = haveopt && keepopt;
 	if (base > maxlen || maxlen - base < (keepopt ? optlen : 0))
 		return (0);
 	room = maxlen - base - (keepopt ? optlen : 0);
@@ -970,6 +970,11 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 	return (len);
 }
 
+/*
+ * Cuts a reply to maxlen, what a UDP client takes: additional records
+ * first (trim_additional()), then everything but the question and the
+ * OPT, with TC set.  A reply that fits is left alone.
+ */
 size_t
 dns_truncate(uint8_t *msg, size_t len, size_t maxlen,
     const struct dns_query_info *qi)

@@ -242,7 +242,8 @@ listener_send(int fd, const struct sockaddr *sa, socklen_t salen,
 		return (len);
 	}
 	n = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
-	if (n < len)
+	/* only a cut that sends the client to TCP counts, not lost glue */
+	if (n < len && (dns_get16(msg + 2) & DNS_F_TC))
 		env->st.truncated++;
 	udp_send(fd, sa, salen, msg, n);
 	return (n);

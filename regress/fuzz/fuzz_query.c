@@ -42,6 +42,10 @@ check_error(const uint8_t *data, size_t size, const struct dns_query_info *qi,
 	FUZZ_ASSERT(n != 0 && n <= outsz);
 	FUZZ_ASSERT(dns_get16(out) == qi->id);
 	FUZZ_ASSERT(dns_get16(out + 2) & DNS_F_QR);
+	/* the bits of a forwarded answer: RA, never AA, TC, Z or AD */
+	FUZZ_ASSERT(dns_get16(out + 2) & DNS_F_RA);
+	FUZZ_ASSERT((dns_get16(out + 2) &
+	    (DNS_F_AA | DNS_F_TC | DNS_F_Z | DNS_F_AD)) == 0);
 	if (qi->question_len != 0)
 		FUZZ_ASSERT(dns_check_reply(out, n, data + DNS_HDR_LEN,
 		    qi->question_len));
@@ -86,6 +90,9 @@ check_upstream(const uint8_t *data, size_t size,
 	FUZZ_ASSERT(memcmp(out + DNS_HDR_LEN, data + DNS_HDR_LEN,
 	    qi->question_len) == 0);
 	FUZZ_ASSERT(uqi.do_bit == qi->do_bit);
+	/* only the opcode, RD, AD and CD go upstream, as the client set them */
+	FUZZ_ASSERT(dns_get16(out + 2) == (dns_get16(data + 2) &
+	    (0x7800 | DNS_F_RD | DNS_F_AD | DNS_F_CD)));
 	/* the same again into a buffer one byte short: refused */
 	FUZZ_ASSERT(dns_make_upstream_query(data, size, qi, 0x1234, padblock,
 	    keepalive, out, n - 1) == 0);
@@ -116,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v != DNS_OK)
 		return (0);
 	FUZZ_ASSERT(size <= DNS_MAX_QUERY && qi.question_len != 0);
+	FUZZ_ASSERT((qi.flags & DNS_F_TC) == 0);
 	check_upstream(data, size, &qi, 0, 0);
 	check_upstream(data, size, &qi, 128, 1);
 	check_upstream(data, size, &qi, 468, 0);

@@ -98,6 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t			*r;
 	const uint8_t		*reply;
 	size_t			 rlen, n, n2, maxlen, qlen;
+	uint16_t		 an, ns, ar;
 	int			 i, ka, match;
 
 	if (size < 3 || size - 3 > DNS_MAX_MSG)
@@ -141,13 +142,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* what it strips is gone: a second pass changes nothing */
 		n2 = dns_fix_reply(r, n, &qi);
 		FUZZ_ASSERT(n2 == n);
+		an = dns_get16(r + 6);
+		ns = dns_get16(r + 8);
+		ar = dns_get16(r + 10);
 		n2 = dns_truncate(r, n, maxlen, &qi);
 		if (n <= maxlen)
 			FUZZ_ASSERT(n2 == n);
 		else {
 			FUZZ_ASSERT(n2 <= maxlen);
-			if (n2 != 0)
-				FUZZ_ASSERT(dns_get16(r + 2) & DNS_F_TC);
+			/*
+			 * RFC 2181 9: TC, or the answer and authority
+			 * sections whole and only additional records gone
+			 */
+			if (n2 != 0 && !(dns_get16(r + 2) & DNS_F_TC))
+				FUZZ_ASSERT(dns_get16(r + 6) == an &&
+				    dns_get16(r + 8) == ns &&
+				    dns_get16(r + 10) <= ar);
+		}
+		/* however it was cut, it is still well formed */
+		if (n2 != 0) {
+			FUZZ_ASSERT(dns_fix_reply(r, n2, &qi) == n2);
+			if (match && maxlen >= DNS_HDR_LEN + qi.question_len)
+				FUZZ_ASSERT(dns_check_reply(r, n2,
+				    q + DNS_HDR_LEN, qi.question_len));
 		}
 	}
 

@@ -300,7 +300,7 @@ static void
 big_reply(struct buf *b, int optpos)
 {
 	size_t	 own = 0, at;
-	char	 lab[4];
+	char	 lab[3];
 	int	 i, set;
 
 	b->len = 0;
@@ -331,8 +331,9 @@ big_reply(struct buf *b, int optpos)
 		    (optpos >= 0 && i - 1 >= optpos)) {
 			if (i % 2 == 0)
 				own = b->len;
-			snprintf(lab, sizeof(lab), "%c%02d",
-			    i % 2 == 0 ? 'h' : 'H', set);
+			lab[0] = i % 2 == 0 ? 'h' : 'H';
+			lab[1] = '0' + set / 10;
+			lab[2] = '0' + set % 10;
 			b_u8(b, 3);
 			b_bytes(b, lab, 3);
 			b_u16(b, 0xc000 | 16);
@@ -380,6 +381,8 @@ trimmed(const uint8_t *m, size_t n, const struct buf *orig, size_t maxlen,
 			optlen = off - rr;
 			continue;
 		}
+		if (nrec == 2 * BIG_SETS)
+			return (-1);
 		rec[nrec] = rr;
 		len[nrec++] = off - rr;
 	}
@@ -2234,6 +2237,18 @@ test_pointers(void)
 		    1, 'a', 0, 0, 1, 0, 1,
 		    0, 0, 0x29, 0x10, 0, 0, 0, 0, 0, 0, 4, 0, 0x0c, 0, 0,
 		    0xc0, 0x13, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4 };
+		/*
+		 * The last record's owner points before the OPT, at a
+		 * label in the first record's rdata whose octets are the
+		 * OPT's owner, type and size: dns_fix_reply() rewrites the
+		 * size, dns_truncate() moves the OPT.
+		 */
+		static const uint8_t	 intoopt[] = {
+		    0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 3,
+		    1, 'a', 0, 0, 1, 0, 1,
+		    0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 0, 0, 0, 6,
+		    0, 0, 0x29, 0x10, 0, 0, 0, 0, 0, 0, 0,
+		    0xc0, 0x22, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4 };
 		uint8_t			 m[sizeof(runon)];
 
 		qi.has_opt = 1;
@@ -2249,6 +2264,23 @@ test_pointers(void)
 		CHECK(n == sizeof(afteropt) - 4 &&
 		    dns_fix_reply(m, n, &qi) == n,
 		    "a record after the OPT may point at the question");
+		memcpy(m, intoopt, sizeof(intoopt));
+		CHECK(dns_fix_reply(m, sizeof(intoopt), &qi) == 0,
+		    "labels reached through a pointer may not run into the "
+		    "OPT");
+		memcpy(m, intoopt, sizeof(intoopt));
+		CHECK(dns_truncate(m, sizeof(intoopt), sizeof(intoopt) - 1,
+		    &qi) == 19 + 11 && (dns_get16(m + 2) & DNS_F_TC) != 0,
+		    "... nor be moved by dns_truncate(): TC");
+		qi.has_opt = 0;
+		memcpy(m, intoopt, sizeof(intoopt));
+		CHECK(dns_fix_reply(m, sizeof(intoopt), &qi) == 0,
+		    "... nor for a client whose OPT is removed");
+		memcpy(m, intoopt, sizeof(intoopt));
+		m[sizeof(intoopt) - 15] = 0x0c;
+		CHECK(dns_fix_reply(m, sizeof(intoopt), &qi) ==
+		    sizeof(intoopt) - 11, "the same reply pointing at the "
+		    "question is fine");
 		qi.has_opt = 0;
 	}
 
