@@ -43,7 +43,7 @@ REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
-		test test-asan test-valgrind bench fuzz fuzz-build unit e2e install \
+		test test-asan test-valgrind bench chaos fuzz fuzz-build unit e2e install \
 		clean lint
 
 all: dotproxy dotproxy-probe dotproxyctl
@@ -169,6 +169,14 @@ test-valgrind: deps-sanitize
 bench: deps-bench
 	@$(MAKE) --no-print-directory dotproxy
 	@sh regress/bench.sh
+
+# The soak run of upstreams that end connections at random (regress/
+# chaos.sh): 100,000 queries through a calm and a chaotic upstream, the
+# SERVFAILs, retries and p99 of each; writes build/chaos.txt.  About two
+# minutes.
+chaos: deps-test
+	@$(MAKE) --no-print-directory dotproxy dotproxyctl $(BUILD)/dotserver
+	@sh regress/chaos.sh
 
 # libFuzzer targets, built by clang with ASan and UBSan into $(BUILD)/fuzz
 # so the gcc build stays as it is.  make fuzz runs each FUZZ_SECONDS.

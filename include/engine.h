@@ -42,8 +42,12 @@
 #define UPSTREAM_BACKOFF_MIN	500	/* ms */
 #define UPSTREAM_BACKOFF_MAX	30000	/* ms */
 #define QUERY_MAX_SENDS		2	/* copies of one query out at once */
-#define QUERY_MAX_TRIES		4	/* copies ever sent: first, hedge,
-					   retries after a lost connection */
+#define QUERY_MAX_TRIES		4	/* copies that count: the first, a
+					   hedge, those whose connect or
+					   handshake failed and those spoilt
+					   by the query's own reply */
+#define QUERY_MAX_COPIES	16	/* copies ever sent, also those lost
+					   when a connection ended */
 
 enum query_transport {
 	QT_UDP = 1,
@@ -96,7 +100,8 @@ struct query {
 	struct tcp_client	*tc;	/* NULL once the client went away */
 	struct qsend		 sends[QUERY_MAX_SENDS];
 	int			 nsends;	/* copies in flight */
-	int			 tries;		/* copies ever sent */
+	int			 tries;		/* copies that count */
+	int			 copies;	/* copies ever sent */
 	int			 hedged;	/* a hedge went out */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
@@ -162,6 +167,7 @@ struct upconn {
 	int			 asked_keepalive;	/* RFC 7828 option sent */
 	int			 used;	/* has carried a query */
 	int			 answered;	/* a good reply came on it */
+	struct qsend		*culprit;	/* its bad reply spoilt us */
 	int			 keepalive_ms;	/* server's idle timeout, or 0 */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */

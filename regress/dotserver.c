@@ -62,18 +62,77 @@
  *	tc		the normal answer, with TC=1
  *	aa		like serial, with AA=1 and AD=1, as from an
  *			authoritative server that validated its data
+ *	dup		the normal reply, sent twice
+ *	trail		the normal reply with 8 random octets after the
+ *			message, inside its frame (the length covers them)
+ *	orphan		first a reply to the ID plus one (a query never
+ *			asked, same question), then the normal reply
+ *	dribble		the normal reply written 1 to 3 octets at a time,
+ *			each piece a tls_write, so a TLS record, of its own,
+ *			about 1 ms apart; later replies wait behind it
+ *	fin, rst, alert, notify
+ *			the normal reply, and once it is written the
+ *			connection ends that way (below)
+ *	glue		a referral-like answer for truncation tests, whatever
+ *			the type: A 192.0.2.1 and 192.0.2.2; in authority NS
+ *			ns1.<name>; in additional ns1..ns30.<name>, each with
+ *			A 198.51.100.i and 198.51.100.(100 + i), owners a label
+ *			and a pointer to the question's name; all TTL 300, the
+ *			OPT last; 1327 octets for glue.example.test, no OPT
+ *	once-RULE	RULE (any of the above, e.g. once-garbage, once-fin)
+ *			for the first query for this exact name, any case,
+ *			that the process receives; the normal answer for the
+ *			later ones.  The first 4096 such names are remembered;
+ *			once that is full a new name gets the normal answer
  *	*nx*		any other first label containing "nx", and any name
  *			strictly below nx.test: NXDOMAIN, in authority the SOA
  *			of the parent (of nx.test for the names below it) with
  *			TTL 60 and MINIMUM 3: RFC 2308 negative TTL 3 s
  *
+ * Ending a connection: when the server decides to (-I, -x and the fin,
+ * rst, alert and notify rules; not close, drop or -m close, which keep
+ * their tls_close), -E lists the ways it may do so, comma-separated, and
+ * each end draws one at random (a way listed twice weighs double; notify
+ * alone without -E).  Input not yet read is drained first, since close(2)
+ * with unread data sends RST whatever the way; a peer still sending after
+ * the end gets RST anyway.  What a libtls client on OpenSSL 3 sees, in
+ * every case after reading whatever was sent before the end:
+ *
+ *	notify	close_notify then FIN: tls_read returns 0
+ *	fin	FIN alone: tls_read -1, "read failed: ... unexpected eof
+ *		while reading"
+ *	rst	SO_LINGER 0 then close(2), so RST: tls_read -1, "read failed:
+ *		Connection reset by peer" (tls_close then fails with EPIPE)
+ *	alert	the bytes 15 03 03 00 02 02 50, a fatal internal_error alert
+ *		record in the clear, written behind libtls's back, then FIN.
+ *		No client takes it for an alert: over TLS 1.3 tls_read says
+ *		"read failed: ... bad record type"; over TLS 1.2 it is a
+ *		record that fails to decrypt, "invalid aad" with AES-GCM,
+ *		"invalid data" with ChaCha20, "length too short" with CBC
+ *
+ * -x min:max ends every connection (in one of the -E ways) a random
+ * min..max ms after its handshake, busy or idle: replies not yet written
+ * are lost.  Public resolvers close connections like that.
+ *
+ * -z KEY=PERCENT,... (PERCENT 0 to 100, one decimal allowed) misbehaves
+ * at random, each key drawn on its own for every query that no name rule
+ * (*nx* included) nor -m matches: drop never replies, dup sends the frame
+ * twice, garble sends 12..500 random octets behind the right ID, delay
+ * replies 1..500 ms later (so out of order), trail puts 1..16 random
+ * octets after the message inside the frame, dribble writes the frame as
+ * the dribble rule does.  drop wins; the others combine.
+ *
  * The log has one line per event: "conn" for each finished handshake,
- * "resumed" when it resumed a session, "idle close" (-I), "delay N"
- * (SIGUSR1 with -D), and for every query
+ * "resumed" when it resumed a session, "idle close" (-I), "lifetime
+ * close" (-x), then "end WAY" (WAY as in -E) for every end the server
+ * chose, "delay N" (SIGUSR1 with -D), "z id=ID name=NAME KEYS" for a query
+ * -z misbehaved on (KEYS: drop, or any of dup, garble, delay=MS, trail=N,
+ * dribble), and for every query
  *	query len=N id=ID name=NAME type=TYPE padded=0|1[ keepalive][ do][ cd]
- *	    [ cookie]
- * with "do" when the query's OPT had the DO bit, "cd" for the CD bit and
- * "cookie" when the OPT carried a COOKIE option.
+ *	    [ cookie] flags=0xXXXX
+ * with "do" when the query's OPT had the DO bit, "cd" for the CD bit,
+ * "cookie" when the OPT carried a COOKIE option and flags the header's
+ * flags word as received, 4 lowercase hex digits.
  */
 
 #include <sys/types.h>
@@ -271,12 +330,12 @@ struct conn {
 	size_t			 outoff;
 	size_t			 outlen;
 	size_t			 outsize;
-	int			 closing;	/* AFTER_* once out is flushed */
+	int			 closing;	/* AFTER_*, once out is sent */
 	struct event		*idle;		/* -I: close when quiet */
 	struct event		*life;		/* -x: end at a random time */
-	struct event		*drip;		/* dribble: the pause after a piece */
-	int			 dripping;	/* a piece went out, wait for drip */
-	size_t			 piece;		/* octets of the piece being written */
+	struct event		*drip;		/* the pause after a piece */
+	int			 dripping;	/* drip is pending */
+	size_t			 piece;		/* octets of this piece */
 	TAILQ_HEAD(, region)	 drips;		/* in out, in order */
 	TAILQ_HEAD(, pending)	 pending;
 };
@@ -338,7 +397,9 @@ static const struct {
 	{ "AXFR", 252 }, { "ANY", 255 }, { "CAA", 257 },
 };
 
-static const char *const	 endnames[] = { "notify", "fin", "rst", "alert" };
+static const char *const	 endnames[] = {
+	"notify", "fin", "rst", "alert"
+};
 static const char *const	 znames[Z_NKEYS] = {
 	"drop", "dup", "garble", "delay", "trail", "dribble"
 };
@@ -464,6 +525,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event	*ev_term, *ev_int, *ev_usr1;
+	struct event_config *evcfg;
 	struct conn	*c;
 	const char	*addr = "127.0.0.1", *port = NULL;
 	const char	*cert = NULL, *key = NULL, *logfile = NULL;
@@ -555,8 +617,15 @@ main(int argc, char *argv[])
 		srv = server_tls(cert, key, protocols, ciphers);
 	fd = listen_on(addr, port);
 
-	if ((base = event_base_new()) == NULL)
+	/*
+	 * libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, one
+	 * tick per jiffy (4 ms at HZ=250): dribble's 1 ms pauses need better.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_flag(evcfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (base = event_base_new_with_config(evcfg)) == NULL)
 		errx(1, "event_base_new");
+	event_config_free(evcfg);
 	ev_accept = event_new(base, fd, EV_READ | EV_PERSIST, accept_cb, NULL);
 	ev_resume = evtimer_new(base, accept_resume, NULL);
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);

@@ -31,8 +31,8 @@
 
 /*
  * The life of a client query: a preallocated slot, one deadline for the
- * whole exchange, at most QUERY_MAX_SENDS copies upstream at once and
- * QUERY_MAX_TRIES in all, and exactly
+ * whole exchange, at most QUERY_MAX_SENDS copies upstream at once,
+ * QUERY_MAX_TRIES that count and QUERY_MAX_COPIES in all, and exactly
  * one answer to the client, SERVFAIL if nothing better arrives in time.
  */
 
@@ -80,6 +80,7 @@ query_alloc(void)
 	q->tc = NULL;
 	q->nsends = 0;
 	q->tries = 0;
+	q->copies = 0;
 	q->hedged = 0;
 	q->tried = 0;
 	q->hedge_armed = 0;
@@ -247,8 +248,8 @@ query_fail(struct query *q, int rcode)
  * A copy was lost with its connection, or spoilt by a bad reply.  If the
  * other copy is still out, it may yet answer; otherwise it goes out
  * again on a fresh connection (upstream.c: to the same upstream when it
- * is the only one, else by the policy), up to QUERY_MAX_TRIES copies in
- * all and only while its deadline is ahead, or SERVFAIL.
+ * is the only one, else by the policy), within the bounds of upstream.c
+ * and only while its deadline is ahead, or SERVFAIL.
  */
 void
 query_send_failed(struct query *q)

@@ -183,8 +183,9 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 {
 	struct upstream		*u = uc->up;
 	struct qsend_list	 retry;
-	struct qsend		*s;
+	struct qsend		*s, *culprit = uc->culprit;
 
+	uc->culprit = NULL;
 	if (how == UCE_FAILED || (how == UCE_LOST && !uc->answered &&
 	    uc->inflight > 0))
 		upstream_failed(u, why);
@@ -217,6 +218,16 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 		memset(uc->ids, 0, IDS * sizeof(*uc->ids));
 	uc->tombstones = 0;
 
+	/*
+	 * A copy lost when an established connection ended or went bad,
+	 * through no fault of its own reply, does not count against its
+	 * query's tries: a busy connection ending, or one bad reply among
+	 * many, must not use up the tries of everything on it.
+	 * QUERY_MAX_COPIES and the deadline still bound such copies, and
+	 * an upstream that ends every new connection is soon down.  A
+	 * connect or handshake that failed counts for every query that
+	 * waited on it.
+	 */
 	TAILQ_INIT(&retry);
 	TAILQ_CONCAT(&retry, &uc->sends, entry);
 	uc->inflight = 0;
@@ -224,6 +235,8 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 		TAILQ_REMOVE(&retry, s, entry);
 		s->uc = NULL;
 		s->q->nsends--;
+		if (how == UCE_LOST && s != culprit && s->q->tries > 0)
+			s->q->tries--;
 		query_send_failed(s->q);
 	}
 }
@@ -611,6 +624,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	q = s->q;
 	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
 	    q->qi.question_len)) {
+		uc->culprit = s;
 		log_debug("upstream %s: reply does not match the question",
 		    uc->up->name);
 		return (-1);

@@ -315,6 +315,7 @@ upstream_send(struct query *q, int hedge)
 		return (-1);
 	for (;;) {
 		if (q->tries >= QUERY_MAX_TRIES ||
+		    q->copies >= QUERY_MAX_COPIES ||
 		    (u = upstream_pick(q, hedge)) == NULL)
 			return (-1);
 		if ((uc = upstream_conn(u)) != NULL)
@@ -331,7 +332,7 @@ upstream_send(struct query *q, int hedge)
 		q->hedged = 1;
 		log_debug("query id %u: hedged to %s", q->qi.id, u->name);
 	} else {
-		if (q->tries > 0) {
+		if (q->copies > 0) {
 			u->nretries++;
 			log_debug("query id %u: sent again, to %s", q->qi.id,
 			    u->name);
@@ -341,6 +342,7 @@ upstream_send(struct query *q, int hedge)
 	}
 	q->nsends++;
 	q->tries++;
+	q->copies++;
 	q->tried |= 1U << u->index;
 	u->nsent++;
 	u->last_query = now_ms();
