@@ -354,6 +354,7 @@ int		 upconn_connect(struct upconn *);
 /* how a connection ended, for upconn_close() */
 enum upconn_end {
 	UCE_IDLE = 0,	/* we closed it, nothing in flight */
+	UCE_ENDED,	/* the upstream ended it, nothing in flight */
 	UCE_LOST,	/* it ended or went bad under us: retry its queries */
 	UCE_FAILED	/* connect or handshake failed: counts against it */
 };

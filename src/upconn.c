@@ -48,6 +48,7 @@
 #define READ_CHUNK	16384
 #define STEADY_MS	2000	/* traffic this recent: reconnect at once */
 #define STALL_US	500000	/* part of a frame, then silence this long */
+#define IDLE_CHECK_US	200000	/* idle this long: look before reuse */
 
 static void	 upconn_cb(int, short, void *);
 static void	 upconn_tmo_cb(int, short, void *);
@@ -250,7 +251,6 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
  * read now, which ends it if they were a goodbye.  Busy connections are
  * not checked: their replies keep the loop reading them.
  */
-#define IDLE_CHECK_US	200000
 int
 upconn_usable(struct upconn *uc)
 {
@@ -266,7 +266,7 @@ upconn_usable(struct upconn *uc)
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR)) {
 		upconn_close(uc, n == 0 ? "closed by upstream while idle" :
-		    strerror(errno), UCE_IDLE);
+		    strerror(errno), UCE_ENDED);
 		return (0);
 	}
 	if (n > 0)
@@ -528,7 +528,7 @@ upconn_ended(struct upconn *uc, const char *why)
 
 	reopen = uc->used && now_ms() - u->last_query < STEADY_MS;
 	upconn_close(uc, why, uc->inflight > 0 || buf_used(&uc->in) > 0 ?
-	    UCE_LOST : UCE_IDLE);
+	    UCE_LOST : UCE_ENDED);
 	if (reopen && uc->state == UC_CLOSED)
 		(void)upconn_connect(uc);
 }

@@ -260,10 +260,10 @@ upstream_conn(struct upstream *u)
 			if (uc->inflight + uc->tombstones >=
 			    UPCONN_MAX_INFLIGHT)
 				break;
+			/* it ended while idle: look at it again as it is */
 			if (!upconn_usable(uc)) {
-				if (uc->state == UC_CLOSED && closed == NULL)
-					closed = uc;
-				break;
+				i--;
+				continue;
 			}
 			if (best == NULL || uc->inflight < best->inflight)
 				best = uc;

@@ -58,7 +58,8 @@ stale=$!
 upname()
 {
 	grep -i "^query .* name=$1\. " "$W/up.log" |
-	    sed 's/.*padded=[01]//; s/ keepalive//' | grep -cx "$2"
+	    sed 's/.*padded=[01]//; s/ keepalive//; s/ flags=0x[0-9a-f]*//' |
+	    grep -cx "$2"
 }
 
 # upall NAME [SERVER]: queries for NAME the upstream (default up) saw

@@ -30,7 +30,7 @@ up()
 }
 settle()
 {
-	sleep $((2 * SCALE))
+	sleep $((1 + SCALE))
 }
 
 # A query's result, by python, so that every header bit can be seen:
@@ -190,7 +190,8 @@ check "ended after each answer: no failure counted, the upstream is up ($(up one
 
 # --- busy connections ended at random ----------------------------------------
 # Every connection ends 100 to 300 ms after its handshake, in any of the
-# four ways, with queries in flight; the clients must not notice.
+# four ways; answers take 20 ms, so queries are in flight when it ends.
+# The clients must not notice.
 S2=$((BASE + 22)) P2=$((BASE + 23))
 dotserver churnsrv $S2 -d 20 -x 100:300 -E notify,fin,rst,alert ||
     notok "churn: dotserver starts"
