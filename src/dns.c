@@ -79,12 +79,15 @@ struct dns_opt_view {
 static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
 static int	 options_valid(const uint8_t *, size_t, int, int *);
-static int	 name_follow(const uint8_t *, size_t, size_t, size_t);
+static int	 name_follow(const uint8_t *, size_t, size_t, size_t,
+		    uint8_t *);
 static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
 static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
+static int	 reply_skip_sections(const uint8_t *, size_t, size_t *);
+static int	 reply_next_additional(const uint8_t *, size_t, size_t *,
+		    size_t *);
 static int	 reply_walk(const uint8_t *, size_t);
 static int	 is_opt(const uint8_t *, size_t, size_t);
-static int	 name_lower(const uint8_t *, size_t, size_t, uint8_t *);
 static int	 same_rrset(const uint8_t *, size_t, size_t, size_t);
 static void	 reverse(uint8_t *, size_t);
 static size_t	 trim_additional(uint8_t *, size_t, size_t, int);
@@ -157,8 +160,10 @@ options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
  * before trusting it.  Every pointer must aim strictly before the stretch
  * of labels it ends, and past the header, so a chain can neither loop nor
  * point forward; there are at most DNS_MAX_PTRS of them, and the name
- * they spell must fit DNS_MAX_NAME.  Nothing here decompresses a name: the
- * walk only proves that any client which does will reach the root label.
+ * they spell must fit DNS_MAX_NAME.  With out (DNS_MAX_NAME octets) the
+ * name is also spelt out there, letters folded, and its length returned;
+ * otherwise the walk only proves that any client which decompresses it
+ * will reach the root label.
  * The labels a pointer leads to must also lie wholly before that pointer,
  * as a name written earlier in the message does; otherwise a name could
  * run on into bytes that follow it, such as an OPT record we rewrite, and
@@ -167,9 +172,10 @@ options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
  * it: the caller has moved or rewritten what lies there.
  */
 static int
-name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
+name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence,
+    uint8_t *out)
 {
-	size_t	 pos = off, start = off, total = 0, target, limit = len;
+	size_t	 pos = off, start = off, total = 0, target, limit = len, i;
 	int	 hops = 0;
 	uint8_t	 c;
 
@@ -190,11 +196,17 @@ name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
 		}
 		if ((c & 0xc0) != 0 || limit - pos <= c)
 			return (-1);
-		total += 1 + c;
-		if (total > DNS_MAX_NAME)
+		if (total + 1 + c > DNS_MAX_NAME)
 			return (-1);
+		/* spelt out, letters folded: two spellings compare equal */
+		if (out != NULL) {
+			out[total] = c;
+			for (i = 1; i <= c; i++)
+				out[total + i] = ascii_lower(msg[pos + i]);
+		}
+		total += 1 + c;
 		if (c == 0)
-			return (0);
+			return ((int)total);
 		pos += 1 + c;
 	}
 }
@@ -203,7 +215,7 @@ name_follow(const uint8_t *msg, size_t len, size_t off, size_t fence)
 static int
 reply_skip_rr(const uint8_t *msg, size_t len, size_t *offp, size_t fence)
 {
-	if (*offp < len && name_follow(msg, len, *offp, fence) == -1)
+	if (*offp < len && name_follow(msg, len, *offp, fence, NULL) == -1)
 		return (-1);
 	return (dns_skip_rr(msg, len, offp));
 }
@@ -216,24 +228,22 @@ reply_skip_question(const uint8_t *msg, size_t len, size_t *offp)
 	int	 n;
 
 	if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
-	    name_follow(msg, len, off, len) == -1 || len - off - n < DNS_QFIXED)
+	    name_follow(msg, len, off, len, NULL) == -1 ||
+	    len - off - n < DNS_QFIXED)
 		return (-1);
 	*offp = off + n + DNS_QFIXED;
 	return (0);
 }
 
 /*
- * A reply is one well-formed message and nothing more: every question
- * and record walks, owner names followed, and the last record ends
- * exactly at len, so no bytes ride along inside the frame.  An OPT
- * (type 41, RFC 6891 6.1.1) is owned by the root, appears at most once
- * and only in the additional section, and its options are clean.
+ * Walks the header's questions and the answer and authority sections of
+ * a reply, owner names followed, leaving *offp at the additional section.
+ * An OPT has no place in those sections (RFC 6891 6.1.1).
  */
 static int
-reply_walk(const uint8_t *msg, size_t len)
+reply_skip_sections(const uint8_t *msg, size_t len, size_t *offp)
 {
-	size_t	 off = DNS_HDR_LEN, rr, nrr, nan, i;
-	int	 n, nopt = 0;
+	size_t	 off = DNS_HDR_LEN, rr, nrr, i;
 
 	if (len < DNS_HDR_LEN)
 		return (-1);
@@ -241,20 +251,71 @@ reply_walk(const uint8_t *msg, size_t len)
 	for (i = 0; i < nrr; i++)
 		if (reply_skip_question(msg, len, &off) == -1)
 			return (-1);
-	nan = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
+	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
 	    dns_get16(msg + DNS_OFF_NSCOUNT);
-	nrr = nan + dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < nrr; i++) {
 		rr = off;
-		if (reply_skip_rr(msg, len, &off, len) == -1)
+		if (reply_skip_rr(msg, len, &off, len) == -1 ||
+		    dns_get16(msg + rr + dns_name_wire_len(msg, len, rr)) ==
+		    DNS_TYPE_OPT)
+			return (-1);
+	}
+	*offp = off;
+	return (0);
+}
+
+/*
+ * One record of a reply's additional section, skipped as reply_skip_rr()
+ * does with nothing its owner leads to at or past fence.  An OPT moves
+ * the fence to itself: what follows it moves when it is rewritten.
+ * Returns 1 for an OPT, 0 for another record, -1 for one that does not
+ * walk.
+ */
+static int
+reply_next_additional(const uint8_t *msg, size_t len, size_t *offp,
+    size_t *fencep)
+{
+	size_t	rr = *offp;
+
+	if (reply_skip_rr(msg, len, offp, *fencep) == -1)
+		return (-1);
+	if (is_opt(msg, len, rr) == 0)
+		return (0);
+	if (*fencep > rr)
+		*fencep = rr;
+	return (1);
+}
+
+/*
+ * A reply is one well-formed message and nothing more: every question
+ * and record walks, owner names followed, and the last record ends
+ * exactly at len, so no bytes ride along inside the frame.  An OPT
+ * (type 41, RFC 6891 6.1.1) is owned by the root, appears at most once
+ * and only in the additional section, and its options are clean; the
+ * records after it lead to nothing at or past it, since dns_fix_reply()
+ * rewrites it.  So whatever passes here also passes dns_fix_reply().
+ */
+static int
+reply_walk(const uint8_t *msg, size_t len)
+{
+	size_t	 off, rr, nrr, i, fence = len;
+	int	 n, nopt = 0;
+
+	if (reply_skip_sections(msg, len, &off) == -1)
+		return (-1);
+	nrr = dns_get16(msg + DNS_OFF_ARCOUNT);
+	for (i = 0; i < nrr; i++) {
+		rr = off;
+		if (reply_skip_rr(msg, len, &off, fence) == -1)
 			return (-1);
 		n = dns_name_wire_len(msg, len, rr);
 		if (dns_get16(msg + rr + n) != DNS_TYPE_OPT)
 			continue;
-		if (i < nan || !is_opt(msg, len, rr) || ++nopt > 1 ||
+		if (!is_opt(msg, len, rr) || ++nopt > 1 ||
 		    options_valid(msg + rr + DNS_OPT_FIXED,
 		    dns_get16(msg + rr + 9), 0, NULL) == -1)
 			return (-1);
+		fence = rr;
 	}
 	return (off == len ? 0 : -1);
 }
@@ -313,45 +374,6 @@ ascii_lower(uint8_t c)
 }
 
 /*
- * The name at off spelt out into out (DNS_MAX_NAME octets), pointers
- * followed and letters folded, so that two spellings of one name compare
- * equal with memcmp().  Returns its length, or -1.  Bounded on its own:
- * a pointer must aim strictly before itself, at most DNS_MAX_PTRS of
- * them, and the name must fit DNS_MAX_NAME.
- */
-static int
-name_lower(const uint8_t *msg, size_t len, size_t off, uint8_t *out)
-{
-	size_t	 pos = off, n = 0, target, i;
-	int	 hops = 0;
-	uint8_t	 c;
-
-	for (;;) {
-		if (pos >= len)
-			return (-1);
-		c = msg[pos];
-		if ((c & 0xc0) == 0xc0) {
-			if (len - pos < 2)
-				return (-1);
-			target = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
-			if (target >= pos || ++hops > DNS_MAX_PTRS)
-				return (-1);
-			pos = target;
-			continue;
-		}
-		if ((c & 0xc0) != 0 || len - pos <= c ||
-		    DNS_MAX_NAME - n < 1 + (size_t)c)
-			return (-1);
-		out[n++] = c;
-		for (i = 1; i <= c; i++)
-			out[n++] = ascii_lower(msg[pos + i]);
-		if (c == 0)
-			return ((int)n);
-		pos += 1 + c;
-	}
-}
-
-/*
  * Whether the records at a and b, which dns_skip_rr() walks, belong to
  * one RRset: the same owner (RFC 4343: in any case, however compressed),
  * type and class (RFC 2181 5).  -1 if an owner cannot be spelt out.
@@ -369,8 +391,8 @@ same_rrset(const uint8_t *msg, size_t len, size_t a, size_t b)
 	/* type and class: the four octets after the owner */
 	if (memcmp(msg + a + la, msg + b + lb, 4) != 0)
 		return (0);
-	if ((la = name_lower(msg, len, a, na)) == -1 ||
-	    (lb = name_lower(msg, len, b, nb)) == -1)
+	if ((la = name_follow(msg, len, a, len, na)) == -1 ||
+	    (lb = name_follow(msg, len, b, len, nb)) == -1)
 		return (-1);
 	return (la == lb && memcmp(na, nb, la) == 0);
 }
@@ -406,20 +428,12 @@ static size_t
 trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 {
 	size_t	 off, base, aend, rr, stop, opt = 0, optlen = 0, room;
-	size_t	 used = 0, fence = len, nrr, i;
-	uint16_t qd, ar, nkeep = 0;
-	int	 haveopt = 0, same;
+	size_t	 used = 0, fence = len, i;
+	uint16_t ar, nkeep = 0;
+	int	 haveopt = 0, same, n;
 
-	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
-	off = DNS_HDR_LEN;
-	for (i = 0; i < qd; i++)
-		if (reply_skip_question(msg, len, &off) == -1)
-			return (0);
-	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
-	    dns_get16(msg + DNS_OFF_NSCOUNT);
-	for (i = 0; i < nrr; i++)
-		if (reply_skip_rr(msg, len, &off, len) == -1)
-			return (0);
+	if (reply_skip_sections(msg, len, &off) == -1)
+		return (0);
 	base = off;
 
 	/*
@@ -433,14 +447,14 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 	ar = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < ar; i++) {
 		rr = off;
-		if (reply_skip_rr(msg, len, &off, fence) == -1)
+		if ((n = reply_next_additional(msg, len, &off, &fence)) == -1)
 			return (0);
-		if (is_opt(msg, len, rr) == 0)
+		if (n == 0)
 			continue;
 		if (haveopt)
 			return (0);
 		haveopt = 1;
-		opt = fence = rr;
+		opt = rr;
 		optlen = off - rr;
 	}
 	aend = off;
@@ -905,8 +919,9 @@ dns_adopt_reply(uint8_t *msg, size_t len, const uint8_t *query,
 size_t
 dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {
-	size_t	 off, rr, rdlen, cut, i, nrr, fence;
-	uint16_t qd, ar, newar;
+	size_t	 off, rr, rdlen, cut, i, fence;
+	uint16_t ar, newar;
+	int	 n;
 
 	if (len < DNS_HDR_LEN)
 		return (0);
@@ -917,28 +932,18 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 	 * one gate all upstream replies pass, fresh or cached, on their way
 	 * to a client.
 	 */
-	qd = dns_get16(msg + DNS_OFF_QDCOUNT);
-	off = DNS_HDR_LEN;
-	for (i = 0; i < qd; i++)
-		if (reply_skip_question(msg, len, &off) == -1)
-			return (0);
-	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
-	    dns_get16(msg + DNS_OFF_NSCOUNT);
-	for (i = 0; i < nrr; i++)
-		if (reply_skip_rr(msg, len, &off, len) == -1)
-			return (0);
+	if (reply_skip_sections(msg, len, &off) == -1)
+		return (0);
 
 	/* records after an OPT we rewrite may not point at or past it */
 	fence = len;
 	ar = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < ar; i++) {
 		rr = off;
-		if (reply_skip_rr(msg, len, &off, fence) == -1)
+		if ((n = reply_next_additional(msg, len, &off, &fence)) == -1)
 			return (0);
-		if (is_opt(msg, len, rr) == 0)
+		if (n == 0)
 			continue;
-		if (fence > rr)
-			fence = rr;
 		rdlen = dns_get16(msg + rr + 9);
 		/* a broken OPT from upstream makes the whole reply suspect */
 		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, 0,
