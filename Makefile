@@ -153,12 +153,16 @@ ASAN_FLAGS =	-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Wno-missing-field-initializers
 VALGRIND ?=	/usr/bin/valgrind
 
+# Both build the production binaries too: the container tests put them
+# in the image, and the probe and control client tests run them.
 test-asan: deps-sanitize
+	@$(MAKE) --no-print-directory dotproxy dotproxy-probe dotproxyctl
 	@$(MAKE) --no-print-directory CC=clang BUILD=build/asan \
 	    PROG=build/asan/dotproxy TESTFLAGS="$(ASAN_FLAGS)" testprogs
 	@sh regress/memcheck.sh asan
 
 test-valgrind: deps-sanitize
+	@$(MAKE) --no-print-directory dotproxy dotproxy-probe dotproxyctl
 	@$(MAKE) --no-print-directory BUILD=build/valgrind \
 	    PROG=build/valgrind/dotproxy \
 	    TESTFLAGS='-DTEST_VALGRIND=\"$(VALGRIND)\"' testprogs
