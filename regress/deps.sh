@@ -5,7 +5,10 @@
 # built-in defaults name, so the daemon runs as it would when installed.
 
 build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
-test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin podman runc"
+# podman.sh runs podman with runc, and its ports published through the
+# CNI plugins, the network stack it was tested with (Debian's podman
+# would take them or netavark).
+test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin podman runc containernetworking-plugins"
 # Wanted for their command only: a node and npm from elsewhere (NodeSource,
 # nvm) will do, and Debian's npm would conflict with NodeSource's nodejs.
 test_cmds="node:nodejs npm:npm"
