@@ -30,7 +30,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/control.c src/metrics.c \
 		src/oneshot.c src/ctlreq.c src/httpreq.c \
-		src/dns.c src/frame.c src/notify.c \
+		src/dns.c src/frame.c src/notify.c src/clock.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/testhook.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o

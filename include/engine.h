@@ -26,6 +26,7 @@
 #include <tls.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "frame.h"
@@ -272,8 +273,6 @@ extern struct engine	*env;
 
 /* engine.c */
 void		 engine_main(int, int) __attribute__((__noreturn__));
-uint64_t	 now_ms(void);
-uint64_t	 now_us(void);
 
 void		 engine_ipc_flush(void);
 
