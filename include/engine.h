@@ -72,6 +72,7 @@ struct qsend {
 	uint64_t		 sent;	/* us, monotonic */
 	uint16_t		 upid;
 	int			 measured;	/* RTT sample is clean */
+	int			 blameless;	/* lost, but not by its reply */
 };
 TAILQ_HEAD(qsend_list, qsend);
 
@@ -343,7 +344,6 @@ void		 upstream_session_init(void);
 int		 upstream_send(struct query *, int);
 void		 upstream_forget_all(struct query *, int);
 void		 upstream_answered(struct upstream *, struct qsend *);
-void		 upstream_failed(struct upstream *, const char *);
 uint64_t	 upstream_attempt_us(const struct upstream *);
 void		 upstream_log_stats(void);
 
@@ -358,6 +358,17 @@ enum upconn_end {
 	UCE_FAILED	/* connect or handshake failed: counts against it */
 };
 void		 upconn_close(struct upconn *, const char *, enum upconn_end);
+/*
+ * What a connection reports upward, through hooks the modules above it
+ * set: a reply matched to its copy (msg NULL: the copy was lost and
+ * should go out again; -1 back: the reply was unusable, drop the
+ * stream), and evidence that new connections to an upstream fail.
+ */
+typedef int	(*upconn_reply_fn)(struct qsend *, struct upstream *,
+		    uint8_t *, size_t);
+typedef void	(*upconn_failed_fn)(struct upstream *, const char *);
+void		 upconn_set_reply_hook(upconn_reply_fn);
+void		 upconn_set_failed_hook(upconn_failed_fn);
 int		 upconn_usable(struct upconn *);
 void		 upconn_forget(struct upconn *, struct qsend *, int);
 int		 upconn_queue(struct upconn *, struct qsend *);

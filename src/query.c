@@ -37,6 +37,8 @@
  */
 
 static void	 deadline_arm(void);
+static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
+		    size_t);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
@@ -53,6 +55,7 @@ query_init(void)
 	TAILQ_INIT(&env->deadlines);
 	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
 	coalesce_init();
+	upconn_set_reply_hook(upstream_reply);
 }
 
 /*
@@ -259,6 +262,40 @@ query_send_failed(struct query *q)
 	if (now_ms() < q->deadline && upstream_send(q, 0) == 0)
 		return;
 	query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/*
+ * The one way a copy's fate comes back from its connection: its reply,
+ * matched to it by ID and question, or its loss (msg NULL).  A reply is
+ * stored, handed to every follower and made the client's own; -1 tells
+ * the connection it was unusable after all.
+ */
+static int
+upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len)
+{
+	struct query	*q = s->q;
+	size_t		 n;
+
+	q->nsends--;
+	if (msg == NULL) {
+		/* lost with its connection through no fault of its reply */
+		if (s->blameless && q->tries > 0)
+			q->tries--;
+		query_send_failed(q);
+		return (0);
+	}
+	upstream_answered(u, s);
+	cache_store(q->qbuf, &q->qi, msg, len);
+	if (!TAILQ_EMPTY(&q->followers))
+		coalesce_reply(q, msg, len);
+	/* the client gets its own spelling of the name back */
+	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
+	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
+		query_send_failed(q);
+		return (-1);
+	}
+	query_reply(q, msg, n);
+	return (0);
 }
 
 /*
