@@ -295,8 +295,13 @@ void		 query_send_failed(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
 		    const struct dns_query_info *);
 
-/* coalesce.c */
-void		 coalesce_init(void);
+/*
+ * coalesce.c: the table of questions in flight.  Each follower's end is
+ * handed back to the query owner through the one callback given at
+ * init: its own answer, or (answer NULL) its rcode to fail with.
+ */
+typedef void	(*coalesce_cb)(struct query *, uint8_t *, size_t, int);
+void		 coalesce_init(coalesce_cb);
 int		 coalesce_join(struct query *);
 void		 coalesce_reply(struct query *, const uint8_t *, size_t);
 void		 coalesce_fail(struct query *, int);

@@ -39,6 +39,7 @@
 static void	 deadline_arm(void);
 static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
 		    size_t);
+static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
@@ -54,7 +55,7 @@ query_init(void)
 	TAILQ_INIT(&env->freeq);
 	TAILQ_INIT(&env->deadlines);
 	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
-	coalesce_init();
+	coalesce_init(follower_done);
 	upconn_set_reply_hook(upstream_reply);
 }
 
@@ -262,6 +263,16 @@ query_send_failed(struct query *q)
 	if (now_ms() < q->deadline && upstream_send(q, 0) == 0)
 		return;
 	query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/* A follower's leader ended: its own answer, or its own failure. */
+static void
+follower_done(struct query *f, uint8_t *msg, size_t len, int rcode)
+{
+	if (msg != NULL)
+		query_reply(f, msg, len);
+	else
+		query_fail(f, rcode);
 }
 
 /*
