@@ -81,7 +81,7 @@ query_alloc(void)
 	q->busy = 1;
 	env->nbusy++;
 	q->counted = 0;
-	q->tc = NULL;
+	memset(&q->origin, 0, sizeof(q->origin));
 	q->nsends = 0;
 	q->tries = 0;
 	q->copies = 0;
@@ -111,8 +111,8 @@ query_free(struct query *q)
 	}
 	if (q->deadline != 0)
 		TAILQ_REMOVE(&env->deadlines, q, tq);
-	if (q->tc != NULL)
-		tcp_client_query_done(q->tc, q);
+	if (q->origin.fe != NULL && q->origin.fe->release != NULL)
+		q->origin.fe->release(q);
 	if (q->counted) {
 		clients_query_del((struct sockaddr *)&q->peer);
 		q->counted = 0;
@@ -195,22 +195,19 @@ hedge_cb(int fd, short ev, void *arg)
 }
 
 /*
- * Hands an answer to the client that asked.  UDP answers are cut to what
- * the client said it can take; the slot is free afterwards.
+ * Hands an answer to the client that asked, through the frontend that
+ * admitted the query (which cuts a UDP answer to the client's size);
+ * the slot is free afterwards.
  */
 void
 query_reply(struct query *q, uint8_t *msg, size_t len)
 {
-	if (q->transport == QT_UDP) {
-		len = listener_send(q->lfd, (struct sockaddr *)&q->peer,
-		    q->peerlen, NULL, msg, len, &q->qi);
-		report_answer(QT_UDP, (struct sockaddr *)&q->peer, msg, len,
-		    q->started, 0);
-	} else if (q->transport == QT_TCP && q->tc != NULL) {
-		tcp_client_send(q->tc, msg, len);
-		report_answer(QT_TCP, (struct sockaddr *)&q->peer, msg, len,
-		    q->started, 0);
-	}
+	const struct frontend	*fe = q->origin.fe;
+
+	if (fe != NULL && (len = fe->answer(&q->origin,
+	    (struct sockaddr *)&q->peer, q->peerlen, msg, len, &q->qi)) > 0)
+		report_answer(q->origin.transport,
+		    (struct sockaddr *)&q->peer, msg, len, q->started, 0);
 	query_free(q);
 }
 
@@ -228,7 +225,7 @@ query_fail(struct query *q, int rcode)
 		upstream_forget_all(q, 1);
 	if (!TAILQ_EMPTY(&q->followers))
 		coalesce_fail(q, rcode);
-	if (q->transport == QT_PREFETCH) {
+	if (q->origin.transport == QT_PREFETCH) {
 		query_free(q);
 		return;
 	}
@@ -321,9 +318,8 @@ query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
 
 	if ((q = query_alloc()) == NULL)
 		return;
-	q->transport = QT_PREFETCH;
+	q->origin.transport = QT_PREFETCH;
 	q->started = 0;
-	q->lfd = -1;
 	q->peerlen = 0;
 	q->qi = *qi;
 	q->qlen = len;
