@@ -24,13 +24,13 @@ CFLAGS +=	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -I$(BUILD) \
 LDFLAGS +=	-pie -Wl,-z,relro,-z,now $(TESTFLAGS)
 LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-SRCS =		src/dotproxy.c src/parent.c src/engine.c src/listener.c \
+SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/udp.c src/query.c src/clients.c src/cache.c src/siphash.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/control.c src/metrics.c \
 		src/oneshot.c src/ctlreq.c src/httpreq.c \
-		src/dns.c src/frame.c src/notify.c \
+		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/testhook.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o

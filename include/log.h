@@ -18,6 +18,13 @@
 #define DOTPROXY_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
+
+/* One message a second for a limit that a client may hit at line rate. */
+struct ratelog {
+	uint64_t	last;	/* ms */
+	unsigned int	n;
+};
 
 /*
  * Before log_init() and with -d everything goes to stderr; the daemonised
@@ -41,6 +48,7 @@ void	log_info(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_debug(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
+void	log_limit(struct ratelog *, uint64_t, const char *);
 void	fatal(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2), __noreturn__));
 void	fatalx(const char *, ...)

@@ -23,7 +23,7 @@
 
 #include "cache.h"
 #include "dns.h"
-#include "engine.h"
+#include "clock.h"
 #include "log.h"
 #include "siphash.h"
 

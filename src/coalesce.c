@@ -45,15 +45,18 @@
  * through the query slots: nothing is allocated per query.
  */
 
+static coalesce_cb	 deliver;	/* the query owner's: answer or fail */
+
 static int	 same_question(const struct query *, const struct query *);
 static void	 unhash(struct query *);
 static void	 detach(struct query *);
 
 void
-coalesce_init(void)
+coalesce_init(coalesce_cb cb)
 {
 	uint64_t	n = 1;
 
+	deliver = cb;
 	if (env->conf->sc.coalesce_max_waiters <= 1)
 		return;
 	while (n < (uint64_t)env->nqueries)
@@ -166,9 +169,9 @@ coalesce_reply(struct query *l, const uint8_t *msg, size_t len)
 			n = dns_adopt_reply(env->answer, len, f->qbuf, &f->qi);
 		}
 		if (n == 0)
-			query_fail(f, DNS_RCODE_SERVFAIL);
+			deliver(f, NULL, 0, DNS_RCODE_SERVFAIL);
 		else
-			query_reply(f, env->answer, n);
+			deliver(f, env->answer, n, 0);
 	}
 }
 
@@ -182,7 +185,7 @@ coalesce_fail(struct query *l, int rcode)
 		unhash(l);
 	while ((f = TAILQ_FIRST(&l->followers)) != NULL) {
 		detach(f);
-		query_fail(f, rcode);
+		deliver(f, NULL, 0, rcode);
 	}
 }
 

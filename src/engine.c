@@ -54,7 +54,7 @@ static void	 engine_sig(int, short, void *);
 static int	 engine_control(const struct ipc_msg *);
 static int	 engine_cache_share(void);
 static void	 engine_drain_cb(int, short, void *);
-static void	 engine_send_log(int, const char *);
+static void	 engine_listen(struct listener *);
 
 void
 engine_main(int debug, int verbose)
@@ -66,7 +66,7 @@ engine_main(int debug, int verbose)
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		fatal(NULL);
 	ipc_init(&env->ipc, ENGINE_FD, 1);
-	log_set_sender(engine_send_log);
+	log_set_sender(uplink_log);
 
 	engine_recv_config();
 
@@ -90,14 +90,12 @@ engine_main(int debug, int verbose)
 	if (ratelimit_init(&env->conf->sc) == -1)
 		fatal("rate-limit table");
 	for (int i = 0; i < env->nlisteners; i++)
-		listener_start(&env->listeners[i]);
+		engine_listen(&env->listeners[i]);
 	report_init();
 
 	if (fcntl(ENGINE_FD, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	event_assign(&env->ipc_ev, env->base, ENGINE_FD, EV_READ | EV_PERSIST,
-	    engine_dispatch_parent, NULL);
-	event_add(&env->ipc_ev, NULL);
+	uplink_start(engine_dispatch_parent);
 	evsignal_assign(&env->sigterm_ev, env->base, SIGTERM, engine_sig,
 	    NULL);
 	evsignal_assign(&env->sigint_ev, env->base, SIGINT, engine_sig, NULL);
@@ -111,7 +109,7 @@ engine_main(int debug, int verbose)
 
 	if (ipc_compose(&env->ipc, IPC_READY, -1, NULL, 0) == -1)
 		fatal("ipc_compose");
-	engine_ipc_flush();
+	uplink_flush();
 	log_debug("engine ready: %d listeners, %d upstreams",
 	    env->nlisteners, env->nupstreams);
 
@@ -125,8 +123,23 @@ engine_main(int debug, int verbose)
 	    (unsigned long long)env->ncoalesced);
 	log_debug("engine exiting");
 	report_send();	/* the parent keeps a retired engine's totals */
-	engine_ipc_flush();
+	uplink_flush();
 	exit(0);
+}
+
+/* A socket the parent handed over goes to its frontend. */
+static void
+engine_listen(struct listener *l)
+{
+	int	flags;
+
+	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
+	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("fcntl listener");
+	if (l->proto == LISTEN_UDP)
+		udp_listen(l);
+	else
+		tcp_listen(l);
 }
 
 /* cache size is for the whole daemon: each engine holds its share */
@@ -166,7 +179,8 @@ engine_sig(int sig, short ev, void *arg)
 	env->draining = 1;
 	env->drain_until = now_ms() +
 	    (uint64_t)env->conf->sc.query_timeout * 1000 + DRAIN_SLACK_MS;
-	listener_stop_all();
+	udp_stop();
+	tcp_stop();
 	evtimer_assign(&env->drain_ev, env->base, engine_drain_cb, NULL);
 	evtimer_add(&env->drain_ev, &tv);
 }
@@ -181,7 +195,7 @@ engine_drain_cb(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	pending = env->nbusy + handoff_idle_clients();
-	engine_ipc_flush();
+	uplink_flush();
 	if (ipc_pending(&env->ipc))
 		pending++;
 	if (pending > 0 && now_ms() >= env->drain_until)
@@ -394,35 +408,6 @@ engine_drop_privileges(void)
 	sandbox_drop_user(sc);
 }
 
-void
-engine_ipc_flush(void)
-{
-	if (ipc_flush(&env->ipc) == -1)
-		exit(1);	/* the parent is gone; nobody to tell */
-	if (env->base == NULL || !event_initialized(&env->ipc_ev))
-		return;
-	event_del(&env->ipc_ev);
-	event_assign(&env->ipc_ev, env->base, ENGINE_FD,
-	    EV_READ | EV_PERSIST | (ipc_pending(&env->ipc) ? EV_WRITE : 0),
-	    engine_dispatch_parent, NULL);
-	event_add(&env->ipc_ev, NULL);
-}
-
-static void
-engine_send_log(int pri, const char *text)
-{
-	/* Logging must never recurse into itself on failure. */
-	if (ipc_compose_log(&env->ipc, pri, text) == -1)
-		return;
-	if (ipc_flush(&env->ipc) == 1 || env->base == NULL ||
-	    !event_initialized(&env->ipc_ev))
-		return;
-	event_del(&env->ipc_ev);
-	event_assign(&env->ipc_ev, env->base, ENGINE_FD,
-	    EV_READ | EV_WRITE | EV_PERSIST, engine_dispatch_parent, NULL);
-	event_add(&env->ipc_ev, NULL);
-}
-
 /*
  * After start-up the parent only hands over client connections from the
  * engine this one replaced; EOF means it died.
@@ -437,7 +422,7 @@ engine_dispatch_parent(int fd, short ev, void *arg)
 	(void)fd;
 	(void)arg;
 	if (ev & EV_WRITE)
-		engine_ipc_flush();
+		uplink_flush();
 	if (!(ev & EV_READ))
 		return;
 	if ((n = ipc_read(&env->ipc)) == -1) {
@@ -493,22 +478,4 @@ engine_control(const struct ipc_msg *msg)
 		return (0);
 	}
 	return (-1);
-}
-
-uint64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

@@ -187,3 +187,18 @@ fatalx(const char *emsg, ...)
 	va_end(ap);
 	exit(1);
 }
+
+/*
+ * A limit hit: counted, and logged (with -v) at most once a second with
+ * how often it was hit since.  now is the caller's clock, in ms.
+ */
+void
+log_limit(struct ratelog *r, uint64_t now, const char *what)
+{
+	r->n++;
+	if (r->last != 0 && now - r->last < 1000)
+		return;
+	log_debug("%u %s", r->n, what);
+	r->last = now;
+	r->n = 0;
+}

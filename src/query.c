@@ -37,6 +37,9 @@
  */
 
 static void	 deadline_arm(void);
+static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
+		    size_t);
+static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
@@ -52,7 +55,8 @@ query_init(void)
 	TAILQ_INIT(&env->freeq);
 	TAILQ_INIT(&env->deadlines);
 	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
-	coalesce_init();
+	coalesce_init(follower_done);
+	upconn_set_reply_hook(upstream_reply);
 }
 
 /*
@@ -77,7 +81,7 @@ query_alloc(void)
 	q->busy = 1;
 	env->nbusy++;
 	q->counted = 0;
-	q->tc = NULL;
+	memset(&q->origin, 0, sizeof(q->origin));
 	q->nsends = 0;
 	q->tries = 0;
 	q->copies = 0;
@@ -107,8 +111,8 @@ query_free(struct query *q)
 	}
 	if (q->deadline != 0)
 		TAILQ_REMOVE(&env->deadlines, q, tq);
-	if (q->tc != NULL)
-		tcp_client_query_done(q->tc, q);
+	if (q->origin.fe != NULL && q->origin.fe->release != NULL)
+		q->origin.fe->release(q);
 	if (q->counted) {
 		clients_query_del((struct sockaddr *)&q->peer);
 		q->counted = 0;
@@ -191,22 +195,19 @@ hedge_cb(int fd, short ev, void *arg)
 }
 
 /*
- * Hands an answer to the client that asked.  UDP answers are cut to what
- * the client said it can take; the slot is free afterwards.
+ * Hands an answer to the client that asked, through the frontend that
+ * admitted the query (which cuts a UDP answer to the client's size);
+ * the slot is free afterwards.
  */
 void
 query_reply(struct query *q, uint8_t *msg, size_t len)
 {
-	if (q->transport == QT_UDP) {
-		len = listener_send(q->lfd, (struct sockaddr *)&q->peer,
-		    q->peerlen, NULL, msg, len, &q->qi);
-		report_answer(QT_UDP, (struct sockaddr *)&q->peer, msg, len,
-		    q->started, 0);
-	} else if (q->transport == QT_TCP && q->tc != NULL) {
-		tcp_client_send(q->tc, msg, len);
-		report_answer(QT_TCP, (struct sockaddr *)&q->peer, msg, len,
-		    q->started, 0);
-	}
+	const struct frontend	*fe = q->origin.fe;
+
+	if (fe != NULL && (len = fe->answer(&q->origin,
+	    (struct sockaddr *)&q->peer, q->peerlen, msg, len, &q->qi)) > 0)
+		report_answer(q->origin.transport,
+		    (struct sockaddr *)&q->peer, msg, len, q->started, 0);
 	query_free(q);
 }
 
@@ -224,7 +225,7 @@ query_fail(struct query *q, int rcode)
 		upstream_forget_all(q, 1);
 	if (!TAILQ_EMPTY(&q->followers))
 		coalesce_fail(q, rcode);
-	if (q->transport == QT_PREFETCH) {
+	if (q->origin.transport == QT_PREFETCH) {
 		query_free(q);
 		return;
 	}
@@ -261,6 +262,50 @@ query_send_failed(struct query *q)
 	query_fail(q, DNS_RCODE_SERVFAIL);
 }
 
+/* A follower's leader ended: its own answer, or its own failure. */
+static void
+follower_done(struct query *f, uint8_t *msg, size_t len, int rcode)
+{
+	if (msg != NULL)
+		query_reply(f, msg, len);
+	else
+		query_fail(f, rcode);
+}
+
+/*
+ * The one way a copy's fate comes back from its connection: its reply,
+ * matched to it by ID and question, or its loss (msg NULL).  A reply is
+ * stored, handed to every follower and made the client's own; -1 tells
+ * the connection it was unusable after all.
+ */
+static int
+upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len)
+{
+	struct query	*q = s->q;
+	size_t		 n;
+
+	q->nsends--;
+	if (msg == NULL) {
+		/* lost with its connection through no fault of its reply */
+		if (s->blameless && q->tries > 0)
+			q->tries--;
+		query_send_failed(q);
+		return (0);
+	}
+	upstream_answered(u, s);
+	cache_store(q->qbuf, &q->qi, msg, len);
+	if (!TAILQ_EMPTY(&q->followers))
+		coalesce_reply(q, msg, len);
+	/* the client gets its own spelling of the name back */
+	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
+	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
+		query_send_failed(q);
+		return (-1);
+	}
+	query_reply(q, msg, n);
+	return (0);
+}
+
 /*
  * A popular cache entry is about to expire: the same question goes
  * upstream with no client waiting, and its reply refreshes the entry.
@@ -273,9 +318,8 @@ query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
 
 	if ((q = query_alloc()) == NULL)
 		return;
-	q->transport = QT_PREFETCH;
+	q->origin.transport = QT_PREFETCH;
 	q->started = 0;
-	q->lfd = -1;
 	q->peerlen = 0;
 	q->qi = *qi;
 	q->qlen = len;

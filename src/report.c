@@ -99,7 +99,7 @@ report_send(void)
 	if (ipc_compose(&env->ipc, IPC_STATS, -1, &report, sizeof(report)) ==
 	    -1)
 		return;
-	engine_ipc_flush();
+	uplink_flush();
 }
 
 /*

@@ -55,6 +55,14 @@ static struct {
 } u;
 
 static void	udp_flush(int, short, void *);
+static void	udp_read_cb(int, short, void *);
+static void	udp_send(int, const struct sockaddr *, socklen_t,
+		    const uint8_t *, size_t);
+static size_t	udp_answer(const struct origin *, const struct sockaddr *,
+		    socklen_t, uint8_t *, size_t, const struct dns_query_info *);
+
+/* UDP queries are linked to nothing: no release call */
+static const struct frontend	udp_frontend = { udp_answer, NULL };
 
 void
 udp_init(void)
@@ -75,11 +83,32 @@ udp_init(void)
 }
 
 void
+udp_listen(struct listener *l)
+{
+	event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
+	    udp_read_cb, l);
+	event_add(&l->ev, NULL);
+}
+
+/* Retiring: no new datagrams are read. */
+void
+udp_stop(void)
+{
+	int	i;
+
+	for (i = 0; i < env->nlisteners; i++)
+		if (env->listeners[i].proto == LISTEN_UDP)
+			event_del(&env->listeners[i].ev);
+}
+
+static void
 udp_read_cb(int fd, short ev, void *arg)
 {
 	struct listener	*l = arg;
 	struct msghdr	*h;
-	int		 i, n;
+	struct origin	 o;
+	struct query	*q;
+	int		 i, n, close;
 
 	(void)ev;
 	/* the kernel rewrites only the address lengths and flags */
@@ -95,14 +124,42 @@ udp_read_cb(int fd, short ev, void *arg)
 			log_debug("recvmmsg: %s", strerror(errno));
 		return;
 	}
-	for (i = 0; i < n; i++)
-		listener_query(l, (struct sockaddr *)&u.rxaddr[i],
-		    u.rx[i].msg_hdr.msg_namelen, NULL, u.rxiov[i].iov_base,
-		    u.rx[i].msg_len);
+	o.fe = &udp_frontend;
+	o.transport = QT_UDP;
+	o.fd = l->fd;
+	o.allowed = -1;
+	o.client = NULL;
+	for (i = 0; i < n; i++) {
+		q = admit(&o, (struct sockaddr *)&u.rxaddr[i],
+		    u.rx[i].msg_hdr.msg_namelen, u.rxiov[i].iov_base,
+		    u.rx[i].msg_len, &close);
+		if (q != NULL)
+			query_start(q);
+	}
+}
+
+/*
+ * An answer to a UDP client: cut to what it said it can take (RFC 2181
+ * 9: additional records first, TC only when that is not enough).
+ * Returns the length that went out.
+ */
+static size_t
+udp_answer(const struct origin *o, const struct sockaddr *sa,
+    socklen_t salen, uint8_t *msg, size_t len,
+    const struct dns_query_info *qi)
+{
+	size_t	n;
+
+	n = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
+	/* only a cut that sends the client to TCP counts, not lost glue */
+	if (n < len && (dns_get16(msg + 2) & DNS_F_TC))
+		env->st.truncated++;
+	udp_send(o->fd, sa, salen, msg, n);
+	return (n);
 }
 
 /* Queues one answer; it leaves at the end of this loop iteration. */
-void
+static void
 udp_send(int fd, const struct sockaddr *sa, socklen_t salen,
     const uint8_t *msg, size_t len)
 {

@@ -28,7 +28,6 @@
 #include <tls.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -49,6 +48,9 @@
 #define STEADY_MS	2000	/* traffic this recent: reconnect at once */
 #define STALL_US	500000	/* part of a frame, then silence this long */
 #define IDLE_CHECK_US	200000	/* idle this long: look before reuse */
+
+static upconn_reply_fn	 reply_hook;
+static upconn_failed_fn	 failed_hook;
 
 static void	 upconn_cb(int, short, void *);
 static void	 upconn_tmo_cb(int, short, void *);
@@ -86,6 +88,18 @@ send_at(uint32_t i)
 {
 	return (&env->queries[i / QUERY_MAX_SENDS].sends[i %
 	    QUERY_MAX_SENDS]);
+}
+
+void
+upconn_set_reply_hook(upconn_reply_fn fn)
+{
+	reply_hook = fn;
+}
+
+void
+upconn_set_failed_hook(upconn_failed_fn fn)
+{
+	failed_hook = fn;
 }
 
 void
@@ -145,7 +159,7 @@ upconn_connect(struct upconn *uc)
 	if (connect(s, (struct sockaddr *)&u->conf.ss, u->conf.sslen) == -1 &&
 	    errno != EINPROGRESS) {
 		close(s);
-		upstream_failed(u, strerror(errno));
+		failed_hook(u, strerror(errno));
 		return (-1);
 	}
 	uc->fd = s;
@@ -189,7 +203,7 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 	uc->culprit = NULL;
 	if (how == UCE_FAILED || (how == UCE_LOST && !uc->answered &&
 	    uc->inflight > 0))
-		upstream_failed(u, why);
+		failed_hook(u, why);
 	else
 		log_debug("upstream %s: %s", u->name, why);
 	if (how == UCE_LOST)
@@ -235,10 +249,8 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 	while ((s = TAILQ_FIRST(&retry)) != NULL) {
 		TAILQ_REMOVE(&retry, s, entry);
 		s->uc = NULL;
-		s->q->nsends--;
-		if (how == UCE_LOST && s != culprit && s->q->tries > 0)
-			s->q->tries--;
-		query_send_failed(s->q);
+		s->blameless = how == UCE_LOST && s != culprit;
+		(void)reply_hook(s, u, NULL, 0);
 	}
 }
 
@@ -606,7 +618,6 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	struct query	*q;
 	uint32_t	 slot;
 	uint16_t	 id;
-	size_t		 n;
 	int		 ka;
 
 	if (len < DNS_HDR_LEN)
@@ -634,20 +645,10 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	TAILQ_REMOVE(&uc->sends, s, entry);
 	uc->inflight--;
 	s->uc = NULL;
-	q->nsends--;
 	if ((ka = dns_reply_keepalive(msg, len)) != -1)
 		uc->keepalive_ms = ka > 0 ? ka * 100 : -1;
-	upstream_answered(uc->up, s);
-	cache_store(q->qbuf, &q->qi, msg, len);
-	if (!TAILQ_EMPTY(&q->followers))
-		coalesce_reply(q, msg, len);
-	/* the client gets its own spelling of the name back */
-	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
-	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
-		query_send_failed(q);
+	if (reply_hook(s, uc->up, msg, len) == -1)
 		return (-1);
-	}
-	query_reply(q, msg, n);
 	if (uc->state == UC_READY && uc->inflight == 0)
 		upconn_idle_arm(uc);
 	return (0);

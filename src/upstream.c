@@ -48,6 +48,7 @@
 
 /* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
 static void	 upstream_rtt(struct upstream *, uint64_t);
+static void	 upstream_failed(struct upstream *, const char *);
 
 #define CIPHERS		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 
@@ -97,6 +98,7 @@ upstream_init(void)
 	}
 	event_assign(&env->flush_ev, env->base, -1, 0, upconn_flush_all,
 	    NULL);
+	upconn_set_failed_hook(upstream_failed);
 	/* seed the generator now: it may want files the sandbox denies */
 	if (arc4random() == 0)
 		log_debug("arc4random said 0");
@@ -406,7 +408,7 @@ upstream_rtt(struct upstream *u, uint64_t r)
  * already down and fails its due retry backs off twice as long.  The fastest
  * policy holds each failure against it for a while after it is back.
  */
-void
+static void
 upstream_failed(struct upstream *u, const char *why)
 {
 	uint64_t	now = now_ms(), p;

@@ -17,8 +17,9 @@
 /*
  * Unit tests for src/coalesce.c, the in-flight table: who leads, who
  * follows, the bound, and what each follower is handed when its leader's
- * exchange ends.  query_reply() and query_fail() are stand-ins that
- * record what a client would get and free the slot as the real ones do.
+ * exchange ends.  answered() and failed(), reached through the callback
+ * coalesce_init() takes, record what a client would get and free the
+ * slot as the query owner does.
  */
 
 #include <stdint.h>
@@ -72,16 +73,16 @@ record(const uint8_t *msg, size_t len, int rcode)
 	ngot++;
 }
 
-void
-query_reply(struct query *q, uint8_t *msg, size_t len)
+static void
+answered(struct query *q, uint8_t *msg, size_t len)
 {
 	record(msg, len, dns_get16(msg + 2) & 0x0f);
 	coalesce_leave(q);
 	q->busy = 0;
 }
 
-void
-query_fail(struct query *q, int rcode)
+static void
+failed(struct query *q, int rcode)
 {
 	if (!TAILQ_EMPTY(&q->followers))
 		coalesce_fail(q, rcode);
@@ -91,6 +92,15 @@ query_fail(struct query *q, int rcode)
 	ngot++;
 	coalesce_leave(q);
 	q->busy = 0;
+}
+
+static void
+deliver(struct query *q, uint8_t *msg, size_t len, int rcode)
+{
+	if (msg != NULL)
+		answered(q, msg, len);
+	else
+		failed(q, rcode);
 }
 
 /* A query for name (as spelled), type A or qtype, with DO and CD. */
@@ -168,7 +178,7 @@ setup(int max)
 	env->conf->sc.coalesce_max_waiters = max;
 	env->ncoalesced = 0;
 	ngot = 0;
-	coalesce_init();
+	coalesce_init(deliver);
 }
 
 int

@@ -40,11 +40,12 @@
 
 #define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
 
-/* One message a second for a limit that a client may hit at line rate. */
-struct ratelog {
-	uint64_t	last;	/* ms */
-	unsigned int	n;
-};
+/*
+ * The TCP frontend (RFC 7766): accepting, framing queries in and answers
+ * out, idle and lifetime clocks, the per-connection pipeline bound.  A
+ * query read goes through admit() and, if it takes a slot, is linked to
+ * its client and started; its answer comes back through tcp_answer().
+ */
 
 static void	 tcp_accept_cb(int, short, void *);
 static void	 tcp_read_cb(int, short, void *);
@@ -59,9 +60,16 @@ static void	 tcp_client_schedule_close(struct tcp_client *);
 static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
 static void	 tcp_client_maybe_done(struct tcp_client *);
-static void	 log_limit(struct ratelog *, const char *);
+static void	 tcp_client_detach_all(struct tcp_client *);
+static void	 tcp_client_send(struct tcp_client *, const uint8_t *,
+		    size_t);
+static void	 tcp_query(struct tcp_client *, const uint8_t *, size_t);
+static size_t	 tcp_answer(const struct origin *, const struct sockaddr *,
+		    socklen_t, uint8_t *, size_t, const struct dns_query_info *);
+static void	 tcp_release(struct query *);
 
-static struct ratelog	rl_slots, rl_client_q, rl_client_tcp;
+static const struct frontend	tcp_frontend = { tcp_answer, tcp_release };
+static struct ratelog		rl_client_tcp;
 
 /*
  * Retiring: no new connections, and no new queries read from those open
@@ -69,13 +77,14 @@ static struct ratelog	rl_slots, rl_client_q, rl_client_tcp;
  * and an idle connection goes to the new engine (handoff.c).
  */
 void
-listener_stop_all(void)
+tcp_stop(void)
 {
 	struct tcp_client	*tc;
 	int			 i;
 
 	for (i = 0; i < env->nlisteners; i++)
-		if (!env->listeners[i].paused)
+		if (env->listeners[i].proto == LISTEN_TCP &&
+		    !env->listeners[i].paused)
 			event_del(&env->listeners[i].ev);
 	if (event_initialized(&env->accept_ev))
 		evtimer_del(&env->accept_ev);
@@ -85,191 +94,63 @@ listener_stop_all(void)
 }
 
 void
-listener_start(struct listener *l)
+tcp_listen(struct listener *l)
 {
-	int	flags;
-
-	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
-	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		fatal("fcntl listener");
-	if (l->proto == LISTEN_UDP)
-		event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
-		    udp_read_cb, l);
-	else {
-		event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
-		    tcp_accept_cb, l);
-		if (!event_initialized(&env->accept_ev)) {
-			evtimer_assign(&env->accept_ev, env->base,
-			    accept_resume_cb, NULL);
-			/* the descriptor given up when accept() hits EMFILE */
-			if ((env->spare_fd = socket(AF_INET, SOCK_STREAM |
-			    SOCK_CLOEXEC, 0)) == -1)
-				log_warn("spare descriptor");
-		}
+	event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
+	    tcp_accept_cb, l);
+	if (!event_initialized(&env->accept_ev)) {
+		evtimer_assign(&env->accept_ev, env->base, accept_resume_cb,
+		    NULL);
+		/* the descriptor given up when accept() hits EMFILE */
+		if ((env->spare_fd = socket(AF_INET, SOCK_STREAM |
+		    SOCK_CLOEXEC, 0)) == -1)
+			log_warn("spare descriptor");
 	}
 	event_add(&l->ev, NULL);
 }
 
 /*
- * Every query passes here, from UDP and TCP alike: the UDP rate limit,
- * the ACL, then the message checks; only what passes all of them takes a
- * slot and goes upstream.
+ * One query framed off the stream: admitted or answered at once; one
+ * that takes a slot is linked to this client, counts toward its
+ * pipeline, and starts.
  */
-void
-listener_query(struct listener *l, const struct sockaddr *sa, socklen_t salen,
-    struct tcp_client *tc, const uint8_t *msg, size_t len)
-{
-	struct dns_query_info	 qi;
-	enum dns_verdict	 v;
-	struct query		*q;
-	enum cache_result	 hit;
-	size_t			 n;
-	int			 allowed, rcode;
-
-	v = dns_check_query(msg, len, &qi);
-	if (v == DNS_DROP) {
-		if (tc != NULL && len < DNS_HDR_LEN)
-			tcp_client_schedule_close(tc);
-		return;
-	}
-	if (tc != NULL)
-		env->st.queries_tcp++;
-	else
-		env->st.queries_udp++;
-	allowed = tc != NULL ? tc->allowed :
-	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
-	/*
-	 * Every UDP message that could draw a reply costs its prefix a
-	 * token, so that neither answers nor errors can be reflected at a
-	 * spoofed victim faster than the rate.  Over it, an allowed query
-	 * may get an empty TC=1 reply, never larger than the query, which
-	 * sends a real client to TCP, where no one can spoof it.
-	 */
-	if (tc == NULL && l != NULL && env->conf->sc.rate_limit != 0 &&
-	    ratelimit_check(sa, now_ms()) == RL_OVER) {
-		env->nratelimited++;
-		if (allowed && v == DNS_OK &&
-		    env->conf->sc.rate_limit_action == RATE_TRUNCATE &&
-		    (n = dns_make_error(msg, len, &qi, DNS_RCODE_NOERROR,
-		    env->scratch, sizeof(env->scratch))) != 0) {
-			dns_put16(env->scratch + 2,
-			    dns_get16(env->scratch + 2) | DNS_F_TC);
-			udp_send(l->fd, sa, salen, env->scratch, n);
-		}
-		return;
-	}
-	if (!allowed) {
-		env->nrefused++;
-		if (env->conf->sc.deny_action == DENY_DROP) {
-			if (tc != NULL)
-				tcp_client_schedule_close(tc);
-			return;
-		}
-		rcode = DNS_RCODE_REFUSED;
-	} else if (v == DNS_FORMERR)
-		rcode = DNS_RCODE_FORMERR;
-	else if (v == DNS_NOTIMP)
-		rcode = DNS_RCODE_NOTIMP;
-	else if (v == DNS_BADVERS)
-		rcode = DNS_RCODE_BADVERS;
-	else if (v == DNS_REFUSED)
-		rcode = DNS_RCODE_REFUSED;
-	else if ((hit = cache_lookup(msg, &qi, env->answer,
-	    sizeof(env->answer), &n)) != CACHE_MISS) {
-		n = listener_send(l != NULL ? l->fd : -1, sa, salen, tc,
-		    env->answer, n, &qi);
-		report_answer(tc != NULL ? QT_TCP : QT_UDP, sa, env->answer,
-		    n, 0, 1);
-		if (hit == CACHE_HIT_PREFETCH)
-			query_prefetch(msg, len, &qi);
-		return;
-	} else if (clients_query_add(sa) == -1) {
-		log_limit(&rl_client_q, "queries over max-queries-per-client");
-		rcode = DNS_RCODE_SERVFAIL;
-	} else if ((q = query_alloc()) == NULL) {
-		clients_query_del(sa);
-		log_limit(&rl_slots, "queries over max-queries");
-		rcode = DNS_RCODE_SERVFAIL;
-	} else {
-		q->counted = 1;
-		q->transport = tc != NULL ? QT_TCP : QT_UDP;
-		q->started = now_us();
-		q->lfd = l != NULL ? l->fd : -1;
-		memcpy(&q->peer, sa, salen);
-		q->peerlen = salen;
-		q->qi = qi;
-		q->qlen = len;
-		memcpy(q->qbuf, msg, len);
-		if (tc != NULL) {
-			q->tc = tc;
-			TAILQ_INSERT_TAIL(&tc->queries, q, cq);
-			if (++tc->inflight >= env->conf->sc.tcp_max_pipeline)
-				tcp_client_read_enable(tc, 0);
-		}
-		query_start(q);
-		return;
-	}
-	listener_answer_error(l != NULL ? l->fd : -1, sa, salen, tc, msg,
-	    len, &qi, rcode);
-}
-
 static void
-log_limit(struct ratelog *r, const char *what)
+tcp_query(struct tcp_client *tc, const uint8_t *msg, size_t len)
 {
-	uint64_t	now = now_ms();
+	struct origin	 o;
+	struct query	*q;
+	int		 close;
 
-	r->n++;
-	if (r->last != 0 && now - r->last < 1000)
+	o.fe = &tcp_frontend;
+	o.transport = QT_TCP;
+	o.fd = -1;
+	o.allowed = tc->allowed;
+	o.client = tc;
+	q = admit(&o, (struct sockaddr *)&tc->peer, tc->peerlen, msg, len,
+	    &close);
+	if (close)
+		tcp_client_schedule_close(tc);
+	if (q == NULL)
 		return;
-	log_debug("%u %s", r->n, what);
-	r->last = now;
-	r->n = 0;
+	TAILQ_INSERT_TAIL(&tc->queries, q, cq);
+	if (++tc->inflight >= env->conf->sc.tcp_max_pipeline)
+		tcp_client_read_enable(tc, 0);
+	query_start(q);
 }
 
-/*
- * An answer to a client: cut to what a UDP client can take, or framed.
- * Returns the length that went out.
- */
-size_t
-listener_send(int fd, const struct sockaddr *sa, socklen_t salen,
-    struct tcp_client *tc, uint8_t *msg, size_t len,
+/* An answer for a client, framed; nothing if the client went away. */
+static size_t
+tcp_answer(const struct origin *o, const struct sockaddr *sa,
+    socklen_t salen, uint8_t *msg, size_t len,
     const struct dns_query_info *qi)
 {
-	size_t	n;
-
-	if (tc != NULL) {
-		tcp_client_send(tc, msg, len);
-		return (len);
-	}
-	n = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
-	/* only a cut that sends the client to TCP counts, not lost glue */
-	if (n < len && (dns_get16(msg + 2) & DNS_F_TC))
-		env->st.truncated++;
-	udp_send(fd, sa, salen, msg, n);
-	return (n);
-}
-
-void
-listener_answer_error(int fd, const struct sockaddr *sa, socklen_t salen,
-    struct tcp_client *tc, const uint8_t *msg, size_t len,
-    const struct dns_query_info *qi, int rcode)
-{
-	size_t	n;
-
-	n = dns_make_error(msg, len, qi, rcode, env->scratch,
-	    sizeof(env->scratch));
-	/*
-	 * An error echoes at most the query's own header, question and a
-	 * bare OPT, so it is never larger than the query; a REFUSED must
-	 * never be, or the access list would make us an amplifier.
-	 */
-	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
-		return;
-	if (tc != NULL)
-		tcp_client_send(tc, env->scratch, n);
-	else
-		udp_send(fd, sa, salen, env->scratch, n);
-	report_answer(tc != NULL ? QT_TCP : QT_UDP, sa, env->scratch, n, 0, 0);
+	(void)sa;
+	(void)salen;
+	(void)qi;
+	if (o->client == NULL)
+		return (0);
+	tcp_client_send(o->client, msg, len);
+	return (len);
 }
 
 static void
@@ -379,7 +260,7 @@ tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 
 	/* one address may not hold every connection */
 	if (clients_tcp_add((const struct sockaddr *)ss) == -1) {
-		log_limit(&rl_client_tcp,
+		log_limit(&rl_client_tcp, now_ms(),
 		    "connections over tcp-max-connections-per-client");
 		close(s);
 		return (NULL);
@@ -557,23 +438,28 @@ tcp_client_close(struct tcp_client *tc)
 }
 
 /* Answers still on their way for a client that left go nowhere. */
-void
+static void
 tcp_client_detach_all(struct tcp_client *tc)
 {
 	struct query	*q;
 
 	while ((q = TAILQ_FIRST(&tc->queries)) != NULL) {
 		TAILQ_REMOVE(&tc->queries, q, cq);
-		q->tc = NULL;
+		q->origin.client = NULL;
 	}
 	tc->inflight = 0;
 }
 
-void
-tcp_client_query_done(struct tcp_client *tc, struct query *q)
+/* The query owner is done with one of this client's queries. */
+static void
+tcp_release(struct query *q)
 {
+	struct tcp_client	*tc = q->origin.client;
+
+	if (tc == NULL)
+		return;
 	TAILQ_REMOVE(&tc->queries, q, cq);
-	q->tc = NULL;
+	q->origin.client = NULL;
 	if (tc->inflight-- == env->conf->sc.tcp_max_pipeline && !tc->eof) {
 		tcp_client_read_enable(tc, 1);
 		/* queries may already wait in rbuf with nothing to wake us */
@@ -596,7 +482,7 @@ tcp_client_maybe_done(struct tcp_client *tc)
 }
 
 /* Writes at once when the socket takes it; queues the rest. */
-void
+static void
 tcp_client_send(struct tcp_client *tc, const uint8_t *msg, size_t len)
 {
 	struct iovec	iov[2];
@@ -677,7 +563,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 	(void)ev;
 	n = read(fd, tc->rbuf + tc->rlen, sizeof(tc->rbuf) - tc->rlen);
 	if (n == -1) {
-		/* woken by tcp_client_query_done() to drain the buffer */
+		/* woken by tcp_release() to drain the buffer */
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			tcp_client_close(tc);
 			return;
@@ -704,8 +590,7 @@ tcp_read_cb(int fd, short ev, void *arg)
 			break;
 		}
 		/* an oversized one comes as its header: FORMERR, or drop */
-		listener_query(NULL, (struct sockaddr *)&tc->peer, tc->peerlen,
-		    tc, m.data, m.len);
+		tcp_query(tc, m.data, m.len);
 		if (r != FRAME_MSG)
 			continue;
 		whole = 1;

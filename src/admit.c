@@ -1,0 +1,152 @@
+/* admit.c: the checks every client query passes (validation, rate limit, ACL, per-client bound, the cache) before it takes a slot; it never reads or writes a socket. */
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event.h>
+#include <string.h>
+
+#include "cache.h"
+#include "config.h"
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+#include "ratelimit.h"
+
+static struct ratelog	rl_slots, rl_client_q;
+
+static void	 admit_error(const struct origin *, const struct sockaddr *,
+		    socklen_t, const uint8_t *, size_t,
+		    const struct dns_query_info *, int);
+
+/*
+ * Every query passes here, from UDP and TCP alike: the UDP rate limit,
+ * the ACL, then the message checks.  What fails gets its answer (or
+ * nothing) through the frontend's answer call; a cache hit is answered
+ * at once the same way.  Only what passes all of them takes a slot: it
+ * comes back to the frontend, which links it to its client and starts
+ * it with query_start().  *closep asks a stream frontend to close.
+ */
+struct query *
+admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
+    const uint8_t *msg, size_t len, int *closep)
+{
+	struct dns_query_info	 qi;
+	enum dns_verdict	 v;
+	struct query		*q;
+	enum cache_result	 hit;
+	size_t			 n;
+	int			 allowed, rcode;
+
+	*closep = 0;
+	v = dns_check_query(msg, len, &qi);
+	if (v == DNS_DROP) {
+		*closep = o->transport == QT_TCP && len < DNS_HDR_LEN;
+		return (NULL);
+	}
+	if (o->transport == QT_TCP)
+		env->st.queries_tcp++;
+	else
+		env->st.queries_udp++;
+	allowed = o->allowed != -1 ? o->allowed :
+	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
+	/*
+	 * Every UDP message that could draw a reply costs its prefix a
+	 * token, so that neither answers nor errors can be reflected at a
+	 * spoofed victim faster than the rate.  Over it, an allowed query
+	 * may get an empty TC=1 reply, never larger than the query, which
+	 * sends a real client to TCP, where no one can spoof it.
+	 */
+	if (o->transport == QT_UDP && env->conf->sc.rate_limit != 0 &&
+	    ratelimit_check(sa, now_ms()) == RL_OVER) {
+		env->nratelimited++;
+		if (allowed && v == DNS_OK &&
+		    env->conf->sc.rate_limit_action == RATE_TRUNCATE &&
+		    (n = dns_make_error(msg, len, &qi, DNS_RCODE_NOERROR,
+		    env->scratch, sizeof(env->scratch))) != 0) {
+			dns_put16(env->scratch + 2,
+			    dns_get16(env->scratch + 2) | DNS_F_TC);
+			(void)o->fe->answer(o, sa, salen, env->scratch, n, &qi);
+		}
+		return (NULL);
+	}
+	if (!allowed) {
+		env->nrefused++;
+		if (env->conf->sc.deny_action == DENY_DROP) {
+			*closep = o->transport == QT_TCP;
+			return (NULL);
+		}
+		rcode = DNS_RCODE_REFUSED;
+	} else if (v == DNS_FORMERR)
+		rcode = DNS_RCODE_FORMERR;
+	else if (v == DNS_NOTIMP)
+		rcode = DNS_RCODE_NOTIMP;
+	else if (v == DNS_BADVERS)
+		rcode = DNS_RCODE_BADVERS;
+	else if (v == DNS_REFUSED)
+		rcode = DNS_RCODE_REFUSED;
+	else if ((hit = cache_lookup(msg, &qi, env->answer,
+	    sizeof(env->answer), &n)) != CACHE_MISS) {
+		n = o->fe->answer(o, sa, salen, env->answer, n, &qi);
+		report_answer(o->transport, sa, env->answer, n, 0, 1);
+		if (hit == CACHE_HIT_PREFETCH)
+			query_prefetch(msg, len, &qi);
+		return (NULL);
+	} else if (clients_query_add(sa) == -1) {
+		log_limit(&rl_client_q, now_ms(),
+		    "queries over max-queries-per-client");
+		rcode = DNS_RCODE_SERVFAIL;
+	} else if ((q = query_alloc()) == NULL) {
+		clients_query_del(sa);
+		log_limit(&rl_slots, now_ms(), "queries over max-queries");
+		rcode = DNS_RCODE_SERVFAIL;
+	} else {
+		q->counted = 1;
+		q->origin = *o;
+		q->started = now_us();
+		memcpy(&q->peer, sa, salen);
+		q->peerlen = salen;
+		q->qi = qi;
+		q->qlen = len;
+		memcpy(q->qbuf, msg, len);
+		return (q);
+	}
+	admit_error(o, sa, salen, msg, len, &qi, rcode);
+	return (NULL);
+}
+
+static void
+admit_error(const struct origin *o, const struct sockaddr *sa,
+    socklen_t salen, const uint8_t *msg, size_t len,
+    const struct dns_query_info *qi, int rcode)
+{
+	size_t	n;
+
+	n = dns_make_error(msg, len, qi, rcode, env->scratch,
+	    sizeof(env->scratch));
+	/*
+	 * An error echoes at most the query's own header, question and a
+	 * bare OPT, so it is never larger than the query; a REFUSED must
+	 * never be, or the access list would make us an amplifier.
+	 */
+	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
+		return;
+	n = o->fe->answer(o, sa, salen, env->scratch, n, qi);
+	report_answer(o->transport, sa, env->scratch, n, 0, 0);
+}
