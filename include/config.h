@@ -95,9 +95,8 @@ enum rate_action {
 };
 
 /*
- * These structs travel as-is between parent and engine (same binary, same
- * ABI), so they hold no pointers apart from the list linkage, which the
- * receiver overwrites.
+ * The list entries travel between parent and engine as the flat structs
+ * of ipc.h, without their linkage; conf_scalars travels as it is.
  */
 struct listen_conf {
 	TAILQ_ENTRY(listen_conf)	 entry;

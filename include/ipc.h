@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 /*
  * Framing between the parent and its engines: a fixed header followed by
  * the payload.  The engine always finds its end of the socketpair here.
@@ -41,8 +43,8 @@ enum ipc_type {
 	IPC_NONE = 0,
 	IPC_RECONF_CONF,	/* struct conf_scalars */
 	IPC_RECONF_LISTEN,	/* struct ipc_listen, carries the socket */
-	IPC_RECONF_UPSTREAM,	/* struct upstream_conf */
-	IPC_RECONF_ACL,		/* struct acl_conf */
+	IPC_RECONF_UPSTREAM,	/* struct ipc_upstream */
+	IPC_RECONF_ACL,		/* struct ipc_acl */
 	IPC_RECONF_CA,		/* a chunk of the CA bundle in PEM */
 	IPC_RECONF_END,		/* empty: configuration complete */
 	IPC_LOG,		/* engine -> parent: struct ipc_log + text */
@@ -83,6 +85,26 @@ struct ipc_listen {
 	int			proto;	/* enum listen_proto */
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
+};
+
+/*
+ * Every message is a flat struct, no pointers: the configuration's list
+ * entries travel as these, without their linkage, and the receiver
+ * builds its own lists.
+ */
+struct ipc_upstream {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	int			npins;
+	char			tls_name[CONF_NAME_MAX];
+	uint8_t			pins[CONF_MAX_PINS][CONF_PIN_LEN];
+};
+
+struct ipc_acl {
+	int			action;	/* enum acl_action */
+	int			af;	/* AF_UNSPEC means any */
+	int			prefixlen;
+	uint8_t			addr[16];	/* network order */
 };
 
 struct ipc_log {

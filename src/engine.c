@@ -219,6 +219,8 @@ engine_recv_config(void)
 {
 	struct ipc_msg		 msg;
 	struct ipc_listen	 il;
+	struct ipc_upstream	 iu;
+	struct ipc_acl		 ia;
 	struct upstream_conf	*u;
 	struct acl_conf		*a;
 	struct conf		*conf;
@@ -298,25 +300,35 @@ engine_recv_config(void)
 			l->sslen = il.sslen;
 			break;
 		case IPC_RECONF_UPSTREAM:
-			if (msg.hdr.len != sizeof(*u))
+			if (msg.hdr.len != sizeof(iu))
 				fatalx("bad IPC_RECONF_UPSTREAM length");
-			if ((u = malloc(sizeof(*u))) == NULL)
-				fatal(NULL);
-			memcpy(u, msg.data, sizeof(*u));
-			if (memchr(u->tls_name, '\0', sizeof(u->tls_name)) ==
-			    NULL || u->npins < 0 || u->npins > CONF_MAX_PINS ||
-			    u->sslen > sizeof(u->ss))
+			memcpy(&iu, msg.data, sizeof(iu));
+			if (memchr(iu.tls_name, '\0', sizeof(iu.tls_name)) ==
+			    NULL || iu.npins < 0 || iu.npins > CONF_MAX_PINS ||
+			    iu.sslen > sizeof(iu.ss))
 				fatalx("bad upstream");
+			if ((u = calloc(1, sizeof(*u))) == NULL)
+				fatal(NULL);
+			u->ss = iu.ss;
+			u->sslen = iu.sslen;
+			u->npins = iu.npins;
+			memcpy(u->tls_name, iu.tls_name, sizeof(u->tls_name));
+			memcpy(u->pins, iu.pins, sizeof(u->pins));
 			TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
 			break;
 		case IPC_RECONF_ACL:
-			if (msg.hdr.len != sizeof(*a))
+			if (msg.hdr.len != sizeof(ia))
 				fatalx("bad IPC_RECONF_ACL length");
-			if ((a = malloc(sizeof(*a))) == NULL)
-				fatal(NULL);
-			memcpy(a, msg.data, sizeof(*a));
-			if (a->prefixlen < 0 || a->prefixlen > 128)
+			memcpy(&ia, msg.data, sizeof(ia));
+			if (ia.prefixlen < 0 || ia.prefixlen > 128 ||
+			    (ia.action != ACL_ALLOW && ia.action != ACL_DENY))
 				fatalx("bad acl rule");
+			if ((a = calloc(1, sizeof(*a))) == NULL)
+				fatal(NULL);
+			a->action = ia.action;
+			a->af = ia.af;
+			a->prefixlen = ia.prefixlen;
+			memcpy(a->addr, ia.addr, sizeof(a->addr));
 			TAILQ_INSERT_TAIL(&conf->acl, a, entry);
 			break;
 		case IPC_RECONF_CA:

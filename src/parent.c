@@ -578,6 +578,8 @@ engine_send_config(struct engine_proc *ep)
 	struct upstream_conf	*u;
 	struct acl_conf		*a;
 	struct ipc_listen	 il;
+	struct ipc_upstream	 iu;
+	struct ipc_acl		 ia;
 	size_t			 off, chunk;
 	int			 i;
 
@@ -592,10 +594,23 @@ engine_send_config(struct engine_proc *ep)
 		compose(ep, IPC_RECONF_LISTEN, p.rt.socks[i].fd, &il,
 		    sizeof(il));
 	}
-	TAILQ_FOREACH(u, &conf->upstreams, entry)
-		compose(ep, IPC_RECONF_UPSTREAM, -1, u, sizeof(*u));
-	TAILQ_FOREACH(a, &conf->acl, entry)
-		compose(ep, IPC_RECONF_ACL, -1, a, sizeof(*a));
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		memset(&iu, 0, sizeof(iu));
+		iu.ss = u->ss;
+		iu.sslen = u->sslen;
+		iu.npins = u->npins;
+		memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
+		memcpy(iu.pins, u->pins, sizeof(iu.pins));
+		compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
+	}
+	TAILQ_FOREACH(a, &conf->acl, entry) {
+		memset(&ia, 0, sizeof(ia));
+		ia.action = a->action;
+		ia.af = a->af;
+		ia.prefixlen = a->prefixlen;
+		memcpy(ia.addr, a->addr, sizeof(ia.addr));
+		compose(ep, IPC_RECONF_ACL, -1, &ia, sizeof(ia));
+	}
 	for (off = 0; off < p.rt.calen; off += chunk) {
 		chunk = p.rt.calen - off;
 		if (chunk > IPC_MAX_PAYLOAD)
