@@ -53,12 +53,6 @@ struct engine {
 	struct event		 deadline_ev;
 	int			 deadline_armed;
 
-	struct tcp_client_list	 tcp_clients;
-	int			 ntcp;
-	int			 accept_paused;
-	struct event		 accept_ev;	/* resumes accepting */
-	int			 spare_fd;	/* given up on EMFILE */
-
 	struct upstream		*upstreams;
 	int			 nupstreams;
 	unsigned int		 rr_next;	/* round-robin position */

@@ -76,8 +76,8 @@ void		 tcp_listen(struct listener *);
 void		 tcp_stop(void);
 struct tcp_client *tcp_client_new(int, const struct sockaddr_storage *,
 		    socklen_t);
-int		 tcp_client_between_queries(const struct tcp_client *);
-int		 tcp_client_release(struct tcp_client *);
+int		 tcp_count(void);
+int		 tcp_give_idle(int (*)(int));
 
 /* handoff.c */
 int		 handoff_idle_clients(void);

@@ -79,7 +79,6 @@ engine_main(int debug, int verbose)
 
 	query_init();
 	clients_init();
-	TAILQ_INIT(&env->tcp_clients);
 	TAILQ_INIT(&env->flushq);
 
 	upstream_init();
@@ -200,7 +199,7 @@ engine_drain_cb(int fd, short ev, void *arg)
 		pending++;
 	if (pending > 0 && now_ms() >= env->drain_until)
 		log_debug("retiring with %d queries, %d TCP clients still busy",
-		    env->nbusy, env->ntcp);
+		    env->nbusy, tcp_count());
 	if (pending == 0 || now_ms() >= env->drain_until) {
 		event_base_loopexit(env->base, NULL);
 		return;

@@ -26,6 +26,8 @@
 #include "ipc.h"
 #include "log.h"
 
+static int	 give_to_parent(int);
+
 /*
  * A reload without a lost TCP query.  A retiring engine reads each client
  * connection only up to the end of a query (listener.c); once everything
@@ -40,22 +42,13 @@
 int
 handoff_idle_clients(void)
 {
-	struct tcp_client	*tc, *next;
-	int			 left = 0;
+	return (tcp_give_idle(give_to_parent));
+}
 
-	for (tc = TAILQ_FIRST(&env->tcp_clients); tc != NULL; tc = next) {
-		next = TAILQ_NEXT(tc, entry);
-		if (tc->closing || tc->eof || tc->reading ||
-		    tc->inflight > 0 || buf_used(&tc->out) > 0 ||
-		    !tcp_client_between_queries(tc)) {
-			left++;
-			continue;
-		}
-		if (ipc_give(&env->ipc, IPC_TCP_HANDOFF,
-		    tcp_client_release(tc)) == -1)
-			log_warn("handing a TCP client over");
-	}
-	return (left);
+static int
+give_to_parent(int fd)
+{
+	return (ipc_give(&env->ipc, IPC_TCP_HANDOFF, fd));
 }
 
 /* An int socket option, or -1. */
@@ -95,7 +88,7 @@ handoff_adopt(int fd)
 		close(fd);
 		return;
 	}
-	if (env->draining || env->ntcp >= env->conf->sc.tcp_max_conn) {
+	if (env->draining || tcp_count() >= env->conf->sc.tcp_max_conn) {
 		close(fd);
 		return;
 	}

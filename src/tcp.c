@@ -61,6 +61,8 @@ static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
 static void	 tcp_client_maybe_done(struct tcp_client *);
 static void	 tcp_client_detach_all(struct tcp_client *);
+static int	 tcp_client_between_queries(const struct tcp_client *);
+static int	 tcp_client_release(struct tcp_client *);
 static void	 tcp_client_send(struct tcp_client *, const uint8_t *,
 		    size_t);
 static void	 tcp_query(struct tcp_client *, const uint8_t *, size_t);
@@ -70,6 +72,15 @@ static void	 tcp_release(struct query *);
 
 static const struct frontend	tcp_frontend = { tcp_answer, tcp_release };
 static struct ratelog		rl_client_tcp;
+
+/* the frontend's own state: its clients and its accepting */
+static struct {
+	struct tcp_client_list	 clients;
+	int			 n;
+	int			 paused;	/* accepting paused */
+	struct event		 resume_ev;	/* resumes accepting */
+	int			 spare_fd;	/* given up on EMFILE */
+} t = { .clients = TAILQ_HEAD_INITIALIZER(t.clients), .spare_fd = -1 };
 
 /*
  * Retiring: no new connections, and no new queries read from those open
@@ -86,11 +97,44 @@ tcp_stop(void)
 		if (env->listeners[i].proto == LISTEN_TCP &&
 		    !env->listeners[i].paused)
 			event_del(&env->listeners[i].ev);
-	if (event_initialized(&env->accept_ev))
-		evtimer_del(&env->accept_ev);
-	TAILQ_FOREACH(tc, &env->tcp_clients, entry)
+	if (event_initialized(&t.resume_ev))
+		evtimer_del(&t.resume_ev);
+	TAILQ_FOREACH(tc, &t.clients, entry)
 		if (tcp_client_between_queries(tc))
 			tcp_client_read_enable(tc, 0);
+}
+
+/* Client connections open now. */
+int
+tcp_count(void)
+{
+	return (t.n);
+}
+
+/*
+ * Retiring: each client with nothing of its own left in this process
+ * (nothing in flight, nothing unwritten, not in the middle of a query)
+ * is released and its socket handed to give().  Returns how many are
+ * left: busy ones, or closing anyway.
+ */
+int
+tcp_give_idle(int (*give)(int))
+{
+	struct tcp_client	*tc, *next;
+	int			 left = 0;
+
+	for (tc = TAILQ_FIRST(&t.clients); tc != NULL; tc = next) {
+		next = TAILQ_NEXT(tc, entry);
+		if (tc->closing || tc->eof || tc->reading ||
+		    tc->inflight > 0 || buf_used(&tc->out) > 0 ||
+		    !tcp_client_between_queries(tc)) {
+			left++;
+			continue;
+		}
+		if (give(tcp_client_release(tc)) == -1)
+			log_warn("handing a TCP client over");
+	}
+	return (left);
 }
 
 void
@@ -98,11 +142,11 @@ tcp_listen(struct listener *l)
 {
 	event_assign(&l->ev, env->base, l->fd, EV_READ | EV_PERSIST,
 	    tcp_accept_cb, l);
-	if (!event_initialized(&env->accept_ev)) {
-		evtimer_assign(&env->accept_ev, env->base, accept_resume_cb,
+	if (!event_initialized(&t.resume_ev)) {
+		evtimer_assign(&t.resume_ev, env->base, accept_resume_cb,
 		    NULL);
 		/* the descriptor given up when accept() hits EMFILE */
-		if ((env->spare_fd = socket(AF_INET, SOCK_STREAM |
+		if ((t.spare_fd = socket(AF_INET, SOCK_STREAM |
 		    SOCK_CLOEXEC, 0)) == -1)
 			log_warn("spare descriptor");
 	}
@@ -165,11 +209,11 @@ accept_pause(int ms)
 			event_del(&env->listeners[i].ev);
 			env->listeners[i].paused = 1;
 		}
-	env->accept_paused = 1;
+	t.paused = 1;
 	if (ms > 0) {
 		tv.tv_sec = ms / 1000;
 		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(&env->accept_ev, &tv);
+		evtimer_add(&t.resume_ev, &tv);
 	}
 }
 
@@ -185,11 +229,11 @@ accept_shed(int fd)
 {
 	int	s;
 
-	if (env->spare_fd != -1) {
-		close(env->spare_fd);
+	if (t.spare_fd != -1) {
+		close(t.spare_fd);
 		if ((s = accept(fd, NULL, NULL)) != -1)
 			close(s);
-		env->spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+		t.spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
 		    0);
 	}
 	accept_pause(ACCEPT_BACKOFF_MS);
@@ -203,16 +247,16 @@ accept_resume_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (env->ntcp >= env->conf->sc.tcp_max_conn || env->draining)
+	if (t.n >= env->conf->sc.tcp_max_conn || env->draining)
 		return;		/* a closing client resumes us */
-	if (env->spare_fd == -1)
-		env->spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t.spare_fd == -1)
+		t.spare_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	for (i = 0; i < env->nlisteners; i++)
 		if (env->listeners[i].paused) {
 			event_add(&env->listeners[i].ev, NULL);
 			env->listeners[i].paused = 0;
 		}
-	env->accept_paused = 0;
+	t.paused = 0;
 }
 
 static void
@@ -225,7 +269,7 @@ tcp_accept_cb(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	for (;;) {
-		if (env->ntcp >= env->conf->sc.tcp_max_conn) {
+		if (t.n >= env->conf->sc.tcp_max_conn) {
 			accept_pause(0);
 			return;
 		}
@@ -289,15 +333,15 @@ tcp_client_new(int s, const struct sockaddr_storage *ss, socklen_t sslen)
 	tv.tv_sec = env->conf->sc.tcp_max_lifetime;
 	tv.tv_usec = 0;
 	evtimer_add(&tc->life, &tv);
-	TAILQ_INSERT_TAIL(&env->tcp_clients, tc, entry);
-	env->ntcp++;
+	TAILQ_INSERT_TAIL(&t.clients, tc, entry);
+	t.n++;
 	tcp_client_read_enable(tc, 1);
 	tcp_client_idle_arm(tc);
 	return (tc);
 }
 
 /* No part of a query in our buffer: the next byte starts a new one. */
-int
+static int
 tcp_client_between_queries(const struct tcp_client *tc)
 {
 	return (tc->rlen == 0 && tc->frame.skip == 0);
@@ -399,7 +443,7 @@ tcp_client_schedule_close(struct tcp_client *tc)
 }
 
 /* Frees the client and gives its socket to the caller. */
-int
+static int
 tcp_client_release(struct tcp_client *tc)
 {
 	int	fd = tc->fd;
@@ -430,10 +474,10 @@ tcp_client_close(struct tcp_client *tc)
 	if (tc->fd != -1)
 		close(tc->fd);
 	buf_free(&tc->out);
-	TAILQ_REMOVE(&env->tcp_clients, tc, entry);
-	env->ntcp--;
+	TAILQ_REMOVE(&t.clients, tc, entry);
+	t.n--;
 	free(tc);
-	if (env->accept_paused && !evtimer_pending(&env->accept_ev, NULL))
+	if (t.paused && !evtimer_pending(&t.resume_ev, NULL))
 		accept_resume_cb(-1, 0, NULL);
 }
 
