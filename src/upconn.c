@@ -266,14 +266,17 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 int
 upconn_usable(struct upconn *uc)
 {
-	uint64_t	now = now_us();
+	uint64_t	now;
 	ssize_t		n;
 	uint8_t		b;
 
-	if (uc->state != UC_READY || uc->inflight > 0 ||
-	    now - uc->last_read < IDLE_CHECK_US ||
-	    now - uc->last_sent < IDLE_CHECK_US)
+	/* a busy connection, the common case, costs no clock read */
+	if (uc->state != UC_READY || uc->inflight > 0)
 		return (uc->state != UC_CLOSED);
+	now = now_us();
+	if (now - uc->last_read < IDLE_CHECK_US ||
+	    now - uc->last_sent < IDLE_CHECK_US)
+		return (1);
 	n = recv(uc->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR)) {
