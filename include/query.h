@@ -124,11 +124,7 @@ struct query {
 /* query.c: the owner of a query's life */
 void		 query_init(void);
 struct query	*query_alloc(void);
-void		 query_free(struct query *);
 void		 query_start(struct query *);
-void		 query_reply(struct query *, uint8_t *, size_t);
-void		 query_fail(struct query *, int);
-void		 query_send_failed(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
 		    const struct dns_query_info *);
 

@@ -37,6 +37,10 @@
  */
 
 static void	 deadline_arm(void);
+static void	 query_free(struct query *);
+static void	 query_reply(struct query *, uint8_t *, size_t);
+static void	 query_fail(struct query *, int);
+static void	 query_send_failed(struct query *);
 static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
 		    size_t);
 static void	 follower_done(struct query *, uint8_t *, size_t, int);
@@ -99,7 +103,7 @@ query_alloc(void)
 	return (q);
 }
 
-void
+static void
 query_free(struct query *q)
 {
 	coalesce_leave(q);
@@ -199,7 +203,7 @@ hedge_cb(int fd, short ev, void *arg)
  * admitted the query (which cuts a UDP answer to the client's size);
  * the slot is free afterwards.
  */
-void
+static void
 query_reply(struct query *q, uint8_t *msg, size_t len)
 {
 	const struct frontend	*fe = q->origin.fe;
@@ -216,7 +220,7 @@ query_reply(struct query *q, uint8_t *msg, size_t len)
  * followers too; a SERVFAIL becomes a stale answer when the cache still
  * has one (RFC 8767).
  */
-void
+static void
 query_fail(struct query *q, int rcode)
 {
 	size_t	n;
@@ -252,7 +256,7 @@ query_fail(struct query *q, int rcode)
  * is the only one, else by the policy), within the bounds of upstream.c
  * and only while its deadline is ahead, or SERVFAIL.
  */
-void
+static void
 query_send_failed(struct query *q)
 {
 	if (q->nsends > 0)
