@@ -550,7 +550,7 @@ engine_spawn(int idx)
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(vp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	ipc_init(&ep->ipc, sp[0], 1);	/* for IPC_TCP_HANDOFF */
+	ipc_init(&ep->ipc, sp[0], IPC_FDTYPE(IPC_TCP_HANDOFF));
 	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
 	log_debug("engine %d started, pid %d", idx, (int)pid);
 	engine_send_config(ep);
@@ -657,11 +657,6 @@ engine_dispatch(int fd, short ev, void *arg)
 		return;
 	}
 	while ((r = ipc_get(&ep->ipc, &msg)) == 1) {
-		if (msg.fd != -1 && msg.hdr.type != IPC_TCP_HANDOFF) {
-			close(msg.fd);
-			engine_kill(ep, "descriptor on a message without one");
-			return;
-		}
 		switch (msg.hdr.type) {
 		case IPC_LOG:
 			snprintf(who, sizeof(who), "engine %d", ep->idx);
@@ -688,9 +683,8 @@ engine_dispatch(int fd, short ev, void *arg)
 			}
 			break;
 		case IPC_TCP_HANDOFF:
-			if (msg.hdr.len != 0 || msg.fd == -1) {
-				if (msg.fd != -1)
-					close(msg.fd);
+			if (msg.hdr.len != 0) {
+				close(msg.fd);
 				engine_kill(ep, "malformed handoff message");
 				return;
 			}
@@ -702,7 +696,8 @@ engine_dispatch(int fd, short ev, void *arg)
 		}
 	}
 	if (r == -1)
-		engine_kill(ep, "bad message header");
+		engine_kill(ep, "bad message header, or a descriptor where "
+		    "none belongs");
 }
 
 /* An engine's counters, checked by stats_check(). */
