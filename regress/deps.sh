@@ -4,7 +4,7 @@
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
-build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
+build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libcap-ng-dev libevent-dev libbsd-dev ca-certificates"
 test_pkgs="$build_pkgs systemd bind9-dnsutils knot-dnsutils dnsperf unbound openssl mandoc procps python3 util-linux iproute2 faketime gdb libcap2-bin"
 # Wanted for their command only: a node and npm from elsewhere (NodeSource,
 # nvm) will do, and Debian's npm would conflict with NodeSource's nodejs.

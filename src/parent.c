@@ -205,6 +205,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		engine_spawn(i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
 	    p.rt.conf->sc.engines == 1 ? "" : "s");
+	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 
 	event_base_dispatch(p.base);
 
@@ -995,6 +996,11 @@ reload(void)
 		reload_failed();
 		return (-1);
 	}
+	if (nconf->sc.engines == 0)
+		nconf->sc.engines = engines_auto();
+	/* descriptors for both generations, before binding any */
+	if (nconf->sc.engines <= ENGINES_MAX)
+		parent_nofile(p.rt.conf, nconf);
 	if (nconf->sc.engines > ENGINES_MAX ||
 	    runtime_prepare(&nrt, nconf, &p.rt) == -1) {
 		log_warnx("configuration reload failed, keeping the old one");
