@@ -117,6 +117,44 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 		fatalx("seccomp rule for %s failed", name);
 }
 
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Allows the call name when its argument arg is one of vals. */
+static void
+allow_each(scmp_filter_ctx ctx, const char *name, unsigned int arg,
+    const int *vals, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		struct scmp_arg_cmp	c = { arg, SCMP_CMP_EQ,
+			    (scmp_datum_t)vals[i], 0 };
+		rule(ctx, SCMP_ACT_ALLOW, name, 1, &c);
+	}
+}
+
+/* socket options: only the levels the data path and the listeners set */
+static const int sockopt_levels[] = {
+	SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, IPPROTO_IPV6
+};
+
+/* unix for socketpairs, syslog and notify, IPv4 and IPv6 for listeners */
+static const int parent_families[] = { AF_UNIX, AF_INET, AF_INET6 };
+/* a child moves its descriptors to fixed numbers before its exec */
+static const int parent_fcntl[] = { F_DUPFD, F_DUPFD_CLOEXEC };
+/* libevent asks how much there is to read (first), stdio if it is a tty */
+static const int parent_ioctl[] = { FIONREAD, TCGETS };
+#ifndef TEST_SANITIZE
+/*
+ * no_new_privs for the engines and the metrics process; the others
+ * only read: glibc, the loader and libcap-ng's start-up ask
+ */
+static const int prctl_opts[] = {
+	PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_DUMPABLE,
+	PR_GET_SECCOMP, PR_CAPBSET_READ, PR_GET_KEEPCAPS, PR_GET_SECUREBITS
+};
+#endif
+
 /*
  * Both filters: descriptor flags, never duplication; memory that can
  * never become code.
@@ -124,16 +162,10 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 static void
 allow_flags_and_memory(scmp_filter_ctx ctx)
 {
-	int	cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
-	int	i;
+	static const int	cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
 
-	for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
-		struct scmp_arg_cmp	c[] = {
-			SCMP_A1(SCMP_CMP_EQ, cmds[i]),
-		};
-		rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
-		rule(ctx, SCMP_ACT_ALLOW, "fcntl64", 1, c);
-	}
+	allow_each(ctx, "fcntl", 1, cmds, NELEM(cmds));
+	allow_each(ctx, "fcntl64", 1, cmds, NELEM(cmds));
 	{
 		struct scmp_arg_cmp	c[] = {
 			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
@@ -195,18 +227,8 @@ sandbox_init(void)
 		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v4);
 		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v6);
 	}
-	/* socket options: only the levels the data path sets */
-	{
-		int	levels[] = { SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP,
-			    IPPROTO_IPV6 };
-		for (i = 0; i < (int)(sizeof(levels) / sizeof(levels[0]));
-		    i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A1(SCMP_CMP_EQ, levels[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "setsockopt", 1, c);
-		}
-	}
+	allow_each(ctx, "setsockopt", 1, sockopt_levels,
+	    NELEM(sockopt_levels));
 	allow_flags_and_memory(ctx);
 	/* abort() may signal itself; nobody else */
 	{
@@ -281,13 +303,8 @@ sandbox_metrics(void)
 	for (i = 0; metrics_allowed[i] != NULL; i++)
 		rule(ctx, SCMP_ACT_ALLOW, metrics_allowed[i], 0, NULL);
 	allow_flags_and_memory(ctx);
-	{
-		/* libevent asks how much there is to read */
-		struct scmp_arg_cmp	c[] = {
-			SCMP_A1(SCMP_CMP_EQ, FIONREAD),
-		};
-		rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, c);
-	}
+	/* libevent asks how much there is to read */
+	allow_each(ctx, "ioctl", 1, parent_ioctl, 1);
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load failed");
 	seccomp_release(ctx);
@@ -323,7 +340,9 @@ static const char *parent_allowed[] = {
 	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
 	"getgroups", "seccomp", "memfd_create",
 	"arch_prctl", "set_tid_address", "set_robust_list", "rseq",
-	"setrlimit", "getrlimit", "sigaltstack",
+	"setrlimit", "getrlimit",
+	/* a shell that an upgrade gone wrong put in the binary's place */
+	"getppid",
 	/* reading the configuration, the CA bundle, /etc/passwd */
 	"readlinkat", "newfstatat", "statx", "getcwd", "fstatfs", "statfs",
 	/* an engine's last words are read after it died */
@@ -331,7 +350,6 @@ static const char *parent_allowed[] = {
 	NULL
 };
 
-/* the parent's own, and those the engines and metrics fail */
 static const char *parent_refused[] = {
 	"clone3",	/* glibc falls back to clone, which is checked */
 	NULL
@@ -432,6 +450,7 @@ sandbox_parent(const char *self, const char *ctlpath, int debug)
 	rule(ctx, SCMP_ACT_ALLOW, "open", 0, NULL);
 	rule(ctx, SCMP_ACT_ALLOW, "ptrace", 0, NULL);
 	rule(ctx, SCMP_ACT_ALLOW, "prctl", 0, NULL);
+	rule(ctx, SCMP_ACT_ALLOW, "sigaltstack", 0, NULL);
 #else
 	/* its own binary only: the pointer the spawners pass it in */
 	{
@@ -453,21 +472,7 @@ sandbox_parent(const char *self, const char *ctlpath, int debug)
 		rule(ctx, SCMP_ACT_ALLOW, "open", 1, c1);
 		rule(ctx, SCMP_ACT_ALLOW, "openat", 1, c2);
 	}
-	/*
-	 * no_new_privs for the engines and the metrics process; the
-	 * others, ones that read: glibc and the loader ask
-	 */
-	{
-		int	opts[] = { PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS,
-			    PR_GET_DUMPABLE, PR_GET_SECCOMP, PR_CAPBSET_READ,
-			    PR_GET_KEEPCAPS, PR_GET_SECUREBITS };
-		for (i = 0; i < (int)(sizeof(opts) / sizeof(opts[0])); i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A0(SCMP_CMP_EQ, opts[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "prctl", 1, c);
-		}
-	}
+	allow_each(ctx, "prctl", 0, prctl_opts, NELEM(prctl_opts));
 	{
 		/* libcap-ng's start-up, in every exec of the binary */
 		struct scmp_arg_cmp	c[] = {
@@ -495,37 +500,11 @@ sandbox_parent(const char *self, const char *ctlpath, int debug)
 		rule(ctx, SCMP_ACT_ALLOW, "unlink", 1, c);
 		rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, c2);
 	}
-	/* unix for socketpairs and logging, IPv4 and IPv6 for listeners */
-	{
-		int	fams[] = { AF_UNIX, AF_INET, AF_INET6 };
-		for (i = 0; i < (int)(sizeof(fams) / sizeof(fams[0])); i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A0(SCMP_CMP_EQ, fams[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "socket", 1, c);
-		}
-	}
-	{
-		int	levels[] = { SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP,
-			    IPPROTO_IPV6 };
-		for (i = 0; i < (int)(sizeof(levels) / sizeof(levels[0]));
-		    i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A1(SCMP_CMP_EQ, levels[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "setsockopt", 1, c);
-		}
-	}
-	/* a child moves its descriptors to fixed numbers before exec */
-	{
-		int	cmds[] = { F_DUPFD, F_DUPFD_CLOEXEC };
-		for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A1(SCMP_CMP_EQ, cmds[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
-		}
-	}
+	allow_each(ctx, "socket", 0, parent_families, NELEM(parent_families));
+	allow_each(ctx, "setsockopt", 1, sockopt_levels,
+	    NELEM(sockopt_levels));
+	allow_each(ctx, "fcntl", 1, parent_fcntl, NELEM(parent_fcntl));
+	allow_each(ctx, "fcntl64", 1, parent_fcntl, NELEM(parent_fcntl));
 	allow_flags_and_memory(ctx);
 	/* the loader of an engine's exec maps its libraries' code */
 	{
@@ -533,25 +512,15 @@ sandbox_parent(const char *self, const char *ctlpath, int debug)
 			SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0),
 		};
 		rule(ctx, SCMP_ACT_ALLOW, "mmap", 1, c);
+		rule(ctx, SCMP_ACT_ALLOW, "mmap2", 1, c);
 	}
-	/* libevent asks how much there is to read, stdio if it is a tty */
-	{
-		int	reqs[] = { FIONREAD, TCGETS };
-		for (i = 0; i < (int)(sizeof(reqs) / sizeof(reqs[0])); i++) {
-			struct scmp_arg_cmp	c[] = {
-				SCMP_A1(SCMP_CMP_EQ, reqs[i]),
-			};
-			rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, c);
-		}
-	}
-	/* engines, the metrics process; abort() signals itself */
+	allow_each(ctx, "ioctl", 1, parent_ioctl, NELEM(parent_ioctl));
+	/*
+	 * engines and the metrics process; abort() and the engines' own
+	 * violation handler signal themselves, by their own pid
+	 */
 	rule(ctx, SCMP_ACT_ALLOW, "kill", 0, NULL);
-	{
-		struct scmp_arg_cmp	c[] = {
-			SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
-		};
-		rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, c);
-	}
+	rule(ctx, SCMP_ACT_ALLOW, "tgkill", 0, NULL);
 	/*
 	 * an engine makes its TLS session memfds private for libtls: to
 	 * 0600 only, so that no file the parent could open is ever widened

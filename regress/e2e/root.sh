@@ -48,6 +48,18 @@ lastengine()
 	sed -n 's/^engine 0 ready, pid \([0-9]*\)$/\1/p' "$W/r.err" | tail -1
 }
 
+# nready: how many times an engine has reported ready so far.
+nready()
+{
+	grep -c 'ready, pid' "$W/r.err"
+}
+
+# sincenready N: more engines than N have reported ready.
+sincenready()
+{
+	[ "$(nready)" -gt "$1" ]
+}
+
 answered()
 {
 	q "$1" +short "$2" A | grep -qx '192\.0\.2\.1'
@@ -86,11 +98,9 @@ check "answered through its engine" answered $P before.example.test
 
 # --- a reload onto a privileged port -------------------------------------
 echo "listen on 127.0.0.1 port $PRIV" >>"$W/r.conf"
-nready=$(grep -c 'ready, pid' "$W/r.err")
+n=$(nready)
 kill -HUP "$pp"
-check "reload: the new engine reports ready" \
-    waitfor 10 sh -c '[ "$(grep -c "ready, pid" "$1")" -gt "$2" ]' - \
-    "$W/r.err" "$nready"
+check "reload: the new engine reports ready" waitfor 10 sincenready "$n"
 check "reload: the parent bound port $PRIV (below 1024)" \
     sh -c 'ss -Hlnup "sport = :$1" | grep -q "pid=$2," &&
     ss -Hlntp "sport = :$1" | grep -q "pid=$2,"' - $PRIV "$pp"
@@ -107,11 +117,9 @@ check "reload: the new engine runs as _dotproxy, chrooted, sandboxed" \
     - "${e:-0}"
 
 # --- an engine killed ----------------------------------------------------
-nready=$(grep -c 'ready, pid' "$W/r.err")
+n=$(nready)
 kill -9 "${e:-0}"
-check "kill -9: the engine is restarted" \
-    waitfor 10 sh -c '[ "$(grep -c "ready, pid" "$1")" -gt "$2" ]' - \
-    "$W/r.err" "$nready"
+check "kill -9: the engine is restarted" waitfor 10 sincenready "$n"
 check "kill -9: answered again" waitfor 5 answered $P after.example.test
 check "the control socket answers" \
     sh -c '"$1" -s "$2" show stats | grep -q .' - "$TOP/dotproxyctl" \
@@ -133,22 +141,22 @@ check "SIGTERM: the log says it stopped and the control socket is gone" \
     "$W/r.err" "$W/ctl/r.conf.sock"
 
 # --- a call outside the filter -------------------------------------------
-# getppid(2) is in no filter.  gdb makes the parent call it: with -d it is
+# getsid(2) is in no filter.  gdb makes the parent call it: with -d it is
 # named on stderr and the parent dies of SIGSYS; its engines follow.
 if command -v gdb >/dev/null 2>&1; then
 	conf "$W/v.conf" $P3 $UP 'user "_dotproxy"' 'chroot "/var/empty"'
 	proxy v "$W/v.conf" || notok "dotproxy starts again"
 	vp=$(proxypid v)
 	ve=$(enginepid "$vp")
-	timeout 20 gdb -p "$vp" -batch -nx -ex 'call (int)getppid()' \
+	timeout 20 gdb -p "$vp" -batch -nx -ex 'call (int)getsid(0)' \
 	    >"$W/gdb.out" 2>&1
 	waitfor 5 gone "$vp"
 	wait "$vp"
 	rc=$?
 	check "violation: the parent dies of SIGSYS (status $rc)" \
 	    [ "$rc" -eq $((128 + 31)) ]
-	check "violation: -d names the call (getppid)" \
-	    grep -q 'parent killed by its sandbox: system call getppid (' \
+	check "violation: -d names the call (getsid)" \
+	    grep -q 'parent killed by its sandbox: system call getsid (' \
 	    "$W/v.err"
 	check "violation: its engine exits with it" waitfor 5 gone "${ve:-0}"
 
@@ -162,7 +170,7 @@ if command -v gdb >/dev/null 2>&1; then
 	PIDS="$PIDS $kp"
 	check "daemon: the parent is under its filter" \
 	    [ "$(field "$kp" Seccomp)" = 2 ]
-	timeout 20 gdb -p "$kp" -batch -nx -ex 'call (int)getppid()' \
+	timeout 20 gdb -p "$kp" -batch -nx -ex 'call (int)getsid(0)' \
 	    >"$W/gdb2.out" 2>&1
 	check "daemon: a call outside the filter kills the parent" \
 	    waitfor 5 gone "$kp"
