@@ -27,6 +27,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "parent.h"
+#include "testhook.h"
 
 /*
  * What root the parent keeps once it has started: the capabilities that
@@ -100,6 +101,8 @@ parent_lockdown(const struct conf *conf, const char *self,
 	 * non-root parent either.  RLIMIT_FSIZE too: with -d the log goes to
 	 * stderr, which may be a file.
 	 */
+	/* the sanitizer build: what its runtime would do later, now */
+	testhook_presandbox();
 	sandbox_parent(self, ctlpath, debug);
 }
 

@@ -168,8 +168,10 @@ if command -v gdb >/dev/null 2>&1; then
 	    head -1)
 	kp=${kp:-0}
 	PIDS="$PIDS $kp"
+	# the ports are bound before it locks itself down
 	check "daemon: the parent is under its filter" \
-	    [ "$(field "$kp" Seccomp)" = 2 ]
+	    waitfor 10 sh -c '[ "$(sed -n "s/^Seccomp:[[:space:]]*//p" \
+	    /proc/$1/status)" = 2 ]' - "$kp"
 	timeout 20 gdb -p "$kp" -batch -nx -ex 'call (int)getsid(0)' \
 	    >"$W/gdb2.out" 2>&1
 	check "daemon: a call outside the filter kills the parent" \
