@@ -8,7 +8,7 @@ EXAMPLEDIR ?=	$(PREFIX)/share/examples/dotproxy
 
 CC ?=		cc
 YACC ?=		yacc
-PKGS =		libtls libcrypto libseccomp libevent libbsd-overlay
+PKGS =		libtls libcrypto libseccomp libcap-ng libevent libbsd-overlay
 
 # BUILD holds the objects and test programs, PROG is the daemon: the
 # sanitizer and valgrind test builds (below) get a tree of their own.
@@ -32,7 +32,8 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/oneshot.c src/ctlreq.c src/httpreq.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \
-		src/config.c src/printconf.c src/sandbox.c src/testhook.c
+		src/config.c src/printconf.c src/sandbox.c src/parentsandbox.c \
+		src/testhook.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o
 HDRS =		$(wildcard include/*.h)
 

@@ -63,6 +63,12 @@ enum ipc_type {
 
 #define IPC_F_FD	0x1	/* a descriptor travels with this message */
 
+/*
+ * The set of message types a receiver takes descriptors on, for
+ * ipc_init(): each of those carries exactly one, every other type none.
+ */
+#define IPC_FDTYPE(t)	(1U << (t))
+
 struct ipc_hdr {
 	uint32_t	type;
 	uint32_t	len;	/* payload bytes after this header */
@@ -129,7 +135,7 @@ struct ipc_msg {
 
 struct ipc {
 	int			 fd;
-	int			 accept_fds;	/* only engines take descriptors */
+	uint32_t		 fdtypes;	/* IPC_FDTYPE() of each */
 	TAILQ_HEAD(ipc_outmsg_head, ipc_outmsg) outq;
 	size_t			 queued;
 	uint8_t			 rbuf[2 * (sizeof(struct ipc_hdr) +
@@ -140,7 +146,7 @@ struct ipc {
 	int			 nrfds;
 };
 
-void	 ipc_init(struct ipc *, int, int);
+void	 ipc_init(struct ipc *, int, uint32_t);
 void	 ipc_clear(struct ipc *);
 int	 ipc_compose(struct ipc *, uint32_t, int, const void *, size_t);
 int	 ipc_give(struct ipc *, uint32_t, int);

@@ -51,5 +51,12 @@ int	parent_log_record(const char *, const struct ipc_msg *);
 int	control_init(const char *);
 void	control_start(struct event_base *);
 void	control_cleanup(void);
+const char *control_path(void);
+
+/* parentsandbox.c: what the parent keeps once started */
+void	parent_lockdown(const struct conf *, const char *, const char *, int);
+void	parent_nofile(const struct conf *, const struct conf *);
+/* sandbox.c */
+void	sandbox_parent(const char *, const char *, int);
 
 #endif /* DOTPROXY_PARENT_H */

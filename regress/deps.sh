@@ -4,7 +4,7 @@
 # As root it also creates the unprivileged user and the empty chroot the
 # built-in defaults name, so the daemon runs as it would when installed.
 
-build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libevent-dev libbsd-dev ca-certificates"
+build_pkgs="make gcc libc6-dev pkg-config byacc libtls-dev libssl-dev libseccomp-dev libcap-ng-dev libevent-dev libbsd-dev ca-certificates"
 # podman.sh runs podman with runc, and its ports published through the
 # CNI plugins, the network stack it was tested with (Debian's podman
 # would take them or netavark).

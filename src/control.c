@@ -171,6 +171,13 @@ control_cleanup(void)
 		(void)unlink(ctl.path);
 }
 
+/* The socket's path, for the parent's filter to allow its unlink only. */
+const char *
+control_path(void)
+{
+	return (ctl.fd == -1 ? NULL : ctl.path);
+}
+
 static void
 control_accept(int fd, short ev, void *arg)
 {

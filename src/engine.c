@@ -65,7 +65,8 @@ engine_main(int debug, int verbose)
 	log_procinit("engine");
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		fatal(NULL);
-	ipc_init(&env->ipc, ENGINE_FD, 1);
+	ipc_init(&env->ipc, ENGINE_FD, IPC_FDTYPE(IPC_RECONF_LISTEN) |
+	    IPC_FDTYPE(IPC_TCP_ADOPT));
 	log_set_sender(uplink_log);
 
 	engine_recv_config();

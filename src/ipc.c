@@ -26,12 +26,19 @@
 
 #include "ipc.h"
 
+/* No type a descriptor could ride on is left out of the mask. */
+typedef char ipc_types_fit_the_mask[IPC_TYPE_MAX <= 32 ? 1 : -1];
+
+/*
+ * fdtypes names the message types that carry a descriptor to this side,
+ * IPC_FDTYPE(type) each; 0 takes none at all.
+ */
 void
-ipc_init(struct ipc *ipc, int fd, int accept_fds)
+ipc_init(struct ipc *ipc, int fd, uint32_t fdtypes)
 {
 	memset(ipc, 0, sizeof(*ipc));
 	ipc->fd = fd;
-	ipc->accept_fds = accept_fds;
+	ipc->fdtypes = fdtypes;
 	TAILQ_INIT(&ipc->outq);
 }
 
@@ -231,7 +238,7 @@ ipc_read(struct ipc *ipc)
 		for (i = 0; i < nfds; i++) {
 			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
 			    sizeof(int));
-			if (!ipc->accept_fds || ipc->nrfds == IPC_MAX_FDS) {
+			if (ipc->fdtypes == 0 || ipc->nrfds == IPC_MAX_FDS) {
 				close(fd);
 				bad = 1;
 				continue;
@@ -250,7 +257,10 @@ ipc_read(struct ipc *ipc)
 /*
  * Takes the next whole message out of the read buffer.  Returns 1 with
  * msg filled, 0 when more bytes are needed, -1 (EBADMSG) on a header that
- * cannot be right.  Callers still check the payload length per type.
+ * cannot be right.  A descriptor travels only on the types ipc_init() was
+ * given, and always on those: one on any other type is closed here, and
+ * the message is an error like any other bad header.  Callers still
+ * check the payload length per type.
  */
 int
 ipc_get(struct ipc *ipc, struct ipc_msg *msg)
@@ -279,6 +289,13 @@ ipc_get(struct ipc *ipc, struct ipc_msg *msg)
 		msg->fd = ipc->rfds[0];
 		ipc->nrfds--;
 		memmove(ipc->rfds, ipc->rfds + 1, ipc->nrfds * sizeof(int));
+	}
+	if ((msg->fd != -1) != ((ipc->fdtypes & IPC_FDTYPE(hdr.type)) != 0)) {
+		if (msg->fd != -1)
+			close(msg->fd);
+		msg->fd = -1;
+		errno = EBADMSG;
+		return (-1);
 	}
 	ipc->roff += sizeof(hdr) + hdr.len;
 	return (1);

@@ -343,7 +343,7 @@ metrics_main(int debug)
 
 	(void)debug;
 	log_procinit("metrics");
-	ipc_init(&mp.ipc, ENGINE_FD, 1);
+	ipc_init(&mp.ipc, ENGINE_FD, IPC_FDTYPE(IPC_RECONF_LISTEN));
 	log_set_sender(mp_send_log);
 	mp.lfd = -1;
 	mp_recv_config(&sc);

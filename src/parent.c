@@ -205,6 +205,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		engine_spawn(i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
 	    p.rt.conf->sc.engines == 1 ? "" : "s");
+	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 
 	event_base_dispatch(p.base);
 
@@ -550,7 +551,7 @@ engine_spawn(int idx)
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(vp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	ipc_init(&ep->ipc, sp[0], 1);	/* for IPC_TCP_HANDOFF */
+	ipc_init(&ep->ipc, sp[0], IPC_FDTYPE(IPC_TCP_HANDOFF));
 	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
 	log_debug("engine %d started, pid %d", idx, (int)pid);
 	engine_send_config(ep);
@@ -672,11 +673,6 @@ engine_dispatch(int fd, short ev, void *arg)
 		return;
 	}
 	while ((r = ipc_get(&ep->ipc, &msg)) == 1) {
-		if (msg.fd != -1 && msg.hdr.type != IPC_TCP_HANDOFF) {
-			close(msg.fd);
-			engine_kill(ep, "descriptor on a message without one");
-			return;
-		}
 		switch (msg.hdr.type) {
 		case IPC_LOG:
 			snprintf(who, sizeof(who), "engine %d", ep->idx);
@@ -703,9 +699,8 @@ engine_dispatch(int fd, short ev, void *arg)
 			}
 			break;
 		case IPC_TCP_HANDOFF:
-			if (msg.hdr.len != 0 || msg.fd == -1) {
-				if (msg.fd != -1)
-					close(msg.fd);
+			if (msg.hdr.len != 0) {
+				close(msg.fd);
 				engine_kill(ep, "malformed handoff message");
 				return;
 			}
@@ -717,7 +712,8 @@ engine_dispatch(int fd, short ev, void *arg)
 		}
 	}
 	if (r == -1)
-		engine_kill(ep, "bad message header");
+		engine_kill(ep, "bad message header, or a descriptor where "
+		    "none belongs");
 }
 
 /* An engine's counters, checked by stats_check(). */
@@ -1015,6 +1011,11 @@ reload(void)
 		reload_failed();
 		return (-1);
 	}
+	if (nconf->sc.engines == 0)
+		nconf->sc.engines = engines_auto();
+	/* descriptors for both generations, before binding any */
+	if (nconf->sc.engines <= ENGINES_MAX)
+		parent_nofile(p.rt.conf, nconf);
 	if (nconf->sc.engines > ENGINES_MAX ||
 	    runtime_prepare(&nrt, nconf, &p.rt) == -1) {
 		log_warnx("configuration reload failed, keeping the old one");

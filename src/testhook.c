@@ -20,8 +20,9 @@
  * its chroot and under seccomp: open the report file, start the
  * symbolizer, and check for leaks at exit (a tracer thread and ptrace).
  * The engine does the first two before it locks itself down, and has
- * its leaks checked once there instead of at exit; leaks at exit are
- * what make test-valgrind checks.
+ * its leaks checked once there instead of at exit; so does the parent
+ * before its own filter (the check at exit runs a tracer the filter
+ * would stop).  Leaks at exit are what make test-valgrind checks.
  */
 
 #ifdef TEST_SANITIZE

@@ -121,7 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		abort();
-	ipc_init(&ipc, sp[1], data[0] & 1);
+	ipc_init(&ipc, sp[1], (data[0] & 1) ? IPC_FDTYPE(IPC_RECONF_LISTEN) |
+	    IPC_FDTYPE(IPC_TCP_HANDOFF) : 0);
 
 	while (size - off >= 2) {
 		len = (size_t)data[off] << 8 | data[off + 1];

@@ -20,14 +20,26 @@
 static struct ipc	a, b;
 
 static void
-pair(int accept_fds)
+pair(uint32_t fdtypes)
 {
 	int	sp[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
 		exit(2);
 	ipc_init(&a, sp[0], 0);
-	ipc_init(&b, sp[1], accept_fds);
+	ipc_init(&b, sp[1], fdtypes);
+}
+
+/* the lowest free descriptor number: what the next open would get */
+static int
+lowest_free(void)
+{
+	int	fd;
+
+	if ((fd = dup(0)) == -1)
+		exit(2);
+	close(fd);
+	return (fd);
 }
 
 static void
@@ -94,7 +106,7 @@ test_fd_passing(void)
 	struct stat	st1, st2;
 	int		fd;
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	fd = open("/dev/null", O_RDONLY);
 	CHECK(ipc_compose(&a, IPC_RECONF_LISTEN, fd, "x", 1) == 0,
 	    "compose with descriptor");
@@ -129,7 +141,7 @@ test_give(void)
 	struct ipc_msg	msg;
 	int		fd;
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_TCP_HANDOFF));
 	fd = open("/dev/null", O_RDONLY);
 	CHECK(ipc_give(&a, IPC_TCP_HANDOFF, fd) == 0, "give a descriptor");
 	CHECK(fcntl(fd, F_GETFD) != -1, "still open while queued");
@@ -152,6 +164,68 @@ test_give(void)
 	unpair();
 }
 
+/*
+ * The parent's side of an engine: a descriptor only on the handoff of a
+ * TCP client, and a handoff only with one.  A descriptor on any other
+ * type is closed at once and the message is an error.
+ */
+static void
+test_fd_types(void)
+{
+	struct ipc_msg	msg;
+	struct ipc_hdr	h;
+	int		fd, freefd;
+
+	pair(IPC_FDTYPE(IPC_TCP_HANDOFF));
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(ipc_compose(&a, IPC_TCP_HANDOFF, fd, NULL, 0) == 0 &&
+	    ipc_flush(&a) == 1, "handoff with a descriptor sent");
+	CHECK(get_one(&b, &msg) == 1 && msg.hdr.type == IPC_TCP_HANDOFF &&
+	    msg.fd != -1, "handoff with a descriptor taken");
+	close(msg.fd);
+	unpair();
+
+	pair(IPC_FDTYPE(IPC_TCP_HANDOFF));
+	freefd = lowest_free();
+	CHECK(ipc_compose(&a, IPC_LOG, fd, "x", 2) == 0 && ipc_flush(&a) == 1,
+	    "log message with a descriptor sent");
+	CHECK(get_one(&b, &msg) == -1 && errno == EBADMSG && msg.fd == -1,
+	    "descriptor on a log message is an error");
+	CHECK(b.nrfds == 0 && lowest_free() == freefd,
+	    "and the descriptor it carried is closed");
+	unpair();
+
+	pair(IPC_FDTYPE(IPC_TCP_HANDOFF));
+	freefd = lowest_free();
+	CHECK(ipc_compose(&a, IPC_STATS, fd, "x", 1) == 0 &&
+	    ipc_compose(&a, IPC_READY, fd, NULL, 0) == 0 &&
+	    ipc_compose(&a, IPC_TCP_ADOPT, fd, NULL, 0) == 0 &&
+	    ipc_flush(&a) == 1, "other types with descriptors sent");
+	CHECK(get_one(&b, &msg) == -1 && errno == EBADMSG,
+	    "descriptor on a stats message is an error");
+	ipc_clear(&b);
+	CHECK(lowest_free() == freefd, "nothing received is left open");
+	unpair();
+
+	/* a handoff that promises nothing is an error too */
+	pair(IPC_FDTYPE(IPC_TCP_HANDOFF));
+	memset(&h, 0, sizeof(h));
+	h.type = IPC_TCP_HANDOFF;
+	CHECK(write(a.fd, &h, sizeof(h)) == sizeof(h), "bare handoff written");
+	CHECK(get_one(&b, &msg) == -1 && errno == EBADMSG,
+	    "handoff without a descriptor is an error");
+	unpair();
+
+	/* the metrics process's side of the parent takes none at all */
+	pair(0);
+	CHECK(ipc_compose(&a, IPC_TCP_HANDOFF, fd, NULL, 0) == 0 &&
+	    ipc_flush(&a) == 1, "handoff to a side that takes none sent");
+	CHECK(ipc_read(&b) == -1 && errno == EBADMSG,
+	    "refused even on the handoff type");
+	unpair();
+	close(fd);
+}
+
 static void
 raw(struct ipc_hdr *h, const void *extra, size_t n)
 {
@@ -166,7 +240,7 @@ test_bad_headers(void)
 	struct ipc_msg	msg;
 	struct ipc_hdr	h;
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	memset(&h, 0, sizeof(h));
 	h.type = IPC_LOG;
 	h.len = IPC_MAX_PAYLOAD + 1;
@@ -175,14 +249,14 @@ test_bad_headers(void)
 	    "oversized length rejected");
 	unpair();
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	memset(&h, 0, sizeof(h));
 	h.type = 999;
 	raw(&h, NULL, 0);
 	CHECK(get_one(&b, &msg) == -1, "unknown type rejected");
 	unpair();
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	memset(&h, 0, sizeof(h));
 	h.type = IPC_RECONF_LISTEN;
 	h.flags = IPC_F_FD;
@@ -191,7 +265,7 @@ test_bad_headers(void)
 	    "descriptor promised but missing is rejected");
 	unpair();
 
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	memset(&h, 0, sizeof(h));
 	h.type = IPC_LOG;
 	h.flags = 0x80;
@@ -200,7 +274,7 @@ test_bad_headers(void)
 	unpair();
 
 	/* a message split across reads is only returned whole */
-	pair(1);
+	pair(IPC_FDTYPE(IPC_RECONF_LISTEN));
 	memset(&h, 0, sizeof(h));
 	h.type = IPC_LOG;
 	h.len = 4;
@@ -228,6 +302,7 @@ main(void)
 	test_roundtrip();
 	test_fd_passing();
 	test_give();
+	test_fd_types();
 	test_bad_headers();
 	return (unit_done());
 }
