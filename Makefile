@@ -28,7 +28,8 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/udp.c src/query.c src/clients.c src/cache.c src/siphash.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
-		src/report.c src/stats.c src/control.c src/metrics.c \
+		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
+		src/proc.c src/sockets.c \
 		src/oneshot.c src/ctlreq.c src/httpreq.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \

@@ -17,19 +17,7 @@
 #ifndef DOTPROXY_METRICS_H
 #define DOTPROXY_METRICS_H
 
-#include <sys/types.h>
-
-#include "config.h"
-
-struct event_base;
-
-/* the parent's side */
-int	metrics_init(const struct conf_scalars *);
-void	metrics_start(struct event_base *, const char *, int);
-void	metrics_stop(void);
-int	metrics_reaped(pid_t, int, int);
-
-/* the metrics process, exec'd with -M */
+/* the metrics process, exec'd with -M: the endpoint and the control socket */
 void	metrics_main(int) __attribute__((__noreturn__));
 
 #endif /* DOTPROXY_METRICS_H */

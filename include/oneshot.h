@@ -30,6 +30,8 @@ struct oneshot {
 	int			 timeout;	/* seconds, each direction */
 	size_t			 maxread;	/* request bytes kept */
 	void			(*request)(struct bufferevent *);
+	/* optional: bev is about to be freed (done, timed out, reset) */
+	void			(*closed)(struct bufferevent *);
 };
 
 void	oneshot_accept(struct oneshot *, int);

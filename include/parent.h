@@ -17,6 +17,9 @@
 #ifndef DOTPROXY_PARENT_H
 #define DOTPROXY_PARENT_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,24 +36,13 @@
 #define ENGINE_STOP_GRACE	3	/* seconds before SIGKILL */
 #endif
 
-struct event_base;
-struct ipc_stats;
-
 void	parent_main(struct conf *, const char *, int, int, int)
 	    __attribute__((__noreturn__));
-/* what the control socket may ask of the parent */
-void	parent_stats(struct ipc_stats *);
-int	parent_reload(void);
-void	parent_broadcast(uint32_t, const void *, size_t);
-void	parent_set_verbose(int);
-void	parent_set_querylog(int);
-struct ipc_msg;
-int	parent_log_record(const char *, const struct ipc_msg *);
 
-/* control.c */
-int	control_init(const char *);
-void	control_start(struct event_base *);
-void	control_cleanup(void);
+/* sockets.c: what the parent binds for its children */
+int	bind_socket(const struct sockaddr_storage *, socklen_t, int, int);
+int	control_bind(const char *);
+void	control_unlink(void);
 const char *control_path(void);
 
 /* parentsandbox.c: what the parent keeps once started */

@@ -20,84 +20,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "msg.h"
 
-/*
- * The counters of one engine: plain integers bumped on the hot path,
- * sent whole to the parent every second (IPC_STATS), which adds up the
- * engines, living and retired.  Only integers, so the parent can check
- * nothing but the length and still never be misled into anything worse
- * than a wrong number.
- */
-
-/* Latency buckets, upper bounds in microseconds; one more for +Inf. */
-#define STATS_LAT_BOUNDS	{ 1000, 2500, 5000, 10000, 25000, 50000, \
-				  100000, 250000, 500000, 1000000, 2500000, \
-				  5000000 }
-#define STATS_NLAT		12
-#define STATS_NRCODE		16	/* answers by rcode, 0-15 */
-#define STATS_PERIOD		1	/* seconds between reports */
-
-struct stats {
-	uint64_t	queries_udp;	/* messages taken as queries */
-	uint64_t	queries_tcp;
-	uint64_t	cache_hits;
-	uint64_t	cache_misses;
-	uint64_t	coalesced;	/* answered from another's reply */
-	uint64_t	refused;	/* denied by the access list */
-	uint64_t	ratelimited;	/* over their prefix's rate */
-	uint64_t	truncated;	/* UDP answers cut, TC=1 */
-	uint64_t	stale;		/* answered stale (RFC 8767) */
-	uint64_t	answers;	/* sent to clients; = latency count */
-	uint64_t	rcode[STATS_NRCODE];	/* answers by rcode */
-	uint64_t	latency[STATS_NLAT + 1];	/* per bucket, not
-							   cumulative */
-	uint64_t	latency_sum_us;
-	uint64_t	upstream_tls_bytes;	/* handed to tls_write() */
-	/*
-	 * Bytes written to an upstream socket other than through libtls.
-	 * No such write exists (strict privacy profile); the counter is
-	 * there so anyone can see it stay zero.
-	 */
-	uint64_t	upstream_cleartext_bytes;
-	/* gauges, not counters: the state of the engine's cache now */
-	uint64_t	cache_entries;
-	uint64_t	cache_bytes;
-};
-
-struct stats_upstream {
-	char		name[64];	/* address and port */
-	char		tls_name[CONF_NAME_MAX];
-	uint64_t	down;		/* gauge: 1 while marked down */
-	uint64_t	srtt_us;	/* gauge: smoothed RTT, 0 if none */
-	uint64_t	queries;	/* copies sent */
-	uint64_t	answered;
-	uint64_t	failures;	/* counted against its health */
-	uint64_t	retries;	/* query copies sent again */
-	uint64_t	lost;		/* connections that ended under us */
-	uint64_t	bad_replies;	/* replies that spoilt a connection */
-	uint64_t	handshakes;	/* completed */
-	uint64_t	resumed;	/* of those, session resumptions */
-	uint64_t	pin_failures;
-};
-
-/* IPC_STATS: one engine's counters, in one fixed-size message. */
-struct ipc_stats {
-	struct stats		s;
-	uint32_t		nupstreams;
-	uint32_t		pad;
-	struct stats_upstream	up[CONF_MAX_UPSTREAM];
-};
-
-/* IPC_FLUSH_CACHE carries nothing (all) or a name in wire format. */
-/* IPC_SET_VERBOSE and IPC_SET_QUERYLOG carry one int32_t. */
-
-/* stats.c (parent): the sum over engines, and its renderings */
+/* stats.c (the metrics process): the sum over engines, its renderings */
 int	 stats_check(struct ipc_stats *, const void *, size_t);
 void	 stats_add(struct ipc_stats *, const struct ipc_stats *, int);
 size_t	 stats_render_text(const struct ipc_stats *, char *, size_t);
 size_t	 stats_render_upstreams(const struct ipc_stats *, char *, size_t);
 size_t	 stats_render_cache(const struct ipc_stats *, char *, size_t);
 size_t	 stats_render_metrics(const struct ipc_stats *, char *, size_t);
+
+/* statsum.c (the metrics process): each engine's last report, and the sum */
+int	 statsum_update(const struct ipc_engine_stats *);
+void	 statsum_gone(int32_t);
+void	 statsum_get(struct ipc_stats *);
 
 #endif /* DOTPROXY_STATS_H */

@@ -597,7 +597,7 @@ if want dotproxy; then
 	dpstart "$P_DOTPROXY" dotproxy "$DOTPROXY"
 	DPPID1=$DPPID
 	TARGETS="$TARGETS dotproxy"
-	ENGINES=$(pgrep -P "$DPPID1" | wc -l)
+	ENGINES=$(pgrep -P "$DPPID1" -f -- " -E( |$)" | wc -l)
 	CACHE=$(cachecheck "$P_DOTPROXY")
 	say "dotproxy: $ENGINES engine(s), cache answers: $CACHE"
 fi

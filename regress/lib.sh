@@ -148,10 +148,27 @@ proxypid()
 	cat "$W/$1.pid"
 }
 
+# engines PID: the engines among the children of the parent PID, one pid
+# a line (the metrics process, -M, is a child too; an engine runs with -E,
+# under valgrind as well).
+engines()
+{
+	for _k in $(pgrep -P "$1" 2>/dev/null); do
+		tr '\0' ' ' <"/proc/$_k/cmdline" 2>/dev/null |
+		    grep -q -- ' -E ' && echo "$_k"
+	done
+}
+
+# nengines PID N: the parent PID runs, with N engines.
+nengines()
+{
+	kill -0 "$1" 2>/dev/null && [ "$(engines "$1" | wc -l)" -eq "$2" ]
+}
+
 # The pid of the (first) engine of the parent PID.
 enginepid()
 {
-	pgrep -P "$1" | head -1
+	engines "$1" | head -1
 }
 
 # conf FILE PORT UPPORT [LINES...]: write a configuration that listens on

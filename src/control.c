@@ -16,8 +16,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <event.h>
@@ -28,20 +26,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "control.h"
 #include "ctlreq.h"
-#include "ipc.h"
 #include "log.h"
+#include "msg.h"
 #include "oneshot.h"
-#include "parent.h"
 #include "stats.h"
 
 /*
- * The control socket: a unix socket of the parent, mode 0600, on which
- * dotproxyctl writes one request line and reads a text reply; the parent
- * closes the connection after it.  The peer is local and root (or the
- * daemon's own user, checked with SO_PEERCRED), but the line is still
- * read with a hard bound and a timeout, and few connections at a time.
+ * The control socket, served by the metrics process: the parent made it
+ * (mode 0600) and passed it here.  dotproxyctl writes one request line
+ * and reads a text reply; the connection closes after it.  The peer is
+ * local and root (or the daemon's own user, checked with SO_PEERCRED),
+ * but the line is still read with a hard bound and a timeout, and few
+ * connections at a time.  What shows counters is answered here; what
+ * only the parent can do (reload, flush, verbosity, query log) goes to
+ * it as a typed request (struct ipc_ctl), and the reply waits for its
+ * answer.
  */
 
 #define CONTROL_LINE_MAX	256
@@ -49,133 +50,50 @@
 #define CONTROL_TIMEOUT		5	/* seconds */
 #define CONTROL_REPLY_MAX	(128 * 1024)
 
+/* a request the parent has not answered yet */
+struct pending {
+	struct bufferevent	*bev;	/* NULL: a free slot */
+	uint32_t		 id;
+	int			 op;
+};
+
 static struct {
-	struct event_base	*base;
 	int			 fd;
+	uid_t			 uid;
 	struct event		 ev;
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t			 dev;	/* the socket file we made */
-	ino_t			 ino;
 	struct oneshot		 os;
+	control_send_fn		 send;
+	uint32_t		 nextid;
+	struct pending		 pending[CONTROL_MAX_CLIENTS];
 	char			 reply[CONTROL_REPLY_MAX];
 } ctl = { .fd = -1 };
 
 static void	 control_accept(int, short, void *);
 static void	 control_read(struct bufferevent *);
-static size_t	 control_command(char *, char *, size_t);
+static void	 control_closed(struct bufferevent *);
+static size_t	 control_command(struct bufferevent *, char *, char *,
+		    size_t);
 
 /*
- * Makes the socket.  One that answers belongs to a running daemon and is
- * left alone; a stale one is replaced.  Returns -1 when it cannot be
- * had, for the caller to decide how bad that is.
+ * Serves fd, a listening unix socket; uid may connect besides root.
+ * Requests for the parent go out through send.
  */
-int
-control_init(const char *path)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	mode_t			 old;
-	int			 s, saved;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	/*
-	 * The default's directory (systemd's RuntimeDirectory, or made
-	 * here); a configured path's directory is the operator's.
-	 */
-	if (strcmp(path, DOTPROXY_CONTROL) == 0 &&
-	    mkdir(DOTPROXY_CONTROL_DIR, 0755) == -1 && errno != EEXIST)
-		return (-1);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return (-1);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			close(s);
-			errno = EEXIST;
-			return (-1);
-		}
-		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-		    errno == EAGAIN || errno == EINPROGRESS) {
-			close(s);
-			errno = EADDRINUSE;
-			return (-1);
-		}
-		close(s);
-		(void)unlink(path);
-		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0)) == -1)
-			return (-1);
-	}
-	/* never a moment with a wider mode than 0600 */
-	old = umask(0177);
-	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		saved = errno;
-		umask(old);
-		close(s);
-		errno = saved;
-		return (-1);
-	}
-	umask(old);
-	if (chmod(path, 0600) == -1 || listen(s, CONTROL_MAX_CLIENTS) == -1 ||
-	    stat(path, &st) == -1) {
-		saved = errno;
-		(void)unlink(path);
-		close(s);
-		errno = saved;
-		return (-1);
-	}
-	ctl.fd = s;
-	ctl.dev = st.st_dev;
-	ctl.ino = st.st_ino;
-	(void)strlcpy(ctl.path, path, sizeof(ctl.path));
-	return (0);
-}
-
-/* After daemon(): the event base is the daemon's, not its parent's. */
 void
-control_start(struct event_base *base)
+control_start(struct event_base *base, int fd, uid_t uid,
+    control_send_fn send)
 {
-	if (ctl.fd == -1)
-		return;
-	ctl.base = base;
+	ctl.fd = fd;
+	ctl.uid = uid;
+	ctl.send = send;
 	ctl.os.base = base;
 	ctl.os.max = CONTROL_MAX_CLIENTS;
 	ctl.os.timeout = CONTROL_TIMEOUT;
 	ctl.os.maxread = CONTROL_LINE_MAX;
 	ctl.os.request = control_read;
-	event_assign(&ctl.ev, base, ctl.fd, EV_READ | EV_PERSIST,
-	    control_accept, NULL);
+	ctl.os.closed = control_closed;
+	event_assign(&ctl.ev, base, fd, EV_READ | EV_PERSIST, control_accept,
+	    NULL);
 	event_add(&ctl.ev, NULL);
-}
-
-/* Removes the socket, if it is still the one we made. */
-void
-control_cleanup(void)
-{
-	struct stat	st;
-
-	if (ctl.fd == -1)
-		return;
-	if (ctl.base != NULL)
-		event_del(&ctl.ev);
-	close(ctl.fd);
-	ctl.fd = -1;
-	if (stat(ctl.path, &st) == 0 && st.st_dev == ctl.dev &&
-	    st.st_ino == ctl.ino)
-		(void)unlink(ctl.path);
-}
-
-/* The socket's path, for the parent's filter to allow its unlink only. */
-const char *
-control_path(void)
-{
-	return (ctl.fd == -1 ? NULL : ctl.path);
 }
 
 static void
@@ -191,7 +109,7 @@ control_accept(int fd, short ev, void *arg)
 	    -1)
 		return;
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
+	    (cred.uid != 0 && cred.uid != ctl.uid)) {
 		log_warnx("control: connection from uid %d refused",
 		    (int)cred.uid);
 		close(s);
@@ -217,8 +135,10 @@ control_read(struct bufferevent *bev)
 		n = snprintf(ctl.reply, sizeof(ctl.reply),
 		    "error: request longer than %d bytes\n", CONTROL_LINE_MAX);
 	} else {
-		n = control_command(line, ctl.reply, sizeof(ctl.reply));
+		n = control_command(bev, line, ctl.reply, sizeof(ctl.reply));
 		free(line);
+		if (n == 0)
+			return;	/* the parent answers */
 	}
 	oneshot_reply(bev, ctl.reply, n);
 }
@@ -229,9 +149,81 @@ reply(char *buf, size_t size, const char *text)
 	return (strlcpy(buf, text, size) < size ? strlen(buf) : size - 1);
 }
 
-/* Runs one request; the reply goes to buf.  Returns its length. */
+/*
+ * A request for the parent, or 0 if every slot is taken (as many as
+ * connections, so never).  The reply is written when its answer comes.
+ */
 static size_t
-control_command(char *line, char *buf, size_t size)
+control_ask(struct bufferevent *bev, int op, int value, const uint8_t *name,
+    size_t namelen, char *buf, size_t size)
+{
+	struct ipc_ctl	 req;
+	struct pending	*pd = NULL;
+	int		 i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS && pd == NULL; i++)
+		if (ctl.pending[i].bev == NULL)
+			pd = &ctl.pending[i];
+	if (pd == NULL || namelen > sizeof(req.name))
+		return (reply(buf, size, "error: busy\n"));
+	memset(&req, 0, sizeof(req));
+	req.id = ++ctl.nextid;
+	req.op = op;
+	req.value = value;
+	req.namelen = namelen;
+	if (namelen > 0)
+		memcpy(req.name, name, namelen);
+	pd->bev = bev;
+	pd->id = req.id;
+	pd->op = op;
+	/* one request per connection: nothing more is read from it */
+	bufferevent_disable(bev, EV_READ);
+	ctl.send(IPC_CTL_REQUEST, &req, sizeof(req));
+	return (0);
+}
+
+/* The parent's answer to a request: the waiting client gets its reply. */
+void
+control_done(uint32_t id, int ok)
+{
+	struct pending	*pd;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		pd = &ctl.pending[i];
+		if (pd->bev == NULL || pd->id != id)
+			continue;
+		if (ok)
+			n = reply(ctl.reply, sizeof(ctl.reply), "ok\n");
+		else
+			n = reply(ctl.reply, sizeof(ctl.reply), pd->op ==
+			    CTL_OP_RELOAD ? "error: configuration reload "
+			    "failed, the old one stays (see the log)\n" :
+			    "error: refused by the daemon\n");
+		oneshot_reply(pd->bev, ctl.reply, n);
+		pd->bev = NULL;
+		return;
+	}
+}
+
+/* A client gone before its answer: the answer will find no one. */
+static void
+control_closed(struct bufferevent *bev)
+{
+	int	i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl.pending[i].bev == bev)
+			ctl.pending[i].bev = NULL;
+}
+
+/*
+ * Runs one request; the reply goes to buf.  Returns its length, or 0
+ * when the parent has been asked and the reply comes later.
+ */
+static size_t
+control_command(struct bufferevent *bev, char *line, char *buf, size_t size)
 {
 	static struct ipc_stats	 st;
 	struct ctlreq		 req;
@@ -244,7 +236,7 @@ control_command(char *line, char *buf, size_t size)
 	case CTL_SHOW_UPSTREAMS:
 	case CTL_SHOW_CACHE:
 	case CTL_SHOW_METRICS:
-		parent_stats(&st);
+		statsum_get(&st);
 		if (req.cmd == CTL_SHOW_STATS)
 			return (stats_render_text(&st, buf, size));
 		if (req.cmd == CTL_SHOW_UPSTREAMS)
@@ -254,28 +246,25 @@ control_command(char *line, char *buf, size_t size)
 		return (stats_render_metrics(&st, buf, size));
 	case CTL_RELOAD:
 		log_info("control: reload");
-		if (parent_reload() == -1)
-			return (reply(buf, size, "error: configuration reload "
-			    "failed, the old one stays (see the log)\n"));
-		return (reply(buf, size, "ok\n"));
+		return (control_ask(bev, CTL_OP_RELOAD, 0, NULL, 0, buf, size));
 	case CTL_BAD_NAME:
 		return (reply(buf, size, "error: not a domain name\n"));
 	case CTL_FLUSH_CACHE:
 		log_info("control: flush cache%s%s", req.arg != NULL ? " " : "",
 		    req.arg != NULL ? req.arg : "");
-		parent_broadcast(IPC_FLUSH_CACHE, req.wire, req.wlen);
-		return (reply(buf, size, "ok\n"));
+		return (control_ask(bev, CTL_OP_FLUSH, 0, req.wire, req.wlen,
+		    buf, size));
 	case CTL_BAD_VERBOSE:
 		return (reply(buf, size,
 		    "error: log verbose 0 to 3 expected\n"));
 	case CTL_LOG_VERBOSE:
-		parent_set_verbose(req.value);
 		log_info("control: log verbose %d", req.value);
-		return (reply(buf, size, "ok\n"));
+		return (control_ask(bev, CTL_OP_VERBOSE, req.value, NULL, 0,
+		    buf, size));
 	case CTL_LOG_QUERIES:
 		log_info("control: log queries %s", req.value ? "on" : "off");
-		parent_set_querylog(req.value);
-		return (reply(buf, size, "ok\n"));
+		return (control_ask(bev, CTL_OP_QUERYLOG, req.value, NULL, 0,
+		    buf, size));
 	case CTL_UNKNOWN:
 		break;
 	}

@@ -89,6 +89,8 @@ oneshot_event(struct bufferevent *bev, short what, void *arg)
 	struct oneshot	*os = arg;
 
 	(void)what;
+	if (os->closed != NULL)
+		os->closed(bev);
 	bufferevent_free(bev);
 	os->n--;
 }

@@ -18,7 +18,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
 
@@ -26,29 +25,36 @@
 #include <event.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <tls.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
-#include "engine.h"
 #include "ipc.h"
 #include "log.h"
-#include "metrics.h"
 #include "notify.h"
 #include "parent.h"
-#include "stats.h"
+#include "proc.h"
+
+/*
+ * The parent: root, and so kept to what needs root.  It reads the
+ * configuration, binds the sockets, starts, restarts and reaps its
+ * children (proc.c), passes them descriptors and writes their logs.  It
+ * never parses network input: the engines face the network, and the
+ * metrics process serves the control socket and the metrics endpoint,
+ * adds up the engines' counters and asks the parent, in typed requests,
+ * for the few things only the parent can do.
+ */
 
 #define CA_MAX		(16 * 1024 * 1024)
+#define RELAY_MAX	(256 * 1024)	/* stats queued for a slow reader */
 
 /* One bound socket: which address, for which engine, which protocol. */
 struct lsock {
@@ -68,20 +74,6 @@ struct runtime {
 	int		 nsocks;
 };
 
-struct engine_proc {
-	TAILQ_ENTRY(engine_proc) entry;
-	pid_t			 pid;
-	int			 idx;
-	int			 generation;
-	int			 ready;
-	uint64_t		 started;	/* monotonic ms */
-	int			 vfd;		/* names a violation */
-	struct ipc		 ipc;
-	struct event		 ev;
-	short			 evflags;
-	struct ipc_stats	 st;	/* its last report */
-};
-
 static struct {
 	struct event_base	*base;
 	struct runtime		 rt;
@@ -95,14 +87,14 @@ static struct {
 	int			 reload_failed;
 	int			 degraded;	/* STATUS= says an engine died */
 	int			 stopping;
-	TAILQ_HEAD(, engine_proc) procs;
-	int			 backoff[ENGINES_MAX];	/* ms, next delay */
-	int			 crashes[ENGINES_MAX];	/* in a row */
-	struct event		 restart_ev[ENGINES_MAX];
 	struct event		 sigterm_ev, sigint_ev, sighup_ev, sigchld_ev;
 	struct event		 stop_ev;
-	struct ipc_stats	 retired;	/* engines gone, summed */
-} p;
+	/* the metrics process: what it serves, and it while it runs */
+	struct conf_scalars	 msc;
+	int			 metrics_fd;
+	int			 control_fd;
+	struct proc		*metrics;
+} p = { .metrics_fd = -1, .control_fd = -1 };
 
 static int	 runtime_prepare(struct runtime *, struct conf *,
 		    const struct runtime *);
@@ -110,27 +102,47 @@ static void	 runtime_free(struct runtime *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
 static int	 load_ca(const char *, uint8_t **, size_t *);
 static int	 engines_auto(void);
-static void	 engine_sched(void);
-static int	 bind_socket(const struct sockaddr_storage *, socklen_t, int,
-		    int);
-static void	 engine_spawn(int);
-static void	 engine_send_config(struct engine_proc *);
-static void	 engine_dispatch(int, short, void *);
-static void	 engine_arm(struct engine_proc *);
-static void	 engine_kill(struct engine_proc *, const char *);
+static void	 engine_send_config(struct proc *);
+static int	 engine_message(struct proc *, struct ipc_msg *);
+static int	 engine_ended(struct proc *);
 static void	 engine_retire_old(int);
-static void	 engine_handoff(struct engine_proc *, int);
-static void	 engine_died(struct engine_proc *, int);
-static void	 engine_restart_later(struct engine_proc *);
-static void	 restart_cb(int, short, void *);
+static void	 engine_handoff(struct proc *, int);
+static void	 metrics_send_config(struct proc *);
+static int	 metrics_message(struct proc *, struct ipc_msg *);
+static int	 metrics_ended(struct proc *);
+static int	 control_request(const struct ipc_ctl *);
 static void	 sig_cb(int, short, void *);
 static void	 stop_cb(int, short, void *);
-static void	 reap(void);
 static int	 reload(void);
 static void	 reload_failed(void);
 static void	 notify_ready(void);
-static int	 engine_stats(struct engine_proc *, const struct ipc_msg *);
-static void	 engine_read_last(struct engine_proc *);
+
+/* What each kind of child may send; IPC_LOG is every kind's. */
+static const struct proc_msg engine_msgs[] = {
+	{ IPC_READY, 0, 0 },
+	{ IPC_STATS, sizeof(struct ipc_stats), sizeof(struct ipc_stats) },
+	{ IPC_TCP_HANDOFF, 0, 0 },
+	{ 0, 0, 0 }
+};
+
+static const struct proc_msg metrics_msgs[] = {
+	{ IPC_CTL_REQUEST, sizeof(struct ipc_ctl), sizeof(struct ipc_ctl) },
+	{ 0, 0, 0 }
+};
+
+/* Only an engine hands us a descriptor, and only a client connection. */
+static struct proc_kind engine_kind = {
+	.name = "engine", .flag = "-E", .batch = 1, .numbered = 1,
+	.fdtypes = IPC_FDTYPE(IPC_TCP_HANDOFF), .msgs = engine_msgs,
+	.start = engine_send_config, .message = engine_message,
+	.ended = engine_ended
+};
+
+static struct proc_kind metrics_kind = {
+	.name = "metrics process", .flag = "-M", .msgs = metrics_msgs,
+	.start = metrics_send_config, .message = metrics_message,
+	.ended = metrics_ended
+};
 
 void
 parent_main(struct conf *conf, const char *conffile, int optional,
@@ -144,7 +156,6 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	p.optional = optional;
 	p.debug = debug;
 	p.verbose = verbose;
-	TAILQ_INIT(&p.procs);
 	notify_init();
 
 	/* fork + exec needs an absolute path that still works after chdir */
@@ -160,16 +171,21 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	if (runtime_prepare(&p.rt, conf, NULL) == -1)
 		exit(1);
 	/*
-	 * The control socket is made before anything else can fail late,
-	 * so that a configured path that cannot be had stops the start.
-	 * The default path only warns: a non-root daemon (the container)
-	 * usually cannot write to /run.
+	 * The metrics endpoint and the control socket are made before
+	 * anything else can fail late, so that a configured one that
+	 * cannot be had stops the start.  The default control path only
+	 * warns: a non-root daemon (the container) usually cannot write to
+	 * /run.  Both are served by the metrics process, under the user's
+	 * ids and the configuration of start-up.
 	 */
-	if (metrics_init(&conf->sc) == -1)
+	p.msc = conf->sc;
+	if (conf->sc.metrics_sslen != 0 &&
+	    (p.metrics_fd = bind_socket(&conf->sc.metrics_ss,
+	    conf->sc.metrics_sslen, LISTEN_TCP, 0)) == -1)
 		fatal("metrics listen on %s", conf_addr_str((struct sockaddr *)
 		    &conf->sc.metrics_ss, addr, sizeof(addr)));
 	if (conf->sc.control_socket[0] != '\0' &&
-	    control_init(conf->sc.control_socket) == -1) {
+	    (p.control_fd = control_bind(conf->sc.control_socket)) == -1) {
 		if (strcmp(conf->sc.control_socket, DOTPROXY_CONTROL) != 0)
 			fatal("control socket %s", conf->sc.control_socket);
 		log_warn("control socket %s, going on without it",
@@ -194,22 +210,22 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	evsignal_add(&p.sighup_ev, NULL);
 	evsignal_add(&p.sigchld_ev, NULL);
 	evtimer_assign(&p.stop_ev, p.base, stop_cb, NULL);
-	control_start(p.base);
-	metrics_start(p.base, p.self, debug);
-	for (i = 0; i < ENGINES_MAX; i++)
-		evtimer_assign(&p.restart_ev[i], p.base, restart_cb,
-		    (void *)(intptr_t)i);
+	proc_init(p.base, p.self, debug, verbose);
+	proc_register(&engine_kind, ENGINES_MAX);
+	proc_register(&metrics_kind, 1);
+	if (p.metrics_fd != -1 || p.control_fd != -1)
+		proc_spawn(&metrics_kind, 0);
 
-	p.generation = 1;
+	p.generation = engine_kind.generation = 1;
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
-		engine_spawn(i);
+		proc_spawn(&engine_kind, i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
 	    p.rt.conf->sc.engines == 1 ? "" : "s");
 	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 
 	event_base_dispatch(p.base);
 
-	control_cleanup();
+	control_unlink();
 	close_unshared(&p.rt, NULL);
 	runtime_free(&p.rt);
 	conf_free(p.rt.conf);
@@ -364,34 +380,6 @@ engines_auto(void)
 	return (n > ENGINES_MAX ? ENGINES_MAX : (int)n);
 }
 
-/*
- * Runs in the child between fork and exec: an engine runs as SCHED_BATCH,
- * unless the operator chose another policy for the daemon.  A batch task
- * is never run in place of the task on its CPU the moment a datagram
- * wakes it, so the client's burst finishes first and one wake-up (one
- * context switch, one recvmmsg, one sendmmsg) answers all of it.  Waking
- * per datagram had cost a third of an engine's CPU time in context
- * switches; on an idle CPU the engine still runs at once.  The nice value
- * is kept.
- *
- * Engines are not bound to CPUs.  Binding engine i to CPU i (and steering
- * datagrams to the engine on the receiving CPU) saved cross-CPU wake-ups
- * on an idle machine, but on one whose cores the clients share it left an
- * engine queued behind the client on its CPU while the other CPU idled:
- * 30 % of the machine unused at saturation, and more CPU per answer even
- * at a fixed load.  The scheduler places an unbound engine on whichever
- * CPU is free.
- */
-static void
-engine_sched(void)
-{
-	struct sched_param	sp;
-
-	memset(&sp, 0, sizeof(sp));
-	if (sched_getscheduler(0) == SCHED_OTHER)
-		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
-}
-
 static int
 load_ca(const char *path, uint8_t **ca, size_t *calen)
 {
@@ -435,145 +423,9 @@ load_ca(const char *path, uint8_t **ca, size_t *calen)
 	return (0);
 }
 
-/*
- * Every engine gets its own socket per address and protocol; SO_REUSEPORT
- * lets the kernel spread clients over them.  IPv6 sockets are IPv6 only so
- * that 0.0.0.0 and :: can both be listened on.
- */
-static int
-bind_socket(const struct sockaddr_storage *ss, socklen_t sslen, int proto,
-    int reuseport)
-{
-	int	s, on = 1, saved, rcvbuf = UDP_RCVBUF;
-
-	s = socket(ss->ss_family, (proto == LISTEN_UDP ? SOCK_DGRAM :
-	    SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s == -1)
-		return (-1);
-	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    (reuseport && setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &on,
-	    sizeof(on)) == -1) ||
-	    (ss->ss_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
-	    bind(s, (const struct sockaddr *)ss, sslen) == -1 ||
-	    (proto == LISTEN_TCP && listen(s, SOMAXCONN) == -1)) {
-		saved = errno;
-		close(s);
-		errno = saved;
-		return (-1);
-	}
-	/*
-	 * A burst of datagrams larger than the default receive buffer
-	 * (about 200 KiB) is lost before the engine wakes up: ask for more.
-	 * Root may exceed net.core.rmem_max; others get what it allows.
-	 */
-	if (proto == LISTEN_UDP &&
-	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-	    sizeof(rcvbuf)) == -1 &&
-	    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
-		log_debug("SO_RCVBUF: %s", strerror(errno));
-	return (s);
-}
-
-static void
-engine_spawn(int idx)
-{
-	struct engine_proc	*ep;
-	char			*argv[10];
-	int			 sp[2], vp[2], argc = 0, i;
-	pid_t			 pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("socketpair");
-		goto retry;
-	}
-	if (pipe2(vp, O_CLOEXEC) == -1) {
-		log_warn("pipe");
-		close(sp[0]);
-		close(sp[1]);
-		goto retry;
-	}
-	switch (pid = fork()) {
-	case -1:
-		log_warn("fork");
-		close(sp[0]);
-		close(sp[1]);
-		close(vp[0]);
-		close(vp[1]);
-		goto retry;
-	case 0:
-		/*
-		 * Either end may already sit on the other's number: move
-		 * both out of the way first.  dup2 then clears close-on-exec.
-		 */
-		if ((sp[1] = fcntl(sp[1], F_DUPFD, ENGINE_VIOLATION_FD + 1)) ==
-		    -1 || (vp[1] = fcntl(vp[1], F_DUPFD,
-		    ENGINE_VIOLATION_FD + 1)) == -1 ||
-		    dup2(sp[1], ENGINE_FD) == -1 ||
-		    dup2(vp[1], ENGINE_VIOLATION_FD) == -1)
-			_exit(127);
-		/*
-		 * Whatever else we were started with stays here: the
-		 * engine gets its listeners over the socketpair only.
-		 */
-		closefrom(ENGINE_VIOLATION_FD + 1);
-		engine_sched();
-		signal(SIGPIPE, SIG_DFL);
-#ifdef TEST_VALGRIND
-		/* the valgrind test build only: see regress/memcheck.sh */
-		argv[argc++] = "valgrind";
-		argv[argc++] = p.self;
-#else
-		argv[argc++] = "dotproxy: engine";
-#endif
-		argv[argc++] = "-E";
-		if (p.debug)
-			argv[argc++] = "-d";
-		for (i = 0; i < p.verbose && i < 3; i++)
-			argv[argc++] = "-v";
-		argv[argc] = NULL;
-#ifdef TEST_VALGRIND
-		execv(TEST_VALGRIND, argv);
-#else
-		execv(p.self, argv);
-#endif
-		_exit(127);
-	}
-	close(sp[1]);
-	close(vp[1]);
-	if ((ep = calloc(1, sizeof(*ep))) == NULL)
-		fatal(NULL);
-	ep->pid = pid;
-	ep->idx = idx;
-	ep->generation = p.generation;
-	ep->started = now_ms();
-	ep->vfd = vp[0];
-	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(vp[0], F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl");
-	ipc_init(&ep->ipc, sp[0], IPC_FDTYPE(IPC_TCP_HANDOFF));
-	TAILQ_INSERT_TAIL(&p.procs, ep, entry);
-	log_debug("engine %d started, pid %d", idx, (int)pid);
-	engine_send_config(ep);
-	return;
- retry:
-	{
-		struct timeval	tv = { 0, ENGINE_BACKOFF_MIN * 1000 };
-		evtimer_add(&p.restart_ev[idx], &tv);
-	}
-}
-
-static void
-compose(struct engine_proc *ep, uint32_t type, int fd, const void *data,
-    size_t len)
-{
-	if (ipc_compose(&ep->ipc, type, fd, data, len) == -1)
-		fatal("ipc_compose");
-}
-
 /* The engine's whole world, in the order engine_recv_config() expects. */
 static void
-engine_send_config(struct engine_proc *ep)
+engine_send_config(struct proc *ep)
 {
 	struct conf		*conf = p.rt.conf;
 	struct upstream_conf	*u;
@@ -584,7 +436,7 @@ engine_send_config(struct engine_proc *ep)
 	size_t			 off, chunk;
 	int			 i;
 
-	compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
+	proc_compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
 	for (i = 0; i < p.rt.nsocks; i++) {
 		if (p.rt.socks[i].idx != ep->idx)
 			continue;
@@ -592,7 +444,7 @@ engine_send_config(struct engine_proc *ep)
 		il.proto = p.rt.socks[i].proto;
 		il.ss = p.rt.socks[i].ss;
 		il.sslen = p.rt.socks[i].sslen;
-		compose(ep, IPC_RECONF_LISTEN, p.rt.socks[i].fd, &il,
+		proc_compose(ep, IPC_RECONF_LISTEN, p.rt.socks[i].fd, &il,
 		    sizeof(il));
 	}
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
@@ -602,7 +454,7 @@ engine_send_config(struct engine_proc *ep)
 		iu.npins = u->npins;
 		memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
 		memcpy(iu.pins, u->pins, sizeof(iu.pins));
-		compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
+		proc_compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
 	}
 	TAILQ_FOREACH(a, &conf->acl, entry) {
 		memset(&ia, 0, sizeof(ia));
@@ -610,227 +462,77 @@ engine_send_config(struct engine_proc *ep)
 		ia.af = a->af;
 		ia.prefixlen = a->prefixlen;
 		memcpy(ia.addr, a->addr, sizeof(ia.addr));
-		compose(ep, IPC_RECONF_ACL, -1, &ia, sizeof(ia));
+		proc_compose(ep, IPC_RECONF_ACL, -1, &ia, sizeof(ia));
 	}
 	for (off = 0; off < p.rt.calen; off += chunk) {
 		chunk = p.rt.calen - off;
 		if (chunk > IPC_MAX_PAYLOAD)
 			chunk = IPC_MAX_PAYLOAD;
-		compose(ep, IPC_RECONF_CA, -1, p.rt.ca + off, chunk);
+		proc_compose(ep, IPC_RECONF_CA, -1, p.rt.ca + off, chunk);
 	}
-	compose(ep, IPC_RECONF_END, -1, NULL, 0);
-	engine_arm(ep);
+	proc_compose(ep, IPC_RECONF_END, -1, NULL, 0);
 }
 
-static void
-engine_arm(struct engine_proc *ep)
-{
-	short	want = EV_READ | EV_PERSIST;
-
-	if (ipc_pending(&ep->ipc))
-		want |= EV_WRITE;
-	if (ep->evflags == want)
-		return;
-	if (ep->evflags != 0)
-		event_del(&ep->ev);
-	event_assign(&ep->ev, p.base, ep->ipc.fd, want, engine_dispatch, ep);
-	event_add(&ep->ev, NULL);
-	ep->evflags = want;
-}
-
-/*
- * An engine is the side that faces the network: whatever it sends is
- * checked as if it came from an attacker.  A bad message kills that engine,
- * never the parent.
- */
-static void
-engine_dispatch(int fd, short ev, void *arg)
-{
-	struct engine_proc	*ep = arg;
-	struct ipc_msg		 msg;
-	char			 who[32];
-	ssize_t			 n;
-	int			 r;
-
-	(void)fd;
-	if (ev & EV_WRITE) {
-		if (ipc_flush(&ep->ipc) == -1 && errno != EPIPE)
-			log_warn("engine %d: write", ep->idx);
-		engine_arm(ep);
-	}
-	if (!(ev & EV_READ))
-		return;
-	if ((n = ipc_read(&ep->ipc)) == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		engine_kill(ep, "bad read from engine");
-		return;
-	}
-	if (n == 0) {
-		/* it is exiting; SIGCHLD tells why */
-		event_del(&ep->ev);
-		ep->evflags = 0;
-		return;
-	}
-	while ((r = ipc_get(&ep->ipc, &msg)) == 1) {
-		switch (msg.hdr.type) {
-		case IPC_LOG:
-			snprintf(who, sizeof(who), "engine %d", ep->idx);
-			if (parent_log_record(who, &msg) == -1) {
-				engine_kill(ep, "malformed log message");
-				return;
-			}
-			break;
-		case IPC_READY:
-			if (msg.hdr.len != 0) {
-				engine_kill(ep, "malformed ready message");
-				return;
-			}
-			ep->ready = 1;
-			log_debug("engine %d ready, pid %d", ep->idx,
-			    (int)ep->pid);
-			engine_retire_old(ep->idx);
-			notify_ready();
-			break;
-		case IPC_STATS:
-			if (engine_stats(ep, &msg) == -1) {
-				engine_kill(ep, "malformed stats message");
-				return;
-			}
-			break;
-		case IPC_TCP_HANDOFF:
-			if (msg.hdr.len != 0) {
-				close(msg.fd);
-				engine_kill(ep, "malformed handoff message");
-				return;
-			}
-			engine_handoff(ep, msg.fd);
-			break;
-		default:
-			engine_kill(ep, "unexpected message type");
-			return;
-		}
-	}
-	if (r == -1)
-		engine_kill(ep, "bad message header, or a descriptor where "
-		    "none belongs");
-}
-
-/* An engine's counters, checked by stats_check(). */
+/* An engine's message, its type and length already checked by proc.c. */
 static int
-engine_stats(struct engine_proc *ep, const struct ipc_msg *msg)
+engine_message(struct proc *ep, struct ipc_msg *msg)
 {
-	static struct ipc_stats	 st;	/* 6 KiB: not on the stack */
+	static struct ipc_engine_stats	 es;	/* 6 KiB: not on the stack */
 
-	if (stats_check(&st, msg->data, msg->hdr.len) == -1)
-		return (-1);
-	ep->st = st;
-	return (0);
-}
-
-/*
- * SIGCHLD may come before the dead engine's last messages were read:
- * its final counters and log lines are still in the socket.
- */
-static void
-engine_read_last(struct engine_proc *ep)
-{
-	struct pollfd	pfd = { ep->ipc.fd, POLLIN, 0 };
-	int		i;
-
-	for (i = 0; i < 64 && ep->evflags != 0 && poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & POLLIN); i++)
-		engine_dispatch(ep->ipc.fd, EV_READ, ep);
-}
-
-/* The sum over engines: retired ones, and the last report of each other. */
-void
-parent_stats(struct ipc_stats *sum)
-{
-	struct engine_proc	*ep;
-
-	*sum = p.retired;
-	TAILQ_FOREACH(ep, &p.procs, entry)
-		stats_add(sum, &ep->st, 1);
-}
-
-int
-parent_reload(void)
-{
-	return (p.stopping ? -1 : reload());
-}
-
-/* A message to every engine still running. */
-void
-parent_broadcast(uint32_t type, const void *data, size_t len)
-{
-	struct engine_proc	*ep;
-
-	TAILQ_FOREACH(ep, &p.procs, entry) {
-		compose(ep, type, -1, data, len);
-		engine_arm(ep);
+	switch (msg->hdr.type) {
+	case IPC_READY:
+		ep->ready = 1;
+		log_debug("%s ready, pid %d", ep->name, (int)ep->pid);
+		engine_retire_old(ep->idx);
+		notify_ready();
+		break;
+	case IPC_STATS:
+		/*
+		 * Passed on, not read: the metrics process checks and adds
+		 * them.  One that does not keep up misses reports, and the
+		 * next one says it all again.
+		 */
+		if (p.metrics == NULL || p.metrics->ipc.queued > RELAY_MAX)
+			break;
+		es.pid = ep->pid;
+		memcpy(&es.st, msg->data, sizeof(es.st));
+		proc_compose(p.metrics, IPC_ENGINE_STATS, -1, &es, sizeof(es));
+		break;
+	case IPC_TCP_HANDOFF:
+		engine_handoff(ep, msg->fd);
+		break;
 	}
-}
-
-/* Engines started later (restarts) get the new setting from the start. */
-void
-parent_set_verbose(int v)
-{
-	int32_t	v32 = v;
-
-	p.verbose = v;
-	p.rt.conf->sc.verbose = v;
-	log_setverbose(v);
-	parent_broadcast(IPC_SET_VERBOSE, &v32, sizeof(v32));
-}
-
-void
-parent_set_querylog(int on)
-{
-	int32_t	v32 = on;
-
-	p.rt.conf->sc.log_queries = on;
-	parent_broadcast(IPC_SET_QUERYLOG, &v32, sizeof(v32));
-}
-
-/*
- * A log record from a sandboxed process: terminated text and a real
- * priority, or -1.
- */
-int
-parent_log_record(const char *who, const struct ipc_msg *msg)
-{
-	struct ipc_log	lh;
-
-	if (msg->hdr.len <= sizeof(lh) ||
-	    msg->data[msg->hdr.len - 1] != '\0')
-		return (-1);
-	memcpy(&lh, msg->data, sizeof(lh));
-	if (lh.pri < LOG_EMERG || lh.pri > LOG_DEBUG)
-		return (-1);
-	logit(lh.pri, "%s: %s", who, (const char *)msg->data + sizeof(lh));
 	return (0);
 }
 
-static void
-engine_kill(struct engine_proc *ep, const char *why)
+/*
+ * An engine of the configuration in force that died is started again;
+ * one retired, or of an older generation, is not.
+ */
+static int
+engine_ended(struct proc *ep)
 {
-	log_warnx("engine %d (pid %d): %s, killing it", ep->idx,
-	    (int)ep->pid, why);
-	if (ep->evflags != 0)
-		event_del(&ep->ev);
-	ep->evflags = 0;
-	kill(ep->pid, SIGKILL);
+	struct ipc_engine_gone	g = { ep->pid };
+
+	if (p.metrics != NULL)
+		proc_compose(p.metrics, IPC_ENGINE_GONE, -1, &g, sizeof(g));
+	if (p.stopping || ep->generation != p.generation ||
+	    ep->idx >= p.rt.conf->sc.engines)
+		return (0);
+	notify("STATUS=engine %d died, restarting it", ep->idx);
+	p.degraded = 1;
+	return (1);
 }
 
 /* A new engine serves: the one it replaces (and any now surplus) may go. */
 static void
 engine_retire_old(int idx)
 {
-	struct engine_proc	*ep;
+	struct proc	*ep;
 
-	TAILQ_FOREACH(ep, &p.procs, entry)
-		if (ep->generation != p.generation &&
+	TAILQ_FOREACH(ep, &procs, entry)
+		if (ep->kind == &engine_kind &&
+		    ep->generation != p.generation &&
 		    (ep->idx == idx || ep->idx >= p.rt.conf->sc.engines))
 			kill(ep->pid, SIGTERM);
 }
@@ -843,142 +545,118 @@ engine_retire_old(int idx)
  * take it, the connection closes, as it would have without a handoff.
  */
 static void
-engine_handoff(struct engine_proc *from, int fd)
+engine_handoff(struct proc *from, int fd)
 {
-	struct engine_proc	*ep, *to = NULL;
-	struct stat		 st;
+	struct proc	*ep, *to = NULL;
+	struct stat	 st;
 
 	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) || p.stopping) {
 		close(fd);
 		return;
 	}
-	TAILQ_FOREACH(ep, &p.procs, entry)
-		if (ep->generation == p.generation && ep->ready &&
+	TAILQ_FOREACH(ep, &procs, entry)
+		if (ep->kind == &engine_kind &&
+		    ep->generation == p.generation && ep->ready &&
 		    (to == NULL || ep->idx == from->idx))
 			to = ep;
 	if (to == NULL) {
 		close(fd);
 		return;
 	}
-	if (ipc_give(&to->ipc, IPC_TCP_ADOPT, fd) == -1)
-		fatal("ipc_give");
-	engine_arm(to);
-}
-
-static void
-restart_cb(int fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	if (!p.stopping)
-		engine_spawn((int)(intptr_t)arg);
-}
-
-static void
-reap(void)
-{
-	struct engine_proc	*ep;
-	pid_t			 pid;
-	int			 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (metrics_reaped(pid, status, p.stopping))
-			continue;
-		TAILQ_FOREACH(ep, &p.procs, entry)
-			if (ep->pid == pid)
-				break;
-		if (ep == NULL)
-			continue;
-		engine_died(ep, status);
-		engine_read_last(ep);
-		stats_add(&p.retired, &ep->st, 0);
-
-		if (ep->evflags != 0)
-			event_del(&ep->ev);
-		ipc_clear(&ep->ipc);
-		close(ep->ipc.fd);
-		close(ep->vfd);
-		TAILQ_REMOVE(&p.procs, ep, entry);
-
-		if (!p.stopping && ep->generation == p.generation &&
-		    ep->idx < p.rt.conf->sc.engines)
-			engine_restart_later(ep);
-		free(ep);
-	}
-	if (p.stopping && TAILQ_EMPTY(&p.procs))
-		event_base_loopexit(p.base, NULL);
+	proc_give(to, IPC_TCP_ADOPT, fd);
 }
 
 /*
- * Logs why an engine ended.  One the sandbox killed has written the
- * number of the refused call to its violation pipe: name it, so that a
- * new libc or libcrypto that needs one more call is quick to diagnose.
- * Those bytes come from the sandboxed side: only their size is trusted,
- * and libseccomp's table turns the number into a name.
+ * The metrics process's world: the configuration of start-up (its user
+ * and chroot), the endpoint's socket and the control socket, with the
+ * one user besides root the control socket serves (ours).
  */
 static void
-engine_died(struct engine_proc *ep, int status)
+metrics_send_config(struct proc *mp)
 {
-	struct ipc_violation	 v;
-	char			*name = NULL, what[96] = "";
+	struct ipc_listen	il;
+	struct ipc_control	ic;
 
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
-		if (read(ep->vfd, &v, sizeof(v)) == (ssize_t)sizeof(v) &&
-		    (name = seccomp_syscall_resolve_num_arch(v.arch, v.nr)) !=
-		    NULL)
-			snprintf(what, sizeof(what), ": system call %s (%d)",
-			    name, (int)v.nr);
-		else
-			strlcpy(what, ": system call unknown", sizeof(what));
-		free(name);
-		log_warnx("engine %d (pid %d) killed by signal %d "
-		    "(sandbox violation%s)", ep->idx, (int)ep->pid, SIGSYS,
-		    what);
-	} else if (WIFSIGNALED(status))
-		log_warnx("engine %d (pid %d) killed by signal %d", ep->idx,
-		    (int)ep->pid, WTERMSIG(status));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		log_warnx("engine %d (pid %d) exited with status %d", ep->idx,
-		    (int)ep->pid, WEXITSTATUS(status));
-	else
-		log_debug("engine %d (pid %d) exited", ep->idx, (int)ep->pid);
+	p.metrics = mp;
+	p.msc.verbose = p.verbose;
+	proc_compose(mp, IPC_RECONF_CONF, -1, &p.msc, sizeof(p.msc));
+	if (p.metrics_fd != -1) {
+		memset(&il, 0, sizeof(il));
+		il.proto = LISTEN_TCP;
+		il.ss = p.msc.metrics_ss;
+		il.sslen = p.msc.metrics_sslen;
+		proc_compose(mp, IPC_RECONF_LISTEN, p.metrics_fd, &il,
+		    sizeof(il));
+	}
+	if (p.control_fd != -1) {
+		memset(&ic, 0, sizeof(ic));
+		ic.uid = geteuid();
+		proc_compose(mp, IPC_RECONF_CONTROL, p.control_fd, &ic,
+		    sizeof(ic));
+	}
+	proc_compose(mp, IPC_RECONF_END, -1, NULL, 0);
+}
+
+static int
+metrics_message(struct proc *mp, struct ipc_msg *msg)
+{
+	struct ipc_ctl		req;
+	struct ipc_ctl_done	done;
+
+	memcpy(&req, msg->data, sizeof(req));
+	memset(&done, 0, sizeof(done));
+	done.id = req.id;
+	if ((done.ok = control_request(&req)) == -1)
+		return (-1);
+	proc_compose(mp, IPC_CTL_DONE, -1, &done, sizeof(done));
+	return (0);
+}
+
+static int
+metrics_ended(struct proc *mp)
+{
+	(void)mp;
+	p.metrics = NULL;
+	return (!p.stopping);
 }
 
 /*
- * An engine that had served for a while is replaced at once: its port
- * stays bound in the parent, and datagrams queued there meanwhile are
- * answered by the new engine.  One that dies soon after its start is in
- * a crash loop: each such death doubles the wait, up to a maximum, so a
- * broken binary or configuration costs a few restarts a minute, not a
- * busy loop.
+ * What the control socket asked: 1 done, 0 failed (a reload that did
+ * not take), -1 a request no honest metrics process sends.  A name to
+ * flush goes to the engines as it came: they take it apart.
  */
-static void
-engine_restart_later(struct engine_proc *ep)
+static int
+control_request(const struct ipc_ctl *req)
 {
-	struct timeval	tv;
-	int		idx = ep->idx, delay;
+	int32_t	v = req->value;
 
-	if (now_ms() - ep->started >= ENGINE_STABLE) {
-		p.backoff[idx] = 0;
-		p.crashes[idx] = 0;
+	switch (req->op) {
+	case CTL_OP_RELOAD:
+		return (!p.stopping && reload() == 0);
+	case CTL_OP_FLUSH:
+		if (req->namelen > sizeof(req->name))
+			return (-1);
+		proc_broadcast(&engine_kind, IPC_FLUSH_CACHE, req->name,
+		    req->namelen);
+		return (1);
+	case CTL_OP_VERBOSE:
+		if (v < 0 || v > 3)
+			return (-1);
+		/* engines started later get it on their command line */
+		p.verbose = v;
+		p.rt.conf->sc.verbose = v;
+		log_setverbose(v);
+		proc_set_verbose(v);
+		proc_broadcast(NULL, IPC_SET_VERBOSE, &v, sizeof(v));
+		return (1);
+	case CTL_OP_QUERYLOG:
+		if (v != 0 && v != 1)
+			return (-1);
+		p.rt.conf->sc.log_queries = v;
+		proc_broadcast(&engine_kind, IPC_SET_QUERYLOG, &v, sizeof(v));
+		return (1);
 	}
-	delay = p.backoff[idx];
-	p.crashes[idx]++;
-	p.backoff[idx] = delay == 0 ? ENGINE_BACKOFF_MIN : delay * 2;
-	if (p.backoff[idx] > ENGINE_BACKOFF_MAX)
-		p.backoff[idx] = ENGINE_BACKOFF_MAX;
-	if (delay == 0)
-		log_warnx("restarting engine %d now", idx);
-	else
-		log_warnx("restarting engine %d in %d ms: %d deaths in a "
-		    "row, each within %d s of starting", idx, delay,
-		    p.crashes[idx], ENGINE_STABLE / 1000);
-	notify("STATUS=engine %d died, restarting it (%d death%s in a row)",
-	    idx, p.crashes[idx], p.crashes[idx] == 1 ? "" : "s");
-	p.degraded = 1;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
-	evtimer_add(&p.restart_ev[idx], &tv);
+	return (-1);
 }
 
 /*
@@ -1029,13 +707,10 @@ reload(void)
 	conf_free(p.rt.conf);
 	p.rt = nrt;
 	p.generation++;
-	for (i = 0; i < ENGINES_MAX; i++) {
-		evtimer_del(&p.restart_ev[i]);
-		p.backoff[i] = 0;
-		p.crashes[i] = 0;
-	}
+	engine_kind.generation = p.generation;
+	proc_reset(&engine_kind);
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
-		engine_spawn(i);
+		proc_spawn(&engine_kind, i);
 	return (0);
 }
 
@@ -1056,15 +731,15 @@ reload_failed(void)
 static void
 notify_ready(void)
 {
-	struct engine_proc	*ep;
+	struct proc		*ep;
 	char			 mainpid[32], status[128];
 	int			 n = 0, e = p.rt.conf->sc.engines;
 
 	if ((p.ready_gen == p.generation && !p.degraded) || p.stopping ||
 	    !notify_enabled())
 		return;
-	TAILQ_FOREACH(ep, &p.procs, entry)
-		if (ep->generation == p.generation && ep->ready)
+	TAILQ_FOREACH(ep, &procs, entry)
+		if (ep->kind == &engine_kind && ep->generation == p.generation && ep->ready)
 			n++;
 	if (n < e)
 		return;
@@ -1088,7 +763,6 @@ notify_ready(void)
 static void
 sig_cb(int sig, short ev, void *arg)
 {
-	struct engine_proc	*ep;
 	struct timeval		 tv = { ENGINE_STOP_GRACE, 0 };
 
 	(void)ev;
@@ -1099,7 +773,8 @@ sig_cb(int sig, short ev, void *arg)
 			(void)reload();
 		break;
 	case SIGCHLD:
-		reap();
+		if (proc_reap(p.stopping) == 0 && p.stopping)
+			event_base_loopexit(p.base, NULL);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -1108,10 +783,10 @@ sig_cb(int sig, short ev, void *arg)
 		log_info("stopping on signal %d", sig);
 		notify("STOPPING=1\nSTATUS=stopping on signal %d", sig);
 		p.stopping = 1;
-		metrics_stop();
-		TAILQ_FOREACH(ep, &p.procs, entry)
-			kill(ep->pid, SIGTERM);
-		if (TAILQ_EMPTY(&p.procs))
+		proc_reset(&engine_kind);
+		proc_reset(&metrics_kind);
+		proc_signal(NULL, SIGTERM);
+		if (TAILQ_EMPTY(&procs))
 			event_base_loopexit(p.base, NULL);
 		else
 			evtimer_add(&p.stop_ev, &tv);
@@ -1119,15 +794,12 @@ sig_cb(int sig, short ev, void *arg)
 	}
 }
 
-/* Engines that ignore SIGTERM for too long are killed. */
+/* Children that ignore SIGTERM for too long are killed. */
 static void
 stop_cb(int fd, short ev, void *arg)
 {
-	struct engine_proc	*ep;
-
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	TAILQ_FOREACH(ep, &p.procs, entry)
-		kill(ep->pid, SIGKILL);
+	proc_signal(NULL, SIGKILL);
 }

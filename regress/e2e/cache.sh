@@ -237,11 +237,10 @@ check "lru: b, the least recently used, was evicted by d ($(sent lru-b.example.t
     [ "$(sent lru-b.example.test)" -eq 2 -a "$(sent lru-a.example.test)" -eq 1 ]
 
 # --- two engines, one cache each --------------------------------------------
-if running eng && waitfor 5 sh -c \
-    '[ "$(pgrep -P "$1" | wc -l)" -eq 2 ]' - "$(proxypid eng)"; then
+if running eng && waitfor 5 nengines "$(proxypid eng)" 2; then
 	ok "engines 2: two engine processes, children of the parent"
 else
-	notok "engines 2: two engine processes ($(pgrep -P "$(proxypid eng)" 2>/dev/null | tr '\n' ' '))"
+	notok "engines 2: two engine processes ($(engines "$(proxypid eng)" | tr '\n' ' '))"
 fi
 running eng && out=$(pyclient seq $PENG eng 50) || out=notrunning
 check "engines 2: 50 queries from 50 source ports answered ($out)" \
@@ -254,7 +253,7 @@ cp=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$pp/status" \
     2>/dev/null)
 cl=""
 pol=""
-for e in $(pgrep -P "$pp"); do
+for e in $(engines "$pp"); do
 	cl="$cl $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' \
 	    "/proc/$e/status" 2>/dev/null)"
 	pol="$pol $(chrt -p "$e" 2>/dev/null | sed -n 's/.*policy: //p')"

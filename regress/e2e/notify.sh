@@ -116,7 +116,7 @@ check "bad file: the daemon still runs and answers" \
 
 # an engine dies: STATUS= says so, then serving again, no second READY=1
 nr=$(count n READY=1)
-kill -9 "$(pgrep -P $pp | head -1)"
+kill -9 "$(enginepid $pp)"
 check "an engine dies: STATUS says it is restarted" \
     waitfor 10 grep -q 'STATUS=engine [0-9] died, restarting it' "$W/n.n"
 check "an engine dies: STATUS says serving again once it is back" \

@@ -255,7 +255,7 @@ CP=$(ins '{{.State.Pid}}')
 if ! alive "$CP"; then
 	notok "the container's dotproxy runs (podman inspect: pid '$CP')"
 else
-	ENGINES=$(pgrep -P "$CP" | tr '\n' ' ')
+	ENGINES=$(engines "$CP" | tr '\n' ' ')
 	check "the container's process is dotproxy -d, its children engines ($(tr '\0' ' ' <"/proc/$CP/cmdline" 2>/dev/null); $ENGINES)" \
 	    sh -c '[ "$(tr "\0" " " <"/proc/$1/cmdline")" = "/usr/local/sbin/dotproxy -d " ] &&
 	    [ -n "$2" ] && for e in $2; do

@@ -121,7 +121,7 @@ check "after: queries go to the new upstream, not the old one" \
     [ "$(sent up2 after-up.example.test)" -eq 1 -a \
     "$(grep -c '^query' "$W/up1.log")" -eq "$n1" ]
 check "after: the parent is the same process, two engines" \
-    sh -c 'kill -0 "$1" && [ "$(pgrep -P "$1" | wc -l)" -eq 2 ]' - "$pp"
+    nengines "$pp" 2
 
 # --- a reload while the upstream stalls ----------------------------------
 # The retiring engines' queries wait on a stopped upstream longer than a
