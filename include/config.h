@@ -69,6 +69,7 @@
 #define CONF_MAX_PINS		8
 #define CONF_PIN_LEN		32	/* SHA-256 of the SPKI */
 #define CONF_MAX_LISTEN		32
+#define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)	/* sockets an engine serves */
 #define CONF_MAX_UPSTREAM	16
 
 enum upstream_policy {

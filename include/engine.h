@@ -33,7 +33,6 @@
 #include "stats.h"
 #include "upstream.h"
 
-#define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)
 
 struct engine {
 	struct event_base	*base;

@@ -73,6 +73,7 @@ struct proc {
 	int			 idx;
 	int			 generation;
 	int			 ready;
+	int			 retiring;	/* SIGTERM sent */
 	uint64_t		 started;	/* monotonic ms */
 	int			 vfd;		/* names a violation */
 	struct ipc		 ipc;

@@ -41,6 +41,12 @@
 #   rawdns.py trickle PORT GAP MAX   opens TCP and sends one byte of a query
 #                                    every GAP seconds, never a whole one;
 #                                    prints like idle, within MAX seconds
+#   rawdns.py handover PORT N GO MAX
+#                                    N TCP connections, one query on each,
+#                                    then idle until file GO exists (MAX
+#                                    seconds at most), then one more on each:
+#                                    "first answered=N", then what the second
+#                                    got (answered, closed, noreply)
 #   rawdns.py steady PORT GAP MAX    one TCP connection, one query every GAP
 #                                    seconds, each answer read; "closed after
 #                                    T answered=N", or "open" after MAX
@@ -406,6 +412,20 @@ def conns(port, n, addr, addr2):
         late, other)
 
 
+def handover(port, n, go, limit):
+    """n connections answered once, then idle until the file go exists
+    (or limit seconds), then asked again: what each did the second time"""
+    socks = [tcp_conn(port) for _ in range(n)]
+    first = [ask_tcp(s, i, 3) for i, s in enumerate(socks)]
+    print("first answered=%d" % first.count("answered"), flush=True)
+    end = time.monotonic() + limit
+    while not os.path.exists(go) and time.monotonic() < end:
+        time.sleep(0.05)
+    res = [ask_tcp(s, 1000 + i, 3) for i, s in enumerate(socks)]
+    return "answered=%d closed=%d noreply=%d" % (
+        res.count("answered"), res.count("closed"), res.count("noreply"))
+
+
 def deadline(port, n, prefix, split):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
@@ -653,6 +673,8 @@ def main():
     elif mode == "conns":
         print(conns(port, int(sys.argv[3]), sys.argv[4],
                     sys.argv[5] if len(sys.argv) > 5 else None))
+    elif mode == "handover":
+        print(handover(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5])))
     elif mode == "deadline":
         n, prefix, split = int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
         print(deadline(port, n, prefix, split))

@@ -100,12 +100,13 @@ static int	 runtime_prepare(struct runtime *, struct conf *,
 		    const struct runtime *);
 static void	 runtime_free(struct runtime *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
+static void	 runtime_adopt(struct runtime *, const struct runtime *);
 static int	 load_ca(const char *, uint8_t **, size_t *);
 static int	 engines_auto(void);
 static void	 engine_send_config(struct proc *);
 static int	 engine_message(struct proc *, struct ipc_msg *);
 static int	 engine_ended(struct proc *);
-static void	 engine_retire_old(int);
+static void	 engine_retire_old(const struct proc *);
 static void	 engine_handoff(struct proc *, int);
 static void	 metrics_send_config(struct proc *);
 static int	 metrics_message(struct proc *, struct ipc_msg *);
@@ -213,15 +214,15 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	proc_init(p.base, p.self, debug, verbose);
 	proc_register(&engine_kind, ENGINES_MAX);
 	proc_register(&metrics_kind, 1);
+	/* every child starts under the parent's filter too */
+	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 	if (p.metrics_fd != -1 || p.control_fd != -1)
 		proc_spawn(&metrics_kind, 0);
-
 	p.generation = engine_kind.generation = 1;
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
 	    p.rt.conf->sc.engines == 1 ? "" : "s");
-	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 
 	event_base_dispatch(p.base);
 
@@ -297,7 +298,8 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 	TAILQ_FOREACH(l, &conf->listens, entry)
 		n++;
 	n *= conf->sc.engines * 2;
-	if ((rt->socks = calloc(n, sizeof(*rt->socks))) == NULL)
+	if ((rt->socks = calloc(n + (old != NULL ? old->nsocks : 0),
+	    sizeof(*rt->socks))) == NULL)
 		fatal(NULL);
 	TAILQ_FOREACH(l, &conf->listens, entry)
 	for (idx = 0; idx < conf->sc.engines; idx++)
@@ -328,7 +330,40 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 		}
 		rt->nsocks++;
 	}
+	if (old != NULL)
+		runtime_adopt(rt, old);
 	return (0);
+}
+
+/*
+ * Fewer engines than before: the sockets of the engines that go stay
+ * bound, each served from now on by engine k modulo the new number.
+ * Closing one would drop the datagrams and connections queued on it, and
+ * those the kernel keeps steering to it until the retiring engine exits;
+ * one socket more for an engine costs nothing.  More engines again later
+ * take their own back.  Within what an engine can serve.
+ */
+static void
+runtime_adopt(struct runtime *rt, const struct runtime *old)
+{
+	const struct lsock	*o;
+	struct listen_conf	*l;
+	int			 i, j, n, e = rt->conf->sc.engines;
+
+	for (i = 0; i < old->nsocks; i++) {
+		o = &old->socks[i];
+		if (o->fd == -1 || o->idx < e)
+			continue;
+		TAILQ_FOREACH(l, &rt->conf->listens, entry)
+			if (l->sslen == o->sslen &&
+			    memcmp(&l->ss, &o->ss, o->sslen) == 0)
+				break;
+		for (j = n = 0; j < rt->nsocks; j++)
+			if (rt->socks[j].idx % e == o->idx % e)
+				n++;
+		if (l != NULL && n < ENGINE_MAX_LISTEN)
+			rt->socks[rt->nsocks++] = *o;
+	}
 }
 
 /* Closes the sockets of a that b does not hold too. */
@@ -438,7 +473,7 @@ engine_send_config(struct proc *ep)
 
 	proc_compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
 	for (i = 0; i < p.rt.nsocks; i++) {
-		if (p.rt.socks[i].idx != ep->idx)
+		if (p.rt.socks[i].idx % conf->sc.engines != ep->idx)
 			continue;
 		memset(&il, 0, sizeof(il));
 		il.proto = p.rt.socks[i].proto;
@@ -483,7 +518,7 @@ engine_message(struct proc *ep, struct ipc_msg *msg)
 	case IPC_READY:
 		ep->ready = 1;
 		log_debug("%s ready, pid %d", ep->name, (int)ep->pid);
-		engine_retire_old(ep->idx);
+		engine_retire_old(ep);
 		notify_ready();
 		break;
 	case IPC_STATS:
@@ -524,25 +559,37 @@ engine_ended(struct proc *ep)
 	return (1);
 }
 
-/* A new engine serves: the one it replaces (and any now surplus) may go. */
+/*
+ * A new engine serves: the older ones whose sockets it now serves may go.
+ * An engine of an older generation with index k is replaced by the one
+ * that serves its sockets in the newest configuration, k modulo the
+ * number of engines (k itself unless there are fewer now).  Not by a
+ * generation between: after two quick reloads, an engine of the middle
+ * one that becomes ready still retires the first, and is retired in
+ * turn by the last.
+ */
 static void
-engine_retire_old(int idx)
+engine_retire_old(const struct proc *np)
 {
 	struct proc	*ep;
+	int		 n = p.rt.conf->sc.engines;
 
 	TAILQ_FOREACH(ep, &procs, entry)
-		if (ep->kind == &engine_kind &&
-		    ep->generation != p.generation &&
-		    (ep->idx == idx || ep->idx >= p.rt.conf->sc.engines))
+		if (ep->kind == &engine_kind && !ep->retiring &&
+		    ep->generation < np->generation && ep->idx % n == np->idx) {
+			ep->retiring = 1;
 			kill(ep->pid, SIGTERM);
+		}
 }
 
 /*
  * A retiring engine gives up an idle client TCP connection: it goes to
- * the serving engine with the same index (or any serving one, if there
- * are fewer now), which checks it as it would a client it accepted.  The
- * parent looks at nothing but that it is a socket.  With no engine to
- * take it, the connection closes, as it would have without a handoff.
+ * a serving engine of the newest generation that serves (the one with
+ * the same index if there is one), which checks it as it would a client
+ * it accepted; if that one retires in its turn, it hands the connection
+ * on again.  The parent looks at nothing but that it is a socket.  With
+ * no newer engine serving, the connection closes, as it would have
+ * without a handoff.
  */
 static void
 engine_handoff(struct proc *from, int fd)
@@ -555,9 +602,11 @@ engine_handoff(struct proc *from, int fd)
 		return;
 	}
 	TAILQ_FOREACH(ep, &procs, entry)
-		if (ep->kind == &engine_kind &&
-		    ep->generation == p.generation && ep->ready &&
-		    (to == NULL || ep->idx == from->idx))
+		if (ep->kind == &engine_kind && ep->ready && !ep->retiring &&
+		    ep->generation > from->generation &&
+		    (to == NULL || ep->generation > to->generation ||
+		    (ep->generation == to->generation &&
+		    ep->idx == from->idx)))
 			to = ep;
 	if (to == NULL) {
 		close(fd);
@@ -739,7 +788,8 @@ notify_ready(void)
 	    !notify_enabled())
 		return;
 	TAILQ_FOREACH(ep, &procs, entry)
-		if (ep->kind == &engine_kind && ep->generation == p.generation && ep->ready)
+		if (ep->kind == &engine_kind &&
+		    ep->generation == p.generation && ep->ready)
 			n++;
 	if (n < e)
 		return;

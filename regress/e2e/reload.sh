@@ -5,7 +5,8 @@
 # removed), then a file that does not parse.  dnsperf must lose nothing
 # and get only NOERROR; the checking client must get every answer right;
 # each change must show afterwards.  Then a reload while the old upstream
-# is stopped for longer than a second must still lose nothing.
+# is stopped for longer than a second must still lose nothing, and so
+# must two reloads at once that go from four engines to one.
 . "$(dirname "$0")/../lib.sh"
 BASE=$((26400 + ${E2E_PORT_SHIFT:-0}))
 P=$BASE UP1=$((BASE + 1)) UP2=$((BASE + 2)) PADD=$((BASE + 3)) PDEL=$((BASE + 4))
@@ -150,4 +151,50 @@ for m in tcp udp; do
 	check "dnsperf $m through a reload with the old upstream stalled 2 s: sent $s, completed $c, lost $l, NOERROR $n" \
 	    [ -n "$s" -a "$s" -gt 0 -a "$c" = "$s" -a "$l" = 0 -a "$n" = "$c" ]
 done
-echo "# reload under load: udp $udp_figs; tcp $tcp_figs; checker $(cat "$W/steady.out"); stall: tcp $stall_tcp_figs; udp $stall_udp_figs"
+# --- two reloads at once, and fewer engines --------------------------------
+# The parent is held still while a SIGHUP and a control socket reload
+# wait for it, so the second reload starts before the first one's engines
+# are even configured.  Idle TCP clients of the old engines must still be
+# handed over, not closed; and going from four engines to one must lose
+# no datagram queued on the sockets of the three that go.
+conf "$W/four.conf" $P $UP1 'engines 4' 'cache off'
+conf "$W/one.conf" $P $UP1 'engines 1' 'cache off'
+cp "$W/four.conf" "$W/r.conf"
+kill -HUP "$pp"
+check "four engines after a reload" waitfor 15 nengines "$pp" 4
+rm -f "$W/go"
+pyclient handover $P 24 "$W/go" 30 >"$W/idle.out" 2>&1 &
+ic=$!
+waitfor 10 grep -q '^first' "$W/idle.out"
+check "24 idle TCP clients, each answered once: $(head -1 "$W/idle.out")" \
+    grep -qx 'first answered=24' "$W/idle.out"
+dnsperf -s 127.0.0.1 -p $P -d "$W/names" -l 4 -Q 2000 -c 16 -t 3 \
+    >"$W/fewer-udp.out" 2>&1 &
+du=$!
+sleep 1
+cp "$W/one.conf" "$W/r.conf"
+nrl=$(grep -c 'reloading configuration' "$W/r.err")
+kill -STOP "$pp"
+kill -HUP "$pp"
+"$TOP/dotproxyctl" -s "$W/ctl/r.conf.sock" reload >"$W/ctlreload.out" 2>&1 &
+cr=$!
+sleep 0.5
+kill -CONT "$pp"
+wait $cr
+check "two reloads at once: both ran ($(cat "$W/ctlreload.out"))" \
+    waitfor 5 sh -c '[ "$(grep -c "reloading configuration" "$1")" -eq $(($2 + 2)) ]' \
+    - "$W/r.err" "$nrl"
+check "two reloads at once: one engine in the end, the same parent" \
+    waitfor 15 nengines "$pp" 1
+wait $du
+touch "$W/go"
+wait $ic
+check "idle TCP clients through both: $(tail -1 "$W/idle.out")" \
+    grep -qx 'answered=24 closed=0 noreply=0' "$W/idle.out"
+f=$W/fewer-udp.out
+s=$(perf "$f" "Queries sent") c=$(perf "$f" "Queries completed")
+l=$(perf "$f" "Queries lost") n=$(noerror "$f")
+fewer_figs="sent $s completed $c lost $l NOERROR $n"
+check "dnsperf udp (16 source ports) from four engines to one: $fewer_figs" \
+    [ -n "$s" -a "$s" -gt 0 -a "$c" = "$s" -a "$l" = 0 -a "$n" = "$c" ]
+echo "# reload under load: udp $udp_figs; tcp $tcp_figs; checker $(cat "$W/steady.out"); stall: tcp $stall_tcp_figs; udp $stall_udp_figs; four to one: udp $fewer_figs, idle tcp $(tail -1 "$W/idle.out")"
