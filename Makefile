@@ -29,7 +29,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
-		src/proc.c src/sockets.c \
+		src/proc.c src/sockets.c src/confload.c \
 		src/oneshot.c src/ctlreq.c src/httpreq.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \

@@ -53,7 +53,6 @@
  * for the few things only the parent can do.
  */
 
-#define CA_MAX		(16 * 1024 * 1024)
 #define RELAY_MAX	(256 * 1024)	/* stats queued for a slow reader */
 
 /* One bound socket: which address, for which engine, which protocol. */
@@ -101,8 +100,6 @@ static int	 runtime_prepare(struct runtime *, struct conf *,
 static void	 runtime_free(struct runtime *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
 static void	 runtime_adopt(struct runtime *, const struct runtime *);
-static int	 load_ca(const char *, uint8_t **, size_t *);
-static int	 engines_auto(void);
 static void	 engine_send_config(struct proc *);
 static int	 engine_message(struct proc *, struct ipc_msg *);
 static int	 engine_ended(struct proc *);
@@ -255,7 +252,7 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 	memset(rt, 0, sizeof(*rt));
 	rt->conf = conf;
 	if (conf->sc.engines == 0)
-		conf->sc.engines = engines_auto();
+		conf->sc.engines = conf_engines_auto();
 	if (geteuid() == 0) {
 		if ((pw = getpwnam(conf->sc.user)) == NULL) {
 			log_warnx("unknown user %s", conf->sc.user);
@@ -280,7 +277,7 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 	}
 	conf->sc.verbose = p.verbose;
 
-	if (load_ca(conf->sc.ca_file, &rt->ca, &rt->calen) == -1)
+	if (conf_load_ca(conf->sc.ca_file, &rt->ca, &rt->calen) == -1)
 		return (-1);
 	/* a bundle libtls cannot use is a start-up error, not an engine loop */
 	if ((tc = tls_config_new()) == NULL)
@@ -394,68 +391,6 @@ runtime_free(struct runtime *rt)
 	rt->ca = NULL;
 	rt->socks = NULL;
 	rt->nsocks = 0;
-}
-
-/*
- * engines auto: one per CPU this process may run on, which in a
- * container's cpuset is fewer than the machine has online.
- */
-static int
-engines_auto(void)
-{
-	cpu_set_t	set;
-	long		n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	else
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	return (n > ENGINES_MAX ? ENGINES_MAX : (int)n);
-}
-
-static int
-load_ca(const char *path, uint8_t **ca, size_t *calen)
-{
-	struct stat	 st;
-	uint8_t		*buf;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd;
-	/* the operator who set CA_PATH should read CA_PATH */
-	const char	*what = getenv("CA_PATH") != NULL ? "CA_PATH" : "ca-file";
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s %s", what, path);
-		return (-1);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size > CA_MAX) {
-		log_warnx("%s %s: not a regular file of sane size", what,
-		    path);
-		close(fd);
-		return (-1);
-	}
-	if ((buf = malloc(st.st_size + 1)) == NULL)
-		fatal(NULL);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn("%s %s: read", what, path);
-			free(buf);
-			close(fd);
-			return (-1);
-		}
-		off += n;
-	}
-	close(fd);
-	buf[off] = '\0';
-	*ca = buf;
-	*calen = off;
-	return (0);
 }
 
 /* The engine's whole world, in the order engine_recv_config() expects. */
@@ -739,7 +674,7 @@ reload(void)
 		return (-1);
 	}
 	if (nconf->sc.engines == 0)
-		nconf->sc.engines = engines_auto();
+		nconf->sc.engines = conf_engines_auto();
 	/* descriptors for both generations, before binding any */
 	if (nconf->sc.engines <= ENGINES_MAX)
 		parent_nofile(p.rt.conf, nconf);
