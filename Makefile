@@ -42,7 +42,8 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 
 REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/test_cache \
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
-		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/dotserver
+		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
+		$(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
 		test test-asan test-valgrind bench chaos fuzz fuzz-build unit e2e install \
@@ -132,6 +133,11 @@ $(BUILD)/test_clients: regress/unit/test_clients.c src/clients.c \
 
 $(BUILD)/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_stats.c src/stats.c $(LDLIBS)
+
+$(BUILD)/test_proc: regress/unit/test_proc.c $(BUILD)/proc.o $(BUILD)/ipc.o \
+		$(BUILD)/log.o $(BUILD)/clock.o | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_proc.c $(BUILD)/proc.o \
+	    $(BUILD)/ipc.o $(BUILD)/log.o $(BUILD)/clock.o $(LDLIBS)
 
 $(BUILD)/test_ipc: regress/unit/test_ipc.c $(BUILD)/ipc.o | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c $(BUILD)/ipc.o

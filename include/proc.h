@@ -50,6 +50,7 @@ struct proc_slot {
 
 struct proc_kind {
 	const char		*name;		/* "engine", "metrics process" */
+	const char		*title;		/* ps shows "dotproxy: TITLE" */
 	const char		*flag;		/* its command line switch */
 	int			 batch;		/* SCHED_BATCH, see proc.c */
 	int			 numbered;	/* "engine 0", not "engine" */

@@ -130,16 +130,16 @@ static const struct proc_msg metrics_msgs[] = {
 
 /* Only an engine hands us a descriptor, and only a client connection. */
 static struct proc_kind engine_kind = {
-	.name = "engine", .flag = "-E", .batch = 1, .numbered = 1,
-	.fdtypes = IPC_FDTYPE(IPC_TCP_HANDOFF), .msgs = engine_msgs,
-	.start = engine_send_config, .message = engine_message,
-	.ended = engine_ended
+	.name = "engine", .title = "engine", .flag = "-E", .batch = 1,
+	.numbered = 1, .fdtypes = IPC_FDTYPE(IPC_TCP_HANDOFF),
+	.msgs = engine_msgs, .start = engine_send_config,
+	.message = engine_message, .ended = engine_ended
 };
 
 static struct proc_kind metrics_kind = {
-	.name = "metrics process", .flag = "-M", .msgs = metrics_msgs,
-	.start = metrics_send_config, .message = metrics_message,
-	.ended = metrics_ended
+	.name = "metrics process", .title = "metrics", .flag = "-M",
+	.msgs = metrics_msgs, .start = metrics_send_config,
+	.message = metrics_message, .ended = metrics_ended
 };
 
 void

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -181,7 +182,8 @@ static void
 proc_exec(struct proc_kind *kind)
 {
 	struct sched_param	 sp;
-	char			 argv0[32], *argv[10];
+	const char		*path = pt.self;
+	char			 argv0[PATH_MAX], *argv[10];
 	int			 argc = 0, i;
 
 	closefrom(ENGINE_VIOLATION_FD + 1);
@@ -189,33 +191,23 @@ proc_exec(struct proc_kind *kind)
 	if (kind->batch && sched_getscheduler(0) == SCHED_OTHER)
 		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
 	signal(SIGPIPE, SIG_DFL);
-	snprintf(argv0, sizeof(argv0), "dotproxy: %s", kind->name);
-	/* "metrics process" is "dotproxy: metrics" in ps */
-	argv0[strcspn(argv0 + 10, " ") + 10] = '\0';
+	snprintf(argv0, sizeof(argv0), "dotproxy: %s", kind->title);
 #ifdef TEST_VALGRIND
 	/* the valgrind test build only: see regress/memcheck.sh */
 	if (kind->batch) {
+		path = TEST_VALGRIND;
 		argv[argc++] = "valgrind";
-		argv[argc++] = (char *)pt.self;
-	} else
-		argv[argc++] = argv0;
-#else
-	argv[argc++] = argv0;
+		strlcpy(argv0, pt.self, sizeof(argv0));
+	}
 #endif
+	argv[argc++] = argv0;
 	argv[argc++] = (char *)kind->flag;
 	if (pt.debug)
 		argv[argc++] = "-d";
 	for (i = 0; i < pt.verbose && i < 3; i++)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
-#ifdef TEST_VALGRIND
-	if (kind->batch)
-		execv(TEST_VALGRIND, argv);
-	else
-		execv(pt.self, argv);
-#else
-	execv(pt.self, argv);
-#endif
+	execv(path, argv);
 	_exit(127);
 }
 
