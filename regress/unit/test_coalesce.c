@@ -38,6 +38,7 @@
 struct engine	*env;
 
 static struct query	 qs[NQ];
+static struct dns_summary sum;	/* of the leader's reply */
 
 /* what the clients got: ID, rcode, the name as spelled, in order */
 static struct {
@@ -220,7 +221,9 @@ main(void)
 	CHECK(env->ncoalesced == 3, "three queries counted as coalesced");
 
 	n = mkreply(l, reply);
-	coalesce_reply(l, reply, n);
+	CHECK(dns_check_reply(reply, n, l->qbuf + DNS_HDR_LEN,
+	    l->qi.question_len, &sum) == 1, "the leader's reply matches");
+	coalesce_reply(l, reply, n, &sum);
 	CHECK(ngot == 2 && got[0].id == 102 && got[1].id == 107,
 	    "the leader's reply reaches both followers, with their IDs");
 	CHECK(ngot == 2 && strcmp(got[0].name, "WWW.Example.COM.") == 0 &&
@@ -247,7 +250,9 @@ main(void)
 	CHECK(qs[9].nfollowers == 0 && q->leader == NULL,
 	    "a follower freed early leaves its leader");
 	n = mkreply(&qs[9], reply);
-	coalesce_reply(&qs[9], reply, n);
+	(void)dns_check_reply(reply, n, qs[9].qbuf + DNS_HDR_LEN,
+	    qs[9].qi.question_len, &sum);
+	coalesce_reply(&qs[9], reply, n, &sum);
 	CHECK(ngot == 0, "and is not answered");
 
 	q = mkq(11, 112, "a.example.com", 1, 0, 0);
