@@ -31,6 +31,7 @@
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "peer.h"
 #include "unit.h"
 
 #define NQ	16
@@ -110,40 +111,11 @@ mkq(int slot, uint16_t id, const char *name, uint16_t qtype, int dobit,
     int cd)
 {
 	struct query	*q = &qs[slot];
-	uint8_t		*p = q->qbuf;
-	const char	*s = name, *dot;
-	size_t		 n;
 
 	memset(q, 0, sizeof(*q));
 	TAILQ_INIT(&q->followers);
-	dns_put16(p, id);
-	dns_put16(p + 2, DNS_F_RD | (cd ? DNS_F_CD : 0));
-	dns_put16(p + 4, 1);
-	dns_put16(p + 6, 0);
-	dns_put16(p + 8, 0);
-	dns_put16(p + 10, dobit ? 1 : 0);
-	p += DNS_HDR_LEN;
-	while (*s != '\0') {
-		dot = strchr(s, '.');
-		n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-		*p++ = n;
-		memcpy(p, s, n);
-		p += n;
-		s += n + (dot != NULL);
-	}
-	*p++ = 0;
-	dns_put16(p, qtype);
-	dns_put16(p + 2, 1);
-	p += 4;
-	if (dobit) {
-		*p++ = 0;
-		dns_put16(p, DNS_TYPE_OPT);
-		dns_put16(p + 2, 1232);
-		dns_put32(p + 4, 0x8000);
-		dns_put16(p + 8, 0);
-		p += 10;
-	}
-	q->qlen = p - q->qbuf;
+	q->qlen = peer_query(q->qbuf, id, DNS_F_RD | (cd ? DNS_F_CD : 0),
+	    name, qtype, dobit ? 2 : 0);
 	if (dns_check_query(q->qbuf, q->qlen, &q->qi) != DNS_OK)
 		return (NULL);
 	q->busy = 1;
