@@ -620,15 +620,19 @@ upconn_read(struct upconn *uc)
  * A reply must be exactly one well-formed message (dns_check_reply()
  * walks it to its last octet, once, and sums it up for those above)
  * with an id we handed out on this connection and the question we
- * asked.  Anything else (a duplicate, an
- * answer to nothing, bytes after the message, a frame whose length does
- * not match) means the stream can no longer be trusted: the caller drops
- * the connection and its queries are sent again; nothing of it reaches
- * a client.  A reply to a copy we gave up on is dropped quietly.
+ * asked.  Anything else (a duplicate, an answer to nothing, bytes after
+ * the message, a frame whose length does not match) means the stream
+ * can no longer be trusted: the caller drops the connection and its
+ * queries are sent again; nothing of it reaches a client.  A reply to a
+ * copy we gave up on is dropped quietly.
  */
 static int
 upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 {
+	/*
+	 * On the stack, not static: the hook may read another connection
+	 * (upconn_usable() on a retry), which sums up its own reply.
+	 */
 	struct dns_summary	 sum;
 	struct qsend		*s;
 	struct query		*q;
