@@ -43,7 +43,7 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/test_cache \
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
-		$(BUILD)/dotserver
+		$(BUILD)/test_upconn $(BUILD)/test_query $(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
 		test test-asan test-valgrind bench chaos fuzz fuzz-build unit e2e install \
@@ -112,9 +112,11 @@ $(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
 	    src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
-    src/siphash.c src/dns.c $(BUILD)/log.o $(HDRS) | $(BUILD)
+    src/siphash.c src/dns.c regress/unit/peer.c $(BUILD)/log.o $(HDRS) \
+    | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
-	    src/cache.c src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
+	    src/cache.c src/siphash.c src/dns.c regress/unit/peer.c \
+	    $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
     $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o | $(BUILD)
@@ -138,6 +140,27 @@ $(BUILD)/test_proc: regress/unit/test_proc.c $(BUILD)/proc.o $(BUILD)/ipc.o \
 		$(BUILD)/log.o $(BUILD)/clock.o | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_proc.c $(BUILD)/proc.o \
 	    $(BUILD)/ipc.o $(BUILD)/log.o $(BUILD)/clock.o $(LDLIBS)
+
+# Over a real TLS connection to dotserver (regress/unit/peer.c): the
+# connection alone, with the test as the module above it.
+UPCONN_SRCS =	src/upconn.c src/pin.c src/dns.c src/buffer.c src/frame.c \
+		src/clock.c regress/unit/peer.c
+
+$(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \
+    regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_upconn.c $(UPCONN_SRCS) \
+	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
+
+# The query owner with the real modules around it, from admission to the
+# upstream connections, the test as its frontend.
+QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
+		src/siphash.c src/upstream.c src/clients.c src/ratelimit.c \
+		src/report.c src/uplink.c src/ipc.c src/stats.c $(UPCONN_SRCS)
+
+$(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \
+    regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_query.c $(QUERY_SRCS) \
+	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_ipc: regress/unit/test_ipc.c $(BUILD)/ipc.o | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ipc.c $(BUILD)/ipc.o

@@ -38,7 +38,7 @@ enum cache_result cache_lookup(const uint8_t *, const struct dns_query_info *,
 size_t		 cache_lookup_stale(const uint8_t *,
 		    const struct dns_query_info *, uint8_t *, size_t);
 void		 cache_store(const uint8_t *, const struct dns_query_info *,
-		    const uint8_t *, size_t);
+		    const uint8_t *, size_t, const struct dns_summary *);
 void		 cache_log_stats(void);
 size_t		 cache_flush(const uint8_t *, size_t);
 void		 cache_counters(uint64_t *, uint64_t *, uint64_t *,

@@ -91,28 +91,44 @@ size_t		 dns_make_error(const uint8_t *, size_t,
 size_t		 dns_make_upstream_query(const uint8_t *, size_t,
 		    const struct dns_query_info *, uint16_t, int, int,
 		    uint8_t *, size_t);
+
+/*
+ * What the one walk of an upstream reply (dns_check_reply()) learnt of
+ * it, carried with the reply so that matching, the cache and each
+ * client's fix-up never walk it again.  The offsets hold for the reply
+ * as read and for copies of it whose question was respelt in place.
+ */
+#define DNS_MAX_TTLS		512	/* RRs whose TTL a cached reply tracks */
+struct dns_summary {
+	size_t		len;		/* of the message described */
+	uint16_t	flags;		/* header flags word, host order */
+	uint16_t	qtype;
+	uint16_t	qclass;
+	uint16_t	qname_len;	/* wire length incl. root label */
+	uint16_t	ancount, nscount, arcount;
+	uint16_t	ar_off;		/* the additional section */
+	uint16_t	opt_off;	/* the OPT record; 0: none */
+	uint16_t	opt_len;	/* the whole OPT record */
+	int		keepalive;	/* edns-tcp-keepalive TIMEOUT, or -1 */
+	uint32_t	min_ttl;	/* shortest TTL, OPT excluded */
+	uint32_t	soa_ttl;	/* RFC 2308 negative TTL, or UINT32_MAX */
+	uint32_t	ttl;		/* seconds it may be cached; 0: never */
+	int		nttl;		/* TTL fields, OPT excluded */
+	uint16_t	ttl_off[DNS_MAX_TTLS];
+};
+
 int		 dns_check_reply(const uint8_t *, size_t, const uint8_t *,
-		    size_t);
+		    size_t, struct dns_summary *);
 size_t		 dns_fix_reply(uint8_t *, size_t,
 		    const struct dns_query_info *);
+size_t		 dns_fix_summarized(uint8_t *, size_t,
+		    const struct dns_summary *, const struct dns_query_info *);
 size_t		 dns_adopt_reply(uint8_t *, size_t, const uint8_t *,
-		    const struct dns_query_info *);
+		    const struct dns_query_info *, const struct dns_summary *);
 size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);
 void		 dns_set_edns_size(uint16_t);
-/* what the cache needs to know of a reply; see dns_cache_scan() */
-#define DNS_MAX_TTLS		512	/* RRs whose TTL a cached reply tracks */
-struct dns_cache_info {
-	uint32_t	ttl;		/* seconds the reply may be reused */
-	int		nttl;		/* TTL fields, OPT excluded */
-	uint16_t	ttl_off[DNS_MAX_TTLS];
-};
-int		 dns_cache_scan(const uint8_t *, size_t,
-		    struct dns_cache_info *);
-
-/* the TIMEOUT of an edns-tcp-keepalive in a reply (100 ms units), or -1 */
-int		 dns_reply_keepalive(const uint8_t *, size_t);
 int		 dns_name_wire_len(const uint8_t *, size_t, size_t);
 int		 dns_skip_rr(const uint8_t *, size_t, size_t *);
 

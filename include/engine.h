@@ -56,8 +56,6 @@ struct engine {
 	int			 nupstreams;
 	unsigned int		 rr_next;	/* round-robin position */
 	int			 hedge_tokens;	/* budget for hedged copies */
-	TAILQ_HEAD(, upconn)	 flushq;
-	struct event		 flush_ev;
 
 	int			 nbusy;		/* query slots in use */
 	struct query		**inflight;	/* coalesce.c: by question */

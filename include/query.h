@@ -136,7 +136,8 @@ void		 query_prefetch(const uint8_t *, size_t,
 typedef void	(*coalesce_cb)(struct query *, uint8_t *, size_t, int);
 void		 coalesce_init(coalesce_cb);
 int		 coalesce_join(struct query *);
-void		 coalesce_reply(struct query *, const uint8_t *, size_t);
+void		 coalesce_reply(struct query *, const uint8_t *, size_t,
+		    const struct dns_summary *);
 void		 coalesce_fail(struct query *, int);
 void		 coalesce_leave(struct query *);
 

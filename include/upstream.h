@@ -125,19 +125,19 @@ enum upconn_end {
 void		 upconn_close(struct upconn *, const char *, enum upconn_end);
 /*
  * What a connection reports upward, through hooks the modules above it
- * set: a reply matched to its copy (msg NULL: the copy was lost and
- * should go out again; -1 back: the reply was unusable, drop the
- * stream), and evidence that new connections to an upstream fail.
+ * set: a reply matched to its copy, with what the one walk of it learnt
+ * (msg NULL: the copy was lost and should go out again; -1 back: the
+ * reply was unusable, drop the stream), and evidence that new
+ * connections to an upstream fail.
  */
 typedef int	(*upconn_reply_fn)(struct qsend *, struct upstream *,
-		    uint8_t *, size_t);
+		    uint8_t *, size_t, const struct dns_summary *);
 typedef void	(*upconn_failed_fn)(struct upstream *, const char *);
 void		 upconn_set_reply_hook(upconn_reply_fn);
 void		 upconn_set_failed_hook(upconn_failed_fn);
 int		 upconn_usable(struct upconn *);
 void		 upconn_forget(struct upconn *, struct qsend *, int);
 int		 upconn_queue(struct upconn *, struct qsend *);
-void		 upconn_flush_all(int, short, void *);
 
 /* pin.c */
 int		 pin_check(struct tls *, const struct upstream_conf *);

@@ -210,7 +210,7 @@ answer(const struct centry *e, const uint8_t *query,
 		dns_put32(out + offs[i], ttl);
 	}
 	dns_put16(out + 2, dns_get16(out + 2) & ~DNS_F_AA);
-	return (dns_adopt_reply(out, e->len, query, qi));
+	return (dns_adopt_reply(out, e->len, query, qi, NULL));
 }
 
 enum cache_result
@@ -277,22 +277,25 @@ cache_lookup_stale(const uint8_t *query, const struct dns_query_info *qi,
 
 /*
  * Stores the upstream's reply to query, replacing what the key held.
- * The stored copy keeps an OPT if the upstream sent one, without the
+ * Whether it may be cached, for how long and where its TTLs are, the
+ * summary of the matcher's walk says (sum: dns_check_reply()).  The
+ * stored copy keeps an OPT if the upstream sent one, without the
  * padding and keepalive options, which belong to that exchange only.
  */
 void
 cache_store(const uint8_t *query, const struct dns_query_info *qi,
-    const uint8_t *reply, size_t len)
+    const uint8_t *reply, size_t len, const struct dns_summary *sum)
 {
 	static uint8_t		 r[DNS_MAX_MSG];
 	struct dns_query_info	 sqi;
-	struct dns_cache_info	 ci;
 	struct centry		*e, *old, **link;
+	uint16_t		*offs;
 	uint8_t			 key[KEY_MAX];
 	uint64_t		 h;
 	size_t			 keylen, koff, size, n;
+	int			 i;
 
-	if (c.max == 0 || len > sizeof(r) ||
+	if (c.max == 0 || sum->ttl == 0 || len > sizeof(r) ||
 	    (keylen = cache_key(query, qi, key)) == 0)
 		return;
 	/*
@@ -304,21 +307,24 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	sqi = *qi;
 	sqi.has_opt = 1;
 	sqi.client_padding = 0;
-	if ((n = dns_fix_reply(r, len, &sqi)) == 0 ||
-	    dns_cache_scan(r, n, &ci) == -1)
+	if ((n = dns_fix_summarized(r, len, sum, &sqi)) == 0)
 		return;
 	koff = (keylen + 1) & ~(size_t)1;
-	size = sizeof(*e) + koff + ci.nttl * sizeof(uint16_t) + n;
+	size = sizeof(*e) + koff + sum->nttl * sizeof(uint16_t) + n;
 	if ((e = malloc(size)) == NULL)
 		return;
 	memcpy(e->data, key, keylen);
-	memcpy(e->data + koff, ci.ttl_off, ci.nttl * sizeof(uint16_t));
-	memcpy(e->data + koff + ci.nttl * sizeof(uint16_t), r, n);
+	/* the TTLs of records after the OPT moved down by what it lost */
+	offs = (uint16_t *)(e->data + koff);
+	for (i = 0; i < sum->nttl; i++)
+		offs[i] = sum->ttl_off[i] - (sum->opt_off != 0 &&
+		    sum->ttl_off[i] > sum->opt_off ? len - n : 0);
+	memcpy(e->data + koff + sum->nttl * sizeof(uint16_t), r, n);
 	e->keylen = keylen;
 	e->len = n;
-	e->nttl = ci.nttl;
+	e->nttl = sum->nttl;
 	e->size = size;
-	e->ttl = ci.ttl < c.min_ttl ? c.min_ttl : ci.ttl;
+	e->ttl = sum->ttl < c.min_ttl ? c.min_ttl : sum->ttl;
 	if (e->ttl > c.max_ttl)
 		e->ttl = c.max_ttl;
 	e->stored = now_ms();

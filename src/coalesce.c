@@ -149,12 +149,13 @@ detach(struct query *f)
 }
 
 /*
- * The leader's reply, as the upstream sent it, made each follower's own.
- * A reply that cannot be fixed for a follower is a SERVFAIL for it, as
- * it would be for the leader.
+ * The leader's reply, as the upstream sent it, made each follower's own
+ * by its summary, without another walk.  A reply that cannot be fixed
+ * for a follower is a SERVFAIL for it, as it would be for the leader.
  */
 void
-coalesce_reply(struct query *l, const uint8_t *msg, size_t len)
+coalesce_reply(struct query *l, const uint8_t *msg, size_t len,
+    const struct dns_summary *sum)
 {
 	struct query	*f;
 	size_t		 n;
@@ -166,7 +167,8 @@ coalesce_reply(struct query *l, const uint8_t *msg, size_t len)
 		n = 0;
 		if (len <= sizeof(env->answer)) {
 			memcpy(env->answer, msg, len);
-			n = dns_adopt_reply(env->answer, len, f->qbuf, &f->qi);
+			n = dns_adopt_reply(env->answer, len, f->qbuf, &f->qi,
+			    sum);
 		}
 		if (n == 0)
 			deliver(f, NULL, 0, DNS_RCODE_SERVFAIL);

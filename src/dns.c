@@ -83,10 +83,16 @@ static int	 name_follow(const uint8_t *, size_t, size_t, size_t,
 		    uint8_t *);
 static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
 static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
-static int	 reply_skip_sections(const uint8_t *, size_t, size_t *);
+static int	 reply_skip_sections(const uint8_t *, size_t, size_t *,
+		    struct dns_summary *);
 static int	 reply_next_additional(const uint8_t *, size_t, size_t *,
 		    size_t *);
-static int	 reply_walk(const uint8_t *, size_t);
+static int	 reply_walk(const uint8_t *, size_t, struct dns_summary *);
+static void	 note_rr(const uint8_t *, size_t, int, struct dns_summary *);
+static int	 opt_keepalive(const uint8_t *, size_t);
+static void	 cache_verdict(struct dns_summary *);
+static size_t	 fix_opt(uint8_t *, size_t, size_t, size_t,
+		    const struct dns_query_info *);
 static int	 is_opt(const uint8_t *, size_t, size_t);
 static int	 same_rrset(const uint8_t *, size_t, size_t, size_t);
 static void	 reverse(uint8_t *, size_t);
@@ -238,12 +244,15 @@ reply_skip_question(const uint8_t *msg, size_t len, size_t *offp)
 /*
  * Walks the header's questions and the answer and authority sections of
  * a reply, owner names followed, leaving *offp at the additional section.
- * An OPT has no place in those sections (RFC 6891 6.1.1).
+ * An OPT has no place in those sections (RFC 6891 6.1.1).  With s, each
+ * record's TTL is noted on the way.
  */
 static int
-reply_skip_sections(const uint8_t *msg, size_t len, size_t *offp)
+reply_skip_sections(const uint8_t *msg, size_t len, size_t *offp,
+    struct dns_summary *s)
 {
-	size_t	 off = DNS_HDR_LEN, rr, nrr, i;
+	size_t	 off = DNS_HDR_LEN, rr, nan, nrr, i;
+	int	 n;
 
 	if (len < DNS_HDR_LEN)
 		return (-1);
@@ -251,17 +260,87 @@ reply_skip_sections(const uint8_t *msg, size_t len, size_t *offp)
 	for (i = 0; i < nrr; i++)
 		if (reply_skip_question(msg, len, &off) == -1)
 			return (-1);
-	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
-	    dns_get16(msg + DNS_OFF_NSCOUNT);
+	nan = dns_get16(msg + DNS_OFF_ANCOUNT);
+	nrr = nan + dns_get16(msg + DNS_OFF_NSCOUNT);
 	for (i = 0; i < nrr; i++) {
 		rr = off;
-		if (reply_skip_rr(msg, len, &off, len) == -1 ||
-		    dns_get16(msg + rr + dns_name_wire_len(msg, len, rr)) ==
-		    DNS_TYPE_OPT)
+		if (reply_skip_rr(msg, len, &off, len) == -1)
 			return (-1);
+		n = dns_name_wire_len(msg, len, rr);
+		if (dns_get16(msg + rr + n) == DNS_TYPE_OPT)
+			return (-1);
+		if (s != NULL)
+			note_rr(msg, rr + n, i >= nan, s);
 	}
 	*offp = off;
 	return (0);
+}
+
+/*
+ * The cache's view of one record, at its type (its owner skipped): where
+ * its TTL is, the shortest TTL so far, and for the first SOA of the
+ * authority section the RFC 2308 5 negative TTL, the lesser of its TTL
+ * and its MINIMUM.  The walk has checked that the record lies inside the
+ * message.  Past DNS_MAX_TTLS records only the count goes on, which
+ * makes the reply one not to cache.
+ */
+static void
+note_rr(const uint8_t *msg, size_t at, int authority, struct dns_summary *s)
+{
+	uint32_t	 ttl, minimum;
+	uint16_t	 rdlen;
+
+	ttl = dns_get32(msg + at + 4);
+	/* RFC 2181 8: a TTL with the top bit set means zero */
+	if (ttl & 0x80000000U)
+		ttl = 0;
+	if (ttl < s->min_ttl)
+		s->min_ttl = ttl;
+	if (s->nttl < DNS_MAX_TTLS)
+		s->ttl_off[s->nttl] = at + 4;
+	s->nttl++;
+	rdlen = dns_get16(msg + at + 8);
+	if (authority && dns_get16(msg + at) == 6 && rdlen >= 20 &&
+	    s->soa_ttl == UINT32_MAX) {
+		minimum = dns_get32(msg + at + DNS_RR_FIXED + rdlen - 4);
+		s->soa_ttl = ttl < minimum ? ttl : minimum;
+	}
+}
+
+/* The TIMEOUT of the first edns-tcp-keepalive among valid options, or -1. */
+static int
+opt_keepalive(const uint8_t *rd, size_t rdlen)
+{
+	size_t	 off, olen;
+
+	for (off = 0; off < rdlen; off += DNS_OPTION_HDR + olen) {
+		olen = dns_get16(rd + off + 2);
+		if (dns_get16(rd + off) == DNS_EDNS_KEEPALIVE && olen == 2)
+			return (dns_get16(rd + off + DNS_OPTION_HDR));
+	}
+	return (-1);
+}
+
+/*
+ * Whether a reply may be cached and for how long (0: not at all).  Not
+ * cacheable: TC set, an rcode other than NOERROR or NXDOMAIN, too many
+ * records, a TTL of 0, or a negative answer without an SOA to bound it.
+ * Positive answers live as long as their shortest TTL; negative ones, per
+ * RFC 2308 5, as long as the SOA allows.
+ */
+static void
+cache_verdict(struct dns_summary *s)
+{
+	int	 rcode = s->flags & 0x0f;
+
+	s->ttl = 0;
+	if ((s->flags & DNS_F_TC) || s->nttl > DNS_MAX_TTLS ||
+	    (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN))
+		return;
+	if (rcode == DNS_RCODE_NXDOMAIN || s->ancount == 0)
+		s->ttl = s->soa_ttl == UINT32_MAX ? 0 : s->soa_ttl;
+	else
+		s->ttl = s->min_ttl;
 }
 
 /*
@@ -293,29 +372,42 @@ reply_next_additional(const uint8_t *msg, size_t len, size_t *offp,
  * (type 41, RFC 6891 6.1.1) is owned by the root, appears at most once
  * and only in the additional section, and its options are clean; the
  * records after it lead to nothing at or past it, since dns_fix_reply()
- * rewrites it.  So whatever passes here also passes dns_fix_reply().
+ * rewrites it.  So whatever passes here also passes dns_fix_reply(),
+ * and with s noted (the sections, the OPT and its keepalive, the TTLs)
+ * dns_fix_summarized() makes the same rewrite without a walk.
  */
 static int
-reply_walk(const uint8_t *msg, size_t len)
+reply_walk(const uint8_t *msg, size_t len, struct dns_summary *s)
 {
 	size_t	 off, rr, nrr, i, fence = len;
 	int	 n, nopt = 0;
 
-	if (reply_skip_sections(msg, len, &off) == -1)
+	if (reply_skip_sections(msg, len, &off, s) == -1)
 		return (-1);
+	if (s != NULL)
+		s->ar_off = off;
 	nrr = dns_get16(msg + DNS_OFF_ARCOUNT);
 	for (i = 0; i < nrr; i++) {
 		rr = off;
 		if (reply_skip_rr(msg, len, &off, fence) == -1)
 			return (-1);
 		n = dns_name_wire_len(msg, len, rr);
-		if (dns_get16(msg + rr + n) != DNS_TYPE_OPT)
+		if (dns_get16(msg + rr + n) != DNS_TYPE_OPT) {
+			if (s != NULL)
+				note_rr(msg, rr + n, 0, s);
 			continue;
+		}
 		if (!is_opt(msg, len, rr) || ++nopt > 1 ||
 		    options_valid(msg + rr + DNS_OPT_FIXED,
 		    dns_get16(msg + rr + 9), 0, NULL) == -1)
 			return (-1);
 		fence = rr;
+		if (s != NULL) {
+			s->opt_off = rr;
+			s->opt_len = off - rr;
+			s->keepalive = opt_keepalive(msg + rr + DNS_OPT_FIXED,
+			    dns_get16(msg + rr + 9));
+		}
 	}
 	return (off == len ? 0 : -1);
 }
@@ -432,7 +524,7 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 	uint16_t ar, nkeep = 0;
 	int	 haveopt = 0, same, n;
 
-	if (reply_skip_sections(msg, len, &off) == -1)
+	if (reply_skip_sections(msg, len, &off, NULL) == -1)
 		return (0);
 	base = off;
 
@@ -856,9 +948,16 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 	return (len);
 }
 
+/*
+ * The one walk of an upstream reply: it must be an answer (QR) to the
+ * question asked, in any case, and one well-formed message to its last
+ * octet (reply_walk()).  With s, what the walk learnt is noted there for
+ * matching, the cache and the client's fix-up, so none of them walks
+ * the reply again.  Returns 1 for a reply to take, 0 otherwise.
+ */
 int
 dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
-    size_t question_len)
+    size_t question_len, struct dns_summary *s)
 {
 	const uint8_t	*q;
 	size_t		 i, namelen;
@@ -885,9 +984,25 @@ dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
 			return (0);
 	if (memcmp(q + namelen, question + namelen, DNS_QFIXED) != 0)
 		return (0);
+	if (s != NULL) {
+		s->len = rlen;
+		s->flags = dns_get16(reply + DNS_OFF_FLAGS);
+		s->qname_len = namelen;
+		s->qtype = dns_get16(q + namelen);
+		s->qclass = dns_get16(q + namelen + 2);
+		s->ancount = dns_get16(reply + DNS_OFF_ANCOUNT);
+		s->nscount = dns_get16(reply + DNS_OFF_NSCOUNT);
+		s->arcount = dns_get16(reply + DNS_OFF_ARCOUNT);
+		s->ar_off = s->opt_off = s->opt_len = 0;
+		s->keepalive = -1;
+		s->min_ttl = s->soa_ttl = UINT32_MAX;
+		s->nttl = 0;
+	}
 	/* the rest of the message is checked as strictly as its question */
-	if (reply_walk(reply, rlen) == -1)
+	if (reply_walk(reply, rlen, s) == -1)
 		return (0);
+	if (s != NULL)
+		cache_verdict(s);
 	return (1);
 }
 
@@ -895,12 +1010,13 @@ dns_check_reply(const uint8_t *reply, size_t rlen, const uint8_t *question,
  * A reply to one client's question made another's that asked the same
  * (same name in any case, type, class, DO and CD): its spelling of the
  * question, its RD bit, AD only if it set AD or DO (RFC 6840 5.8: AD is
- * not in the key), then its ID and EDNS view by dns_fix_reply().
+ * not in the key), then its ID and EDNS view by dns_fix_summarized()
+ * when the reply's summary is at hand, else by dns_fix_reply().
  * Returns the length, or 0 if the reply cannot be fixed.
  */
 size_t
 dns_adopt_reply(uint8_t *msg, size_t len, const uint8_t *query,
-    const struct dns_query_info *qi)
+    const struct dns_query_info *qi, const struct dns_summary *s)
 {
 	uint16_t	flags;
 
@@ -913,13 +1029,67 @@ dns_adopt_reply(uint8_t *msg, size_t len, const uint8_t *query,
 	if (!qi->do_bit && !(qi->flags & DNS_F_AD))
 		flags &= ~DNS_F_AD;
 	dns_put16(msg + DNS_OFF_FLAGS, flags);
+	if (s != NULL)
+		return (dns_fix_summarized(msg, len, s, qi));
 	return (dns_fix_reply(msg, len, qi));
+}
+
+/*
+ * The client's own view of the OPT at rr, which ends at end: the size
+ * offered is ours, not the upstream's; a client that never spoke EDNS
+ * gets no OPT at all, since it only answers the one we added; an EDNS
+ * client gets it without the options of our own hop (strip_options()).
+ * The options must have passed options_valid().  Returns the number of
+ * bytes removed.
+ */
+static size_t
+fix_opt(uint8_t *msg, size_t len, size_t rr, size_t end,
+    const struct dns_query_info *qi)
+{
+	size_t	 rdlen = dns_get16(msg + rr + 9), cut;
+
+	dns_put16(msg + rr + 3, edns_size);
+	if (!qi->has_opt) {
+		memmove(msg + rr, msg + end, len - end);
+		return (end - rr);
+	}
+	/* padding answers ours unless the client padded */
+	cut = strip_options(msg, len, rr + DNS_OPT_FIXED, rdlen,
+	    !qi->client_padding);
+	if (cut != 0)
+		dns_put16(msg + rr + 9, rdlen - cut);
+	return (cut);
+}
+
+/*
+ * dns_fix_reply() for a reply that dns_check_reply() summarised: the
+ * walk is done, its OPT is known, so only the ID and the OPT change.
+ * msg is that reply or a copy of it, respelt at most in its question.
+ */
+size_t
+dns_fix_summarized(uint8_t *msg, size_t len, const struct dns_summary *s,
+    const struct dns_query_info *qi)
+{
+	size_t	 cut;
+
+	/* a summary of another message would rewrite the wrong bytes */
+	if (len != s->len || len < DNS_HDR_LEN ||
+	    (size_t)s->opt_off + s->opt_len > len)
+		return (0);
+	dns_put16(msg + DNS_OFF_ID, qi->id);
+	if (s->opt_off == 0)
+		return (len);
+	cut = fix_opt(msg, len, s->opt_off, s->opt_off + s->opt_len, qi);
+	if (!qi->has_opt)
+		dns_put16(msg + DNS_OFF_ARCOUNT,
+		    dns_get16(msg + DNS_OFF_ARCOUNT) - 1);
+	return (len - cut);
 }
 
 size_t
 dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {
-	size_t	 off, rr, rdlen, cut, i, fence;
+	size_t	 off, rr, cut, i, fence;
 	uint16_t ar, newar;
 	int	 n;
 
@@ -932,7 +1102,7 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 	 * one gate all upstream replies pass, fresh or cached, on their way
 	 * to a client.
 	 */
-	if (reply_skip_sections(msg, len, &off) == -1)
+	if (reply_skip_sections(msg, len, &off, NULL) == -1)
 		return (0);
 
 	/* records after an OPT we rewrite may not point at or past it */
@@ -944,32 +1114,15 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 			return (0);
 		if (n == 0)
 			continue;
-		rdlen = dns_get16(msg + rr + 9);
 		/* a broken OPT from upstream makes the whole reply suspect */
-		if (options_valid(msg + rr + DNS_OPT_FIXED, rdlen, 0,
-		    NULL) == -1)
+		if (options_valid(msg + rr + DNS_OPT_FIXED,
+		    dns_get16(msg + rr + 9), 0, NULL) == -1)
 			return (0);
-		/* the size offered is ours, not the upstream's */
-		dns_put16(msg + rr + 3, edns_size);
-		if (!qi->has_opt) {
-			/*
-			 * The client never spoke EDNS: the OPT only answers
-			 * the one we added, so it must not reach the client.
-			 */
-			memmove(msg + rr, msg + off, len - off);
-			len -= off - rr;
-			off = rr;
+		cut = fix_opt(msg, len, rr, off, qi);
+		len -= cut;
+		off -= cut;
+		if (!qi->has_opt)
 			newar--;
-		} else {
-			/* padding answers ours unless the client padded */
-			cut = strip_options(msg, len, rr + DNS_OPT_FIXED,
-			    rdlen, !qi->client_padding);
-			if (cut != 0) {
-				dns_put16(msg + rr + 9, rdlen - cut);
-				len -= cut;
-				off -= cut;
-			}
-		}
 	}
 	dns_put16(msg + DNS_OFF_ARCOUNT, newar);
 	return (len);
@@ -1083,116 +1236,4 @@ void
 dns_set_edns_size(uint16_t size)
 {
 	edns_size = size < DNS_UDP_MIN ? DNS_UDP_MIN : size;
-}
-
-int
-dns_reply_keepalive(const uint8_t *msg, size_t len)
-{
-	size_t	 off, rr, rdoff, end, olen, i, nrr;
-	int	 n;
-
-	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) > 1)
-		return (-1);
-	off = DNS_HDR_LEN;
-	if (dns_get16(msg + DNS_OFF_QDCOUNT) == 1) {
-		if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
-		    len - off - n < DNS_QFIXED)
-			return (-1);
-		off += n + DNS_QFIXED;
-	}
-	nrr = (size_t)dns_get16(msg + DNS_OFF_ANCOUNT) +
-	    dns_get16(msg + DNS_OFF_NSCOUNT) + dns_get16(msg + DNS_OFF_ARCOUNT);
-	for (i = 0; i < nrr; i++) {
-		rr = off;
-		if (dns_skip_rr(msg, len, &off) == -1)
-			return (-1);
-		if (!is_opt(msg, len, rr))
-			continue;
-		rdoff = rr + DNS_OPT_FIXED;
-		end = rdoff + dns_get16(msg + rr + 9);
-		if (end > len)
-			return (-1);
-		while (end - rdoff >= DNS_OPTION_HDR) {
-			olen = dns_get16(msg + rdoff + 2);
-			if (end - rdoff - DNS_OPTION_HDR < olen)
-				return (-1);
-			if (dns_get16(msg + rdoff) == DNS_EDNS_KEEPALIVE &&
-			    olen == 2)
-				return (dns_get16(msg + rdoff +
-				    DNS_OPTION_HDR));
-			rdoff += DNS_OPTION_HDR + olen;
-		}
-	}
-	return (-1);
-}
-
-/*
- * Decides whether a reply may be cached and for how long, and notes where
- * its TTLs are so a hit can count them down.  Not cacheable (-1): TC set,
- * an rcode other than NOERROR or NXDOMAIN, a message dns_check_reply()
- * would not take whole (so that no hit is a reply the upstream matcher
- * would refuse), too many records, a TTL of 0, or a negative answer
- * without an SOA to bound it.
- * Positive answers live as long as their shortest TTL; negative ones, per
- * RFC 2308 5, as long as the lesser of the SOA's TTL and its MINIMUM.
- */
-int
-dns_cache_scan(const uint8_t *msg, size_t len, struct dns_cache_info *ci)
-{
-	size_t	 off, rr, nrr, nan, nns, i, rdoff;
-	uint32_t ttl, minttl = UINT32_MAX, soa = UINT32_MAX;
-	uint16_t flags, type, rdlen;
-	int	 n, rcode;
-
-	ci->nttl = 0;
-	if (len < DNS_HDR_LEN || dns_get16(msg + DNS_OFF_QDCOUNT) != 1 ||
-	    reply_walk(msg, len) == -1)
-		return (-1);
-	flags = dns_get16(msg + DNS_OFF_FLAGS);
-	rcode = flags & 0x0f;
-	if ((flags & DNS_F_TC) ||
-	    (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN))
-		return (-1);
-	off = DNS_HDR_LEN;
-	if ((n = dns_name_wire_len(msg, len, off)) == -1 ||
-	    len - off - n < DNS_QFIXED)
-		return (-1);
-	off += n + DNS_QFIXED;
-	nan = dns_get16(msg + DNS_OFF_ANCOUNT);
-	nns = dns_get16(msg + DNS_OFF_NSCOUNT);
-	nrr = nan + nns + dns_get16(msg + DNS_OFF_ARCOUNT);
-	for (i = 0; i < nrr; i++) {
-		rr = off;
-		if (dns_skip_rr(msg, len, &off) == -1)
-			return (-1);
-		if (is_opt(msg, len, rr))
-			continue;
-		n = dns_name_wire_len(msg, len, rr);
-		rr += n;	/* type, class, ttl, rdlength, rdata */
-		if (ci->nttl == DNS_MAX_TTLS)
-			return (-1);
-		ci->ttl_off[ci->nttl++] = rr + 4;
-		type = dns_get16(msg + rr);
-		ttl = dns_get32(msg + rr + 4);
-		/* RFC 2181 8: a TTL with the top bit set means zero */
-		if (ttl & 0x80000000U)
-			ttl = 0;
-		if (ttl < minttl)
-			minttl = ttl;
-		rdoff = rr + DNS_RR_FIXED;
-		rdlen = dns_get16(msg + rr + 8);
-		if (i >= nan && i < nan + nns && type == 6 && rdlen >= 20 &&
-		    soa == UINT32_MAX) {
-			soa = dns_get32(msg + rdoff + rdlen - 4);
-			if (ttl < soa)
-				soa = ttl;
-		}
-	}
-	if (rcode == DNS_RCODE_NXDOMAIN || nan == 0) {
-		if (soa == UINT32_MAX)
-			return (-1);
-		ci->ttl = soa;
-	} else
-		ci->ttl = minttl;
-	return (ci->ttl == 0 ? -1 : 0);
 }

@@ -80,7 +80,6 @@ engine_main(int debug, int verbose)
 
 	query_init();
 	clients_init();
-	TAILQ_INIT(&env->flushq);
 
 	upstream_init();
 	udp_init();

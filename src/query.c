@@ -42,7 +42,7 @@ static void	 query_reply(struct query *, uint8_t *, size_t);
 static void	 query_fail(struct query *, int);
 static void	 query_send_failed(struct query *);
 static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
-		    size_t);
+		    size_t, const struct dns_summary *);
 static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
@@ -279,11 +279,13 @@ follower_done(struct query *f, uint8_t *msg, size_t len, int rcode)
 /*
  * The one way a copy's fate comes back from its connection: its reply,
  * matched to it by ID and question, or its loss (msg NULL).  A reply is
- * stored, handed to every follower and made the client's own; -1 tells
- * the connection it was unusable after all.
+ * stored, handed to every follower and made the client's own, each by
+ * the summary of the connection's one walk of it; -1 tells the
+ * connection it was unusable after all.
  */
 static int
-upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len)
+upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len,
+    const struct dns_summary *sum)
 {
 	struct query	*q = s->q;
 	size_t		 n;
@@ -297,12 +299,12 @@ upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len)
 		return (0);
 	}
 	upstream_answered(u, s);
-	cache_store(q->qbuf, &q->qi, msg, len);
+	cache_store(q->qbuf, &q->qi, msg, len, sum);
 	if (!TAILQ_EMPTY(&q->followers))
-		coalesce_reply(q, msg, len);
+		coalesce_reply(q, msg, len, sum);
 	/* the client gets its own spelling of the name back */
 	memcpy(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, q->qi.question_len);
-	if ((n = dns_fix_reply(msg, len, &q->qi)) == 0) {
+	if ((n = dns_fix_summarized(msg, len, sum, &q->qi)) == 0) {
 		query_send_failed(q);
 		return (-1);
 	}

@@ -52,6 +52,11 @@
 static upconn_reply_fn	 reply_hook;
 static upconn_failed_fn	 failed_hook;
 
+/* connections with queries to write at the end of this loop iteration */
+static TAILQ_HEAD(, upconn)	 flushq = TAILQ_HEAD_INITIALIZER(flushq);
+static struct event		 flush_ev;
+static int			 flush_ev_set;
+
 static void	 upconn_cb(int, short, void *);
 static void	 upconn_tmo_cb(int, short, void *);
 static void	 upconn_set_events(struct upconn *, short);
@@ -61,6 +66,7 @@ static void	 upconn_flush(struct upconn *);
 static void	 upconn_schedule_flush(struct upconn *);
 static void	 upconn_idle_arm(struct upconn *);
 static int	 upconn_handle_reply(struct upconn *, uint8_t *, size_t);
+static void	 upconn_flush_all(int, short, void *);
 
 /* Query IDs: random, drawn from a pool so a query costs no system call. */
 static uint16_t
@@ -112,6 +118,11 @@ upconn_init(struct upconn *uc, struct upstream *u)
 	buf_init(&uc->out, UPCONN_OUT_MAX);
 	TAILQ_INIT(&uc->sends);
 	evtimer_assign(&uc->tmo, env->base, upconn_tmo_cb, uc);
+	if (!flush_ev_set) {
+		event_assign(&flush_ev, env->base, -1, 0, upconn_flush_all,
+		    NULL);
+		flush_ev_set = 1;
+	}
 }
 
 /*
@@ -213,7 +224,7 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 	uc->evflags = 0;
 	evtimer_del(&uc->tmo);
 	if (uc->dirty) {
-		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
+		TAILQ_REMOVE(&flushq, uc, flush_entry);
 		uc->dirty = 0;
 	}
 	if (uc->tls != NULL) {
@@ -250,7 +261,7 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 		TAILQ_REMOVE(&retry, s, entry);
 		s->uc = NULL;
 		s->blameless = how == UCE_LOST && s != culprit;
-		(void)reply_hook(s, u, NULL, 0);
+		(void)reply_hook(s, u, NULL, 0, NULL);
 	}
 }
 
@@ -607,21 +618,26 @@ upconn_read(struct upconn *uc)
 
 /*
  * A reply must be exactly one well-formed message (dns_check_reply()
- * walks it to its last octet) with an id we handed out on this
- * connection and the question we asked.  Anything else (a duplicate, an
- * answer to nothing, bytes after the message, a frame whose length does
- * not match) means the stream can no longer be trusted: the caller drops
- * the connection and its queries are sent again; nothing of it reaches
- * a client.  A reply to a copy we gave up on is dropped quietly.
+ * walks it to its last octet, once, and sums it up for those above)
+ * with an id we handed out on this connection and the question we
+ * asked.  Anything else (a duplicate, an answer to nothing, bytes after
+ * the message, a frame whose length does not match) means the stream
+ * can no longer be trusted: the caller drops the connection and its
+ * queries are sent again; nothing of it reaches a client.  A reply to a
+ * copy we gave up on is dropped quietly.
  */
 static int
 upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 {
-	struct qsend	*s;
-	struct query	*q;
-	uint32_t	 slot;
-	uint16_t	 id;
-	int		 ka;
+	/*
+	 * On the stack, not static: the hook may read another connection
+	 * (upconn_usable() on a retry), which sums up its own reply.
+	 */
+	struct dns_summary	 sum;
+	struct qsend		*s;
+	struct query		*q;
+	uint32_t		 slot;
+	uint16_t		 id;
 
 	if (len < DNS_HDR_LEN)
 		return (-1);
@@ -637,7 +653,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	s = send_at(slot - 1);
 	q = s->q;
 	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
-	    q->qi.question_len)) {
+	    q->qi.question_len, &sum)) {
 		uc->culprit = s;
 		log_debug("upstream %s: reply does not match the question",
 		    uc->up->name);
@@ -648,9 +664,10 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	TAILQ_REMOVE(&uc->sends, s, entry);
 	uc->inflight--;
 	s->uc = NULL;
-	if ((ka = dns_reply_keepalive(msg, len)) != -1)
-		uc->keepalive_ms = ka > 0 ? ka * 100 : -1;
-	if (reply_hook(s, uc->up, msg, len) == -1)
+	if (sum.keepalive != -1)
+		uc->keepalive_ms = sum.keepalive > 0 ? sum.keepalive * 100 : -1;
+	/* the summary goes up with the reply: no one above walks it again */
+	if (reply_hook(s, uc->up, msg, len, &sum) == -1)
 		return (-1);
 	if (uc->state == UC_READY && uc->inflight == 0)
 		upconn_idle_arm(uc);
@@ -691,11 +708,11 @@ upconn_schedule_flush(struct upconn *uc)
 	if (uc->dirty)
 		return;
 	uc->dirty = 1;
-	TAILQ_INSERT_TAIL(&env->flushq, uc, flush_entry);
-	event_active(&env->flush_ev, EV_TIMEOUT, 0);
+	TAILQ_INSERT_TAIL(&flushq, uc, flush_entry);
+	event_active(&flush_ev, EV_TIMEOUT, 0);
 }
 
-void
+static void
 upconn_flush_all(int fd, short ev, void *arg)
 {
 	struct upconn	*uc;
@@ -703,8 +720,8 @@ upconn_flush_all(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	while ((uc = TAILQ_FIRST(&env->flushq)) != NULL) {
-		TAILQ_REMOVE(&env->flushq, uc, flush_entry);
+	while ((uc = TAILQ_FIRST(&flushq)) != NULL) {
+		TAILQ_REMOVE(&flushq, uc, flush_entry);
 		uc->dirty = 0;
 		if (uc->state == UC_READY)
 			upconn_flush(uc);

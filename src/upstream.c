@@ -96,8 +96,6 @@ upstream_init(void)
 		for (i = 0; i < UPSTREAM_POOL; i++)
 			upconn_init(&u->conns[i], u);
 	}
-	event_assign(&env->flush_ev, env->base, -1, 0, upconn_flush_all,
-	    NULL);
 	upconn_set_failed_hook(upstream_failed);
 	/* seed the generator now: it may want files the sandbox denies */
 	if (arc4random() == 0)

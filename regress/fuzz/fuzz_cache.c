@@ -102,7 +102,7 @@ check_hit(const uint8_t *q, const struct dns_query_info *qi,
 	FUZZ_ASSERT(memcmp(out + DNS_HDR_LEN, q + DNS_HDR_LEN,
 	    qi->question_len) == 0);
 	FUZZ_ASSERT(dns_check_reply(out, n, q + DNS_HDR_LEN,
-	    qi->question_len));
+	    qi->question_len, NULL));
 	FUZZ_ASSERT((dns_get16(out + 2) & DNS_F_RD) ==
 	    (qi->flags & DNS_F_RD));
 	FUZZ_ASSERT((dns_get16(out + 2) & (DNS_F_TC | DNS_F_AA)) == 0);
@@ -112,6 +112,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query_info	 qi;
+	struct dns_summary	 sum;
 	enum cache_result	 res;
 	uint8_t			 q[512], *r, *out;
 	size_t			 off = 4, len, n, outsz;
@@ -152,7 +153,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(r + DNS_HDR_LEN + qi.question_len,
 			    data + off + DNS_HDR_LEN, len);
 			off += DNS_HDR_LEN + len;
-			cache_store(q, &qi, r, n);
+			/* as the engine does: a matched reply, summed up */
+			if (dns_check_reply(r, n, q + DNS_HDR_LEN,
+			    qi.question_len, &sum))
+				cache_store(q, &qi, r, n, &sum);
 			free(r);
 			continue;
 		}

@@ -48,7 +48,7 @@ check_error(const uint8_t *data, size_t size, const struct dns_query_info *qi,
 	    (DNS_F_AA | DNS_F_TC | DNS_F_Z | DNS_F_AD)) == 0);
 	if (qi->question_len != 0)
 		FUZZ_ASSERT(dns_check_reply(out, n, data + DNS_HDR_LEN,
-		    qi->question_len));
+		    qi->question_len, NULL));
 	/* too small a buffer is refused, never overrun */
 	FUZZ_ASSERT(dns_make_error(data, size, qi, rcode, out, n - 1) == 0);
 

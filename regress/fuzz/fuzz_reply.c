@@ -15,9 +15,10 @@
  */
 
 /*
- * Upstream replies: the matcher (dns_check_reply), the rewrite for the
- * client (dns_fix_reply), the cache's view (dns_cache_scan), the
- * keepalive option and truncation, on arbitrary bytes.  The client's
+ * Upstream replies: the matcher (dns_check_reply) and the summary its
+ * walk makes (the cache's view, the keepalive option), the rewrite for
+ * the client (dns_fix_reply, and dns_fix_summarized, which must agree
+ * with it to the octet) and truncation, on arbitrary bytes.  The client's
  * query is made from the input too: the reply's own question when it has
  * a plain one (so the matcher says yes as often as it can), with or
  * without EDNS, padding and a changed letter case as the first byte says.
@@ -93,13 +94,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query_info	 qi;
-	struct dns_cache_info	 ci;
+	struct dns_summary	 sum;
 	uint8_t			 q[DNS_HDR_LEN + DNS_MAX_NAME + 4 + 19];
-	uint8_t			*r;
+	uint8_t			*r, *r2;
 	const uint8_t		*reply;
 	size_t			 rlen, n, n2, maxlen, qlen;
 	uint16_t		 an, ns, ar;
-	int			 i, ka, match;
+	int			 i, match;
 
 	if (size < 3 || size - 3 > DNS_MAX_MSG)
 		return (0);
@@ -110,35 +111,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 
 	match = dns_check_reply(reply, rlen, q + DNS_HDR_LEN,
-	    qi.question_len);
+	    qi.question_len, &sum);
 	if (match) {
 		FUZZ_ASSERT(rlen >= DNS_HDR_LEN + qi.question_len);
 		FUZZ_ASSERT(dns_get16(reply + 2) & DNS_F_QR);
+		FUZZ_ASSERT(sum.len == rlen && sum.keepalive >= -1 &&
+		    sum.keepalive <= 0xffff);
+		FUZZ_ASSERT(sum.opt_off == 0 ||
+		    (sum.opt_off >= sum.ar_off && reply[sum.opt_off] == 0 &&
+		    (size_t)sum.opt_off + sum.opt_len <= rlen));
+		if (sum.ttl != 0) {
+			FUZZ_ASSERT(sum.nttl >= 0 && sum.nttl <= DNS_MAX_TTLS);
+			for (i = 0; i < sum.nttl; i++)
+				FUZZ_ASSERT(sum.ttl_off[i] >= DNS_HDR_LEN &&
+				    (size_t)sum.ttl_off[i] + 4 <= rlen);
+		}
 	}
-
-	if (dns_cache_scan(reply, rlen, &ci) == 0) {
-		FUZZ_ASSERT(ci.ttl != 0);
-		FUZZ_ASSERT(ci.nttl >= 0 && ci.nttl <= DNS_MAX_TTLS);
-		for (i = 0; i < ci.nttl; i++)
-			FUZZ_ASSERT(ci.ttl_off[i] >= DNS_HDR_LEN &&
-			    (size_t)ci.ttl_off[i] + 4 <= rlen);
-	}
-
-	ka = dns_reply_keepalive(reply, rlen);
-	FUZZ_ASSERT(ka >= -1 && ka <= 0xffff);
 
 	/* as the engine does: the client's spelling, then the rewrite */
 	r = fuzz_alloc(rlen);
 	memcpy(r, reply, rlen);
 	if (match)
 		memcpy(r + DNS_HDR_LEN, q + DNS_HDR_LEN, qi.question_len);
+	r2 = fuzz_alloc(rlen);
+	memcpy(r2, r, rlen);
 	n = dns_fix_reply(r, rlen, &qi);
 	FUZZ_ASSERT(n <= rlen);
+	/* the engine's rewrite by the summary is the walk's, to the octet */
+	if (match)
+		FUZZ_ASSERT(dns_fix_summarized(r2, rlen, &sum, &qi) == n &&
+		    memcmp(r, r2, n) == 0);
+	free(r2);
 	if (n != 0) {
 		FUZZ_ASSERT(dns_get16(r) == qi.id);
 		if (match)
 			FUZZ_ASSERT(dns_check_reply(r, n, q + DNS_HDR_LEN,
-			    qi.question_len));
+			    qi.question_len, NULL));
 		/* what it strips is gone: a second pass changes nothing */
 		n2 = dns_fix_reply(r, n, &qi);
 		FUZZ_ASSERT(n2 == n);
@@ -164,7 +172,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(dns_fix_reply(r, n2, &qi) == n2);
 			if (match && maxlen >= DNS_HDR_LEN + qi.question_len)
 				FUZZ_ASSERT(dns_check_reply(r, n2,
-				    q + DNS_HDR_LEN, qi.question_len));
+				    q + DNS_HDR_LEN, qi.question_len, NULL));
 		}
 	}
 

@@ -177,6 +177,7 @@ store(const char *n, uint16_t type, int edns, uint16_t flags, int rcode,
     int ancount, uint32_t ttl, uint32_t soattl, uint32_t minimum, int tc)
 {
 	struct dns_query_info	qi;
+	struct dns_summary	sum;
 
 	query(&q, n, type, 1, edns, flags);
 	dns_check_query(q.b, q.len, &qi);
@@ -184,7 +185,10 @@ store(const char *n, uint16_t type, int edns, uint16_t flags, int rcode,
 	/* the data "validate": AD as RFC 6840 5.8 lets the upstream set it */
 	if (qi.do_bit || (flags & DNS_F_AD))
 		dns_put16(r.b + 2, dns_get16(r.b + 2) | DNS_F_AD);
-	cache_store(q.b, &qi, r.b, r.len);
+	/* as the engine does: only a matched reply, with its summary */
+	if (dns_check_reply(r.b, r.len, q.b + DNS_HDR_LEN, qi.question_len,
+	    &sum))
+		cache_store(q.b, &qi, r.b, r.len, &sum);
 }
 
 /* TTL of the first answer record of out (owner is a pointer). */

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "peer.h"
 #include "unit.h"
 
 #define NQ	16
@@ -38,6 +39,7 @@
 struct engine	*env;
 
 static struct query	 qs[NQ];
+static struct dns_summary sum;	/* of the leader's reply */
 
 /* what the clients got: ID, rcode, the name as spelled, in order */
 static struct {
@@ -109,40 +111,11 @@ mkq(int slot, uint16_t id, const char *name, uint16_t qtype, int dobit,
     int cd)
 {
 	struct query	*q = &qs[slot];
-	uint8_t		*p = q->qbuf;
-	const char	*s = name, *dot;
-	size_t		 n;
 
 	memset(q, 0, sizeof(*q));
 	TAILQ_INIT(&q->followers);
-	dns_put16(p, id);
-	dns_put16(p + 2, DNS_F_RD | (cd ? DNS_F_CD : 0));
-	dns_put16(p + 4, 1);
-	dns_put16(p + 6, 0);
-	dns_put16(p + 8, 0);
-	dns_put16(p + 10, dobit ? 1 : 0);
-	p += DNS_HDR_LEN;
-	while (*s != '\0') {
-		dot = strchr(s, '.');
-		n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-		*p++ = n;
-		memcpy(p, s, n);
-		p += n;
-		s += n + (dot != NULL);
-	}
-	*p++ = 0;
-	dns_put16(p, qtype);
-	dns_put16(p + 2, 1);
-	p += 4;
-	if (dobit) {
-		*p++ = 0;
-		dns_put16(p, DNS_TYPE_OPT);
-		dns_put16(p + 2, 1232);
-		dns_put32(p + 4, 0x8000);
-		dns_put16(p + 8, 0);
-		p += 10;
-	}
-	q->qlen = p - q->qbuf;
+	q->qlen = peer_query(q->qbuf, id, DNS_F_RD | (cd ? DNS_F_CD : 0),
+	    name, qtype, dobit ? 2 : 0);
 	if (dns_check_query(q->qbuf, q->qlen, &q->qi) != DNS_OK)
 		return (NULL);
 	q->busy = 1;
@@ -220,7 +193,9 @@ main(void)
 	CHECK(env->ncoalesced == 3, "three queries counted as coalesced");
 
 	n = mkreply(l, reply);
-	coalesce_reply(l, reply, n);
+	CHECK(dns_check_reply(reply, n, l->qbuf + DNS_HDR_LEN,
+	    l->qi.question_len, &sum) == 1, "the leader's reply matches");
+	coalesce_reply(l, reply, n, &sum);
 	CHECK(ngot == 2 && got[0].id == 102 && got[1].id == 107,
 	    "the leader's reply reaches both followers, with their IDs");
 	CHECK(ngot == 2 && strcmp(got[0].name, "WWW.Example.COM.") == 0 &&
@@ -247,7 +222,9 @@ main(void)
 	CHECK(qs[9].nfollowers == 0 && q->leader == NULL,
 	    "a follower freed early leaves its leader");
 	n = mkreply(&qs[9], reply);
-	coalesce_reply(&qs[9], reply, n);
+	(void)dns_check_reply(reply, n, qs[9].qbuf + DNS_HDR_LEN,
+	    qs[9].qi.question_len, &sum);
+	coalesce_reply(&qs[9], reply, n, &sum);
 	CHECK(ngot == 0, "and is not answered");
 
 	q = mkq(11, 112, "a.example.com", 1, 0, 0);

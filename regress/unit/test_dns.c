@@ -48,6 +48,9 @@ struct buf {
 	size_t		 len;
 };
 
+/* what dns_check_reply() learnt of the last reply it took */
+static struct dns_summary	 sum;
+
 /* what a test wants in a query */
 struct qspec {
 	uint16_t	 id;
@@ -408,7 +411,7 @@ trimmed(const uint8_t *m, size_t n, const struct buf *orig, size_t maxlen,
 	if (off + optlen != n || dns_get16(m + 10) != k + (optlen != 0))
 		return (-1);
 
-	if (dns_check_reply(m, n, orig->b + 12, QNAME_LEN + 4) != 1)
+	if (dns_check_reply(m, n, orig->b + 12, QNAME_LEN + 4, &sum) != 1)
 		return (-1);
 	memset(&qi, 0, sizeof(qi));
 	qi.id = dns_get16(m);
@@ -1053,7 +1056,7 @@ test_make_error(void)
 	    (dns_get16(b.b + 2) & 0x0f) == DNS_RCODE_SERVFAIL,
 	    "error built in place");
 	b.len = n;
-	CHECK(dns_check_reply(b.b, b.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(b.b, b.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "error reply matches its question");
 }
 
@@ -1196,49 +1199,49 @@ test_check_reply(void)
 	check(&b, &qi);
 
 	mkreply(&r, 5, "WwW.ExAmple.COM", 1, 1, -1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "reply with different case matches");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "reply with the same name matches");
 	r.b[12 + QNAME_LEN + 1] = T_AAAA;
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "wrong qtype rejected");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	r.b[12 + QNAME_LEN + 3] = 3;
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "wrong qclass rejected");
 	mkreply(&r, 5, "www.example.org", 1, 1, -1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "wrong name rejected");
 	mkreply(&r, 5, "www.example.co", 1, 1, -1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "shorter name rejected");
 	mkreply(&r, 5, "www.exampl.ecom", 1, 1, -1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "same letters, other labels rejected");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	r.b[2] &= ~(DNS_F_QR >> 8);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "QR=0 rejected");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	dns_put16(r.b + 4, 0);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "QDCOUNT 0 rejected");
 	dns_put16(r.b + 4, 2);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "QDCOUNT 2 rejected");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	CHECK(dns_check_reply(r.b, 12 + QNAME_LEN + 3, b.b + 12,
-	    qi.question_len) == 0, "cut question rejected");
-	CHECK(dns_check_reply(r.b, 11, b.b + 12, qi.question_len) == 0,
+	    qi.question_len, NULL) == 0, "cut question rejected");
+	CHECK(dns_check_reply(r.b, 11, b.b + 12, qi.question_len, &sum) == 0,
 	    "short reply rejected");
 	CHECK(dns_check_reply(r.b, 12 + QNAME_LEN + 4, b.b + 12,
-	    qi.question_len) == 0, "records missing after the question");
+	    qi.question_len, NULL) == 0, "records missing after the question");
 	r.len = 0;
 	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA | DNS_RCODE_SERVFAIL, 1, 0, 0, 0);
 	b_question(&r, QNAME, T_A, C_IN);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "bare question section with no records is enough");
 
 	/* a compressed question in the reply never matches */
@@ -1250,54 +1253,54 @@ test_check_reply(void)
 	b_u16(&r, T_A);
 	b_u16(&r, C_IN);
 	b_name(&r, "example.com");
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "compressed question rejected");
 
 	/* the whole message is walked, to its last octet */
 	mkreply(&r, 5, QNAME, 3, 1, 40);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "good reply with glue around a padded OPT accepted");
 	b_u8(&r, 0);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "one trailing octet rejected");
 	b_bytes(&r, r.b, 40);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "a second message after the first rejected");
 	mkreply(&r, 5, QNAME, 3, 1, 40);
-	CHECK(dns_check_reply(r.b, r.len - 1, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len - 1, b.b + 12, qi.question_len, &sum) == 0,
 	    "last record cut short rejected");
 	dns_put16(r.b + 6, 4);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "ANCOUNT one past the records rejected");
 	mkreply(&r, 5, QNAME, 3, 1, 40);
 	dns_put16(r.b + 10, 2);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "ARCOUNT one short (a record left over) rejected");
 	mkreply(&r, 5, QNAME, 3, 0, -1);
 	r.b[12 + QNAME_LEN + 4 + 16] = 0xc0;	/* 2nd answer's owner */
 	r.b[12 + QNAME_LEN + 4 + 17] = 0xff;
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "a pointer beyond the message in the answer rejected");
 
 	/* at most one OPT, in the additional section, options clean */
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	dns_put16(r.b + 10, dns_get16(r.b + 10) + 1);
 	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "two OPTs rejected");
 	r.len = 0;
 	b_hdr(&r, 5, DNS_F_QR, 1, 1, 0, 0);
 	b_question(&r, QNAME, T_A, C_IN);
 	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "OPT in the answer section rejected");
 	dns_put16(r.b + 6, 0);
 	dns_put16(r.b + 8, 1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "OPT in the authority section rejected");
 	dns_put16(r.b + 8, 0);
 	dns_put16(r.b + 10, 1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "the same OPT in the additional section accepted");
 	r.len = 0;
 	b_hdr(&r, 5, DNS_F_QR, 1, 0, 0, 1);
@@ -1306,26 +1309,26 @@ test_check_reply(void)
 	b_opt_end(&r, b_opt_begin(&r, 1232, 0, 0, 0));
 	memmove(r.b + r.len - 11, r.b + r.len - 10, 10);
 	r.len--;
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "OPT not owned by the root rejected");
 	mkreply(&r, 5, QNAME, 1, 1, -1);
 	find_opt(r.b, r.len, &i);
 	dns_put16(r.b + i + 11 + 2, 17);	/* the cookie overruns */
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "OPT with an option past its rdata rejected");
 
 	/* RFC 9267: owner names are followed through their pointers */
 	ptr_reply(&r, 0);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 1,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 1,
 	    "owner pointing back at the question accepted");
 	ptr_reply(&r, 4);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "owner in a pointer loop rejected");
 	ptr_reply(&r, 1);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "owner pointing at itself rejected");
 	ptr_reply(&r, 2);
-	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len) == 0,
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) == 0,
 	    "owner pointing forward rejected");
 }
 
@@ -1435,7 +1438,7 @@ test_adopt_reply(void)
 	mkreply(&r, 5, QNAME, 2, 1, 40);
 	dns_put16(r.b + 2, dns_get16(r.b + 2) | DNS_F_AD | DNS_F_AA);
 	orig = r;
-	n = dns_adopt_reply(r.b, r.len, q.b, &qi);
+	n = dns_adopt_reply(r.b, r.len, q.b, &qi, NULL);
 	CHECK(n > 0 && n < orig.len, "adopted, our OPT removed");
 	CHECK(dns_get16(r.b) == 0x4242, "the follower's ID");
 	CHECK(memcmp(r.b + 12, q.b + 12, QNAME_LEN + 4) == 0,
@@ -1454,7 +1457,7 @@ test_adopt_reply(void)
 	mkquery(&q, &qs);
 	CHECK(dns_check_query(q.b, q.len, &qi) == DNS_OK, "setup: DO query");
 	r = orig;
-	n = dns_adopt_reply(r.b, r.len, q.b, &qi);
+	n = dns_adopt_reply(r.b, r.len, q.b, &qi, NULL);
 	q2 = orig;
 	CHECK(n == dns_fix_reply(q2.b, q2.len, &qi),
 	    "EDNS follower: the options dns_fix_reply keeps, no fewer");
@@ -1463,10 +1466,10 @@ test_adopt_reply(void)
 	CHECK(find_opt(r.b, n, &opt), "OPT kept for an EDNS follower");
 
 	r = orig;
-	CHECK(dns_adopt_reply(r.b, 12 + QNAME_LEN + 3, q.b, &qi) == 0,
+	CHECK(dns_adopt_reply(r.b, 12 + QNAME_LEN + 3, q.b, &qi, NULL) == 0,
 	    "a reply shorter than the question is refused");
 	qi.question_len = 0;
-	CHECK(dns_adopt_reply(r.b, r.len, q.b, &qi) == 0,
+	CHECK(dns_adopt_reply(r.b, r.len, q.b, &qi, NULL) == 0,
 	    "an unreadable question is refused");
 }
 
@@ -1569,7 +1572,7 @@ test_truncate_rrsets(void)
 	big_reply(&r, -1);
 	orig = r;
 	CHECK(r.len == BIG_BASE + 15 * 36 + 15 * 40, "setup: big_reply size");
-	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4) == 1,
+	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4, &sum) == 1,
 	    "setup: big_reply is a good reply");
 	n = dns_truncate(r.b, r.len, 512, &qi);
 	k = trimmed(r.b, n, &orig, 512, 0);
@@ -1642,7 +1645,7 @@ test_truncate_rrsets(void)
 	    dns_get16(r.b + 8) == 0 && dns_get16(r.b + 10) == 1 &&
 	    memcmp(r.b + n - BIG_OPT, orig.b + r.len - BIG_OPT, BIG_OPT) == 0,
 	    "one octet short: TC, the question and the OPT only");
-	CHECK(dns_check_reply(r.b, n, orig.b + 12, QNAME_LEN + 4) == 1,
+	CHECK(dns_check_reply(r.b, n, orig.b + 12, QNAME_LEN + 4, &sum) == 1,
 	    "TC reply is a good reply");
 	qi.has_opt = 0;
 	big_reply(&r, -1);
@@ -1668,7 +1671,7 @@ test_truncate_rrsets(void)
 	b_rr_a(&r, "x.example.com", 0, 1);
 	b_u16(&r, 0xc000 | (12 + QNAME_LEN + 4 + 11));
 	b_bytes(&r, r.b + r.len - 16, 14);
-	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4) == 0,
+	CHECK(dns_check_reply(r.b, r.len, r.b + 12, QNAME_LEN + 4, &sum) == 0,
 	    "owners after the OPT pointing past it: not a reply we accept");
 	n = dns_truncate(r.b, r.len, r.len - 1, &qi);
 	CHECK(n == 12 + QNAME_LEN + 4 + 11 &&
@@ -1887,7 +1890,7 @@ test_fuzz(void)
 	size_t			 cap = 4096, len, n, maxlen, r;
 	uint16_t		 flags;
 	int			 i, rc, nok = 0, bad = 0, nfix = 0, ntrim = 0;
-	int			 fixed;
+	int			 fixed, match, nsum = 0;
 	enum dns_verdict	 v;
 	clock_t			 start = clock();
 
@@ -1944,7 +1947,7 @@ test_fuzz(void)
 				/* answer it with itself and run it back */
 				out[2] |= DNS_F_QR >> 8;
 				if (dns_check_reply(out, n, m + 12,
-				    qi.question_len) != 1)
+				    qi.question_len, NULL) != 1)
 					bad++;
 				r = dns_fix_reply(out, n, &qi);
 				if (r == 0 || r > n || dns_get16(out) != qi.id)
@@ -1973,11 +1976,20 @@ test_fuzz(void)
 		rqi.id = i;
 		rqi.has_opt = fuzz_rand() % 2;
 		rqi.client_padding = fuzz_rand() % 2;
-		(void)dns_check_reply(m, len, seed[0].b + 12,
-		    QNAME_LEN + 4);
+		match = dns_check_reply(m, len, seed[0].b + 12,
+		    QNAME_LEN + 4, &sum);
+		if (match)
+			memcpy(work, m, len);
 		n = dns_fix_reply(m, len, &rqi);
 		if (n > len)
 			bad++;
+		/* the summary's rewrite is the walk's, to the octet */
+		if (match) {
+			nsum++;
+			if (dns_fix_summarized(work, len, &sum, &rqi) != n ||
+			    memcmp(work, m, n) != 0)
+				bad++;
+		}
 		fixed = n != 0;
 		if (fixed) {
 			nfix++;
@@ -2001,12 +2013,124 @@ test_fuzz(void)
 			ntrim++;
 	}
 	free(arena);
-	printf("# fuzz: %d valid queries, %d fixable replies, %d cut without "
-	    "TC, %.2fs\n", nok, nfix, ntrim,
+	printf("# fuzz: %d valid queries, %d fixable replies (%d matched), "
+	    "%d cut without TC, %.2fs\n", nok, nfix, nsum, ntrim,
 	    (double)(clock() - start) / CLOCKS_PER_SEC);
 	CHECK(bad == 0, "fuzz: 200000 mutated queries and replies");
-	CHECK(nok > 1000 && nfix > 1000 && ntrim > 1000,
+	CHECK(nok > 1000 && nfix > 1000 && ntrim > 1000 && nsum > 1000,
 	    "fuzz: mutations reach the paths");
+}
+
+/* A negative reply to QNAME: rcode, SOA with TTL ttl and MINIMUM min. */
+static void
+soa_reply(struct buf *b, int rcode, uint32_t ttl, uint32_t min)
+{
+	b->len = 0;
+	b_hdr(b, 7, DNS_F_QR | DNS_F_RA | rcode, 1, 0, 1, 0);
+	b_question(b, QNAME, T_A, C_IN);
+	b_u16(b, 0xc000 | 16);		/* example.com */
+	b_u16(b, 6);
+	b_u16(b, C_IN);
+	b_u16(b, ttl >> 16);
+	b_u16(b, ttl & 0xffff);
+	b_u16(b, 2 + 2 + 20);
+	b_u16(b, 0xc000 | 16);		/* mname */
+	b_u16(b, 0xc000 | 16);		/* rname */
+	b_u16(b, 0);
+	b_u16(b, 1);			/* serial */
+	b_bytes(b, "\0\0\0\1\0\0\0\1\0\0\0\1", 12);
+	b_u16(b, min >> 16);
+	b_u16(b, min & 0xffff);
+}
+
+/*
+ * What dns_check_reply() notes in its one walk: the question, the
+ * sections, the OPT and its keepalive, the TTLs and whether and how
+ * long the cache may keep the reply; and that dns_fix_summarized()
+ * makes from it the rewrite dns_fix_reply() makes by walking.
+ */
+static void
+test_summary(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 qs;
+	struct buf		 b, r, w;
+	size_t			 at, n;
+	int			 i, ok;
+
+	qspec_default(&qs);
+	mkquery(&b, &qs);
+	check(&b, &qi);
+	mkreply(&r, 5, QNAME, 3, 1, 40);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.len == r.len && sum.qtype == T_A && sum.qclass == C_IN &&
+	    sum.qname_len == QNAME_LEN && sum.ancount == 3 &&
+	    sum.nscount == 1 && sum.arcount == 3,
+	    "summary: the question and the counts");
+	CHECK(sum.opt_off != 0 && r.b[sum.opt_off] == 0 &&
+	    dns_get16(r.b + sum.opt_off + 1) == DNS_TYPE_OPT &&
+	    sum.opt_len == 11 + 4 + 16 + 4 + 40 && sum.keepalive == -1,
+	    "summary: where the OPT is, no keepalive");
+	CHECK(sum.nttl == 6 && sum.min_ttl == 300 && sum.ttl == 300 &&
+	    sum.soa_ttl == UINT32_MAX,
+	    "summary: six TTLs (the OPT's is none), cached for 300 s");
+	ok = 1;
+	for (i = 0; i < sum.nttl; i++)
+		if (dns_get32(r.b + sum.ttl_off[i]) != 300)
+			ok = 0;
+	CHECK(ok && sum.ttl_off[5] > sum.opt_off,
+	    "summary: each TTL offset points at a TTL, the last past the OPT");
+
+	/* the summary's rewrite is dns_fix_reply()'s, EDNS client or not */
+	for (i = 0; i < 4; i++) {
+		qi.has_opt = i & 1;
+		qi.client_padding = (i & 2) != 0;
+		w = r;
+		n = dns_fix_reply(w.b, w.len, &qi);
+		b.len = 0;
+		b_bytes(&b, r.b, r.len);
+		CHECK(n != 0 && dns_fix_summarized(b.b, r.len, &sum, &qi) == n &&
+		    memcmp(b.b, w.b, n) == 0,
+		    "summary: fixed without a walk, to the octet");
+	}
+	CHECK(dns_fix_summarized(w.b, r.len - 1, &sum, &qi) == 0,
+	    "summary: a message of another length is not rewritten");
+
+	/* keepalive (RFC 7828), the only option of the OPT */
+	r.len = 0;
+	b_hdr(&r, 5, DNS_F_QR | DNS_F_RA, 1, 1, 0, 1);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_rr_a(&r, NULL, 1, 1);
+	at = b_opt_begin(&r, 1232, 0, 0, 0);
+	b_u16(&r, DNS_EDNS_KEEPALIVE);
+	b_u16(&r, 2);
+	b_u16(&r, 150);
+	b_opt_end(&r, at);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.keepalive == 150, "summary: the keepalive TIMEOUT");
+
+	soa_reply(&r, DNS_RCODE_NXDOMAIN, 60, 3);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.soa_ttl == 3 && sum.ttl == 3 && sum.opt_off == 0,
+	    "summary: NXDOMAIN cached by the SOA's MINIMUM");
+	soa_reply(&r, DNS_RCODE_NOERROR, 5, 60);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.ttl == 5, "summary: NODATA cached by the SOA's TTL");
+	soa_reply(&r, DNS_RCODE_SERVFAIL, 60, 60);
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.ttl == 0, "summary: SERVFAIL is not cached");
+	soa_reply(&r, DNS_RCODE_NOERROR, 60, 60);
+	r.b[2] |= DNS_F_TC >> 8;
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.ttl == 0, "summary: TC is not cached");
+	soa_reply(&r, DNS_RCODE_NXDOMAIN, 60, 60);
+	r.b[9] = 0;			/* no authority, the SOA trails */
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    0, "summary: bytes after the last record are still refused");
+	dns_put16(r.b + 10, 1);		/* the SOA as an additional record */
+	CHECK(dns_check_reply(r.b, r.len, b.b + 12, qi.question_len, &sum) ==
+	    1 && sum.ttl == 0 && sum.nttl == 1,
+	    "summary: an SOA outside the authority bounds nothing");
 }
 
 /* AXFR and IXFR are refused, the other QTYPEs/meta-TYPEs NOTIMP */
@@ -2306,6 +2430,7 @@ main(void)
 	test_check_reply();
 	test_fix_reply();
 	test_adopt_reply();
+	test_summary();
 	test_truncate();
 	test_truncate_rrsets();
 	test_query_flags();
