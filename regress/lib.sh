@@ -197,6 +197,13 @@ rcode()
 	esac
 }
 
+# upanswer OUT: the dig or kdig output OUT carries the regress upstream's
+# answer, 192.0.2.1.
+upanswer()
+{
+	echo "$1" | grep -q "192.0.2.1"
+}
+
 # st ADDR PORT ARGS...: the status word of dig's answer, or "timeout".
 st()
 {
