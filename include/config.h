@@ -185,8 +185,8 @@ int		 conf_parse_addr(const char *, int, struct sockaddr_storage *,
 int		 conf_acl_match(const struct acl_list *,
 		    const struct sockaddr *);
 const char	*conf_addr_str(const struct sockaddr *, char *, size_t);
-int		 conf_load_ca(const char *, uint8_t **, size_t *);
-int		 conf_engines_auto(void);
+int		 conf_addr_port(const struct sockaddr_storage *);
+const char	*conf_addr_host(const struct sockaddr *, char *, size_t);
 int		 conf_valid_name(const char *);
 int		 conf_parse_prefix(const char *, struct acl_conf *,
 		    const char **);

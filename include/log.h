@@ -19,6 +19,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <syslog.h>
 
 /* One message a second for a limit that a client may hit at line rate. */
 struct ratelog {
@@ -42,16 +43,20 @@ void	vlog(int, const char *, va_list)
 	    __attribute__((__format__ (printf, 2, 0)));
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
-void	log_warnx(const char *, ...)
-	    __attribute__((__format__ (printf, 1, 2)));
-void	log_info(const char *, ...)
-	    __attribute__((__format__ (printf, 1, 2)));
 void	log_debug(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_limit(struct ratelog *, uint64_t, const char *);
-void	fatal(const char *, ...)
-	    __attribute__((__format__ (printf, 1, 2), __noreturn__));
-void	fatalx(const char *, ...)
-	    __attribute__((__format__ (printf, 1, 2), __noreturn__));
+void	fatalc(int, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3), __noreturn__));
+
+/*
+ * Names for a level, so that one variadic function takes the arguments
+ * for all of them.  fatal() appends strerror(errno), errno as it is once
+ * the arguments have been evaluated; fatalx() does not.
+ */
+#define log_warnx(...)	logit(LOG_ERR, __VA_ARGS__)
+#define log_info(...)	logit(LOG_INFO, __VA_ARGS__)
+#define fatal(...)	fatalc(1, __VA_ARGS__)
+#define fatalx(...)	fatalc(0, __VA_ARGS__)
 
 #endif /* DOTPROXY_LOG_H */

@@ -39,6 +39,10 @@
 void	parent_main(struct conf *, const char *, int, int, int)
 	    __attribute__((__noreturn__));
 
+/* confload.c: what the configuration names besides itself */
+int	conf_load_ca(const char *, uint8_t **, size_t *);
+int	conf_engines_auto(void);
+
 /* sockets.c: what the parent binds for its children */
 int	bind_socket(const struct sockaddr_storage *, socklen_t, int, int);
 int	control_bind(const char *);

@@ -214,6 +214,13 @@ rcode()
 	esac
 }
 
+# upanswer OUT: the dig or kdig output OUT carries the regress upstream's
+# answer, 192.0.2.1.
+upanswer()
+{
+	echo "$1" | grep -q "192.0.2.1"
+}
+
 # st ADDR PORT ARGS...: the status word of dig's answer, or "timeout".
 st()
 {
@@ -273,6 +280,36 @@ CNF
 pyclient()
 {
 	python3 "$TOP/regress/rawdns.py" "$@"
+}
+
+# pipelined PORT RULE NAME...: the NAMEs pipelined on one TCP connection
+# to the proxy.  Prints "good" when each has its reply, for its own
+# question, with an rcode that RULE, an awk expression of qname and
+# rcode, allows; else "bad:" and what was wrong.
+pipelined()
+{
+	_port=$1 _rule=$2
+	shift 2
+	pyclient pipeline "$_port" "$@" 2>&1 | awk -v names="$*" '
+	function allowed(qname, rcode) { return ('"$_rule"') }
+	BEGIN { n = split(names, want, " ") }
+	/^id=/ {
+		split($1, i, "="); split($2, rc, "="); split($6, nm, "=")
+		name[i[2]] = nm[2]; code[i[2]] = rc[2]
+		next
+	}
+	{ bad = bad " [" $0 "]" }
+	END {
+		for (k = 1; k <= n; k++) {
+			if (!(k in name))
+				bad = bad " " want[k] " missing"
+			else if (name[k] != want[k])
+				bad = bad " id " k " for " name[k]
+			else if (!allowed(want[k], code[k]))
+				bad = bad " " want[k] " rcode " code[k]
+		}
+		print bad == "" ? "good" : "bad:" bad
+	}'
 }
 
 certs || { notok "test PKI could be made"; exit 1; }

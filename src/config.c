@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +31,42 @@
 #include "config.h"
 #include "log.h"
 
-static int	 sockaddr_port(const struct sockaddr_storage *);
 static void	 sockaddr_set_port(struct sockaddr_storage *, int);
 static int	 sockaddr_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 static int	 env_port(const char *);
+static int	 env_addr_port(const char *, const char *, const char *,
+		    const char *, int *, char *, size_t);
 static int	 env_error(char *, size_t, const char *, const char *,
 		    const char *);
 static void	 env_upstream(struct conf *, const char *, int, const char *);
 static void	 env_listen(struct conf *, const char *, int);
-static void	 free_upstreams(struct conf *);
-static void	 free_listens(struct conf *);
+static void	 env_set_addr(struct sockaddr_storage *, socklen_t *,
+		    const char *, int);
 static int	 prefix_match(const uint8_t *, const uint8_t *, int);
+static const struct family *family(int);
+static void	 default_addr(const char *, const char *, int,
+		    struct sockaddr_storage *, socklen_t *);
+
+/*
+ * Where IPv4 and IPv6 keep address and port in a sockaddr, so that one
+ * function serves both families (offsets, as the structs differ).
+ */
+static const struct family {
+	sa_family_t	 af;
+	socklen_t	 sslen;
+	size_t		 addr;
+	size_t		 addrlen;
+	size_t		 port;
+} families[] = {
+	{ AF_INET, sizeof(struct sockaddr_in),
+	    offsetof(struct sockaddr_in, sin_addr), sizeof(struct in_addr),
+	    offsetof(struct sockaddr_in, sin_port) },
+	{ AF_INET6, sizeof(struct sockaddr_in6),
+	    offsetof(struct sockaddr_in6, sin6_addr), sizeof(struct in6_addr),
+	    offsetof(struct sockaddr_in6, sin6_port) },
+};
+#define NFAMILIES	(sizeof(families) / sizeof(families[0]))
 
 /*
  * What an empty ACL becomes: loopback, RFC 1918, RFC 6598 shared space,
@@ -64,6 +89,14 @@ static const struct {
 	{ ACL_DENY,	"any" }
 };
 
+/* Empties a list of calloc'd entries, var the cursor. */
+#define FREE_LIST(head, var) do {					\
+	while (((var) = TAILQ_FIRST(head)) != NULL) {			\
+		TAILQ_REMOVE(head, var, entry);				\
+		free(var);						\
+	}								\
+} while (0)
+
 struct conf *
 conf_new(void)
 {
@@ -80,39 +113,16 @@ conf_new(void)
 void
 conf_free(struct conf *conf)
 {
-	struct acl_conf	*acl;
+	struct listen_conf	*l;
+	struct upstream_conf	*u;
+	struct acl_conf		*acl;
 
 	if (conf == NULL)
 		return;
-	free_listens(conf);
-	free_upstreams(conf);
-	while ((acl = TAILQ_FIRST(&conf->acl)) != NULL) {
-		TAILQ_REMOVE(&conf->acl, acl, entry);
-		free(acl);
-	}
+	FREE_LIST(&conf->listens, l);
+	FREE_LIST(&conf->upstreams, u);
+	FREE_LIST(&conf->acl, acl);
 	free(conf);
-}
-
-static void
-free_listens(struct conf *conf)
-{
-	struct listen_conf	*l;
-
-	while ((l = TAILQ_FIRST(&conf->listens)) != NULL) {
-		TAILQ_REMOVE(&conf->listens, l, entry);
-		free(l);
-	}
-}
-
-static void
-free_upstreams(struct conf *conf)
-{
-	struct upstream_conf	*u;
-
-	while ((u = TAILQ_FIRST(&conf->upstreams)) != NULL) {
-		TAILQ_REMOVE(&conf->upstreams, u, entry);
-		free(u);
-	}
 }
 
 /* The scalars only: the lists are filled after the file, if still empty. */
@@ -167,18 +177,16 @@ conf_fill_default_lists(struct conf *conf)
 	if (TAILQ_EMPTY(&conf->listens)) {
 		if ((l = calloc(1, sizeof(*l))) == NULL)
 			fatal(NULL);
-		if (conf_parse_addr(DEFAULT_LISTEN_IP, DEFAULT_LISTEN_PORT,
-		    &l->ss, &l->sslen) == -1)
-			fatalx("bad default listen address");
+		default_addr("listen", DEFAULT_LISTEN_IP, DEFAULT_LISTEN_PORT,
+		    &l->ss, &l->sslen);
 		TAILQ_INSERT_TAIL(&conf->listens, l, entry);
 	}
 
 	if (TAILQ_EMPTY(&conf->upstreams)) {
 		if ((u = calloc(1, sizeof(*u))) == NULL)
 			fatal(NULL);
-		if (conf_parse_addr(DEFAULT_UPSTREAM_IP, DEFAULT_UPSTREAM_PORT,
-		    &u->ss, &u->sslen) == -1)
-			fatalx("bad default upstream address");
+		default_addr("upstream", DEFAULT_UPSTREAM_IP,
+		    DEFAULT_UPSTREAM_PORT, &u->ss, &u->sslen);
 		(void)strlcpy(u->tls_name, DEFAULT_UPSTREAM_NAME,
 		    sizeof(u->tls_name));
 		TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
@@ -200,6 +208,15 @@ conf_fill_default_lists(struct conf *conf)
 	}
 }
 
+/* A built-in address: failing to parse it is a bug. */
+static void
+default_addr(const char *what, const char *ip, int port,
+    struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	if (conf_parse_addr(ip, port, ss, sslen) == -1)
+		fatalx("bad default %s address", what);
+}
+
 /*
  * The environment is the container interface: every variable is checked
  * before anything changes, so a bad value leaves the configuration as it
@@ -208,8 +225,6 @@ conf_fill_default_lists(struct conf *conf)
 int
 conf_apply_env(struct conf *conf, char *errbuf, size_t errlen)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
 	const char		*ip, *port, *name, *ca, *lip, *lport;
 	int			 uport = -1, lportnum = -1;
 
@@ -220,12 +235,9 @@ conf_apply_env(struct conf *conf, char *errbuf, size_t errlen)
 	lip = getenv("LISTENING_SOCKET_IP");
 	lport = getenv("LISTENING_SOCKET_PORT");
 
-	if (ip != NULL && conf_parse_addr(ip, 0, &ss, &sslen) == -1)
-		return (env_error(errbuf, errlen, "DNS_SERVER_IP",
-		    "invalid address", ip));
-	if (port != NULL && (uport = env_port(port)) == -1)
-		return (env_error(errbuf, errlen, "DNS_SERVER_PORT",
-		    "invalid port", port));
+	if (env_addr_port("DNS_SERVER_IP", ip, "DNS_SERVER_PORT", port,
+	    &uport, errbuf, errlen) == -1)
+		return (-1);
 	if (name != NULL && !conf_valid_name(name))
 		return (env_error(errbuf, errlen, "DNS_SERVER_NAME",
 		    "invalid name", name));
@@ -235,13 +247,12 @@ conf_apply_env(struct conf *conf, char *errbuf, size_t errlen)
 	if (ca != NULL && strlen(ca) >= sizeof(conf->sc.ca_file))
 		return (env_error(errbuf, errlen, "CA_PATH",
 		    "path too long", ca));
-	if (lip != NULL && conf_parse_addr(lip, 0, &ss, &sslen) == -1)
-		return (env_error(errbuf, errlen, "LISTENING_SOCKET_IP",
-		    "invalid address", lip));
-	if (lport != NULL && (lportnum = env_port(lport)) == -1)
-		return (env_error(errbuf, errlen, "LISTENING_SOCKET_PORT",
-		    "invalid port", lport));
+	if (env_addr_port("LISTENING_SOCKET_IP", lip, "LISTENING_SOCKET_PORT",
+	    lport, &lportnum, errbuf, errlen) == -1)
+		return (-1);
 
+	/* What the variables do not say comes from the file or defaults. */
+	conf_fill_default_lists(conf);
 	if (ip != NULL || port != NULL || name != NULL)
 		env_upstream(conf, ip, uport, name);
 	if (lip != NULL || lport != NULL)
@@ -261,6 +272,23 @@ env_error(char *errbuf, size_t errlen, const char *var, const char *what,
 	return (-1);
 }
 
+/* An address variable and a port variable, either unset; *portnum set. */
+static int
+env_addr_port(const char *ipvar, const char *ip, const char *portvar,
+    const char *port, int *portnum, char *errbuf, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+
+	if (ip != NULL && conf_parse_addr(ip, 0, &ss, &sslen) == -1)
+		return (env_error(errbuf, errlen, ipvar, "invalid address",
+		    ip));
+	if (port != NULL && (*portnum = env_port(port)) == -1)
+		return (env_error(errbuf, errlen, portvar, "invalid port",
+		    port));
+	return (0);
+}
+
 static int
 env_port(const char *str)
 {
@@ -275,125 +303,110 @@ env_port(const char *str)
 
 /*
  * The variables replace the upstream list with one upstream; what they do
- * not say comes from the first upstream already configured.  Pins belong
- * to a server: they survive only if both its address and name do.
+ * not say comes from the first upstream configured, which is kept.  Pins
+ * belong to a server: they survive only if both its address and name do.
  */
 static void
 env_upstream(struct conf *conf, const char *ip, int port, const char *name)
 {
-	struct upstream_conf	*base, *u;
-	int			 baseport;
+	struct upstream_conf	*rest, *u;
+	struct sockaddr_storage	 named;
+	socklen_t		 namedlen;
+	int			 name_is_addr;
 
-	if ((u = calloc(1, sizeof(*u))) == NULL)
-		fatal(NULL);
-	if ((base = TAILQ_FIRST(&conf->upstreams)) != NULL) {
-		*u = *base;
-		baseport = sockaddr_port(&base->ss);
-	} else {
-		if (conf_parse_addr(DEFAULT_UPSTREAM_IP, DEFAULT_UPSTREAM_PORT,
-		    &u->ss, &u->sslen) == -1)
-			fatalx("bad default upstream address");
-		(void)strlcpy(u->tls_name, DEFAULT_UPSTREAM_NAME,
-		    sizeof(u->tls_name));
-		baseport = DEFAULT_UPSTREAM_PORT;
-	}
+	u = TAILQ_FIRST(&conf->upstreams);
+	TAILQ_REMOVE(&conf->upstreams, u, entry);
+	FREE_LIST(&conf->upstreams, rest);
 
-	if (ip != NULL) {
-		struct sockaddr_storage	 old = u->ss;
-		struct sockaddr_storage	 named;
-		socklen_t		 namedlen;
-		int			 name_is_addr;
-
-		/* A name that was only the old address follows the new one. */
-		name_is_addr = conf_parse_addr(u->tls_name, 0, &named,
-		    &namedlen) == 0 && sockaddr_same_host(&named, &old);
-		if (conf_parse_addr(ip, baseport, &u->ss, &u->sslen) == -1)
-			fatalx("%s: checked address became invalid", __func__);
-		if (name_is_addr)
-			(void)strlcpy(u->tls_name, ip, sizeof(u->tls_name));
-	}
-	if (port != -1)
-		sockaddr_set_port(&u->ss, port);
+	/* A name that was only the old address follows the new one. */
+	name_is_addr = conf_parse_addr(u->tls_name, 0, &named,
+	    &namedlen) == 0 && sockaddr_same_host(&named, &u->ss);
+	env_set_addr(&u->ss, &u->sslen, ip, port);
+	if (ip != NULL && name_is_addr)
+		(void)strlcpy(u->tls_name, ip, sizeof(u->tls_name));
 	if (name != NULL)
 		(void)strlcpy(u->tls_name, name, sizeof(u->tls_name));
 	if (ip != NULL || name != NULL) {
 		u->npins = 0;
 		memset(u->pins, 0, sizeof(u->pins));
 	}
-
-	free_upstreams(conf);
 	TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
 }
 
 static void
 env_listen(struct conf *conf, const char *ip, int port)
 {
-	struct listen_conf	*base, *l;
-	int			 baseport;
+	struct listen_conf	*rest, *l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		fatal(NULL);
-	if ((base = TAILQ_FIRST(&conf->listens)) != NULL) {
-		*l = *base;
-		baseport = sockaddr_port(&base->ss);
-	} else {
-		if (conf_parse_addr(DEFAULT_LISTEN_IP, DEFAULT_LISTEN_PORT,
-		    &l->ss, &l->sslen) == -1)
-			fatalx("bad default listen address");
-		baseport = DEFAULT_LISTEN_PORT;
-	}
-	if (ip != NULL && conf_parse_addr(ip, baseport, &l->ss,
-	    &l->sslen) == -1)
-		fatalx("%s: checked address became invalid", __func__);
-	if (port != -1)
-		sockaddr_set_port(&l->ss, port);
-
-	free_listens(conf);
+	/* Like the upstream: the first listen address, changed, alone. */
+	l = TAILQ_FIRST(&conf->listens);
+	TAILQ_REMOVE(&conf->listens, l, entry);
+	FREE_LIST(&conf->listens, rest);
+	env_set_addr(&l->ss, &l->sslen, ip, port);
 	TAILQ_INSERT_TAIL(&conf->listens, l, entry);
 }
 
-static int
-sockaddr_port(const struct sockaddr_storage *ss)
+/*
+ * A variable's address keeps the port the address had, a variable's
+ * port the address; either may be absent (NULL, -1).  Both were checked.
+ */
+static void
+env_set_addr(struct sockaddr_storage *ss, socklen_t *sslen, const char *ip,
+    int port)
 {
-	switch (ss->ss_family) {
-	case AF_INET:
-		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
-	case AF_INET6:
-		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-	}
-	return (0);
+	if (ip != NULL && conf_parse_addr(ip, conf_addr_port(ss), ss,
+	    sslen) == -1)
+		fatalx("%s: checked address became invalid", __func__);
+	if (port != -1)
+		sockaddr_set_port(ss, port);
+}
+
+/* The layout of an IPv4 or IPv6 address; NULL for another family. */
+static const struct family *
+family(int af)
+{
+	size_t	i;
+
+	for (i = 0; i < NFAMILIES; i++)
+		if (families[i].af == af)
+			return (&families[i]);
+	return (NULL);
+}
+
+/* The port of an IPv4 or IPv6 address, 0 for another family. */
+int
+conf_addr_port(const struct sockaddr_storage *ss)
+{
+	const struct family	*f;
+	in_port_t		 port;
+
+	if ((f = family(ss->ss_family)) == NULL)
+		return (0);
+	memcpy(&port, (const uint8_t *)ss + f->port, sizeof(port));
+	return (ntohs(port));
 }
 
 static void
 sockaddr_set_port(struct sockaddr_storage *ss, int port)
 {
-	switch (ss->ss_family) {
-	case AF_INET:
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-		break;
-	case AF_INET6:
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-		break;
-	}
+	const struct family	*f;
+	in_port_t		 nport = htons(port);
+
+	if ((f = family(ss->ss_family)) != NULL)
+		memcpy((uint8_t *)ss + f->port, &nport, sizeof(nport));
 }
 
 static int
 sockaddr_same_host(const struct sockaddr_storage *a,
     const struct sockaddr_storage *b)
 {
-	if (a->ss_family != b->ss_family)
+	const struct family	*f;
+
+	if (a->ss_family != b->ss_family ||
+	    (f = family(a->ss_family)) == NULL)
 		return (0);
-	switch (a->ss_family) {
-	case AF_INET:
-		return (memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr,
-		    sizeof(struct in_addr)) == 0);
-	case AF_INET6:
-		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
-	}
-	return (0);
+	return (memcmp((const uint8_t *)a + f->addr,
+	    (const uint8_t *)b + f->addr, f->addrlen) == 0);
 }
 
 /*
@@ -404,22 +417,18 @@ int
 conf_parse_addr(const char *str, int port, struct sockaddr_storage *ss,
     socklen_t *sslen)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	size_t	i;
 
 	memset(ss, 0, sizeof(*ss));
 	if (port < 0 || port > 65535)
 		return (-1);
-	if (inet_pton(AF_INET, str, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		*sslen = sizeof(*sin);
-		return (0);
-	}
-	if (inet_pton(AF_INET6, str, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		*sslen = sizeof(*sin6);
+	for (i = 0; i < NFAMILIES; i++) {
+		if (inet_pton(families[i].af, str,
+		    (uint8_t *)ss + families[i].addr) != 1)
+			continue;
+		ss->ss_family = families[i].af;
+		sockaddr_set_port(ss, port);
+		*sslen = families[i].sslen;
 		return (0);
 	}
 	memset(ss, 0, sizeof(*ss));
@@ -598,32 +607,34 @@ conf_acl_match(const struct acl_list *acl, const struct sockaddr *sa)
 	return (ACL_DENY);
 }
 
+/* The numeric host of an IPv4 or IPv6 address; NULL for another. */
+const char *
+conf_addr_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct family	*f;
+
+	if ((f = family(sa->sa_family)) == NULL)
+		return (NULL);
+	return (inet_ntop(f->af, (const uint8_t *)sa + f->addr, buf, len));
+}
+
 /* "192.0.2.1:53" or "[2001:db8::1]:53", for log messages. */
 const char *
 conf_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char	host[INET6_ADDRSTRLEN];
+	const struct family	*f = family(sa->sa_family);
+	char			 host[INET6_ADDRSTRLEN];
+	in_port_t		 port;
 
 	if (len == 0)
 		return (buf);
-	switch (sa->sa_family) {
-	case AF_INET:
-		if (inet_ntop(AF_INET,
-		    &((const struct sockaddr_in *)sa)->sin_addr, host,
-		    sizeof(host)) == NULL)
-			break;
-		(void)snprintf(buf, len, "%s:%u", host,
-		    ntohs(((const struct sockaddr_in *)sa)->sin_port));
-		return (buf);
-	case AF_INET6:
-		if (inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
-		    sizeof(host)) == NULL)
-			break;
-		(void)snprintf(buf, len, "[%s]:%u", host,
-		    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+	if (conf_addr_host(sa, host, sizeof(host)) == NULL) {
+		(void)snprintf(buf, len, "(address family %d)",
+		    sa->sa_family);
 		return (buf);
 	}
-	(void)snprintf(buf, len, "(address family %d)", sa->sa_family);
+	memcpy(&port, (const uint8_t *)sa + f->port, sizeof(port));
+	(void)snprintf(buf, len, f->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    host, ntohs(port));
 	return (buf);
 }

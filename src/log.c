@@ -119,26 +119,6 @@ log_warn(const char *emsg, ...)
 }
 
 void
-log_warnx(const char *emsg, ...)
-{
-	va_list	ap;
-
-	va_start(ap, emsg);
-	vlog(LOG_ERR, emsg, ap);
-	va_end(ap);
-}
-
-void
-log_info(const char *emsg, ...)
-{
-	va_list	ap;
-
-	va_start(ap, emsg);
-	vlog(LOG_INFO, emsg, ap);
-	va_end(ap);
-}
-
-void
 log_debug(const char *emsg, ...)
 {
 	va_list	ap;
@@ -150,41 +130,25 @@ log_debug(const char *emsg, ...)
 	}
 }
 
-static void
-vfatalc(int err, const char *emsg, va_list ap)
+/* fatal() and fatalx(): with_errno says whether strerror(errno) follows. */
+void
+fatalc(int with_errno, const char *emsg, ...)
 {
 	char	buf[1024];
+	va_list	ap;
+	int	err = with_errno ? errno : 0;
 
-	if (emsg != NULL)
+	if (emsg != NULL) {
+		va_start(ap, emsg);
 		(void)vsnprintf(buf, sizeof(buf), emsg, ap);
-	else
+		va_end(ap);
+	} else
 		buf[0] = '\0';
 	if (err != 0)
 		logit(LOG_CRIT, "%s: fatal: %s%s%s", procname, buf,
 		    buf[0] != '\0' ? ": " : "", strerror(err));
 	else
 		logit(LOG_CRIT, "%s: fatal: %s", procname, buf);
-}
-
-void
-fatal(const char *emsg, ...)
-{
-	va_list	ap;
-
-	va_start(ap, emsg);
-	vfatalc(errno, emsg, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *emsg, ...)
-{
-	va_list	ap;
-
-	va_start(ap, emsg);
-	vfatalc(0, emsg, ap);
-	va_end(ap);
 	exit(1);
 }
 

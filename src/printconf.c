@@ -21,16 +21,57 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 
+struct scalar;
+
 static void	 print_string(const char *);
 static void	 print_addr(const struct sockaddr_storage *);
-static int	 addr_port(const struct sockaddr_storage *);
+static void	 print_ints(const struct conf_scalars *, const struct scalar *,
+		    size_t);
 static void	 print_pin(const uint8_t *);
 static const char *policy_name(int);
+
+/*
+ * The numeric settings in the order they are printed: the keyword, where
+ * the number sits in struct conf_scalars, and what stands for 0 where
+ * the grammar has a word for it (NULL: the number itself).
+ */
+#define SC(f)		offsetof(struct conf_scalars, f)
+static const struct scalar {
+	const char	*keyword;
+	size_t		 field;
+	const char	*zero;
+} limits[] = {
+	{ "padding",		SC(padding),		"padding off" },
+	{ "cache size",		SC(cache_size),		"cache off" },
+	{ "cache min-ttl",	SC(cache_min_ttl),	NULL },
+	{ "cache max-ttl",	SC(cache_max_ttl),	NULL },
+	{ "tcp-idle-timeout",	SC(tcp_idle_timeout),	NULL },
+	{ "query-timeout",	SC(query_timeout),	NULL },
+	{ "tcp-max-connections", SC(tcp_max_conn),	NULL },
+	{ "tcp-max-pipeline",	SC(tcp_max_pipeline),	NULL },
+	{ "max-queries",	SC(max_queries),	NULL },
+	{ "coalesce-max-waiters", SC(coalesce_max_waiters),
+	    "coalesce-max-waiters off" },
+	{ "tcp-max-connections-per-client", SC(tcp_max_conn_client), NULL },
+	{ "max-queries-per-client", SC(max_queries_client), NULL },
+	{ "tcp-max-lifetime",	SC(tcp_max_lifetime),	NULL },
+	{ "tcp-max-output",	SC(tcp_max_output),	NULL },
+	{ "engines",		SC(engines),		"engines auto" },
+	{ "edns-buffer-size",	SC(edns_buffer_size),	NULL },
+	{ "rate-limit",		SC(rate_limit),		"rate-limit off" },
+	{ "rate-limit-burst",	SC(rate_limit_burst),	NULL },
+}, rate_prefixes[] = {
+	{ "rate-limit-ipv4-prefix", SC(rate_limit_v4),	NULL },
+	{ "rate-limit-ipv6-prefix", SC(rate_limit_v6),	NULL },
+	{ "rate-limit-table",	SC(rate_limit_table),	NULL },
+};
+#define NSCALARS(t)	(sizeof(t) / sizeof((t)[0]))
 
 /*
  * The effective configuration in the grammar of dotproxy.conf, defaults
@@ -58,7 +99,7 @@ print_config(const struct conf *conf)
 	TAILQ_FOREACH(l, &conf->listens, entry) {
 		printf("listen on ");
 		print_addr(&l->ss);
-		printf(" port %d\n", addr_port(&l->ss));
+		printf("\n");
 	}
 	printf("\n");
 
@@ -67,7 +108,7 @@ print_config(const struct conf *conf)
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		printf("upstream ");
 		print_addr(&u->ss);
-		printf(" port %d tls-name ", addr_port(&u->ss));
+		printf(" tls-name ");
 		print_string(u->tls_name);
 		for (i = 0; i < u->npins; i++) {
 			printf(" \\\n    pin ");
@@ -77,45 +118,10 @@ print_config(const struct conf *conf)
 	}
 	printf("\n");
 
-	if (sc->padding == 0)
-		printf("padding off\n");
-	else
-		printf("padding %d\n", sc->padding);
-	if (sc->cache_size == 0)
-		printf("cache off\n");
-	else
-		printf("cache size %d\n", sc->cache_size);
-	printf("cache min-ttl %d\n", sc->cache_min_ttl);
-	printf("cache max-ttl %d\n", sc->cache_max_ttl);
-	printf("tcp-idle-timeout %d\n", sc->tcp_idle_timeout);
-	printf("query-timeout %d\n", sc->query_timeout);
-	printf("tcp-max-connections %d\n", sc->tcp_max_conn);
-	printf("tcp-max-pipeline %d\n", sc->tcp_max_pipeline);
-	printf("max-queries %d\n", sc->max_queries);
-	if (sc->coalesce_max_waiters == 0)
-		printf("coalesce-max-waiters off\n");
-	else
-		printf("coalesce-max-waiters %d\n", sc->coalesce_max_waiters);
-	printf("tcp-max-connections-per-client %d\n",
-	    sc->tcp_max_conn_client);
-	printf("max-queries-per-client %d\n", sc->max_queries_client);
-	printf("tcp-max-lifetime %d\n", sc->tcp_max_lifetime);
-	printf("tcp-max-output %d\n", sc->tcp_max_output);
-	if (sc->engines == 0)
-		printf("engines auto\n");
-	else
-		printf("engines %d\n", sc->engines);
-	printf("edns-buffer-size %d\n", sc->edns_buffer_size);
-	if (sc->rate_limit == 0)
-		printf("rate-limit off\n");
-	else
-		printf("rate-limit %d\n", sc->rate_limit);
-	printf("rate-limit-burst %d\n", sc->rate_limit_burst);
+	print_ints(sc, limits, NSCALARS(limits));
 	printf("rate-limit-action %s\n",
 	    sc->rate_limit_action == RATE_DROP ? "drop" : "truncate");
-	printf("rate-limit-ipv4-prefix %d\n", sc->rate_limit_v4);
-	printf("rate-limit-ipv6-prefix %d\n", sc->rate_limit_v6);
-	printf("rate-limit-table %d\n", sc->rate_limit_table);
+	print_ints(sc, rate_prefixes, NSCALARS(rate_prefixes));
 	printf("\n");
 
 	if (sc->control_socket[0] == '\0')
@@ -131,7 +137,7 @@ print_config(const struct conf *conf)
 	else {
 		printf("metrics listen on ");
 		print_addr(&sc->metrics_ss);
-		printf(" port %d\n", addr_port(&sc->metrics_ss));
+		printf("\n");
 	}
 	printf("\n");
 
@@ -141,7 +147,8 @@ print_config(const struct conf *conf)
 	if (conf->acl_is_default)
 		printf("# built-in access list\n");
 	TAILQ_FOREACH(acl, &conf->acl, entry) {
-		printf("%s from ", acl->action == ACL_ALLOW ? "allow" : "deny");
+		printf("%s from ",
+		    acl->action == ACL_ALLOW ? "allow" : "deny");
 		if (acl->af == AF_UNSPEC)
 			printf("any\n");
 		else if (inet_ntop(acl->af, acl->addr, buf, sizeof(buf)) !=
@@ -149,6 +156,21 @@ print_config(const struct conf *conf)
 			printf("%s/%d\n", buf, acl->prefixlen);
 		else
 			printf("# rule of address family %d\n", acl->af);
+	}
+}
+
+static void
+print_ints(const struct conf_scalars *sc, const struct scalar *t, size_t n)
+{
+	size_t	i;
+	int	v;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const char *)sc + t[i].field, sizeof(v));
+		if (v == 0 && t[i].zero != NULL)
+			printf("%s\n", t[i].zero);
+		else
+			printf("%s %d\n", t[i].keyword, v);
 	}
 }
 
@@ -165,39 +187,18 @@ print_string(const char *s)
 	putchar('"');
 }
 
+/* The address and its port, as listen, upstream and metrics take them. */
 static void
 print_addr(const struct sockaddr_storage *ss)
 {
-	char		 buf[INET6_ADDRSTRLEN];
-	const void	*a;
+	char	buf[INET6_ADDRSTRLEN];
 
-	switch (ss->ss_family) {
-	case AF_INET:
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-		break;
-	case AF_INET6:
-		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		break;
-	default:
-		printf("?");
-		return;
-	}
-	if (inet_ntop(ss->ss_family, a, buf, sizeof(buf)) == NULL)
+	if (conf_addr_host((const struct sockaddr *)ss, buf, sizeof(buf)) ==
+	    NULL)
 		printf("?");
 	else
 		printf("%s", buf);
-}
-
-static int
-addr_port(const struct sockaddr_storage *ss)
-{
-	switch (ss->ss_family) {
-	case AF_INET:
-		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
-	case AF_INET6:
-		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-	}
-	return (0);
+	printf(" port %d", conf_addr_port(ss));
 }
 
 /* "sha256/" and the padded base64 (RFC 4648) of the digest. */

@@ -64,7 +64,7 @@ static const char *rcodes[] = {
 
 static void	usage(void) __attribute__((__noreturn__));
 static long	number(const char *, long, long);
-static int	parsetype(const char *, uint16_t *);
+static uint16_t	parsetype(const char *);
 static int	encodename(const char *, uint8_t *, size_t);
 static int	waitreply(int, const uint8_t *, size_t, int, int);
 
@@ -76,7 +76,7 @@ usage(void)
 	exit(2);
 }
 
-/* S as a decimal number from MIN to MAX, or -1. */
+/* An option's decimal number from MIN to MAX; anything else is misuse. */
 static long
 number(const char *s, long min, long max)
 {
@@ -86,25 +86,20 @@ number(const char *s, long min, long max)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		return (-1);
+		usage();
 	return (v);
 }
 
-static int
-parsetype(const char *s, uint16_t *type)
+/* A type by name or number; anything else is misuse. */
+static uint16_t
+parsetype(const char *s)
 {
-	long	 v;
 	size_t	 i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcasecmp(s, types[i].name) == 0) {
-			*type = types[i].type;
-			return (0);
-		}
-	if ((v = number(s, 1, 65535)) == -1)
-		return (-1);
-	*type = v;
-	return (0);
+		if (strcasecmp(s, types[i].name) == 0)
+			return (types[i].type);
+	return (number(s, 1, 65535));
 }
 
 /* The wire form of a dotted name; its length, or -1 if it is not one. */
@@ -193,7 +188,6 @@ main(int argc, char *argv[])
 	uint8_t			 q[HDRLEN + MAXNAME + 4];
 	uint16_t		 type = 2, port = PROBE_PORT;
 	socklen_t		 sslen;
-	long			 v;
 	int			 ch, any = 0, timeout = PROBE_TIMEOUT, n, s;
 
 	while ((ch = getopt(argc, argv, "ap:q:t:w:")) != -1) {
@@ -202,21 +196,16 @@ main(int argc, char *argv[])
 			any = 1;
 			break;
 		case 'p':
-			if ((v = number(optarg, 1, 65535)) == -1)
-				usage();
-			port = v;
+			port = number(optarg, 1, 65535);
 			break;
 		case 'q':
 			name = optarg;
 			break;
 		case 't':
-			if (parsetype(optarg, &type) == -1)
-				usage();
+			type = parsetype(optarg);
 			break;
 		case 'w':
-			if ((v = number(optarg, 1, 3600)) == -1)
-				usage();
-			timeout = v;
+			timeout = number(optarg, 1, 3600);
 			break;
 		default:
 			usage();

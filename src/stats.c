@@ -41,6 +41,82 @@ static const char	*rcodes[] = { "NOERROR", "FORMERR", "SERVFAIL",
 			    "NXDOMAIN", "NOTIMP", "REFUSED" };
 #define NRCODES		(sizeof(rcodes) / sizeof(rcodes[0]))
 
+/*
+ * A number every rendering shows alike: its line in dotproxyctl's text
+ * (NULL: none there, another rendering has it), its metric and where it
+ * sits in struct stats or struct stats_upstream.  The tables below keep
+ * the order of the output, so one table serves both renderings.
+ */
+struct metric {
+	const char	*text;
+	const char	*name;
+	size_t		 field;
+	const char	*help;
+};
+
+#define SFIELD(f)	offsetof(struct stats, f)
+#define UPFIELD(f)	offsetof(struct stats_upstream, f)
+
+/* Those of struct stats shown between the answers and the latencies. */
+static const struct metric	 before_latency[] = {
+	{ "cache hits", "cache_hits_total", SFIELD(cache_hits),
+	    "Queries answered from the cache." },
+	{ "cache misses", "cache_misses_total", SFIELD(cache_misses),
+	    "Queries the cache could not answer." },
+	{ "coalesced", "coalesced_total", SFIELD(coalesced),
+	    "Queries answered from an identical query's upstream reply." },
+	{ "refused by acl", "refused_total", SFIELD(refused),
+	    "Queries denied by the access list." },
+	{ "rate-limited", "ratelimited_total", SFIELD(ratelimited),
+	    "UDP queries over their prefix's rate limit." },
+	{ "truncated", "truncated_total", SFIELD(truncated),
+	    "UDP answers truncated to the client's size (TC=1)." },
+	{ "answered stale", "stale_answers_total", SFIELD(stale),
+	    "Answers served stale when no upstream answered (RFC 8767)." },
+};
+
+/* Those shown after the latencies. */
+static const struct metric	 after_latency[] = {
+	{ "bytes sent upstream over tls", "upstream_tls_bytes_total",
+	    SFIELD(upstream_tls_bytes),
+	    "Bytes of DNS messages sent to upstreams through TLS." },
+	{ "bytes sent upstream outside tls", "upstream_cleartext_bytes_total",
+	    SFIELD(upstream_cleartext_bytes),
+	    "Bytes sent to upstreams outside TLS; always 0." },
+	{ NULL, "cache_entries", SFIELD(cache_entries),
+	    "Entries in the caches of the serving engines." },
+	{ NULL, "cache_bytes", SFIELD(cache_bytes),
+	    "Bytes held by the caches of the serving engines." },
+};
+
+/* Each upstream's; the two gauges have text of their own. */
+static const struct metric	 upstream_metrics[] = {
+	{ NULL, "upstream_up", UPFIELD(down),
+	    "1 unless some engine marks the upstream down." },
+	{ NULL, "upstream_srtt_seconds", UPFIELD(srtt_us),
+	    "Smoothed round-trip time, the worst engine's." },
+	{ "queries", "upstream_queries_total", UPFIELD(queries),
+	    "Query copies sent to the upstream." },
+	{ "answered", "upstream_answered_total", UPFIELD(answered),
+	    "Replies from the upstream." },
+	{ "failures", "upstream_failures_total", UPFIELD(failures),
+	    "Failures counted against the upstream's health." },
+	{ "retries", "upstream_retries_total", UPFIELD(retries),
+	    "Query copies sent again after a lost connection or bad reply." },
+	{ "connections lost", "upstream_connections_lost_total", UPFIELD(lost),
+	    "Connections that ended or went bad with work on them." },
+	{ "bad replies", "upstream_bad_replies_total", UPFIELD(bad_replies),
+	    "Replies that were not one well-formed answer to a query." },
+	{ "handshakes", "upstream_handshakes_total", UPFIELD(handshakes),
+	    "Completed TLS handshakes with the upstream." },
+	{ "resumptions", "upstream_resumptions_total", UPFIELD(resumed),
+	    "Handshakes that resumed a TLS session." },
+	{ "pin failures", "upstream_pin_failures_total", UPFIELD(pin_failures),
+	    "Handshakes whose certificate matched no pin." },
+};
+
+#define NMETRICS(t)	(sizeof(t) / sizeof((t)[0]))
+
 static void	 put(struct out *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 
@@ -60,6 +136,41 @@ put(struct out *o, const char *fmt, ...)
 		return;
 	o->len += (size_t)n < o->size - o->len ? (size_t)n :
 	    o->size - o->len - 1;
+}
+
+/* The number c names in the struct at base, which the table cannot type. */
+static uint64_t
+value(const void *base, const struct metric *c)
+{
+	uint64_t	v;
+
+	memcpy(&v, (const uint8_t *)base + c->field, sizeof(v));
+	return (v);
+}
+
+/*
+ * A counter only ever grows, a gauge is a state now; the exposition
+ * format's convention names counters, and only them, *_total.
+ */
+static int
+is_counter(const struct metric *c)
+{
+	size_t	len = strlen(c->name), slen = strlen("_total");
+
+	return (len > slen && strcmp(c->name + len - slen, "_total") == 0);
+}
+
+/* The lines of dotproxyctl's text for a table, under an indent. */
+static void
+put_text(struct out *o, const char *indent, const struct metric *t,
+    size_t n, const void *base)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].text != NULL)
+			put(o, "%s%s: %llu\n", indent, t[i].text,
+			    (unsigned long long)value(base, &t[i]));
 }
 
 /*
@@ -97,6 +208,7 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 	uint64_t		*to = (uint64_t *)&sum->s;
 	const struct stats_upstream *eu;
 	struct stats_upstream	*su;
+	uint64_t		 v;
 	size_t			 i, ngauges = 2;
 	uint32_t		 j, k;
 
@@ -128,15 +240,15 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 			if (eu->srtt_us > su->srtt_us)
 				su->srtt_us = eu->srtt_us;
 		}
-		su->queries += eu->queries;
-		su->answered += eu->answered;
-		su->failures += eu->failures;
-		su->retries += eu->retries;
-		su->lost += eu->lost;
-		su->bad_replies += eu->bad_replies;
-		su->handshakes += eu->handshakes;
-		su->resumed += eu->resumed;
-		su->pin_failures += eu->pin_failures;
+		/* the gauges above are not summed for retired engines */
+		for (i = 0; i < NMETRICS(upstream_metrics); i++) {
+			if (!is_counter(&upstream_metrics[i]))
+				continue;
+			v = value(su, &upstream_metrics[i]) +
+			    value(eu, &upstream_metrics[i]);
+			memcpy((uint8_t *)su + upstream_metrics[i].field, &v,
+			    sizeof(v));
+		}
 	}
 }
 
@@ -166,13 +278,7 @@ stats_render_text(const struct ipc_stats *st, char *buf, size_t size)
 			put(&o, "answers %s: %llu\n",
 			    rcode_label(i, rb, sizeof(rb)),
 			    (unsigned long long)s->rcode[i]);
-	put(&o, "cache hits: %llu\n", (unsigned long long)s->cache_hits);
-	put(&o, "cache misses: %llu\n", (unsigned long long)s->cache_misses);
-	put(&o, "coalesced: %llu\n", (unsigned long long)s->coalesced);
-	put(&o, "refused by acl: %llu\n", (unsigned long long)s->refused);
-	put(&o, "rate-limited: %llu\n", (unsigned long long)s->ratelimited);
-	put(&o, "truncated: %llu\n", (unsigned long long)s->truncated);
-	put(&o, "answered stale: %llu\n", (unsigned long long)s->stale);
+	put_text(&o, "", before_latency, NMETRICS(before_latency), s);
 	for (i = 0; i < STATS_NLAT; i++)
 		put(&o, "latency <= %llu us: %llu\n",
 		    (unsigned long long)lat_bounds[i],
@@ -182,10 +288,7 @@ stats_render_text(const struct ipc_stats *st, char *buf, size_t size)
 	    (unsigned long long)s->latency[STATS_NLAT]);
 	put(&o, "latency sum us: %llu\n",
 	    (unsigned long long)s->latency_sum_us);
-	put(&o, "bytes sent upstream over tls: %llu\n",
-	    (unsigned long long)s->upstream_tls_bytes);
-	put(&o, "bytes sent upstream outside tls: %llu\n",
-	    (unsigned long long)s->upstream_cleartext_bytes);
+	put_text(&o, "", after_latency, NMETRICS(after_latency), s);
 	return (o.len);
 }
 
@@ -209,20 +312,8 @@ stats_render_upstreams(const struct ipc_stats *st, char *buf, size_t size)
 		put(&o, "  smoothed rtt: %llu.%03llu ms\n",
 		    (unsigned long long)u->srtt_us / 1000,
 		    (unsigned long long)u->srtt_us % 1000);
-		put(&o, "  queries: %llu\n", (unsigned long long)u->queries);
-		put(&o, "  answered: %llu\n", (unsigned long long)u->answered);
-		put(&o, "  failures: %llu\n", (unsigned long long)u->failures);
-		put(&o, "  retries: %llu\n", (unsigned long long)u->retries);
-		put(&o, "  connections lost: %llu\n",
-		    (unsigned long long)u->lost);
-		put(&o, "  bad replies: %llu\n",
-		    (unsigned long long)u->bad_replies);
-		put(&o, "  handshakes: %llu\n",
-		    (unsigned long long)u->handshakes);
-		put(&o, "  resumptions: %llu\n",
-		    (unsigned long long)u->resumed);
-		put(&o, "  pin failures: %llu\n",
-		    (unsigned long long)u->pin_failures);
+		put_text(&o, "  ", upstream_metrics,
+		    NMETRICS(upstream_metrics), u);
 	}
 	return (o.len);
 }
@@ -276,74 +367,50 @@ put_meta(struct out *o, const char *name, const char *type,
 }
 
 static void
-put_one(struct out *o, const char *name, const char *type, const char *help,
-    uint64_t v)
+put_head(struct out *o, const struct metric *c)
 {
-	put_meta(o, name, type, help);
-	put(o, "dotproxy_%s %llu\n", name, (unsigned long long)v);
+	put_meta(o, c->name, is_counter(c) ? "counter" : "gauge", c->help);
+}
+
+/* A table's metrics, one each, unlabelled. */
+static void
+put_metrics(struct out *o, const struct metric *t, size_t n,
+    const struct stats *s)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		put_head(o, &t[i]);
+		put(o, "dotproxy_%s %llu\n", t[i].name,
+		    (unsigned long long)value(s, &t[i]));
+	}
 }
 
 /* One metric per upstream, labelled with its address and name. */
 static void
-put_upstreams(struct out *o, const struct ipc_stats *st, const char *name,
-    const char *type, const char *help, size_t field)
+put_upstreams(struct out *o, const struct ipc_stats *st,
+    const struct metric *c)
 {
 	const struct stats_upstream	*u;
 	uint64_t			 v;
 	uint32_t			 i;
 
-	put_meta(o, name, type, help);
+	put_head(o, c);
 	for (i = 0; i < st->nupstreams; i++) {
 		u = &st->up[i];
-		memcpy(&v, (const uint8_t *)u + field, sizeof(v));
-		put(o, "dotproxy_%s{upstream=\"", name);
+		v = value(u, c);
+		put(o, "dotproxy_%s{upstream=\"", c->name);
 		put_label(o, u->name);
 		put(o, "\",tls_name=\"");
 		put_label(o, u->tls_name);
-		if (field == offsetof(struct stats_upstream, srtt_us))
+		if (c->field == UPFIELD(srtt_us))
 			put(o, "\"} %.6f\n", (double)v / 1e6);
-		else if (field == offsetof(struct stats_upstream, down))
+		else if (c->field == UPFIELD(down))
 			put(o, "\"} %d\n", v == 0);
 		else
 			put(o, "\"} %llu\n", (unsigned long long)v);
 	}
 }
-
-#define UPFIELD(f)	offsetof(struct stats_upstream, f)
-static const struct {
-	const char	*name;
-	const char	*type;
-	const char	*help;
-	size_t		 field;
-} upmetrics[] = {
-	{ "upstream_up", "gauge",
-	    "1 unless some engine marks the upstream down.", UPFIELD(down) },
-	{ "upstream_srtt_seconds", "gauge",
-	    "Smoothed round-trip time, the worst engine's.", UPFIELD(srtt_us) },
-	{ "upstream_queries_total", "counter",
-	    "Query copies sent to the upstream.", UPFIELD(queries) },
-	{ "upstream_answered_total", "counter",
-	    "Replies from the upstream.", UPFIELD(answered) },
-	{ "upstream_failures_total", "counter",
-	    "Failures counted against the upstream's health.",
-	    UPFIELD(failures) },
-	{ "upstream_retries_total", "counter",
-	    "Query copies sent again after a lost connection or bad reply.",
-	    UPFIELD(retries) },
-	{ "upstream_connections_lost_total", "counter",
-	    "Connections that ended or went bad with work on them.",
-	    UPFIELD(lost) },
-	{ "upstream_bad_replies_total", "counter",
-	    "Replies that were not one well-formed answer to a query.",
-	    UPFIELD(bad_replies) },
-	{ "upstream_handshakes_total", "counter",
-	    "Completed TLS handshakes with the upstream.", UPFIELD(handshakes) },
-	{ "upstream_resumptions_total", "counter",
-	    "Handshakes that resumed a TLS session.", UPFIELD(resumed) },
-	{ "upstream_pin_failures_total", "counter",
-	    "Handshakes whose certificate matched no pin.",
-	    UPFIELD(pin_failures) },
-};
 
 /* The Prometheus text exposition format, version 0.0.4. */
 size_t
@@ -369,23 +436,7 @@ stats_render_metrics(const struct ipc_stats *st, char *buf, size_t size)
 			put(&o, "dotproxy_answers_total{rcode=\"%s\"} %llu\n",
 			    rcode_label(i, rb, sizeof(rb)),
 			    (unsigned long long)s->rcode[i]);
-	put_one(&o, "cache_hits_total", "counter",
-	    "Queries answered from the cache.", s->cache_hits);
-	put_one(&o, "cache_misses_total", "counter",
-	    "Queries the cache could not answer.", s->cache_misses);
-	put_one(&o, "coalesced_total", "counter",
-	    "Queries answered from an identical query's upstream reply.",
-	    s->coalesced);
-	put_one(&o, "refused_total", "counter",
-	    "Queries denied by the access list.", s->refused);
-	put_one(&o, "ratelimited_total", "counter",
-	    "UDP queries over their prefix's rate limit.", s->ratelimited);
-	put_one(&o, "truncated_total", "counter",
-	    "UDP answers truncated to the client's size (TC=1).",
-	    s->truncated);
-	put_one(&o, "stale_answers_total", "counter",
-	    "Answers served stale when no upstream answered (RFC 8767).",
-	    s->stale);
+	put_metrics(&o, before_latency, NMETRICS(before_latency), s);
 	put_meta(&o, "answer_duration_seconds", "histogram",
 	    "Time from a query's arrival to its answer.");
 	for (i = 0; i < STATS_NLAT; i++) {
@@ -401,20 +452,8 @@ stats_render_metrics(const struct ipc_stats *st, char *buf, size_t size)
 	    (double)s->latency_sum_us / 1e6);
 	put(&o, "dotproxy_answer_duration_seconds_count %llu\n",
 	    (unsigned long long)cum);
-	put_one(&o, "upstream_tls_bytes_total", "counter",
-	    "Bytes of DNS messages sent to upstreams through TLS.",
-	    s->upstream_tls_bytes);
-	put_one(&o, "upstream_cleartext_bytes_total", "counter",
-	    "Bytes sent to upstreams outside TLS; always 0.",
-	    s->upstream_cleartext_bytes);
-	put_one(&o, "cache_entries", "gauge",
-	    "Entries in the caches of the serving engines.",
-	    s->cache_entries);
-	put_one(&o, "cache_bytes", "gauge",
-	    "Bytes held by the caches of the serving engines.",
-	    s->cache_bytes);
-	for (i = 0; i < (int)(sizeof(upmetrics) / sizeof(upmetrics[0])); i++)
-		put_upstreams(&o, st, upmetrics[i].name, upmetrics[i].type,
-		    upmetrics[i].help, upmetrics[i].field);
+	put_metrics(&o, after_latency, NMETRICS(after_latency), s);
+	for (i = 0; i < (int)NMETRICS(upstream_metrics); i++)
+		put_upstreams(&o, st, &upstream_metrics[i]);
 	return (o.len);
 }

@@ -144,20 +144,20 @@ check "key: the AAAA hit is the AAAA answer ($(rdata "$o6" AAAA), $(rdata "$o6b"
     sh -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ -n "$3" ]' - \
     "$(rdata "$o6" AAAA)" "$(rdata "$o6b" AAAA)" "$(rdata "$oa")"
 
-for i in 1 2; do
-	q $P serial-do.example.test A >/dev/null
-	q $P +dnssec serial-do.example.test A >/dev/null
-done
-check "key: DO set and DO clear are two entries, each fetched once ($(sent serial-do.example.test A up ' do')/$(sent serial-do.example.test))" \
-    [ "$(sent serial-do.example.test A up ' do')" -eq 1 -a \
-    "$(sent serial-do.example.test)" -eq 2 ]
-for i in 1 2; do
-	q $P serial-cd.example.test A >/dev/null
-	q $P +cd serial-cd.example.test A >/dev/null
-done
-check "key: CD set and CD clear are two entries, each fetched once ($(sent serial-cd.example.test A up ' cd')/$(sent serial-cd.example.test))" \
-    [ "$(sent serial-cd.example.test A up ' cd')" -eq 1 -a \
-    "$(sent serial-cd.example.test)" -eq 2 ]
+# keybit BIT DIGFLAG: serial-BIT.example.test asked twice with the bit
+# (dig's +DIGFLAG) and twice without is two entries, each fetched once.
+keybit()
+{
+	_kn=serial-$1.example.test _kb=$(echo "$1" | tr a-z A-Z)
+	for _i in 1 2; do
+		q $P $_kn A >/dev/null
+		q $P +$2 $_kn A >/dev/null
+	done
+	check "key: $_kb set and $_kb clear are two entries, each fetched once ($(sent $_kn A up " $1")/$(sent $_kn))" \
+	    [ "$(sent $_kn A up " $1")" -eq 1 -a "$(sent $_kn)" -eq 2 ]
+}
+keybit do dnssec
+keybit cd cd
 
 # --- never cached: TTL 0, no SOA, SERVFAIL, TC ----------------------------
 # grew NAME PORT [DIGARGS...]: two queries for NAME; true if the second

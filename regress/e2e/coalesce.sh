@@ -83,6 +83,15 @@ nmatch()
 	grep -- "$1" "$W/burst.out" | grep -c ' match$'
 }
 
+# coalesced NAME: stop proxy NAME; the coalesced count its engine logs
+# on the way out (nothing if it logged none)
+coalesced()
+{
+	kill "$(proxypid "$1")"
+	waitfor 5 grep -q 'engine exiting' "$W/$1.err"
+	sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/$1.err"
+}
+
 out=$(burst $P udp:co1.test udp:CO1.test udp:Co1.Test tcp:cO1.tEST \
     tcp:co1.TEST udp:co1.test:edns=4096)
 n=$(echo "$out" | grep -c 'rcode=0 tc=0 qd=1 an=1 .* match$')
@@ -152,27 +161,21 @@ check "coalesce-max-waiters off: 5 queries, 5 upstream queries ($u), all answere
     [ "$u" -eq 5 -a "$n" -eq 5 ]
 
 # 5 + 4 + 3 + 3 + 4 followers on the first proxy
-kill "$(proxypid dp)"
-waitfor 5 grep -q 'engine exiting' "$W/dp.err"
-n=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp.err")
+n=$(coalesced dp)
 check "the engine counted 19 coalesced queries (${n:-none})" \
     [ "${n:-0}" -eq 19 ]
 
 wait $prefetch
 n=$(grep -c ' rcode=0 .* an=1 .* match$' "$W/prefetch.out")
 u=$(upall ttl10.co8.test up4)
-kill "$(proxypid dp4)"
-waitfor 5 grep -q 'engine exiting' "$W/dp4.err"
-c=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp4.err")
+c=$(coalesced dp4)
 check "a query that misses while a prefetch is in flight waits on it: answered ($n of 2), 2 upstream queries ($u), 1 coalesced (${c:-none})" \
     [ "$n" -eq 2 -a "$u" -eq 2 -a "${c:-0}" -eq 1 ]
 
 wait $stale
 n=$(grep -c ' rcode=0 .* an=1 .* match$' "$W/stale.out")
 u=$(upall ttl1.co9.test up5)
-kill "$(proxypid dp5)"
-waitfor 5 grep -q 'engine exiting' "$W/dp5.err"
-c=$(sed -n 's/.*coalesced: \([0-9]*\) .*/\1/p' "$W/dp5.err")
+c=$(coalesced dp5)
 s=$(grep -c 'answered stale' "$W/dp5.err")
 check "a silent upstream: all 4 waiters get the stale answer ($n, $s stale) from 1 upstream query ($((u - 1))), 3 coalesced (${c:-none})" \
     [ "$n" -eq 4 -a "$s" -eq 4 -a "$u" -eq 2 -a "${c:-0}" -eq 3 ]

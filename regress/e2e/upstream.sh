@@ -273,32 +273,10 @@ done
 
 # The same, with several good queries in flight beside the bad one over
 # one TCP connection: every reply is for its own question.
-out=$(pyclient pipeline $P_MISB a.example.test wrongq.example.test \
-    b.example.test garbage.example.test c.example.test close.example.test \
-    d.example.test wrongid.example.test 2>&1)
-res=$(echo "$out" | awk '
-	BEGIN {
-		n = split("a.example.test wrongq.example.test b.example.test " \
-		    "garbage.example.test c.example.test close.example.test " \
-		    "d.example.test wrongid.example.test", want, " ")
-	}
-	/^id=/ {
-		split($1, i, "="); split($2, rc, "="); split($6, nm, "=")
-		name[i[2]] = nm[2]; code[i[2]] = rc[2]
-		next
-	}
-	{ bad = bad " [" $0 "]" }
-	END {
-		for (k = 1; k <= n; k++) {
-			if (!(k in name))
-				bad = bad " id " k " missing"
-			else if (name[k] != want[k])
-				bad = bad " id " k " for " name[k]
-			else if (code[k] != 0 && code[k] != 2)
-				bad = bad " id " k " rcode " code[k]
-		}
-		print n == 8 && bad == "" ? "good" : "bad:" bad
-	}')
+# (each answered, or SERVFAIL: at worst a correct answer)
+res=$(pipelined $P_MISB 'rcode == 0 || rcode == 2' a.example.test \
+    wrongq.example.test b.example.test garbage.example.test c.example.test \
+    close.example.test d.example.test wrongid.example.test)
 check "pipelined good and bad queries: 8 replies, each for its own question ($res)" \
     [ "$res" = good ]
 check "after the pipelined mix, normal queries are answered again" \

@@ -77,11 +77,15 @@ static size_t	 b_opt_begin(struct buf *, uint16_t, uint8_t, uint8_t,
 static void	 b_opt_end(struct buf *, size_t);
 static void	 b_option(struct buf *, uint16_t, uint16_t, uint8_t);
 static void	 b_rr_a(struct buf *, const char *, int, uint8_t);
+static void	 b_query(struct buf *, uint16_t, uint16_t, uint16_t,
+		    uint16_t);
 static void	 qspec_default(struct qspec *);
 static void	 mkquery(struct buf *, const struct qspec *);
 static void	 mkreply(struct buf *, uint16_t, const char *, int, int,
 		    int);
 static void	 big_reply(struct buf *, int);
+static void	 long_name_query(struct buf *, int, size_t);
+static void	 padded_query(struct buf *, uint16_t);
 static int	 trimmed(const uint8_t *, size_t, const struct buf *,
 		    size_t, int);
 static int	 find_opt(const uint8_t *, size_t, size_t *);
@@ -222,6 +226,15 @@ b_rr_a(struct buf *b, const char *name, int ptr, uint8_t last)
 	b_u8(b, 0);
 	b_u8(b, 2);
 	b_u8(b, last);
+}
+
+/* A new message: one question, for QNAME A IN, and the other counts. */
+static void
+b_query(struct buf *b, uint16_t id, uint16_t an, uint16_t ns, uint16_t ar)
+{
+	b->len = 0;
+	b_hdr(b, id, 0, 1, an, ns, ar);
+	b_question(b, QNAME, T_A, C_IN);
 }
 
 static void
@@ -548,7 +561,6 @@ test_check_query(void)
 	struct dns_query_info	 qi;
 	struct qspec		 q;
 	struct buf		 b;
-	size_t			 i;
 	enum dns_verdict	 v;
 
 	qspec_default(&q);
@@ -672,35 +684,25 @@ test_check_query(void)
 	b_question(&b, QNAME, T_AAAA, C_IN);
 	CHECK(check(&b, &qi) == DNS_FORMERR && qi.question_len == 0,
 	    "QDCOUNT 2 is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 1, 0, 0);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 9, 1, 0, 0);
 	b_rr_a(&b, NULL, 1, 1);
 	v = check(&b, &qi);
 	CHECK(v == DNS_FORMERR, "ANCOUNT 1 is FORMERR");
 	CHECK(qi.question_len == QNAME_LEN + 4,
 	    "FORMERR still echoes a readable question");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 1, 0, 0);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 9, 1, 0, 0);
 	CHECK(check(&b, &qi) == DNS_FORMERR,
 	    "ANCOUNT 1 without the record is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 0, 1, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 9, 0, 1, 1);
 	b_rr_a(&b, NULL, 1, 1);
 	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
 	v = check(&b, &qi);
 	CHECK(v == DNS_FORMERR && qi.has_opt == 1,
 	    "NSCOUNT 1 is FORMERR, the OPT is still seen");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 9, 0, 0, 1);
 	CHECK(check(&b, &qi) == DNS_FORMERR,
 	    "ARCOUNT 1 without a record is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 9, 0, 0, 1);
 	b_rr_a(&b, "x", 0, 1);
 	CHECK(check(&b, &qi) == DNS_FORMERR,
 	    "non-OPT additional record is FORMERR");
@@ -720,23 +722,9 @@ test_check_query(void)
 	b.b[16] = 0x80;
 	CHECK(check(&b, &qi) == DNS_FORMERR, "label type 0x80 is FORMERR");
 
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 0, 0, 0);
-	b_u8(&b, 64);
-	for (i = 0; i < 64; i++)
-		b_u8(&b, 'a');
-	b_u8(&b, 0);
-	b_u16(&b, T_A);
-	b_u16(&b, C_IN);
+	long_name_query(&b, 0, 64);
 	CHECK(check(&b, &qi) == DNS_FORMERR, "64 byte label is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 9, 0, 1, 0, 0, 0);
-	b_u8(&b, 63);
-	for (i = 0; i < 63; i++)
-		b_u8(&b, 'a');
-	b_u8(&b, 0);
-	b_u16(&b, T_A);
-	b_u16(&b, C_IN);
+	long_name_query(&b, 0, 63);
 	CHECK(check(&b, &qi) == DNS_OK && qi.qname_len == 65,
 	    "63 byte label is fine");
 
@@ -777,58 +765,56 @@ test_limits(void)
 {
 	struct dns_query_info	 qi;
 	struct buf		 b;
-	size_t			 at, i;
 
 	/* 3 * 64 + 62 + 1 = 255 */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 0);
-	for (i = 0; i < 3; i++) {
-		b_u8(&b, 63);
-		memset(b.b + b.len, 'x', 63);
-		b.len += 63;
-	}
-	b_u8(&b, 61);
-	memset(b.b + b.len, 'y', 61);
-	b.len += 61;
-	b_u8(&b, 0);
-	b_u16(&b, T_A);
-	b_u16(&b, C_IN);
+	long_name_query(&b, 3, 61);
 	CHECK(check(&b, &qi) == DNS_OK && qi.qname_len == 255,
 	    "255 byte name is fine");
 	/* one more byte in the last label: 256 */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 0);
-	for (i = 0; i < 3; i++) {
-		b_u8(&b, 63);
-		memset(b.b + b.len, 'x', 63);
-		b.len += 63;
-	}
-	b_u8(&b, 62);
-	memset(b.b + b.len, 'y', 62);
-	b.len += 62;
-	b_u8(&b, 0);
-	b_u16(&b, T_A);
-	b_u16(&b, C_IN);
+	long_name_query(&b, 3, 62);
 	CHECK(check(&b, &qi) == DNS_FORMERR, "256 byte name is FORMERR");
 
 	/* over DNS_MAX_QUERY, but otherwise well formed */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
-	at = b_opt_begin(&b, 1232, 0, 0, 0);
-	b_option(&b, DNS_EDNS_PADDING, DNS_MAX_QUERY, 0);
-	b_opt_end(&b, at);
+	padded_query(&b, DNS_MAX_QUERY);
 	CHECK(b.len > DNS_MAX_QUERY && check(&b, &qi) == DNS_FORMERR,
 	    "query over DNS_MAX_QUERY is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
-	at = b_opt_begin(&b, 1232, 0, 0, 0);
-	b_option(&b, DNS_EDNS_PADDING,
-	    DNS_MAX_QUERY - (DNS_HDR_LEN + QNAME_LEN + 4 + 11 + 4), 0);
-	b_opt_end(&b, at);
+	padded_query(&b, DNS_MAX_QUERY - (DNS_HDR_LEN + QNAME_LEN + 4 + 11 +
+	    4));
 	CHECK(b.len == DNS_MAX_QUERY && check(&b, &qi) == DNS_OK,
 	    "query of exactly DNS_MAX_QUERY is fine");
+}
+
+/* A query for N labels of 63 bytes and one of LAST bytes. */
+static void
+long_name_query(struct buf *b, int n, size_t last)
+{
+	int	i;
+
+	b->len = 0;
+	b_hdr(b, 1, 0, 1, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		b_u8(b, 63);
+		memset(b->b + b->len, 'x', 63);
+		b->len += 63;
+	}
+	b_u8(b, last);
+	memset(b->b + b->len, 'y', last);
+	b->len += last;
+	b_u8(b, 0);
+	b_u16(b, T_A);
+	b_u16(b, C_IN);
+}
+
+/* A query for QNAME with an OPT whose padding option has PADLEN bytes. */
+static void
+padded_query(struct buf *b, uint16_t padlen)
+{
+	size_t	at;
+
+	b_query(b, 1, 0, 0, 1);
+	at = b_opt_begin(b, 1232, 0, 0, 0);
+	b_option(b, DNS_EDNS_PADDING, padlen, 0);
+	b_opt_end(b, at);
 }
 
 static void
@@ -840,18 +826,14 @@ test_opt(void)
 	size_t			 at;
 
 	/* two OPTs */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 2);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 2);
 	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
 	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
 	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
 	    "two OPTs are FORMERR");
 
 	/* OPT not owned by the root */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	b_u8(&b, 1);
 	b_u8(&b, 'x');
 	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
@@ -860,9 +842,7 @@ test_opt(void)
 	b.len--;
 	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
 	    "OPT with a non-root owner is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	b_u16(&b, 0xc000 | DNS_HDR_LEN);
 	b_opt_end(&b, b_opt_begin(&b, 1232, 0, 0, 0));
 	memmove(b.b + b.len - 11, b.b + b.len - 10, 10);
@@ -871,27 +851,21 @@ test_opt(void)
 	    "OPT owned by a pointer is FORMERR");
 
 	/* bad option TLVs */
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	at = b_opt_begin(&b, 1232, 0, 0, 0);
 	b_option(&b, OPT_COOKIE, 8, 1);
 	b_opt_end(&b, at);
 	dns_put16(b.b + b.len - 10, 9);
 	CHECK(check(&b, &qi) == DNS_FORMERR && qi.has_opt == 0,
 	    "option length past the rdata is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	at = b_opt_begin(&b, 1232, 0, 0, 0);
 	b_u16(&b, OPT_COOKIE);
 	b_u8(&b, 0);
 	b_opt_end(&b, at);
 	CHECK(check(&b, &qi) == DNS_FORMERR,
 	    "3 byte option header is FORMERR");
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	at = b_opt_begin(&b, 1232, 0, 0, 0);
 	b_option(&b, OPT_COOKIE, 8, 1);
 	b_opt_end(&b, at);
@@ -914,9 +888,7 @@ test_opt(void)
 	q.version = 255;
 	mkquery(&b, &q);
 	CHECK(check(&b, &qi) == DNS_BADVERS, "EDNS version 255 is BADVERS");
-	b.len = 0;
-	b_hdr(&b, 1, 0, 1, 0, 0, 1);
-	b_question(&b, QNAME, T_A, C_IN);
+	b_query(&b, 1, 0, 0, 1);
 	at = b_opt_begin(&b, 1232, 0, 1, 0);
 	b_u8(&b, 0xff);
 	b_opt_end(&b, at);
