@@ -19,8 +19,11 @@
 
 #include <stdint.h>
 
-/* clock.c: the monotonic clock */
+struct event;
+
+/* clock.c: the monotonic clock, and timers armed by it */
 uint64_t	now_ms(void);
 uint64_t	now_us(void);
+void		timer_in(struct event *, uint64_t);
 
 #endif /* DOTPROXY_CLOCK_H */

@@ -45,6 +45,18 @@ enum upconn_state {
 
 struct upstream;
 
+/* What one connection has learnt since its connect. */
+struct upconn_life {
+	int			 want_out;	/* last write wanted POLLOUT */
+	int			 read_wants_write;
+	int			 asked_keepalive;	/* RFC 7828 option sent */
+	int			 used;	/* has carried a query */
+	int			 answered;	/* a good reply came on it */
+	int			 keepalive_ms;	/* server's idle timeout, or 0 */
+	uint64_t		 last_read;	/* us */
+	uint64_t		 last_sent;	/* us, last query queued */
+};
+
 struct upconn {
 	struct upstream		*up;
 	int			 state;	/* enum upconn_state */
@@ -52,14 +64,9 @@ struct upconn {
 	struct tls		*tls;
 	struct event		 ev;
 	short			 evflags;	/* what ev is armed for */
-	int			 want_out;	/* last write wanted POLLOUT */
-	int			 read_wants_write;
 	int			 dirty;	/* on the flush list */
-	int			 asked_keepalive;	/* RFC 7828 option sent */
-	int			 used;	/* has carried a query */
-	int			 answered;	/* a good reply came on it */
 	struct qsend		*culprit;	/* its bad reply spoilt us */
-	int			 keepalive_ms;	/* server's idle timeout, or 0 */
+	struct upconn_life	 life;	/* zeroed at each connect */
 	TAILQ_ENTRY(upconn)	 flush_entry;
 	struct event		 tmo;	/* connect/handshake, idle */
 	struct buf		 in;
@@ -67,8 +74,6 @@ struct upconn {
 	struct qsend_list	 sends;
 	int			 inflight;
 	int			 tombstones;
-	uint64_t		 last_read;	/* us */
-	uint64_t		 last_sent;	/* us, last query queued */
 	uint32_t		*ids;	/* DNS id -> send + 1, or TOMBSTONE */
 };
 

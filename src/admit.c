@@ -1,4 +1,3 @@
-/* admit.c: the checks every client query passes (validation, rate limit, ACL, per-client bound, the cache) before it takes a slot; it never reads or writes a socket. */
 /*
  * Copyright (c) 2026 The dotproxy developers
  *
@@ -28,6 +27,12 @@
 #include "engine.h"
 #include "log.h"
 #include "ratelimit.h"
+
+/*
+ * The checks every client query passes (validation, rate limit, ACL,
+ * per-client bound, the cache) before it takes a slot; it never reads or
+ * writes a socket.
+ */
 
 static struct ratelog	rl_slots, rl_client_q;
 

@@ -76,6 +76,7 @@ struct dns_opt_view {
 	int		options_ok;
 };
 
+static int	 name_len(const uint8_t *, size_t, size_t, int);
 static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
 static int	 options_valid(const uint8_t *, size_t, int, int *);
@@ -85,8 +86,8 @@ static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
 static int	 reply_skip_question(const uint8_t *, size_t, size_t *);
 static int	 reply_skip_sections(const uint8_t *, size_t, size_t *,
 		    struct dns_summary *);
-static int	 reply_next_additional(const uint8_t *, size_t, size_t *,
-		    size_t *);
+static int	 reply_next_opt(const uint8_t *, size_t, size_t *, size_t *,
+		    size_t *, size_t *);
 static int	 reply_walk(const uint8_t *, size_t, struct dns_summary *);
 static void	 note_rr(const uint8_t *, size_t, int, struct dns_summary *);
 static int	 opt_keepalive(const uint8_t *, size_t);
@@ -111,22 +112,10 @@ static int
 question_name_len(const uint8_t *msg, size_t len, size_t off,
     size_t *namelen)
 {
-	size_t	 n = 0;
-	uint8_t	 c;
+	int	n;
 
-	for (;;) {
-		if (off >= len || len - off <= n)
-			return (-1);
-		c = msg[off + n];
-		if ((c & 0xc0) != 0)
-			return (-1);
-		n += 1 + c;
-		if (n > DNS_MAX_NAME)
-			return (-1);
-		if (c == 0)
-			break;
-	}
-	if (len - off - n < DNS_QFIXED)
+	if ((n = name_len(msg, len, off, 0)) == -1 ||
+	    len - off - n < DNS_QFIXED)
 		return (-1);
 	*namelen = n;
 	return (0);
@@ -344,25 +333,32 @@ cache_verdict(struct dns_summary *s)
 }
 
 /*
- * One record of a reply's additional section, skipped as reply_skip_rr()
- * does with nothing its owner leads to at or past fence.  An OPT moves
- * the fence to itself: what follows it moves when it is rewritten.
- * Returns 1 for an OPT, 0 for another record, -1 for one that does not
- * walk.
+ * The next OPT among the *leftp records of a reply's additional section
+ * from *offp on, each skipped as reply_skip_rr() does with nothing its
+ * owner leads to at or past fence; an OPT moves the fence to itself,
+ * since what follows it moves when it is rewritten.  Returns 1 with *rrp
+ * at the OPT and *offp past it, 0 when no record is left, -1 for one
+ * that does not walk.
  */
 static int
-reply_next_additional(const uint8_t *msg, size_t len, size_t *offp,
-    size_t *fencep)
+reply_next_opt(const uint8_t *msg, size_t len, size_t *offp, size_t *fencep,
+    size_t *leftp, size_t *rrp)
 {
-	size_t	rr = *offp;
+	size_t	rr;
 
-	if (reply_skip_rr(msg, len, offp, *fencep) == -1)
-		return (-1);
-	if (is_opt(msg, len, rr) == 0)
-		return (0);
-	if (*fencep > rr)
-		*fencep = rr;
-	return (1);
+	while (*leftp > 0) {
+		(*leftp)--;
+		rr = *offp;
+		if (reply_skip_rr(msg, len, offp, *fencep) == -1)
+			return (-1);
+		if (is_opt(msg, len, rr)) {
+			if (*fencep > rr)
+				*fencep = rr;
+			*rrp = rr;
+			return (1);
+		}
+	}
+	return (0);
 }
 
 /*
@@ -520,7 +516,7 @@ static size_t
 trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 {
 	size_t	 off, base, aend, rr, stop, opt = 0, optlen = 0, room;
-	size_t	 used = 0, fence = len, i;
+	size_t	 used = 0, fence = len, i, left;
 	uint16_t ar, nkeep = 0;
 	int	 haveopt = 0, same, n;
 
@@ -536,19 +532,16 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 	 * aim backwards at bytes that stay where they are.  Names inside
 	 * rdata are not followed, here or there.
 	 */
-	ar = dns_get16(msg + DNS_OFF_ARCOUNT);
-	for (i = 0; i < ar; i++) {
-		rr = off;
-		if ((n = reply_next_additional(msg, len, &off, &fence)) == -1)
-			return (0);
-		if (n == 0)
-			continue;
+	left = ar = dns_get16(msg + DNS_OFF_ARCOUNT);
+	while ((n = reply_next_opt(msg, len, &off, &fence, &left, &rr)) == 1) {
 		if (haveopt)
 			return (0);
 		haveopt = 1;
 		opt = rr;
 		optlen = off - rr;
 	}
+	if (n == -1)
+		return (0);
 	aend = off;
 	keepopt = haveopt && keepopt;
 	if (base > maxlen || maxlen - base < (keepopt ? optlen : 0))
@@ -612,6 +605,16 @@ trim_additional(uint8_t *msg, size_t len, size_t maxlen, int keepopt)
 int
 dns_name_wire_len(const uint8_t *msg, size_t len, size_t off)
 {
+	return (name_len(msg, len, off, 1));
+}
+
+/*
+ * The bytes of the name at off as stored there: up to and with its root
+ * label, or up to and with a compression pointer when ptr_ok.
+ */
+static int
+name_len(const uint8_t *msg, size_t len, size_t off, int ptr_ok)
+{
 	size_t	 n = 0;
 	uint8_t	 c;
 
@@ -619,7 +622,7 @@ dns_name_wire_len(const uint8_t *msg, size_t len, size_t off)
 		if (off >= len || len - off <= n)
 			return (-1);
 		c = msg[off + n];
-		if ((c & 0xc0) == 0xc0) {
+		if ((c & 0xc0) == 0xc0 && ptr_ok) {
 			/* a pointer ends the name in place */
 			if (len - off - n < 2)
 				return (-1);
@@ -1089,8 +1092,8 @@ dns_fix_summarized(uint8_t *msg, size_t len, const struct dns_summary *s,
 size_t
 dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 {
-	size_t	 off, rr, cut, i, fence;
-	uint16_t ar, newar;
+	size_t	 off, rr, cut, fence, left;
+	uint16_t newar;
 	int	 n;
 
 	if (len < DNS_HDR_LEN)
@@ -1107,13 +1110,10 @@ dns_fix_reply(uint8_t *msg, size_t len, const struct dns_query_info *qi)
 
 	/* records after an OPT we rewrite may not point at or past it */
 	fence = len;
-	ar = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
-	for (i = 0; i < ar; i++) {
-		rr = off;
-		if ((n = reply_next_additional(msg, len, &off, &fence)) == -1)
+	left = newar = dns_get16(msg + DNS_OFF_ARCOUNT);
+	while ((n = reply_next_opt(msg, len, &off, &fence, &left, &rr)) != 0) {
+		if (n == -1)
 			return (0);
-		if (n == 0)
-			continue;
 		/* a broken OPT from upstream makes the whole reply suspect */
 		if (options_valid(msg + rr + DNS_OPT_FIXED,
 		    dns_get16(msg + rr + 9), 0, NULL) == -1)

@@ -308,9 +308,8 @@ engine_recv_config(void)
 				fatalx("bad upstream");
 			if ((u = calloc(1, sizeof(*u))) == NULL)
 				fatal(NULL);
-			u->ss = iu.ss;
-			u->sslen = iu.sslen;
-			u->npins = iu.npins;
+			*u = (struct upstream_conf){ .ss = iu.ss,
+			    .sslen = iu.sslen, .npins = iu.npins };
 			memcpy(u->tls_name, iu.tls_name, sizeof(u->tls_name));
 			memcpy(u->pins, iu.pins, sizeof(u->pins));
 			TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
@@ -324,9 +323,8 @@ engine_recv_config(void)
 				fatalx("bad acl rule");
 			if ((a = calloc(1, sizeof(*a))) == NULL)
 				fatal(NULL);
-			a->action = ia.action;
-			a->af = ia.af;
-			a->prefixlen = ia.prefixlen;
+			*a = (struct acl_conf){ .action = ia.action,
+			    .af = ia.af, .prefixlen = ia.prefixlen };
 			memcpy(a->addr, ia.addr, sizeof(a->addr));
 			TAILQ_INSERT_TAIL(&conf->acl, a, entry);
 			break;

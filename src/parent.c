@@ -417,20 +417,17 @@ engine_send_config(struct proc *ep)
 		proc_compose(ep, IPC_RECONF_LISTEN, p.rt.socks[i].fd, &il,
 		    sizeof(il));
 	}
+	/* list entries travel as flat structs, without their linkage */
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
-		memset(&iu, 0, sizeof(iu));
-		iu.ss = u->ss;
-		iu.sslen = u->sslen;
-		iu.npins = u->npins;
+		iu = (struct ipc_upstream){ .ss = u->ss, .sslen = u->sslen,
+		    .npins = u->npins };
 		memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
 		memcpy(iu.pins, u->pins, sizeof(iu.pins));
 		proc_compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
 	}
 	TAILQ_FOREACH(a, &conf->acl, entry) {
-		memset(&ia, 0, sizeof(ia));
-		ia.action = a->action;
-		ia.af = a->af;
-		ia.prefixlen = a->prefixlen;
+		ia = (struct ipc_acl){ .action = a->action, .af = a->af,
+		    .prefixlen = a->prefixlen };
 		memcpy(ia.addr, a->addr, sizeof(ia.addr));
 		proc_compose(ep, IPC_RECONF_ACL, -1, &ia, sizeof(ia));
 	}

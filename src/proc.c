@@ -465,7 +465,6 @@ static void
 proc_restart_later(struct proc *p)
 {
 	struct proc_slot	*s = &p->kind->slots[p->idx];
-	struct timeval		 tv;
 	int			 delay;
 
 	if (now_ms() - p->started >= ENGINE_STABLE) {
@@ -483,9 +482,7 @@ proc_restart_later(struct proc *p)
 		log_warnx("restarting %s in %d ms: %d deaths in a row, each "
 		    "within %d s of starting", p->name, delay, s->crashes,
 		    ENGINE_STABLE / 1000);
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
-	evtimer_add(&s->ev, &tv);
+	timer_in(&s->ev, delay);
 }
 
 /* It joins the kind's generation of that moment. */

@@ -148,7 +148,6 @@ static void
 deadline_arm(void)
 {
 	struct query	*q;
-	struct timeval	 tv;
 	uint64_t	 now, wait;
 
 	if ((q = TAILQ_FIRST(&env->deadlines)) == NULL) {
@@ -157,9 +156,7 @@ deadline_arm(void)
 	}
 	now = now_ms();
 	wait = q->deadline > now ? q->deadline - now : 0;
-	tv.tv_sec = wait / 1000;
-	tv.tv_usec = (wait % 1000) * 1000;
-	evtimer_add(&env->deadline_ev, &tv);
+	timer_in(&env->deadline_ev, wait);
 	env->deadline_armed = 1;
 }
 

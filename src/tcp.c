@@ -200,7 +200,6 @@ tcp_answer(const struct origin *o, const struct sockaddr *sa,
 static void
 accept_pause(int ms)
 {
-	struct timeval	tv;
 	int		i;
 
 	for (i = 0; i < env->nlisteners; i++)
@@ -211,9 +210,7 @@ accept_pause(int ms)
 		}
 	t.paused = 1;
 	if (ms > 0) {
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(&t.resume_ev, &tv);
+		timer_in(&t.resume_ev, ms);
 	}
 }
 

@@ -176,13 +176,7 @@ upconn_connect(struct upconn *uc)
 	uc->fd = s;
 	uc->state = UC_CONNECTING;
 	uc->evflags = 0;
-	uc->want_out = uc->read_wants_write = 0;
-	uc->asked_keepalive = 0;
-	uc->keepalive_ms = 0;
-	uc->used = 0;
-	uc->answered = 0;
-	uc->last_read = 0;
-	uc->last_sent = 0;
+	memset(&uc->life, 0, sizeof(uc->life));
 	upconn_set_events(uc, EV_WRITE);
 	/* connect and handshake together get one query timeout */
 	tv.tv_sec = env->conf->sc.query_timeout;
@@ -212,7 +206,7 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 	struct qsend		*s, *culprit = uc->culprit;
 
 	uc->culprit = NULL;
-	if (how == UCE_FAILED || (how == UCE_LOST && !uc->answered &&
+	if (how == UCE_FAILED || (how == UCE_LOST && !uc->life.answered &&
 	    uc->inflight > 0))
 		failed_hook(u, why);
 	else
@@ -285,8 +279,8 @@ upconn_usable(struct upconn *uc)
 	if (uc->state != UC_READY || uc->inflight > 0)
 		return (uc->state != UC_CLOSED);
 	now = now_us();
-	if (now - uc->last_read < IDLE_CHECK_US ||
-	    now - uc->last_sent < IDLE_CHECK_US)
+	if (now - uc->life.last_read < IDLE_CHECK_US ||
+	    now - uc->life.last_sent < IDLE_CHECK_US)
 		return (1);
 	n = recv(uc->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -310,7 +304,7 @@ upconn_usable(struct upconn *uc)
 void
 upconn_forget(struct upconn *uc, struct qsend *s, int late)
 {
-	int	fresh = !uc->answered;
+	int	fresh = !uc->life.answered;
 
 	uc->ids[s->upid] = TOMBSTONE;
 	uc->tombstones++;
@@ -318,11 +312,11 @@ upconn_forget(struct upconn *uc, struct qsend *s, int late)
 	uc->inflight--;
 	s->uc = NULL;
 	if (uc->state == UC_READY && buf_used(&uc->in) > 0 &&
-	    now_us() - uc->last_read > STALL_US) {
+	    now_us() - uc->life.last_read > STALL_US) {
 		upconn_close(uc, "stalled in the middle of a reply", UCE_LOST);
 		return;
 	}
-	if (uc->state == UC_READY && late && uc->last_read < s->sent) {
+	if (uc->state == UC_READY && late && uc->life.last_read < s->sent) {
 		/*
 		 * Silence on a connection that never answered is a failure
 		 * of the upstream; on one that did, one lost query, which
@@ -363,12 +357,12 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 	if ((p = buf_reserve(&uc->out, 2 + room)) == NULL)
 		return (-1);
 	n = dns_make_upstream_query(q->qbuf, q->qlen, &q->qi, id,
-	    env->conf->sc.padding, !uc->asked_keepalive, p + 2, room);
+	    env->conf->sc.padding, !uc->life.asked_keepalive, p + 2, room);
 	if (n == 0)
 		return (-1);
-	uc->asked_keepalive = 1;
-	uc->used = 1;
-	uc->last_sent = now_us();
+	uc->life.asked_keepalive = 1;
+	uc->life.used = 1;
+	uc->life.last_sent = now_us();
 	dns_put16(p, n);
 	buf_commit(&uc->out, 2 + n);
 
@@ -403,7 +397,7 @@ upconn_update_events(struct upconn *uc)
 {
 	short	want = EV_READ;
 
-	if (uc->want_out || uc->read_wants_write)
+	if (uc->life.want_out || uc->life.read_wants_write)
 		want |= EV_WRITE;
 	upconn_set_events(uc, want);
 }
@@ -430,18 +424,16 @@ upconn_tmo_cb(int fd, short ev, void *arg)
 static void
 upconn_idle_arm(struct upconn *uc)
 {
-	struct timeval	tv;
 	uint64_t	ms = UPCONN_IDLE_TIMEOUT * 1000;
 
 	if (uc->state != UC_READY)
 		return;
-	if (uc->keepalive_ms > 0 && (uint64_t)uc->keepalive_ms * 7 / 8 < ms)
-		ms = (uint64_t)uc->keepalive_ms * 7 / 8;
-	else if (uc->keepalive_ms < 0)
+	if (uc->life.keepalive_ms > 0 &&
+	    (uint64_t)uc->life.keepalive_ms * 7 / 8 < ms)
+		ms = (uint64_t)uc->life.keepalive_ms * 7 / 8;
+	else if (uc->life.keepalive_ms < 0)
 		ms = 0;		/* TIMEOUT 0: the server wants us gone */
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(&uc->tmo, &tv);
+	timer_in(&uc->tmo, ms);
 }
 
 static void
@@ -476,7 +468,7 @@ upconn_cb(int fd, short ev, void *arg)
 		upconn_handshake(uc);
 		return;
 	case UC_READY:
-		if ((ev & EV_READ) || (uc->read_wants_write &&
+		if ((ev & EV_READ) || (uc->life.read_wants_write &&
 		    (ev & EV_WRITE)))
 			upconn_read(uc);
 		if (uc->state == UC_READY && buf_used(&uc->out) > 0)
@@ -552,7 +544,7 @@ upconn_ended(struct upconn *uc, const char *why)
 	struct upstream	*u = uc->up;
 	int		 reopen;
 
-	reopen = uc->used && now_ms() - u->last_query < STEADY_MS;
+	reopen = uc->life.used && now_ms() - u->last_query < STEADY_MS;
 	upconn_close(uc, why, uc->inflight > 0 || buf_used(&uc->in) > 0 ?
 	    UCE_LOST : UCE_ENDED);
 	if (reopen && uc->state == UC_CLOSED)
@@ -580,14 +572,14 @@ upconn_read(struct upconn *uc)
 		}
 		n = tls_read(uc->tls, p, READ_CHUNK);
 		if (n == TLS_WANT_POLLIN) {
-			uc->read_wants_write = 0;
+			uc->life.read_wants_write = 0;
 			return;
 		}
 		if (n == TLS_WANT_POLLOUT) {
-			uc->read_wants_write = 1;
+			uc->life.read_wants_write = 1;
 			return;
 		}
-		uc->read_wants_write = 0;
+		uc->life.read_wants_write = 0;
 		if (n == -1) {
 			upconn_ended(uc, tls_error(uc->tls));
 			return;
@@ -597,7 +589,7 @@ upconn_read(struct upconn *uc)
 			return;
 		}
 		buf_commit(&uc->in, n);
-		uc->last_read = now_us();
+		uc->life.last_read = now_us();
 		for (;;) {
 			off = 0;
 			r = frame_next(&fr, DNS_MAX_MSG, buf_head(&uc->in),
@@ -660,12 +652,13 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 		return (-1);
 	}
 	uc->ids[id] = 0;
-	uc->answered = 1;
+	uc->life.answered = 1;
 	TAILQ_REMOVE(&uc->sends, s, entry);
 	uc->inflight--;
 	s->uc = NULL;
 	if (sum.keepalive != -1)
-		uc->keepalive_ms = sum.keepalive > 0 ? sum.keepalive * 100 : -1;
+		uc->life.keepalive_ms = sum.keepalive > 0 ?
+		    sum.keepalive * 100 : -1;
 	/* the summary goes up with the reply: no one above walks it again */
 	if (reply_hook(s, uc->up, msg, len, &sum) == -1)
 		return (-1);
@@ -679,11 +672,11 @@ upconn_flush(struct upconn *uc)
 {
 	ssize_t	n;
 
-	uc->want_out = 0;
+	uc->life.want_out = 0;
 	while (buf_used(&uc->out) > 0) {
 		n = tls_write(uc->tls, buf_head(&uc->out), buf_used(&uc->out));
 		if (n == TLS_WANT_POLLOUT) {
-			uc->want_out = 1;
+			uc->life.want_out = 1;
 			break;
 		}
 		if (n == TLS_WANT_POLLIN)

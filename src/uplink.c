@@ -1,4 +1,3 @@
-/* uplink.c: an engine's socketpair to the parent, outbound: messages queued, flushed, and the event re-armed; it never reads what comes in. */
 /*
  * Copyright (c) 2026 The dotproxy developers
  *
@@ -24,6 +23,11 @@
 
 #include "engine.h"
 #include "ipc.h"
+
+/*
+ * An engine's socketpair to the parent, outbound: messages queued,
+ * flushed, and the event re-armed; it never reads what comes in.
+ */
 
 /*
  * Reports, log records and handed-over clients leave through here.  What

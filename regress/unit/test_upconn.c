@@ -265,7 +265,7 @@ main(int argc, char *argv[])
 	    got[0].sum.nttl == 1 && got[0].sum.opt_off != 0,
 	    "... one answer, cacheable for 300 s, an OPT");
 	CHECK(ngot == 3 && got[0].sum.keepalive == 50 &&
-	    uc->keepalive_ms == 5000,
+	    uc->life.keepalive_ms == 5000,
 	    "... the server's edns-tcp-keepalive, which the connection keeps");
 	CHECK(uc->inflight == 0 && TAILQ_EMPTY(&uc->sends),
 	    "nothing left in flight");
