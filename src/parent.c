@@ -211,8 +211,6 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	proc_init(p.base, p.self, debug, verbose);
 	proc_register(&engine_kind, ENGINES_MAX);
 	proc_register(&metrics_kind, 1);
-	/* every child starts under the parent's filter too */
-	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 	if (p.metrics_fd != -1 || p.control_fd != -1)
 		proc_spawn(&metrics_kind, 0);
 	p.generation = engine_kind.generation = 1;
@@ -220,6 +218,11 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		proc_spawn(&engine_kind, i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
 	    p.rt.conf->sc.engines == 1 ? "" : "s");
+	/*
+	 * Children started from here on (restarts, reloads) start under
+	 * this filter too; its allowlist holds theirs.
+	 */
+	parent_lockdown(p.rt.conf, p.self, control_path(), debug);
 
 	event_base_dispatch(p.base);
 

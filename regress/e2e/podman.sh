@@ -276,13 +276,15 @@ else
 		check "$who has NoNewPrivs $(field $p NoNewPrivs), Seccomp $(field $p Seccomp)" \
 		    [ "$(field $p NoNewPrivs)" = 1 -a "$(field $p Seccomp)" = 2 ]
 	done
-	# podman's default seccomp profile filters the parent; each engine has
-	# dotproxy's own allowlist on top of it.
+	# podman's default seccomp profile filters the container's processes;
+	# the parent adds its own once started (root.sh), and each engine has
+	# dotproxy's own allowlist on top of the container's.
 	pf=$(field "$CP" Seccomp_filters)
-	check "each engine adds dotproxy's seccomp filter to the container's (parent ${pf:-?} filters)" \
+	cf=$((${pf:-1} - 1))
+	check "each engine adds dotproxy's seccomp filter to the container's ($cf; the parent ${pf:-?} filters)" \
 	    sh -c '[ -n "$1" ] && [ -n "$2" ] || exit 1; for e in $2; do
 	    n=$(awk "\$1 == \"Seccomp_filters:\" { print \$2 }" /proc/$e/status)
-	    [ "${n:-0}" -gt "$1" ] || exit 1; done' - "$pf" "$ENGINES"
+	    [ "${n:-0}" -gt "$1" ] || exit 1; done' - "$cf" "$ENGINES"
 	ro=$(awk '$5 == "/" { print $6 }' "/proc/$CP/mountinfo" 2>/dev/null)
 	check "its root is mounted read-only ($ro)" \
 	    sh -c 'case "$1" in ro|ro,*) ;; *) exit 1 ;; esac' - "$ro"
