@@ -58,6 +58,8 @@ enum ipc_type {
 	IPC_SET_QUERYLOG,	/* parent -> engine: int32_t, 0 or 1 */
 	IPC_METRICS_TEXT,	/* parent -> metrics: a chunk of the text */
 	IPC_METRICS_END,	/* parent -> metrics: empty, text complete */
+	IPC_RECONF_CLIENTSHM,	/* struct ipc_clientshm (clientshm.h),
+				   carries the shared client table */
 	IPC_TYPE_MAX
 };
 

@@ -39,6 +39,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "clientshm.h"
 #include "config.h"
 #include "engine.h"
 #include "ipc.h"
@@ -200,6 +201,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		evtimer_assign(&p.restart_ev[i], p.base, restart_cb,
 		    (void *)(intptr_t)i);
 
+	(void)clientshm_create(&p.rt.conf->sc);	/* clientshm.c */
 	p.generation = 1;
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		engine_spawn(i);
@@ -585,6 +587,7 @@ engine_send_config(struct engine_proc *ep)
 	int			 i;
 
 	compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
+	clientshm_send(&ep->ipc, ep->pid);	/* clientshm.c */
 	for (i = 0; i < p.rt.nsocks; i++) {
 		if (p.rt.socks[i].idx != ep->idx)
 			continue;
@@ -890,6 +893,7 @@ reap(void)
 		if (ep == NULL)
 			continue;
 		engine_died(ep, status);
+		clientshm_release(ep->pid);	/* clientshm.c */
 		engine_read_last(ep);
 		stats_add(&p.retired, &ep->st, 0);
 
