@@ -124,12 +124,12 @@ CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
 		$(BUILD)/log.o
 
 $(BUILD)/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
-    $(CSHM_OBJS) $(HDRS) | $(BUILD)
+    regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ratelimit.c src/ratelimit.c \
 	    $(CSHM_OBJS) $(LDLIBS)
 
 $(BUILD)/test_clients: regress/unit/test_clients.c src/clients.c \
-    $(CSHM_OBJS) $(HDRS) | $(BUILD)
+    regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
 	    $(CSHM_OBJS) $(LDLIBS)
 

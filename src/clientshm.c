@@ -104,6 +104,7 @@ static struct {
 	int		 fd;
 	pid_t		*holder;	/* per column: its engine, or 0 */
 	/* an engine: its column, written only, and the private copy */
+	int		 attached;
 	uint64_t	*col;
 	uint32_t	*cbucket;
 	uint32_t	*cn;
@@ -301,8 +302,9 @@ clientshm_attach(int fd, const void *data, size_t len)
 	int			seals, want = F_SEAL_SHRINK | F_SEAL_SEAL;
 	uint32_t		i;
 
-	if (len != sizeof(m) || cs.base != NULL)
+	if (len != sizeof(m) || cs.attached)
 		fatalx("bad IPC_RECONF_CLIENTSHM");
+	cs.attached = 1;
 	memcpy(&m, data, sizeof(m));
 	if (m.nbuckets < CSHM_BUCKETS_MIN || m.nbuckets > CSHM_BUCKETS_MAX ||
 	    (m.nbuckets & (m.nbuckets - 1)) != 0 || m.nrl < 1 ||
@@ -341,7 +343,7 @@ clientshm_attach(int fd, const void *data, size_t len)
 const uint64_t *
 clientshm_key(void)
 {
-	return (cs.base != NULL ? cs.key : NULL);
+	return (cs.attached ? cs.key : NULL);
 }
 
 /* The shared rate-limit buckets, *n of them, or NULL. */
@@ -349,7 +351,7 @@ uint64_t *
 clientshm_rl(size_t *n)
 {
 	*n = cs.nrl;
-	return (cs.base != NULL ? cs.rl : NULL);
+	return (cs.attached ? cs.rl : NULL);
 }
 
 /* The record of rec[] that charges bucket b, a new one, or CSHM_NONE. */
