@@ -25,7 +25,8 @@ LDFLAGS +=	-pie -Wl,-z,relro,-z,now $(TESTFLAGS)
 LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
-		src/udp.c src/query.c src/clients.c src/cache.c src/siphash.c \
+		src/udp.c src/query.c src/clients.c src/clientshm.c src/cache.c \
+		src/siphash.c \
 		src/upstream.c src/upconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
@@ -123,15 +124,18 @@ $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c $(BUILD)/parse.o \
 	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o $(LDLIBS)
 
+CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
+		$(BUILD)/log.o
+
 $(BUILD)/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
-    $(HDRS) | $(BUILD)
+    regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_ratelimit.c src/ratelimit.c \
-	    $(LDLIBS)
+	    $(CSHM_OBJS) $(LDLIBS)
 
 $(BUILD)/test_clients: regress/unit/test_clients.c src/clients.c \
-    src/siphash.c $(BUILD)/log.o $(HDRS) | $(BUILD)
+    regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
-	    src/siphash.c $(BUILD)/log.o $(LDLIBS)
+	    $(CSHM_OBJS) $(LDLIBS)
 
 $(BUILD)/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_stats.c src/stats.c $(LDLIBS)
@@ -154,7 +158,8 @@ $(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \
 # The query owner with the real modules around it, from admission to the
 # upstream connections, the test as its frontend.
 QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
-		src/siphash.c src/upstream.c src/clients.c src/ratelimit.c \
+		src/siphash.c src/upstream.c src/clients.c src/clientshm.c \
+		src/ratelimit.c \
 		src/report.c src/uplink.c src/ipc.c src/stats.c $(UPCONN_SRCS)
 
 $(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \

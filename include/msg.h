@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 
 /*
  * Every message between the processes: its type and the flat struct it
@@ -60,6 +61,8 @@ enum ipc_type {
 	IPC_ENGINE_GONE,	/* parent -> metrics: struct ipc_engine_gone */
 	IPC_CTL_REQUEST,	/* metrics -> parent: struct ipc_ctl */
 	IPC_CTL_DONE,		/* parent -> metrics: struct ipc_ctl_done */
+	IPC_RECONF_CLIENTSHM,	/* parent -> engine: struct ipc_clientshm,
+				   carries the shared client table */
 	IPC_TYPE_MAX
 };
 
@@ -95,62 +98,6 @@ struct ipc_acl {
 struct ipc_log {
 	int32_t		pri;
 	/* NUL-terminated text follows */
-};
-
-/*
- * One engine's counters, sent whole every second (IPC_STATS); the metrics
- * process adds up the engines, living and retired.  Only integers: a
- * wrong one can only be a wrong number.  Latency buckets are upper
- * bounds in microseconds, one more for +Inf.
- */
-#define STATS_LAT_BOUNDS	{ 1000, 2500, 5000, 10000, 25000, 50000, \
-				  100000, 250000, 500000, 1000000, 2500000, \
-				  5000000 }
-#define STATS_NLAT		12
-#define STATS_NRCODE		16	/* answers by rcode, 0-15 */
-#define STATS_PERIOD		1	/* seconds between reports */
-
-struct stats {
-	uint64_t	queries_udp;	/* messages taken as queries */
-	uint64_t	queries_tcp;
-	uint64_t	cache_hits;
-	uint64_t	cache_misses;
-	uint64_t	coalesced;	/* answered from another's reply */
-	uint64_t	refused;	/* denied by the access list */
-	uint64_t	ratelimited;	/* over their prefix's rate */
-	uint64_t	truncated;	/* UDP answers cut, TC=1 */
-	uint64_t	stale;		/* answered stale (RFC 8767) */
-	uint64_t	answers;	/* sent to clients; = latency count */
-	uint64_t	rcode[STATS_NRCODE];	/* answers by rcode */
-	uint64_t	latency[STATS_NLAT + 1];	/* per bucket, not
-							   cumulative */
-	uint64_t	latency_sum_us;
-	uint64_t	upstream_tls_bytes;	/* handed to tls_write() */
-	/*
-	 * Bytes written to an upstream socket other than through libtls.
-	 * No such write exists (strict privacy profile); the counter is
-	 * there so anyone can see it stay zero.
-	 */
-	uint64_t	upstream_cleartext_bytes;
-	/* gauges, not counters: the state of the engine's cache now */
-	uint64_t	cache_entries;
-	uint64_t	cache_bytes;
-};
-
-struct stats_upstream {
-	char		name[64];	/* address and port */
-	char		tls_name[CONF_NAME_MAX];
-	uint64_t	down;		/* gauge: 1 while marked down */
-	uint64_t	srtt_us;	/* gauge: smoothed RTT, 0 if none */
-	uint64_t	queries;	/* copies sent */
-	uint64_t	answered;
-	uint64_t	failures;	/* counted against its health */
-	uint64_t	retries;	/* query copies sent again */
-	uint64_t	lost;		/* connections that ended under us */
-	uint64_t	bad_replies;	/* replies that spoilt a connection */
-	uint64_t	handshakes;	/* completed */
-	uint64_t	resumed;	/* of those, session resumptions */
-	uint64_t	pin_failures;
 };
 
 /* IPC_STATS: one engine's counters, in one fixed-size message. */
@@ -190,6 +137,18 @@ struct ipc_ctl {
 	int32_t			value;
 	uint32_t		namelen;
 	uint8_t			name[256];	/* DNS_MAX_NAME, wire format */
+};
+
+/* The shared client table (clientshm.c): its key and shape, our column. */
+struct ipc_clientshm {
+	uint64_t	key[2];		/* the keyed hash's, every engine's */
+	uint64_t	size;		/* of the memfd, octets */
+	uint32_t	nbuckets;	/* counts: a power of two */
+	uint32_t	nrl;		/* rate-limit buckets */
+	uint32_t	nslots;		/* columns: engines at once */
+	uint32_t	ncharges;	/* charge records per column */
+	uint32_t	slot;		/* this engine's column, or CSHM_NONE */
+	uint32_t	pad;
 };
 
 struct ipc_ctl_done {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clientshm.h"
 #include "engine.h"
 #include "log.h"
 #include "siphash.h"
@@ -38,19 +39,21 @@
  * fills.  Open addressing with linear probing; an entry goes when both of
  * its counts are back to zero, by backward shifting, so no tombstones
  * pile up.  The hash is keyed: sources are chosen by the clients.
+ *
+ * These are this engine's counts.  The limits hold for each address in
+ * all engines together (clientshm.c): a unit counted here is also taken
+ * in the shared table, against the same limit, and rec[] names the
+ * charge records that hold it there.  A unit the shared table had no
+ * room for is counted here alone, so this engine's own count is always
+ * checked too.
  */
 
 struct client {
 	uint8_t		addr[16];
 	uint32_t	hash;
-	uint32_t	ntcp;
-	uint32_t	nqueries;
+	uint32_t	n[2];		/* by enum cshm_kind */
+	uint32_t	rec[2][2];	/* clientshm_take()'s, by kind */
 	uint8_t		af;	/* 0: a free slot */
-};
-
-enum client_count {
-	CC_TCP,
-	CC_QUERY
 };
 
 static struct client	*tab;
@@ -102,6 +105,7 @@ client_find(const struct sockaddr *sa, int create)
 	} else
 		return (NULL);
 	k.hash = siphash24(key, k.addr, sizeof(k.addr)) ^ k.af;
+	memset(k.rec, 0xff, sizeof(k.rec));	/* CSHM_NONE */
 	for (i = k.hash & mask; tab[i].af != 0; i = (i + 1) & mask)
 		if (tab[i].af == k.af && tab[i].hash == k.hash &&
 		    memcmp(tab[i].addr, k.addr, sizeof(k.addr)) == 0)
@@ -137,26 +141,27 @@ client_remove(struct client *c)
 }
 
 static int
-client_adjust(const struct sockaddr *sa, int which, int delta, uint32_t limit)
+client_adjust(const struct sockaddr *sa, int kind, int delta, uint32_t limit)
 {
 	struct client	*c;
-	uint32_t	*n;
 
 	if ((c = client_find(sa, delta > 0)) == NULL)
 		return (delta > 0 ? -1 : 0);
-	n = which == CC_TCP ? &c->ntcp : &c->nqueries;
 	if (delta > 0) {
-		if (*n >= limit) {
-			if (c->ntcp == 0 && c->nqueries == 0)
+		if (c->n[kind] >= limit || clientshm_take(kind, c->addr,
+		    c->af, limit, c->rec[kind]) == CSHM_OVER) {
+			if (c->n[CSHM_TCP] == 0 && c->n[CSHM_QUERY] == 0)
 				client_remove(c);
 			return (-1);
 		}
-		(*n)++;
+		c->n[kind]++;
 		return (0);
 	}
-	if (*n > 0)
-		(*n)--;
-	if (c->ntcp == 0 && c->nqueries == 0)
+	if (c->n[kind] > 0) {
+		c->n[kind]--;
+		clientshm_put(c->rec[kind]);
+	}
+	if (c->n[CSHM_TCP] == 0 && c->n[CSHM_QUERY] == 0)
 		client_remove(c);
 	return (0);
 }
@@ -165,28 +170,28 @@ client_adjust(const struct sockaddr *sa, int which, int delta, uint32_t limit)
 int
 clients_query_add(const struct sockaddr *sa)
 {
-	return (client_adjust(sa, CC_QUERY, 1,
+	return (client_adjust(sa, CSHM_QUERY, 1,
 	    env->conf->sc.max_queries_client));
 }
 
 void
 clients_query_del(const struct sockaddr *sa)
 {
-	(void)client_adjust(sa, CC_QUERY, -1, 0);
+	(void)client_adjust(sa, CSHM_QUERY, -1, 0);
 }
 
 /* A connection from sa is accepted: -1 when it holds its limit. */
 int
 clients_tcp_add(const struct sockaddr *sa)
 {
-	return (client_adjust(sa, CC_TCP, 1,
+	return (client_adjust(sa, CSHM_TCP, 1,
 	    env->conf->sc.tcp_max_conn_client));
 }
 
 void
 clients_tcp_del(const struct sockaddr *sa)
 {
-	(void)client_adjust(sa, CC_TCP, -1, 0);
+	(void)client_adjust(sa, CSHM_TCP, -1, 0);
 }
 
 /* Addresses holding anything now, for the counters logged at exit. */

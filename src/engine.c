@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clientshm.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
@@ -66,7 +67,7 @@ engine_main(int debug, int verbose)
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		fatal(NULL);
 	ipc_init(&env->ipc, ENGINE_FD, IPC_FDTYPE(IPC_RECONF_LISTEN) |
-	    IPC_FDTYPE(IPC_TCP_ADOPT));
+	    IPC_FDTYPE(IPC_TCP_ADOPT) | IPC_FDTYPE(IPC_RECONF_CLIENTSHM));
 	log_set_sender(uplink_log);
 
 	engine_recv_config();
@@ -242,7 +243,8 @@ engine_recv_config(void)
 				fatalx("parent closed during configuration");
 			continue;
 		}
-		if (msg.fd != -1 && msg.hdr.type != IPC_RECONF_LISTEN)
+		if (msg.fd != -1 && msg.hdr.type != IPC_RECONF_LISTEN &&
+		    msg.hdr.type != IPC_RECONF_CLIENTSHM)
 			fatalx("descriptor on message type %u", msg.hdr.type);
 		if (!have_conf && msg.hdr.type != IPC_RECONF_CONF)
 			fatalx("configuration must start with its scalars");
@@ -297,6 +299,11 @@ engine_recv_config(void)
 			l->proto = il.proto;
 			l->ss = il.ss;
 			l->sslen = il.sslen;
+			break;
+		case IPC_RECONF_CLIENTSHM:
+			if (msg.fd == -1)
+				fatalx("bad IPC_RECONF_CLIENTSHM");
+			clientshm_attach(msg.fd, msg.data, msg.hdr.len);
 			break;
 		case IPC_RECONF_UPSTREAM:
 			if (msg.hdr.len != sizeof(iu))

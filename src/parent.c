@@ -35,6 +35,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "clientshm.h"
 #include "clock.h"
 #include "config.h"
 #include "ipc.h"
@@ -213,6 +214,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 	proc_register(&metrics_kind, 1);
 	if (p.metrics_fd != -1 || p.control_fd != -1)
 		proc_spawn(&metrics_kind, 0);
+	(void)clientshm_create(&p.rt.conf->sc);
 	p.generation = engine_kind.generation = 1;
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
@@ -410,6 +412,7 @@ engine_send_config(struct proc *ep)
 	int			 i;
 
 	proc_compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
+	clientshm_send(&ep->ipc, ep->pid);
 	for (i = 0; i < p.rt.nsocks; i++) {
 		if (p.rt.socks[i].idx % conf->sc.engines != ep->idx)
 			continue;
@@ -484,6 +487,7 @@ engine_ended(struct proc *ep)
 {
 	struct ipc_engine_gone	g = { ep->pid };
 
+	clientshm_release(ep->pid);
 	if (p.metrics != NULL)
 		proc_compose(p.metrics, IPC_ENGINE_GONE, -1, &g, sizeof(g));
 	if (p.stopping || ep->generation != p.generation ||

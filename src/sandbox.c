@@ -140,8 +140,11 @@ static const int sockopt_levels[] = {
 
 /* unix for socketpairs, syslog and notify, IPv4 and IPv6 for listeners */
 static const int parent_families[] = { AF_UNIX, AF_INET, AF_INET6 };
-/* a child moves its descriptors to fixed numbers before its exec */
-static const int parent_fcntl[] = { F_DUPFD, F_DUPFD_CLOEXEC };
+/*
+ * a child moves its descriptors to fixed numbers before its exec; an
+ * engine reads the seals of the shared client table (clientshm.c)
+ */
+static const int parent_fcntl[] = { F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS };
 /* libevent asks how much there is to read (first), stdio if it is a tty */
 static const int parent_ioctl[] = { FIONREAD, TCGETS };
 #ifndef TEST_SANITIZE

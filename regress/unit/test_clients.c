@@ -19,6 +19,10 @@
  * and comes back, a mapped IPv4 client is its IPv4 address, entries that
  * drop to zero go without losing the others of their probe run, and a
  * flood of distinct sources never grows the table past its size.
+ * Then two and three pretend engines sharing one table (clientshm.c):
+ * the limits hold per address in total, a killed engine's share comes
+ * back when the parent releases it, and garbage in the table costs an
+ * engine nothing but wrong counts.
  */
 
 #include <sys/types.h>
@@ -30,10 +34,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clientshm.h"
 #include "engine.h"
+#include "shmengine.h"
 #include "unit.h"
 
 struct engine	*env;
+
+static const struct sockaddr	*client(uint32_t, int, struct sockaddr_storage *);
+static int	 engine_cmd(int, int);
+static int	 takes(struct shmengine *, int, int, int);
+static void	 shared(void);
+
+enum { OP_INIT, OP_QADD, OP_QDEL, OP_TADD, OP_TDEL, OP_CHURN };
 
 /* 10.x.y.z from n, or its IPv4-mapped IPv6 form */
 static const struct sockaddr *
@@ -54,6 +67,100 @@ client(uint32_t n, int mapped, struct sockaddr_storage *ss)
 		sin->sin_addr.s_addr = a;
 	}
 	return ((struct sockaddr *)ss);
+}
+
+/* What a pretend engine does: clients.c's calls for address arg. */
+static int
+engine_cmd(int op, int arg)
+{
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*a = client(arg, 0, &ss);
+	int			 i, n;
+
+	switch (op) {
+	case OP_INIT:
+		clients_init();
+		return (0);
+	case OP_QADD:
+		return (clients_query_add(a));
+	case OP_QDEL:
+		clients_query_del(a);
+		return (0);
+	case OP_TADD:
+		return (clients_tcp_add(a));
+	case OP_TDEL:
+		clients_tcp_del(a);
+		return (0);
+	case OP_CHURN:
+		/* arg rounds of takes and gives of 8 addresses, all given back */
+		for (i = n = 0; i < arg; i++) {
+			a = client(i % 8, 0, &ss);
+			if (clients_query_add(a) == 0)
+				n++;
+			if (i % 3 == 0 && clients_tcp_add(a) == 0)
+				clients_tcp_del(a);
+			if (i % 2 == 1)
+				clients_query_del(client((i - 1) % 8, 0, &ss));
+		}
+		return (n);
+	}
+	return (-1);
+}
+
+/* How many of n takes (OP_QADD or OP_TADD) of address a e allows. */
+static int
+takes(struct shmengine *e, int op, int a, int n)
+{
+	int	i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (shmengine_do(e, op, a) == 0)
+			ok++;
+	return (ok);
+}
+
+/*
+ * Two engines on one table, as dotproxy's parent makes and hands it out:
+ * 3 queries and 2 connections per address in total, wherever they land.
+ */
+static void
+shared(void)
+{
+	struct shmengine	 a, b, c;
+
+	env->conf->sc.engines = 2;
+	env->conf->sc.rate_limit_table = 256;
+	CHECK(clientshm_create(&env->conf->sc) == 0, "shared table made");
+	CHECK(shmengine_start(&a, engine_cmd) == 0 &&
+	    shmengine_start(&b, engine_cmd) == 0, "two engines attach it");
+	CHECK(takes(&a, OP_QADD, 5, 2) == 2 && takes(&b, OP_QADD, 5, 3) == 1,
+	    "max-queries-per-client 3: 2 in one engine leave 1 for the other");
+	CHECK(takes(&a, OP_QADD, 6, 3) == 3,
+	    "another address has its own 3");
+	CHECK(takes(&b, OP_TADD, 5, 2) == 2 && takes(&a, OP_TADD, 5, 1) == 0,
+	    "tcp-max-connections-per-client 2: in total, and apart from queries");
+	(void)shmengine_do(&a, OP_QDEL, 5);
+	CHECK(takes(&b, OP_QADD, 5, 2) == 1,
+	    "a query answered in one engine makes room in the other");
+	CHECK(WIFSIGNALED(shmengine_end(&a, 1)), "the engine holding 1 query "
+	    "and 3 of another address is killed");
+	CHECK(takes(&b, OP_QADD, 5, 2) == 1 && takes(&b, OP_QADD, 6, 4) == 3,
+	    "its share is released: the other engine gets it, and all 3 of "
+	    "the other address");
+	CHECK(shmengine_start(&c, engine_cmd) == 0,
+	    "a new engine takes the dead one's column");
+	CHECK(takes(&c, OP_QADD, 5, 1) == 0 && takes(&c, OP_TADD, 5, 1) == 0,
+	    "and finds the address at its limits");
+	CHECK(shmengine_end(&b, 0) == 0, "the other engine exits");
+	CHECK(takes(&c, OP_QADD, 5, 4) == 3 && takes(&c, OP_TADD, 5, 3) == 2,
+	    "what it held went back with it");
+
+	/* garbage over the whole table: wrong counts, no crash */
+	CHECK(shmengine_scribble() == 0, "the test fills the table with garbage");
+	CHECK(shmengine_do(&c, OP_CHURN, 100000) >= 0 &&
+	    shmengine_do(&c, OP_QDEL, 5) == 0,
+	    "an engine lives through a table full of garbage");
+	CHECK(shmengine_end(&c, 0) == 0, "and exits normally");
 }
 
 int
@@ -132,5 +239,7 @@ main(void)
 	CHECK(clients_live() < 64, "10000 sources never fill the 64 entries");
 	CHECK(refused == 10000 - (int)clients_live(),
 	    "the sources with no room are refused");
+
+	shared();
 	return (unit_done());
 }

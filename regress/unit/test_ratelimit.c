@@ -18,7 +18,10 @@
  * The UDP rate limit of src/ratelimit.c on a clock of our own: the token
  * bucket's rate and burst, which addresses share a bucket (IPv4 /24,
  * IPv6 /56, IPv4-mapped as IPv4), and that a table full of other
- * prefixes neither grows nor loses track of a busy one for long.
+ * prefixes neither grows nor loses track of a busy one for long.  Then
+ * two pretend engines sharing the table (clientshm.c): a prefix gets its
+ * burst and rate once in total, however its queries are spread, and
+ * garbage in the table costs an engine nothing but wrong verdicts.
  */
 
 #include <sys/types.h>
@@ -30,11 +33,21 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "clientshm.h"
 #include "config.h"
 #include "ratelimit.h"
+#include "shmengine.h"
 #include "unit.h"
 
 static struct sockaddr_storage	 ss;
+static struct conf_scalars	 shsc;
+
+static const struct sockaddr	*addr(const char *);
+static int	 passes(const char *, int, uint64_t);
+static void	 setup(struct conf_scalars *, int, int, int);
+static int	 engine_cmd(int, int);
+static int	 epasses(struct shmengine *, int, int, int);
+static void	 shared(void);
 
 static const struct sockaddr *
 addr(const char *s)
@@ -72,6 +85,65 @@ setup(struct conf_scalars *sc, int rate, int burst, int table)
 	sc->rate_limit_v6 = 56;
 	sc->rate_limit_table = table;
 	CHECK(ratelimit_init(sc) == 0, "table allocated");
+}
+
+/* A pretend engine: its table, then queries of 192.0.2.x at time arg. */
+static int
+engine_cmd(int op, int arg)
+{
+	char	a[32];
+
+	if (op == 0)
+		return (ratelimit_init(&shsc));
+	snprintf(a, sizeof(a), "192.0.2.%d", op);
+	return (passes(a, 1, arg));
+}
+
+/* n queries of 192.0.2.x at now in e; how many passed */
+static int
+epasses(struct shmengine *e, int x, int n, int now)
+{
+	int	i, p = 0;
+
+	for (i = 0; i < n; i++)
+		p += shmengine_do(e, x, now) == 1;
+	return (p);
+}
+
+static void
+shared(void)
+{
+	struct shmengine	 a, b;
+	size_t			 i;
+	int			 p;
+
+	setup(&shsc, 10, 20, 256);
+	shsc.engines = 2;
+	shsc.max_queries = 16;
+	shsc.tcp_max_conn = 4;
+	CHECK(clientshm_create(&shsc) == 0, "shared table made");
+	CHECK(shmengine_start(&a, engine_cmd) == 0 &&
+	    shmengine_start(&b, engine_cmd) == 0, "two engines attach it");
+	CHECK(epasses(&a, 1, 15, 1000) == 15 && epasses(&b, 7, 15, 1000) == 5,
+	    "burst 20: 15 in one engine leave 5 for the other (same /24)");
+	CHECK(epasses(&a, 1, 10, 1500) == 5 && epasses(&b, 1, 10, 1500) == 0,
+	    "half a second at 10/s refills 5 tokens, in total");
+	p = 0;
+	for (i = 0; i < 2000; i++)
+		p += shmengine_do(i % 2 ? &a : &b, 1, 5000 + i) == 1;
+	CHECK(p >= 20 + 19 && p <= 20 + 21,
+	    "after a pause, 2 s of one query per ms, alternating: the burst "
+	    "and 10/s pass");
+	CHECK(WIFSIGNALED(shmengine_end(&a, 1)), "one engine is killed");
+	CHECK(epasses(&b, 1, 1, 7100) == 1, "the other goes on");
+
+	/* garbage over the whole table: wrong verdicts, no crash */
+	CHECK(shmengine_scribble() == 0, "the test fills the table with garbage");
+	p = 0;
+	for (i = 0; i < 1000; i++)
+		p += shmengine_do(&b, 1 + i % 200, 8000 + i) >= 0;
+	CHECK(p == 1000, "an engine lives through a table full of garbage");
+	CHECK(shmengine_end(&b, 0) == 0, "and exits normally");
 }
 
 int
@@ -141,5 +213,7 @@ main(void)
 	}
 	CHECK(p == 0, "a flood of other prefixes does not reset a busy "
 	    "prefix's bucket");
+
+	shared();
 	return (unit_done());
 }
