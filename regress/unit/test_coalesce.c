@@ -46,12 +46,6 @@ static struct {
 } got[NQ];
 static int	 ngot;
 
-uint64_t
-now_ms(void)
-{
-	return (0);
-}
-
 static void
 record(const uint8_t *msg, size_t len, int rcode)
 {
