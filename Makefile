@@ -113,10 +113,10 @@ $(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
 	    src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
-    src/siphash.c src/dns.c regress/unit/peer.c $(BUILD)/log.o $(HDRS) \
-    | $(BUILD)
+    src/siphash.c src/dns.c src/clock.c regress/unit/peer.c $(BUILD)/log.o \
+    $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
-	    src/cache.c src/siphash.c src/dns.c regress/unit/peer.c \
+	    src/cache.c src/siphash.c src/dns.c src/clock.c regress/unit/peer.c \
 	    $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \

@@ -52,7 +52,5 @@ const char *control_path(void);
 /* parentsandbox.c: what the parent keeps once started */
 void	parent_lockdown(const struct conf *, const char *, const char *, int);
 void	parent_nofile(const struct conf *, const struct conf *);
-/* sandbox.c */
-void	sandbox_parent(const char *, const char *, int);
 
 #endif /* DOTPROXY_PARENT_H */

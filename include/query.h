@@ -40,7 +40,6 @@ enum query_transport {
 	QT_PREFETCH	/* no client: refreshes a cache entry */
 };
 
-struct tcp_client;
 struct upconn;
 struct query;
 struct origin;
@@ -127,22 +126,6 @@ struct query	*query_alloc(void);
 void		 query_start(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
 		    const struct dns_query_info *);
-
-/*
- * coalesce.c: the table of questions in flight.  Each follower's end is
- * handed back to the query owner through the one callback given at
- * init: its own answer, or (answer NULL) its rcode to fail with.
- */
-typedef void	(*coalesce_cb)(struct query *, uint8_t *, size_t, int);
-void		 coalesce_init(coalesce_cb);
-int		 coalesce_join(struct query *);
-void		 coalesce_reply(struct query *, const uint8_t *, size_t,
-		    const struct dns_summary *);
-void		 coalesce_fail(struct query *, int);
-void		 coalesce_leave(struct query *);
-
-/* admit.c */
-struct query	*admit(const struct origin *, const struct sockaddr *,
-		    socklen_t, const uint8_t *, size_t, int *);
+int		 query_busy(void);
 
 #endif /* DOTPROXY_QUERY_H */

@@ -21,12 +21,17 @@
 #include <event.h>
 #include <string.h>
 
+#include "admit.h"
 #include "cache.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frontend.h"
 #include "log.h"
+#include "query.h"
 #include "ratelimit.h"
+#include "report.h"
 
 /*
  * The checks every client query passes (validation, rate limit, ACL,
@@ -35,6 +40,12 @@
  */
 
 static struct ratelog	rl_slots, rl_client_q;
+
+/* the answers made here: an error, or a cache hit made the client's */
+static struct {
+	uint8_t		 scratch[DNS_MAX_QUERY + 512];
+	uint8_t		 answer[DNS_MAX_MSG];
+} a;
 
 static void	 admit_error(const struct origin *, const struct sockaddr *,
 		    socklen_t, const uint8_t *, size_t,
@@ -65,10 +76,7 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		*closep = o->transport == QT_TCP && len < DNS_HDR_LEN;
 		return (NULL);
 	}
-	if (o->transport == QT_TCP)
-		env->st.queries_tcp++;
-	else
-		env->st.queries_udp++;
+	report_count(o->transport == QT_TCP ? RC_QUERY_TCP : RC_QUERY_UDP);
 	allowed = o->allowed != -1 ? o->allowed :
 	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
 	/*
@@ -80,19 +88,19 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	 */
 	if (o->transport == QT_UDP && env->conf->sc.rate_limit != 0 &&
 	    ratelimit_check(sa, now_ms()) == RL_OVER) {
-		env->nratelimited++;
+		report_count(RC_RATELIMITED);
 		if (allowed && v == DNS_OK &&
 		    env->conf->sc.rate_limit_action == RATE_TRUNCATE &&
 		    (n = dns_make_error(msg, len, &qi, DNS_RCODE_NOERROR,
-		    env->scratch, sizeof(env->scratch))) != 0) {
-			dns_put16(env->scratch + 2,
-			    dns_get16(env->scratch + 2) | DNS_F_TC);
-			(void)o->fe->answer(o, sa, salen, env->scratch, n, &qi);
+		    a.scratch, sizeof(a.scratch))) != 0) {
+			dns_put16(a.scratch + 2,
+			    dns_get16(a.scratch + 2) | DNS_F_TC);
+			(void)o->fe->answer(o, sa, salen, a.scratch, n, &qi);
 		}
 		return (NULL);
 	}
 	if (!allowed) {
-		env->nrefused++;
+		report_count(RC_REFUSED);
 		if (env->conf->sc.deny_action == DENY_DROP) {
 			*closep = o->transport == QT_TCP;
 			return (NULL);
@@ -106,10 +114,10 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		rcode = DNS_RCODE_BADVERS;
 	else if (v == DNS_REFUSED)
 		rcode = DNS_RCODE_REFUSED;
-	else if ((hit = cache_lookup(msg, &qi, env->answer,
-	    sizeof(env->answer), &n)) != CACHE_MISS) {
-		n = o->fe->answer(o, sa, salen, env->answer, n, &qi);
-		report_answer(o->transport, sa, env->answer, n, 0, 1);
+	else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
+	    &n)) != CACHE_MISS) {
+		n = o->fe->answer(o, sa, salen, a.answer, n, &qi);
+		report_answer(o->transport, sa, a.answer, n, 0, 1);
 		if (hit == CACHE_HIT_PREFETCH)
 			query_prefetch(msg, len, &qi);
 		return (NULL);
@@ -143,8 +151,8 @@ admit_error(const struct origin *o, const struct sockaddr *sa,
 {
 	size_t	n;
 
-	n = dns_make_error(msg, len, qi, rcode, env->scratch,
-	    sizeof(env->scratch));
+	n = dns_make_error(msg, len, qi, rcode, a.scratch,
+	    sizeof(a.scratch));
 	/*
 	 * An error echoes at most the query's own header, question and a
 	 * bare OPT, so it is never larger than the query; a REFUSED must
@@ -152,6 +160,6 @@ admit_error(const struct origin *o, const struct sockaddr *sa,
 	 */
 	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
 		return;
-	n = o->fe->answer(o, sa, salen, env->scratch, n, qi);
-	report_answer(o->transport, sa, env->scratch, n, 0, 0);
+	n = o->fe->answer(o, sa, salen, a.scratch, n, qi);
+	report_answer(o->transport, sa, a.scratch, n, 0, 0);
 }

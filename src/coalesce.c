@@ -16,17 +16,15 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
 
-#include <event.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
-#include "config.h"
+#include "coalesce.h"
 #include "dns.h"
-#include "engine.h"
 #include "log.h"
+#include "query.h"
 
 /*
  * Identical questions in flight at once go upstream once.  The first
@@ -45,25 +43,49 @@
  * through the query slots: nothing is allocated per query.
  */
 
-static coalesce_cb	 deliver;	/* the query owner's: answer or fail */
+/* the table's own state: nothing outside this file reaches into it */
+static struct {
+	coalesce_cb	 deliver;	/* the query owner's: answer or fail */
+	struct query	**table;	/* leaders, by question hash */
+	uint64_t	 mask;
+	int		 max;		/* coalesce-max-waiters */
+	uint64_t	 ncoalesced;	/* queries answered as followers */
+	/* a follower's copy of its leader's reply, made its own in place */
+	uint8_t		 answer[DNS_MAX_MSG];
+} c;
 
 static int	 same_question(const struct query *, const struct query *);
 static void	 unhash(struct query *);
 static void	 detach(struct query *);
 
+/*
+ * The query owner gives its number of slots and coalesce-max-waiters,
+ * so the table needs nothing of the engine.  Called again, it starts
+ * afresh: an empty table, nothing counted.
+ */
 void
-coalesce_init(coalesce_cb cb)
+coalesce_init(coalesce_cb cb, int nslots, int max)
 {
 	uint64_t	n = 1;
 
-	deliver = cb;
-	if (env->conf->sc.coalesce_max_waiters <= 1)
+	free(c.table);
+	c.table = NULL;
+	c.deliver = cb;
+	c.max = max;
+	c.ncoalesced = 0;
+	if (max <= 1)
 		return;
-	while (n < (uint64_t)env->nqueries)
+	while (n < (uint64_t)nslots)
 		n <<= 1;
-	if ((env->inflight = calloc(n, sizeof(*env->inflight))) == NULL)
+	if ((c.table = calloc(n, sizeof(*c.table))) == NULL)
 		fatal("coalesce");
-	env->inflight_mask = n - 1;
+	c.mask = n - 1;
+}
+
+uint64_t
+coalesce_count(void)
+{
+	return (c.ncoalesced);
 }
 
 /* Same name in any case, type, class, DO and CD: same cache key. */
@@ -101,21 +123,20 @@ coalesce_join(struct query *q)
 	struct query	*l, **b;
 	uint8_t		 key[CACHE_KEY_MAX];
 	size_t		 keylen;
-	int		 max = env->conf->sc.coalesce_max_waiters;
 
-	if (env->inflight == NULL ||
+	if (c.table == NULL ||
 	    (keylen = cache_key(q->qbuf, &q->qi, key)) == 0)
 		return (0);
 	q->hash = cache_hash(key, keylen);
-	b = &env->inflight[q->hash & env->inflight_mask];
+	b = &c.table[q->hash & c.mask];
 	for (l = *b; l != NULL; l = l->hnext)
 		if (l->hash == q->hash && same_question(l, q))
 			break;
-	if (l != NULL && l->nfollowers + 1 < max) {
+	if (l != NULL && l->nfollowers + 1 < c.max) {
 		q->leader = l;
 		TAILQ_INSERT_TAIL(&l->followers, q, fq);
 		l->nfollowers++;
-		env->ncoalesced++;
+		c.ncoalesced++;
 		return (1);
 	}
 	/* a full group keeps its waiters; the newcomer leads the next one */
@@ -132,7 +153,7 @@ unhash(struct query *q)
 {
 	struct query	**link;
 
-	for (link = &env->inflight[q->hash & env->inflight_mask];
+	for (link = &c.table[q->hash & c.mask];
 	    *link != q; link = &(*link)->hnext)
 		;
 	*link = q->hnext;
@@ -165,15 +186,15 @@ coalesce_reply(struct query *l, const uint8_t *msg, size_t len,
 	while ((f = TAILQ_FIRST(&l->followers)) != NULL) {
 		detach(f);
 		n = 0;
-		if (len <= sizeof(env->answer)) {
-			memcpy(env->answer, msg, len);
-			n = dns_adopt_reply(env->answer, len, f->qbuf, &f->qi,
+		if (len <= sizeof(c.answer)) {
+			memcpy(c.answer, msg, len);
+			n = dns_adopt_reply(c.answer, len, f->qbuf, &f->qi,
 			    sum);
 		}
 		if (n == 0)
-			deliver(f, NULL, 0, DNS_RCODE_SERVFAIL);
+			c.deliver(f, NULL, 0, DNS_RCODE_SERVFAIL);
 		else
-			deliver(f, env->answer, n, 0);
+			c.deliver(f, c.answer, n, 0);
 	}
 }
 
@@ -187,7 +208,7 @@ coalesce_fail(struct query *l, int rcode)
 		unhash(l);
 	while ((f = TAILQ_FIRST(&l->followers)) != NULL) {
 		detach(f);
-		deliver(f, NULL, 0, rcode);
+		c.deliver(f, NULL, 0, rcode);
 	}
 }
 

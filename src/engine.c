@@ -33,13 +33,20 @@
 
 #include "cache.h"
 #include "clientshm.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frontend.h"
 #include "ipc.h"
 #include "log.h"
-#include "testhook.h"
+#include "query.h"
 #include "ratelimit.h"
+#include "report.h"
+#include "sandbox.h"
+#include "testhook.h"
+#include "uplink.h"
+#include "upstream.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
 #define FD_RESERVE	16	/* descriptors beyond those counted */
@@ -60,6 +67,8 @@ static void	 engine_listen(struct listener *);
 void
 engine_main(int debug, int verbose)
 {
+	struct stats	st;
+
 	(void)debug;
 
 	log_setverbose(verbose);
@@ -82,7 +91,7 @@ engine_main(int debug, int verbose)
 	query_init();
 	clients_init();
 
-	upstream_init();
+	upstream_init(env->ca, env->calen);
 	udp_init();
 	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
@@ -111,16 +120,17 @@ engine_main(int debug, int verbose)
 		fatal("ipc_compose");
 	uplink_flush();
 	log_debug("engine ready: %d listeners, %d upstreams",
-	    env->nlisteners, env->nupstreams);
+	    env->nlisteners, upstream_count());
 
 	event_base_dispatch(env->base);
 	upstream_log_stats();
 	cache_log_stats();
+	report_counters(&st);
 	log_debug("queries refused %llu, rate-limited %llu",
-	    (unsigned long long)env->nrefused,
-	    (unsigned long long)env->nratelimited);
+	    (unsigned long long)st.refused,
+	    (unsigned long long)st.ratelimited);
 	log_debug("coalesced: %llu queries answered from another's reply",
-	    (unsigned long long)env->ncoalesced);
+	    (unsigned long long)st.coalesced);
 	log_debug("engine exiting");
 	report_send();	/* the parent keeps a retired engine's totals */
 	uplink_flush();
@@ -194,13 +204,13 @@ engine_drain_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	pending = env->nbusy + handoff_idle_clients();
+	pending = query_busy() + handoff_idle_clients();
 	uplink_flush();
 	if (ipc_pending(&env->ipc))
 		pending++;
 	if (pending > 0 && now_ms() >= env->drain_until)
 		log_debug("retiring with %d queries, %d TCP clients still busy",
-		    env->nbusy, tcp_count());
+		    query_busy(), tcp_count());
 	if (pending == 0 || now_ms() >= env->drain_until) {
 		event_base_loopexit(env->base, NULL);
 		return;
@@ -383,7 +393,7 @@ engine_drop_privileges(void)
 	 * for what libevent and libcrypto hold; the rest is for clients.
 	 */
 	fixed = 3 + 1 + env->nlisteners +
-	    (rlim_t)env->nupstreams * (UPSTREAM_POOL + 1) + 1 + FD_RESERVE;
+	    (rlim_t)upstream_count() * (UPSTREAM_POOL + 1) + 1 + FD_RESERVE;
 	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
@@ -490,7 +500,7 @@ engine_control(const struct ipc_msg *msg)
 		if (msg->hdr.type == IPC_SET_VERBOSE)
 			log_setverbose(v);
 		else
-			env->querylog = v != 0;
+			report_querylog(v != 0);
 		return (0);
 	}
 	return (-1);

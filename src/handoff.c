@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "frontend.h"
 #include "ipc.h"
 #include "log.h"
 

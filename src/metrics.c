@@ -32,12 +32,12 @@
 
 #include "config.h"
 #include "control.h"
-#include "engine.h"
 #include "httpreq.h"
 #include "ipc.h"
 #include "log.h"
 #include "metrics.h"
 #include "oneshot.h"
+#include "sandbox.h"
 #include "stats.h"
 #include "testhook.h"
 

@@ -27,6 +27,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "parent.h"
+#include "sandbox.h"
 #include "testhook.h"
 
 /*

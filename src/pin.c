@@ -28,8 +28,7 @@
 #include <tls.h>
 
 #include "config.h"
-#include "engine.h"
-#include "log.h"
+#include "pin.h"
 
 /*
  * SPKI pins (RFC 7858 4.2, RFC 7469 2.4): the SHA-256 digest of a

@@ -24,10 +24,17 @@
 #include <string.h>
 
 #include "cache.h"
+#include "clock.h"
+#include "coalesce.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frontend.h"
 #include "log.h"
+#include "query.h"
+#include "report.h"
+#include "upconn.h"
+#include "upstream.h"
 
 /*
  * The life of a client query: a preallocated slot, one deadline for the
@@ -47,20 +54,40 @@ static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
-static int	 nused;	/* slots ever handed out; the rest stay untouched */
+/* the query owner's own state: its slots and their one clock */
+static struct {
+	struct query		*slots;
+	int			 nslots;	/* max-queries */
+	int			 nused;	/* ever handed out; the rest untouched */
+	int			 nbusy;
+	struct query_list	 free;
+	struct query_list	 deadlines;	/* leaders, oldest first */
+	struct event		 deadline_ev;
+	int			 deadline_armed;
+	/* the answers made here: an error, or a stale one from the cache */
+	uint8_t			 scratch[DNS_MAX_QUERY + 512];
+	uint8_t			 answer[DNS_MAX_MSG];
+} qs;
 
 void
 query_init(void)
 {
-	env->nqueries = env->conf->sc.max_queries;
-	if ((env->queries = calloc(env->nqueries, sizeof(struct query))) ==
-	    NULL)
+	qs.nslots = env->conf->sc.max_queries;
+	if ((qs.slots = calloc(qs.nslots, sizeof(struct query))) == NULL)
 		fatal(NULL);
-	TAILQ_INIT(&env->freeq);
-	TAILQ_INIT(&env->deadlines);
-	evtimer_assign(&env->deadline_ev, env->base, deadline_cb, NULL);
-	coalesce_init(follower_done);
+	TAILQ_INIT(&qs.free);
+	TAILQ_INIT(&qs.deadlines);
+	evtimer_assign(&qs.deadline_ev, env->base, deadline_cb, NULL);
+	coalesce_init(follower_done, qs.nslots,
+	    env->conf->sc.coalesce_max_waiters);
 	upconn_set_reply_hook(upstream_reply);
+}
+
+/* Slots in use: a retiring engine waits for none to be left. */
+int
+query_busy(void)
+{
+	return (qs.nbusy);
 }
 
 /*
@@ -73,17 +100,17 @@ query_alloc(void)
 	struct query	*q;
 	int		 i;
 
-	if ((q = TAILQ_FIRST(&env->freeq)) != NULL)
-		TAILQ_REMOVE(&env->freeq, q, tq);
-	else if (nused < env->nqueries) {
-		q = &env->queries[nused++];
+	if ((q = TAILQ_FIRST(&qs.free)) != NULL)
+		TAILQ_REMOVE(&qs.free, q, tq);
+	else if (qs.nused < qs.nslots) {
+		q = &qs.slots[qs.nused++];
 		evtimer_assign(&q->hedge_ev, env->base, hedge_cb, q);
 		for (i = 0; i < QUERY_MAX_SENDS; i++)
 			q->sends[i].q = q;
 	} else
 		return (NULL);
 	q->busy = 1;
-	env->nbusy++;
+	qs.nbusy++;
 	q->counted = 0;
 	memset(&q->origin, 0, sizeof(q->origin));
 	q->nsends = 0;
@@ -114,7 +141,7 @@ query_free(struct query *q)
 		q->hedge_armed = 0;
 	}
 	if (q->deadline != 0)
-		TAILQ_REMOVE(&env->deadlines, q, tq);
+		TAILQ_REMOVE(&qs.deadlines, q, tq);
 	if (q->origin.fe != NULL && q->origin.fe->release != NULL)
 		q->origin.fe->release(q);
 	if (q->counted) {
@@ -122,8 +149,8 @@ query_free(struct query *q)
 		q->counted = 0;
 	}
 	q->busy = 0;
-	env->nbusy--;
-	TAILQ_INSERT_HEAD(&env->freeq, q, tq);
+	qs.nbusy--;
+	TAILQ_INSERT_HEAD(&qs.free, q, tq);
 }
 
 /*
@@ -137,8 +164,8 @@ query_start(struct query *q)
 	if (coalesce_join(q))
 		return;
 	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
-	TAILQ_INSERT_TAIL(&env->deadlines, q, tq);
-	if (!env->deadline_armed)
+	TAILQ_INSERT_TAIL(&qs.deadlines, q, tq);
+	if (!qs.deadline_armed)
 		deadline_arm();
 	if (upstream_send(q, 0) == -1)
 		query_fail(q, DNS_RCODE_SERVFAIL);
@@ -150,14 +177,14 @@ deadline_arm(void)
 	struct query	*q;
 	uint64_t	 now, wait;
 
-	if ((q = TAILQ_FIRST(&env->deadlines)) == NULL) {
-		env->deadline_armed = 0;
+	if ((q = TAILQ_FIRST(&qs.deadlines)) == NULL) {
+		qs.deadline_armed = 0;
 		return;
 	}
 	now = now_ms();
 	wait = q->deadline > now ? q->deadline - now : 0;
-	timer_in(&env->deadline_ev, wait);
-	env->deadline_armed = 1;
+	timer_in(&qs.deadline_ev, wait);
+	qs.deadline_armed = 1;
 }
 
 static void
@@ -169,7 +196,7 @@ deadline_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	while ((q = TAILQ_FIRST(&env->deadlines)) != NULL &&
+	while ((q = TAILQ_FIRST(&qs.deadlines)) != NULL &&
 	    q->deadline <= now) {
 		log_debug("query id %u timed out", q->qi.id);
 		query_fail(q, DNS_RCODE_SERVFAIL);
@@ -231,19 +258,19 @@ query_fail(struct query *q, int rcode)
 		return;
 	}
 	if (rcode == DNS_RCODE_SERVFAIL && (n = cache_lookup_stale(q->qbuf,
-	    &q->qi, env->answer, sizeof(env->answer))) != 0) {
+	    &q->qi, qs.answer, sizeof(qs.answer))) != 0) {
 		log_debug("query id %u: answered stale", q->qi.id);
-		env->st.stale++;
-		query_reply(q, env->answer, n);
+		report_count(RC_STALE);
+		query_reply(q, qs.answer, n);
 		return;
 	}
-	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, env->scratch,
-	    sizeof(env->scratch));
+	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, qs.scratch,
+	    sizeof(qs.scratch));
 	if (n == 0) {
 		query_free(q);
 		return;
 	}
-	query_reply(q, env->scratch, n);
+	query_reply(q, qs.scratch, n);
 }
 
 /*

@@ -23,12 +23,17 @@
 #include <string.h>
 
 #include "cache.h"
+#include "clock.h"
+#include "coalesce.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
-#include "stats.h"
+#include "query.h"
+#include "report.h"
+#include "uplink.h"
+#include "upstream.h"
 
 /*
  * The engine's side of the counters: what every answer adds, the report
@@ -39,6 +44,18 @@
 static const uint64_t	 lat_bounds[STATS_NLAT] = STATS_LAT_BOUNDS;
 static struct ipc_stats	 report;	/* 6 KiB: not on the stack */
 
+/*
+ * The counters the modules add to, kept here so that none of them
+ * reaches into another's state: the answers by rcode and latency, and
+ * the events of enum report_counter.
+ */
+static struct {
+	struct stats	 st;
+	uint64_t	 n[RC_MAX];
+	int		 querylog;
+	struct event	 ev;
+} rs;
+
 static void	 report_cb(int, short, void *);
 static void	 query_log(int, const struct sockaddr *, const uint8_t *,
 		    size_t, uint64_t, int);
@@ -48,10 +65,45 @@ report_init(void)
 {
 	struct timeval	tv = { STATS_PERIOD, 0 };
 
-	env->querylog = env->conf->sc.log_queries;
-	event_assign(&env->report_ev, env->base, -1, EV_PERSIST, report_cb,
-	    NULL);
-	evtimer_add(&env->report_ev, &tv);
+	rs.querylog = env->conf->sc.log_queries;
+	event_assign(&rs.ev, env->base, -1, EV_PERSIST, report_cb, NULL);
+	evtimer_add(&rs.ev, &tv);
+}
+
+void
+report_count(enum report_counter c)
+{
+	rs.n[c]++;
+}
+
+/* dotproxyctl's query log switch, through the parent */
+void
+report_querylog(int on)
+{
+	rs.querylog = on;
+}
+
+/*
+ * What the engine has counted so far: its own, the in-flight table's,
+ * the cache's and every upstream's TLS bytes.
+ */
+void
+report_counters(struct stats *st)
+{
+	int	i;
+
+	*st = rs.st;
+	st->queries_udp = rs.n[RC_QUERY_UDP];
+	st->queries_tcp = rs.n[RC_QUERY_TCP];
+	st->refused = rs.n[RC_REFUSED];
+	st->ratelimited = rs.n[RC_RATELIMITED];
+	st->truncated = rs.n[RC_TRUNCATED];
+	st->stale = rs.n[RC_STALE];
+	st->coalesced = coalesce_count();
+	cache_counters(&st->cache_entries, &st->cache_bytes, &st->cache_hits,
+	    &st->cache_misses);
+	for (i = 0; i < upstream_count(); i++)
+		st->upstream_tls_bytes += upstream_at(i)->ntlsbytes;
 }
 
 static void
@@ -67,18 +119,13 @@ void
 report_send(void)
 {
 	struct stats_upstream	*su;
-	struct upstream		*u;
+	const struct upstream	*u;
 	int			 i;
 
 	memset(&report, 0, sizeof(report));
-	report.s = env->st;
-	report.s.coalesced = env->ncoalesced;
-	report.s.refused = env->nrefused;
-	report.s.ratelimited = env->nratelimited;
-	cache_counters(&report.s.cache_entries, &report.s.cache_bytes,
-	    &report.s.cache_hits, &report.s.cache_misses);
-	for (i = 0; i < env->nupstreams && i < CONF_MAX_UPSTREAM; i++) {
-		u = &env->upstreams[i];
+	report_counters(&report.s);
+	for (i = 0; i < upstream_count() && i < CONF_MAX_UPSTREAM; i++) {
+		u = upstream_at(i);
 		su = &report.up[i];
 		(void)strlcpy(su->name, u->name, sizeof(su->name));
 		(void)strlcpy(su->tls_name, u->conf.tls_name,
@@ -120,13 +167,13 @@ report_answer(int transport, const struct sockaddr *peer, const uint8_t *msg,
 		lat = now_us();
 		lat = lat > started ? lat - started : 0;
 	}
-	env->st.answers++;
-	env->st.rcode[msg[3] & 0x0f]++;
-	env->st.latency_sum_us += lat;
+	rs.st.answers++;
+	rs.st.rcode[msg[3] & 0x0f]++;
+	rs.st.latency_sum_us += lat;
 	for (i = 0; i < STATS_NLAT && lat > lat_bounds[i]; i++)
 		;
-	env->st.latency[i]++;
-	if (env->querylog)
+	rs.st.latency[i]++;
+	if (rs.querylog)
 		query_log(transport, peer, msg, len, lat, cached);
 }
 

@@ -32,9 +32,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "engine.h"
+#include "config.h"
 #include "ipc.h"
 #include "log.h"
+#include "sandbox.h"
 
 /*
  * The engine's system call allowlist, chrony style: a table of names

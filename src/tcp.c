@@ -29,14 +29,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "admit.h"
+#include "buffer.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
 #include "frame.h"
-#include "ipc.h"
+#include "frontend.h"
 #include "log.h"
-#include "ratelimit.h"
+#include "query.h"
 
 #define ACCEPT_BACKOFF_MS	1000	/* pause after EMFILE */
 

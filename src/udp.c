@@ -23,8 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
+#include "dns.h"
 #include "engine.h"
+#include "frontend.h"
 #include "log.h"
+#include "query.h"
+#include "report.h"
 
 /*
  * UDP in batches: one recvmmsg() takes up to UDP_BATCH queries, and the
@@ -153,7 +158,7 @@ udp_answer(const struct origin *o, const struct sockaddr *sa,
 	n = dns_truncate(msg, len, dns_client_max_udp(qi), qi);
 	/* only a cut that sends the client to TCP counts, not lost glue */
 	if (n < len && (dns_get16(msg + 2) & DNS_F_TC))
-		env->st.truncated++;
+		report_count(RC_TRUNCATED);
 	udp_send(o->fd, sa, salen, msg, n);
 	return (n);
 }

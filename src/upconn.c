@@ -28,11 +28,17 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "buffer.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
 #include "frame.h"
 #include "log.h"
+#include "pin.h"
+#include "query.h"
+#include "upconn.h"
+#include "upstream.h"
 
 /*
  * One TLS connection to an upstream: connect, handshake (certificate,
@@ -41,7 +47,7 @@
  * question, idle and keepalive timeouts.
  */
 
-#define TOMBSTONE	0xffffffffU	/* id of a copy we gave up on */
+#define TOMBSTONE	0xffff	/* id of a copy we gave up on */
 #define MAX_TOMBSTONES	(UPCONN_MAX_INFLIGHT / 2)
 #define IDS		65536
 #define READ_CHUNK	16384
@@ -82,18 +88,35 @@ random_id(void)
 	return (pool[--left]);
 }
 
-static inline uint32_t
-send_index(const struct qsend *s)
+/*
+ * A copy in flight holds a slot of its connection: what its DNS id
+ * leads back to is the connection's own, not where the query owner
+ * keeps its queries.  The first inflight entries of free are taken.
+ */
+static void
+slots_reset(struct upconn *uc)
 {
-	return ((uint32_t)(s->q - env->queries) * QUERY_MAX_SENDS +
-	    (uint32_t)(s - s->q->sends));
+	int	i;
+
+	for (i = 0; i < UPCONN_MAX_INFLIGHT; i++)
+		uc->free[i] = i;
+	uc->inflight = 0;
 }
 
-static inline struct qsend *
-send_at(uint32_t i)
+static inline uint16_t
+slot_take(struct upconn *uc, struct qsend *s)
 {
-	return (&env->queries[i / QUERY_MAX_SENDS].sends[i %
-	    QUERY_MAX_SENDS]);
+	uint16_t	i = uc->free[uc->inflight++];
+
+	uc->slot[i] = s;
+	return (i);
+}
+
+static inline void
+slot_give(struct upconn *uc, uint16_t i)
+{
+	uc->slot[i] = NULL;
+	uc->free[--uc->inflight] = i;
 }
 
 void
@@ -117,6 +140,7 @@ upconn_init(struct upconn *uc, struct upstream *u)
 	buf_init(&uc->in, 2 + DNS_MAX_MSG + READ_CHUNK);
 	buf_init(&uc->out, UPCONN_OUT_MAX);
 	TAILQ_INIT(&uc->sends);
+	slots_reset(uc);
 	evtimer_assign(&uc->tmo, env->base, upconn_tmo_cb, uc);
 	if (!flush_ev_set) {
 		event_assign(&flush_ev, env->base, -1, 0, upconn_flush_all,
@@ -250,7 +274,7 @@ upconn_close(struct upconn *uc, const char *why, enum upconn_end how)
 	 */
 	TAILQ_INIT(&retry);
 	TAILQ_CONCAT(&retry, &uc->sends, entry);
-	uc->inflight = 0;
+	slots_reset(uc);
 	while ((s = TAILQ_FIRST(&retry)) != NULL) {
 		TAILQ_REMOVE(&retry, s, entry);
 		s->uc = NULL;
@@ -306,10 +330,10 @@ upconn_forget(struct upconn *uc, struct qsend *s, int late)
 {
 	int	fresh = !uc->life.answered;
 
+	slot_give(uc, uc->ids[s->upid] - 1);
 	uc->ids[s->upid] = TOMBSTONE;
 	uc->tombstones++;
 	TAILQ_REMOVE(&uc->sends, s, entry);
-	uc->inflight--;
 	s->uc = NULL;
 	if (uc->state == UC_READY && buf_used(&uc->in) > 0 &&
 	    now_us() - uc->life.last_read > STALL_US) {
@@ -347,6 +371,8 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 	uint16_t	 id;
 	int		 i;
 
+	if (uc->inflight == UPCONN_MAX_INFLIGHT)
+		return (-1);
 	for (i = 0; i < 64; i++) {
 		id = random_id();
 		if (uc->ids[id] == 0)
@@ -366,11 +392,10 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 	dns_put16(p, n);
 	buf_commit(&uc->out, 2 + n);
 
-	uc->ids[id] = send_index(s) + 1;
+	uc->ids[id] = slot_take(uc, s) + 1;
 	s->uc = uc;
 	s->upid = id;
 	TAILQ_INSERT_TAIL(&uc->sends, s, entry);
-	uc->inflight++;
 	if (uc->state == UC_READY) {
 		evtimer_del(&uc->tmo);
 		upconn_schedule_flush(uc);
@@ -628,8 +653,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 	struct dns_summary	 sum;
 	struct qsend		*s;
 	struct query		*q;
-	uint32_t		 slot;
-	uint16_t		 id;
+	uint16_t		 id, slot;
 
 	if (len < DNS_HDR_LEN)
 		return (-1);
@@ -642,7 +666,7 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 		uc->tombstones--;
 		return (0);
 	}
-	s = send_at(slot - 1);
+	s = uc->slot[slot - 1];
 	q = s->q;
 	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
 	    q->qi.question_len, &sum)) {
@@ -652,9 +676,9 @@ upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
 		return (-1);
 	}
 	uc->ids[id] = 0;
+	slot_give(uc, slot - 1);
 	uc->life.answered = 1;
 	TAILQ_REMOVE(&uc->sends, s, entry);
-	uc->inflight--;
 	s->uc = NULL;
 	if (sum.keepalive != -1)
 		uc->life.keepalive_ms = sum.keepalive > 0 ?
@@ -685,7 +709,7 @@ upconn_flush(struct upconn *uc)
 			upconn_ended(uc, tls_error(uc->tls));
 			return;
 		}
-		env->st.upstream_tls_bytes += n;
+		uc->up->ntlsbytes += n;
 		buf_consume(&uc->out, n);
 	}
 	upconn_update_events(uc);

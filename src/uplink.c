@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "ipc.h"
+#include "uplink.h"
 
 /*
  * An engine's socketpair to the parent, outbound: messages queued,
@@ -37,26 +38,30 @@
  * anything waits, also writes.
  */
 
-static event_callback_fn	 dispatch;
+/* the one event on the socket, and what it calls when a message comes */
+static struct {
+	struct event		 ev;
+	event_callback_fn	 dispatch;
+} up;
 
 static void
 uplink_arm(short extra)
 {
-	if (env->base == NULL || !event_initialized(&env->ipc_ev))
+	if (env->base == NULL || !event_initialized(&up.ev))
 		return;
-	event_del(&env->ipc_ev);
-	event_assign(&env->ipc_ev, env->base, ENGINE_FD,
-	    EV_READ | EV_PERSIST | extra, dispatch, NULL);
-	event_add(&env->ipc_ev, NULL);
+	event_del(&up.ev);
+	event_assign(&up.ev, env->base, ENGINE_FD,
+	    EV_READ | EV_PERSIST | extra, up.dispatch, NULL);
+	event_add(&up.ev, NULL);
 }
 
 void
 uplink_start(event_callback_fn cb)
 {
-	dispatch = cb;
-	event_assign(&env->ipc_ev, env->base, ENGINE_FD, EV_READ | EV_PERSIST,
+	up.dispatch = cb;
+	event_assign(&up.ev, env->base, ENGINE_FD, EV_READ | EV_PERSIST,
 	    cb, NULL);
-	event_add(&env->ipc_ev, NULL);
+	event_add(&up.ev, NULL);
 }
 
 void

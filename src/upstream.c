@@ -27,10 +27,13 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
-#include "dns.h"
 #include "engine.h"
 #include "log.h"
+#include "query.h"
+#include "upconn.h"
+#include "upstream.h"
 
 /*
  * The upstream pool: which resolver a query goes to (upstream-policy),
@@ -46,20 +49,28 @@
 #define PENALTY_MAX_US	10000000
 #define PENALTY_HALF_MS	5000	/* a failure's weight halves this often */
 
-/* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
 static void	 upstream_rtt(struct upstream *, uint64_t);
 static void	 upstream_failed(struct upstream *, const char *);
 
+/* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
 #define CIPHERS		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 
+/* the pool's own state */
+static struct {
+	struct upstream	*ups;
+	int		 n;
+	unsigned int	 rr_next;	/* round-robin position */
+	int		 hedge_tokens;	/* budget for hedged copies */
+} pool;
+
 static struct tls_config *
-upstream_tls_config(void)
+upstream_tls_config(const uint8_t *ca, size_t calen)
 {
 	struct tls_config	*tc;
 
 	if ((tc = tls_config_new()) == NULL)
 		fatalx("tls_config_new failed");
-	if (tls_config_set_ca_mem(tc, env->ca, env->calen) == -1)
+	if (tls_config_set_ca_mem(tc, ca, calen) == -1)
 		fatalx("CA bundle: %s", tls_config_error(tc));
 	if (tls_config_set_protocols(tc,
 	    TLS_PROTOCOL_TLSv1_2 | TLS_PROTOCOL_TLSv1_3) == -1)
@@ -69,8 +80,9 @@ upstream_tls_config(void)
 	return (tc);
 }
 
+/* Each upstream gets its own TLS configuration, with the CA bundle given. */
 void
-upstream_init(void)
+upstream_init(const uint8_t *ca, size_t calen)
 {
 	struct upstream_conf	*uconf;
 	struct upstream		*u;
@@ -80,19 +92,19 @@ upstream_init(void)
 		n++;
 	if (n > 32)
 		fatalx("too many upstreams");
-	if ((env->upstreams = calloc(n, sizeof(*env->upstreams))) == NULL)
+	if ((pool.ups = calloc(n, sizeof(*pool.ups))) == NULL)
 		fatal(NULL);
-	env->nupstreams = n;
-	env->hedge_tokens = HEDGE_TOKENS / 10;
+	pool.n = n;
+	pool.hedge_tokens = HEDGE_TOKENS / 10;
 	n = 0;
 	TAILQ_FOREACH(uconf, &env->conf->upstreams, entry) {
-		u = &env->upstreams[n];
+		u = &pool.ups[n];
 		u->conf = *uconf;
 		u->index = n++;
 		u->session_fd = -1;
 		conf_addr_str((struct sockaddr *)&u->conf.ss, u->name,
 		    sizeof(u->name));
-		u->tls_cfg = upstream_tls_config();
+		u->tls_cfg = upstream_tls_config(ca, calen);
 		for (i = 0; i < UPSTREAM_POOL; i++)
 			upconn_init(&u->conns[i], u);
 	}
@@ -114,8 +126,8 @@ upstream_session_init(void)
 	struct upstream	*u;
 	int		 i, fd;
 
-	for (i = 0; i < env->nupstreams; i++) {
-		u = &env->upstreams[i];
+	for (i = 0; i < pool.n; i++) {
+		u = &pool.ups[i];
 		if ((fd = memfd_create("dotproxy-session", MFD_CLOEXEC)) ==
 		    -1) {
 			log_warn("memfd_create: no session resumption");
@@ -195,8 +207,8 @@ upstream_pick(struct query *q, int hedge)
 	for (pass = 0; pass < 2 && n == 0; pass++) {
 		if (pass == 1 && hedge)
 			break;
-		for (i = 0; i < env->nupstreams; i++) {
-			u = &env->upstreams[i];
+		for (i = 0; i < pool.n; i++) {
+			u = &pool.ups[i];
 			if (pass == 0 && (q->tried & (1U << i)))
 				continue;
 			if (upstream_usable(u, now))
@@ -207,8 +219,8 @@ upstream_pick(struct query *q, int hedge)
 		if (hedge)
 			return (NULL);
 		best = NULL;
-		for (i = 0; i < env->nupstreams; i++) {
-			u = &env->upstreams[i];
+		for (i = 0; i < pool.n; i++) {
+			u = &pool.ups[i];
 			if (best == NULL || u->retry_at < best->retry_at)
 				best = u;
 		}
@@ -219,7 +231,7 @@ upstream_pick(struct query *q, int hedge)
 	case POLICY_FAILOVER:
 		return (cand[0]);
 	case POLICY_ROUNDROBIN:
-		return (cand[env->rr_next++ % n]);
+		return (cand[pool.rr_next++ % n]);
 	default:
 		best = NULL;
 		for (i = 0; i < n; i++) {
@@ -311,7 +323,7 @@ upstream_send(struct query *q, int hedge)
 		}
 	if (s == NULL)
 		return (-1);
-	if (hedge && env->hedge_tokens < HEDGE_COST)
+	if (hedge && pool.hedge_tokens < HEDGE_COST)
 		return (-1);
 	for (;;) {
 		if (q->tries >= QUERY_MAX_TRIES ||
@@ -328,7 +340,7 @@ upstream_send(struct query *q, int hedge)
 	if (upconn_queue(uc, s) == -1)
 		return (-1);
 	if (hedge) {
-		env->hedge_tokens -= HEDGE_COST;
+		pool.hedge_tokens -= HEDGE_COST;
 		q->hedged = 1;
 		log_debug("query id %u: hedged to %s", q->qi.id, u->name);
 	} else {
@@ -337,8 +349,8 @@ upstream_send(struct query *q, int hedge)
 			log_debug("query id %u: sent again, to %s", q->qi.id,
 			    u->name);
 		}
-		if (env->hedge_tokens < HEDGE_TOKENS)
-			env->hedge_tokens++;
+		if (pool.hedge_tokens < HEDGE_TOKENS)
+			pool.hedge_tokens++;
 	}
 	q->nsends++;
 	q->tries++;
@@ -347,7 +359,7 @@ upstream_send(struct query *q, int hedge)
 	u->nsent++;
 	u->last_query = now_ms();
 
-	if (env->nupstreams > 1 && !q->hedged && q->tries < QUERY_MAX_TRIES) {
+	if (pool.n > 1 && !q->hedged && q->tries < QUERY_MAX_TRIES) {
 		t = upstream_attempt_us(u);
 		tv.tv_sec = t / 1000000;
 		tv.tv_usec = t % 1000000;
@@ -452,14 +464,27 @@ upstream_answered(struct upstream *u, struct qsend *s)
 		upstream_rtt(u, now_us() - s->sent);
 }
 
+/* The pool as the report to the parent reads it. */
+int
+upstream_count(void)
+{
+	return (pool.n);
+}
+
+const struct upstream *
+upstream_at(int i)
+{
+	return (&pool.ups[i]);
+}
+
 void
 upstream_log_stats(void)
 {
 	struct upstream	*u;
 	int		 i;
 
-	for (i = 0; i < env->nupstreams; i++) {
-		u = &env->upstreams[i];
+	for (i = 0; i < pool.n; i++) {
+		u = &pool.ups[i];
 		log_debug("upstream %s: sent %llu answered %llu failed %llu "
 		    "resumed %llu srtt %llu us", u->name,
 		    (unsigned long long)u->nsent,

@@ -24,19 +24,16 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
-#include "config.h"
+#include "coalesce.h"
 #include "dns.h"
-#include "engine.h"
 #include "peer.h"
+#include "query.h"
 #include "unit.h"
 
 #define NQ	16
-
-struct engine	*env;
 
 static struct query	 qs[NQ];
 static struct dns_summary sum;	/* of the leader's reply */
@@ -48,12 +45,6 @@ static struct {
 	char		name[64];
 } got[NQ];
 static int	 ngot;
-
-uint64_t
-now_ms(void)
-{
-	return (0);
-}
 
 static void
 record(const uint8_t *msg, size_t len, int rcode)
@@ -143,15 +134,12 @@ mkreply(const struct query *q, uint8_t *out)
 	return (len + 16);
 }
 
+/* A fresh table for NQ slots and max waiters, nothing counted. */
 static void
 setup(int max)
 {
-	free(env->inflight);
-	env->inflight = NULL;
-	env->conf->sc.coalesce_max_waiters = max;
-	env->ncoalesced = 0;
 	ngot = 0;
-	coalesce_init(deliver);
+	coalesce_init(deliver, NQ, max);
 }
 
 int
@@ -161,10 +149,6 @@ main(void)
 	uint8_t		 reply[512];
 	size_t		 n;
 
-	if ((env = calloc(1, sizeof(*env))) == NULL ||
-	    (env->conf = calloc(1, sizeof(*env->conf))) == NULL)
-		return (2);
-	env->nqueries = NQ;
 	cache_init(0, 0, 86400);	/* no cache, but the hash key */
 
 	setup(3);
@@ -190,7 +174,7 @@ main(void)
 	q = mkq(8, 109, "WWW.EXAMPLE.COM", 1, 0, 0);
 	CHECK(q != NULL && coalesce_join(q) == 1 && q->leader == &qs[7],
 	    "the next identical query follows the new leader");
-	CHECK(env->ncoalesced == 3, "three queries counted as coalesced");
+	CHECK(coalesce_count() == 3, "three queries counted as coalesced");
 
 	n = mkreply(l, reply);
 	CHECK(dns_check_reply(reply, n, l->qbuf + DNS_HDR_LEN,
@@ -241,7 +225,7 @@ main(void)
 	l = mkq(0, 201, "www.example.com", 1, 0, 0);
 	q = mkq(1, 202, "www.example.com", 1, 0, 0);
 	CHECK(coalesce_join(l) == 0 && coalesce_join(q) == 0 &&
-	    env->ncoalesced == 0, "coalesce-max-waiters off: all lead");
+	    coalesce_count() == 0, "coalesce-max-waiters off: all lead");
 	setup(1);
 	CHECK(coalesce_join(l) == 0 && coalesce_join(q) == 0,
 	    "coalesce-max-waiters 1: all lead");

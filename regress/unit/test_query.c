@@ -35,18 +35,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "cache.h"
+#include "coalesce.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
+#include "frontend.h"
 #include "log.h"
 #include "peer.h"
+#include "query.h"
+#include "report.h"
 #include "unit.h"
+#include "upstream.h"
 
 #define NGOT		16
 #define TIMEOUT		3	/* query-timeout, seconds */
 
-struct engine	*env;
+struct engine	*env;	/* the event base and configuration, as engine.c's */
 
 /* what the clients got, in order */
 static struct {
@@ -154,6 +160,8 @@ static void
 setup(void)
 {
 	struct upstream_conf	*u;
+	uint8_t			*ca;
+	size_t			 calen;
 
 	if ((env = calloc(1, sizeof(*env))) == NULL ||
 	    (env->base = event_base_new()) == NULL ||
@@ -169,12 +177,12 @@ setup(void)
 	(void)strlcpy(u->tls_name, "dns.test", sizeof(u->tls_name));
 	TAILQ_INSERT_TAIL(&env->conf->upstreams, u, entry);
 	conf_fill_default_lists(env->conf);
-	if ((env->ca = peer_ca(&env->calen)) == NULL)
+	if ((ca = peer_ca(&calen)) == NULL)
 		exit(2);
 
 	/* as engine.c starts an engine, without the sockets and sandbox */
 	query_init();
-	upstream_init();
+	upstream_init(ca, calen);
 	clients_init();
 	cache_init(env->conf->sc.cache_size, 0, 86400);
 }
@@ -182,6 +190,7 @@ setup(void)
 int
 main(int argc, char *argv[])
 {
+	struct stats	st;
 	uint64_t	entries, bytes, hits, misses;
 	int		i, ok;
 
@@ -197,7 +206,7 @@ main(int argc, char *argv[])
 	/* a miss goes upstream, and the reply is the client's own */
 	ask(0x1111, "www.Example.test", 0);
 	cache_counters(&entries, &bytes, &hits, &misses);
-	CHECK(ngot == 0 && misses == 1 && env->nbusy == 1,
+	CHECK(ngot == 0 && misses == 1 && query_busy() == 1,
 	    "a miss takes a slot and goes upstream");
 	want = 1;
 	CHECK(peer_loop(env->base, enough, 5000) && got[0].id == 0x1111 &&
@@ -206,7 +215,7 @@ main(int argc, char *argv[])
 	CHECK(strcmp(got[0].name, "www.Example.test.") == 0 &&
 	    got[0].arcount == 0,
 	    "... its spelling of the name, no OPT for a client without EDNS");
-	CHECK(nreleased == 1 && env->nbusy == 0,
+	CHECK(nreleased == 1 && query_busy() == 0,
 	    "the frontend is told once that the slot is free");
 	cache_counters(&entries, &bytes, &hits, &misses);
 	CHECK(entries == 1, "the reply is stored, by its summary");
@@ -219,7 +228,7 @@ main(int argc, char *argv[])
 	    strcmp(got[0].name, "WWW.EXAMPLE.TEST.") == 0 &&
 	    got[0].arcount == 1 && got[0].ttl <= 300 && got[0].ttl >= 298,
 	    "a hit: its own ID, spelling and OPT, the TTL counted down");
-	CHECK(peer_count("query") == 1 && env->nbusy == 0,
+	CHECK(peer_count("query") == 1 && query_busy() == 0,
 	    "... without a slot or a query upstream");
 
 	/* identical queries in flight go upstream once */
@@ -228,7 +237,7 @@ main(int argc, char *argv[])
 	ask(0x3001, "slow.example.test", 0);
 	ask(0x3002, "SLOW.example.test", 0);
 	ask(0x3003, "sLoW.EXAMPLE.test", 1);
-	CHECK(env->ncoalesced == 2 && env->nbusy == 3 && ngot == 0,
+	CHECK(coalesce_count() == 2 && query_busy() == 3 && ngot == 0,
 	    "two followers wait on the leader");
 	want = 3;
 	(void)peer_loop(env->base, enough, 5000);
@@ -247,7 +256,7 @@ main(int argc, char *argv[])
 	    "... its own spelling of the name");
 	CHECK(answered(0x3001, 0, NULL, 0) && answered(0x3002, 0, NULL, 0) &&
 	    answered(0x3003, 0, NULL, 1), "... and its own EDNS view");
-	CHECK(nreleased == 3 && env->nbusy == 0, "three slots freed");
+	CHECK(nreleased == 3 && query_busy() == 0, "three slots freed");
 
 	/* no answer in time: SERVFAIL at the deadline, leader and follower */
 	ngot = 0;
@@ -260,7 +269,7 @@ main(int argc, char *argv[])
 	    answered(0x4001, DNS_RCODE_SERVFAIL, "silent.example.test.", -1) &&
 	    answered(0x4002, DNS_RCODE_SERVFAIL, "Silent.example.test.", -1),
 	    "SERVFAIL at the deadline, to the follower too, each its own");
-	CHECK(env->nbusy == 0, "no slot left busy");
+	CHECK(query_busy() == 0, "no slot left busy");
 
 	/* no upstream at all: an expired answer is served stale (RFC 8767) */
 	ngot = 0;
@@ -272,9 +281,10 @@ main(int argc, char *argv[])
 	want = 2;
 	(void)peer_loop(env->base, enough, 1500);
 	ask(0x5002, "TTL1.example.test", 0);
-	CHECK(peer_loop(env->base, enough, (TIMEOUT + 1) * 1000) &&
-	    answered(0x5002, 0, "TTL1.example.test.", 0) &&
-	    got[1].ttl == CACHE_STALE_TTL && env->st.stale == 1,
+	ok = peer_loop(env->base, enough, (TIMEOUT + 1) * 1000);
+	report_counters(&st);
+	CHECK(ok && answered(0x5002, 0, "TTL1.example.test.", 0) &&
+	    got[1].ttl == CACHE_STALE_TTL && st.stale == 1,
 	    "the upstream gone, the expired answer is served stale");
 	return (unit_done());
 }

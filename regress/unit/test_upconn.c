@@ -38,18 +38,22 @@
 #include <string.h>
 #include <tls.h>
 
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "engine.h"
 #include "log.h"
 #include "peer.h"
 #include "unit.h"
+#include "upconn.h"
+#include "upstream.h"
 
 #define NQ	16
 
-struct engine	*env;
+struct engine	*env;	/* the event base and configuration, as engine.c's */
 
 static struct upstream	 up;
+static struct query	 qs[NQ];	/* the slots, as query.c's */
 
 /* what came up through the hooks, in order */
 static struct {
@@ -109,7 +113,7 @@ ready(void)
 static struct qsend *
 mkq(int i, const char *name, uint16_t qtype)
 {
-	struct query	*q = &env->queries[i];
+	struct query	*q = &qs[i];
 
 	memset(q, 0, sizeof(*q));
 	q->sends[0].q = q;
@@ -170,7 +174,7 @@ bad(const char *name, const char *what, int pinned)
 	    "the culprit's copy is blamed, the other not" :
 	    "no copy can be blamed");
 	if (pinned)
-		CHECK(ngot == 2 && ((got[0].s == &env->queries[0].sends[0]) ?
+		CHECK(ngot == 2 && ((got[0].s == &qs[0].sends[0]) ?
 		    !got[0].blameless && got[1].blameless :
 		    got[0].blameless && !got[1].blameless), d);
 	else
@@ -212,11 +216,9 @@ main(int argc, char *argv[])
 	}
 	if ((env = calloc(1, sizeof(*env))) == NULL ||
 	    (env->conf = conf_new()) == NULL ||
-	    (env->queries = calloc(NQ, sizeof(struct query))) == NULL ||
 	    (env->base = event_base_new()) == NULL)
 		return (2);
 	conf_set_defaults(env->conf);
-	env->nqueries = NQ;
 
 	/* the upstream as upstream.c makes it: its own TLS configuration */
 	up.name[0] = '\0';
@@ -249,7 +251,7 @@ main(int argc, char *argv[])
 		    got[i].s->uc != NULL)
 			ok = 0;
 	CHECK(ok, "each reply is matched to its copy by our ID");
-	CHECK(ngot == 3 && got[2].s == &env->queries[2].sends[0] &&
+	CHECK(ngot == 3 && got[2].s == &qs[2].sends[0] &&
 	    got[2].rcode == 0 && got[2].len > 12,
 	    "a reply dribbled a few octets per TLS record comes whole");
 	ok = ngot == 3;
@@ -276,7 +278,7 @@ main(int argc, char *argv[])
 	want = 1;
 	names[0] = "late.example.test";
 	(void)upconn_queue(uc, mkq(0, names[0], 1));
-	upconn_forget(uc, &env->queries[0].sends[0], 0);
+	upconn_forget(uc, &qs[0].sends[0], 0);
 	(void)peer_loop(env->base, enough, 500);
 	CHECK(ngot == 0 && uc->state == UC_READY && uc->tombstones == 0,
 	    "a reply to a forgotten copy is dropped quietly");
