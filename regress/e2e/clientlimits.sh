@@ -123,7 +123,7 @@ dotserver slow $UPS -d 3000 || notok "slow dotserver starts"
 conf "$W/t.conf" $P $UP "engines 4" "tcp-max-connections-per-client 3"
 check "dotproxy starts with 4 engines and tcp-max-connections-per-client 3" \
     proxy dt "$W/t.conf"
-check "it has 4 engines" test "$(engines "$(proxypid dt)" | wc -l)" -eq 4
+check "it has 4 engines" waitfor 10 nengines "$(proxypid dt)" 4
 out=$(pyclient conns $P 24 127.0.0.1)
 check "tcp-max-connections-per-client 3 over 4 engines: 3 of 24 connections from one address served, not up to 12 ($out)" \
     sh -c 'echo "$1" | grep -q "^answered=3 closed=21 noreply=0"' - "$out"
