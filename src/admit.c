@@ -49,7 +49,7 @@ static struct {
 
 static void	 admit_error(const struct origin *, const struct sockaddr *,
 		    socklen_t, const uint8_t *, size_t,
-		    const struct dns_query_info *, int);
+		    const struct dns_query_info *, int, int);
 
 /*
  * Every query passes here, from UDP and TCP alike: the UDP rate limit,
@@ -68,7 +68,7 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	struct query		*q;
 	enum cache_result	 hit;
 	size_t			 n;
-	int			 allowed, rcode;
+	int			 allowed, rcode, ede = -1;
 
 	*closep = 0;
 	v = dns_check_query(msg, len, &qi);
@@ -95,6 +95,13 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		    a.scratch, sizeof(a.scratch))) != 0) {
 			dns_put16(a.scratch + 2,
 			    dns_get16(a.scratch + 2) | DNS_F_TC);
+			/*
+			 * RFC 8914 has no code for a rate; the limit is the
+			 * local policy 18 names, and the TC bit still sends
+			 * the client to TCP.  Only if the query leaves room.
+			 */
+			n = dns_add_ede(a.scratch, n, len, &qi,
+			    DNS_EDE_PROHIBITED, "rate limit");
 			(void)o->fe->answer(o, sa, salen, a.scratch, n, &qi);
 		}
 		return (NULL);
@@ -106,6 +113,7 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 			return (NULL);
 		}
 		rcode = DNS_RCODE_REFUSED;
+		ede = DNS_EDE_PROHIBITED;
 	} else if (v == DNS_FORMERR)
 		rcode = DNS_RCODE_FORMERR;
 	else if (v == DNS_NOTIMP)
@@ -140,14 +148,14 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		memcpy(q->qbuf, msg, len);
 		return (q);
 	}
-	admit_error(o, sa, salen, msg, len, &qi, rcode);
+	admit_error(o, sa, salen, msg, len, &qi, rcode, ede);
 	return (NULL);
 }
 
 static void
 admit_error(const struct origin *o, const struct sockaddr *sa,
     socklen_t salen, const uint8_t *msg, size_t len,
-    const struct dns_query_info *qi, int rcode)
+    const struct dns_query_info *qi, int rcode, int ede)
 {
 	size_t	n;
 
@@ -156,10 +164,14 @@ admit_error(const struct origin *o, const struct sockaddr *sa,
 	/*
 	 * An error echoes at most the query's own header, question and a
 	 * bare OPT, so it is never larger than the query; a REFUSED must
-	 * never be, or the access list would make us an amplifier.
+	 * never be, or the access list would make us an amplifier.  The
+	 * extended error keeps to that: it goes only where the query left
+	 * room (a cookie, padding), else without its text, else not at all.
 	 */
 	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
 		return;
+	if (ede != -1)
+		n = dns_add_ede(a.scratch, n, len, qi, ede, NULL);
 	n = o->fe->answer(o, sa, salen, a.scratch, n, qi);
 	report_answer(o->transport, sa, a.scratch, n, 0, 0);
 }
