@@ -41,9 +41,11 @@
 #define DNS_EDNS_EDE		15	/* RFC 8914 extended DNS error */
 
 /* RFC 8914 4: the INFO-CODEs of the answers the proxy makes itself */
+#define DNS_EDE_OTHER		0	/* Other: with EXTRA-TEXT */
 #define DNS_EDE_STALE		3	/* Stale Answer: served from cache */
 #define DNS_EDE_BLOCKED		15	/* Blocked: not forwarded by policy */
 #define DNS_EDE_PROHIBITED	18	/* Prohibited: ACL, rate limit */
+#define DNS_EDE_NOT_SUPPORTED	21	/* Not Supported: opcode, AXFR */
 #define DNS_EDE_NETWORK		23	/* Network Error: no upstream answered */
 
 #define DNS_OPCODE_QUERY	0

@@ -161,6 +161,11 @@ check "acl: no EDE for a client without EDNS ($(status "$out"))" \
     sh -c '[ "$1" = REFUSED ] && ! echo "$2" | grep -q "OPT PSEUDOSECTION"' \
     - "$(status "$out")" "$out"
 
+out=$(q $P +opcode=status st.example.test A)
+check "notimp: another opcode gets NOTIMP with EDE 21 Not Supported ($(status "$out"): $(ede "$out"))" \
+    sh -c '[ "$1" = NOTIMP ] && echo "$2" | grep -q "^21 (Not Supported)"' \
+    - "$(status "$out")" "$(ede "$out")"
+
 # limited PREFIX DIG-ARGS...: dig's output for a query over the rate
 # limit (rate-limit 1): a burst empties the bucket, then dig +ignore
 # keeps the truncated answer; a slow machine may refill a token between
