@@ -38,9 +38,10 @@ ede()
 	echo "${_e:-none}"
 }
 
+# status OUT: the answer's status word (with +qr, the last one printed)
 status()
 {
-	echo "$1" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -1
+	echo "$1" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | tail -1
 }
 
 # rdata OUT: the first A record's address in the dig output OUT
