@@ -83,8 +83,7 @@ enum acl_action {
 	ACL_DENY
 };
 
-/* what a client the access list denies gets */
-enum deny_action {
+enum deny_action {		/* what a client the access list denies gets */
 	DENY_REFUSE = 0,	/* REFUSED, never larger than its query */
 	DENY_DROP		/* nothing; TCP closed at once */
 };
@@ -150,6 +149,7 @@ struct conf_scalars {
 	int		engines;
 	int		deny_action;		/* enum deny_action */
 	int		edns_buffer_size;	/* octets */
+	int		client_subnet_pass;	/* a client's ECS goes upstream */
 	int		rate_limit;	/* queries/s per prefix, 0 is off */
 	int		rate_limit_burst;
 	int		rate_limit_action;	/* enum rate_action */

@@ -60,6 +60,10 @@
  *	ttlN		like serial, with TTL N (0 to 2^31 - 1) on the answer;
  *			"ttl" without digits keeps TTL 300
  *	tc		the normal answer, with TC=1
+ *	ecs		like serial, and the reply's OPT carries the client
+ *			subnet 203.0.113.0/24 (scope 24) even when the query
+ *			had none; a query's own subnet is always echoed back
+ *			with the scope set to its source prefix
  *	aa		like serial, with AA=1 and AD=1, as from an
  *			authoritative server that validated its data
  *	dup		the normal reply, sent twice
@@ -122,16 +126,21 @@
  * octets after the message inside the frame, dribble writes the frame as
  * the dribble rule does.  drop wins; the others combine.
  *
- * The log has one line per event: "conn" for each finished handshake,
+ * -A selects no ALPN, as a server that predates RFC 7301 or ignores it;
+ * otherwise "dot" is selected when the client offers it.
+ *
+ * The log has one line per event: "conn alpn=dot|none" for each finished
+ * handshake (none: the client offered no "dot", or -A),
  * "resumed" when it resumed a session, "idle close" (-I), "lifetime
  * close" (-x), then "end WAY" (WAY as in -E) for every end the server
  * chose, "delay N" (SIGUSR1 with -D), "z id=ID name=NAME KEYS" for a query
  * -z misbehaved on (KEYS: drop, or any of dup, garble, delay=MS, trail=N,
  * dribble), and for every query
  *	query len=N id=ID name=NAME type=TYPE padded=0|1[ keepalive][ do][ cd]
- *	    [ cookie] flags=0xXXXX
+ *	    [ cookie][ ecs=ADDR/SOURCE] flags=0xXXXX
  * with "do" when the query's OPT had the DO bit, "cd" for the CD bit,
- * "cookie" when the OPT carried a COOKIE option and flags the header's
+ * "cookie" when the OPT carried a COOKIE option, ecs its client subnet
+ * (RFC 7871; "bad" for one that does not parse) and flags the header's
  * flags word as received, 4 lowercase hex digits.
  */
 
@@ -143,6 +152,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <err.h>
@@ -217,6 +227,8 @@
 #define OPT_KEEPALIVE	11
 #define OPT_PADDING	12
 #define OPT_COOKIE	10
+#define OPT_ECS		8		/* RFC 7871 client subnet */
+#define ECS_FIXED	4		/* family, source and scope prefix */
 
 #define RCODE_NOERROR	0
 #define RCODE_SERVFAIL	2
@@ -289,6 +301,7 @@ struct rule {
 	size_t		 trail;		/* random octets after the message */
 	int		 dribble;	/* 1 to 3 octets per TLS record */
 	int		 after;		/* AFTER_*: once the reply is written */
+	int		 ecs;		/* an ECS in the reply, asked or not */
 };
 
 enum state {
@@ -357,6 +370,9 @@ struct query {
 	int		 cookie;	/* carried a COOKIE option */
 	uint32_t	 serial;	/* queries received so far, this one too */
 	int		 keepalive;	/* asked with edns-tcp-keepalive */
+	size_t		 ecs_off;	/* its ECS option's data, 0: none */
+	size_t		 ecs_len;
+	char		 ecs[INET6_ADDRSTRLEN + 4];	/* ADDR/SOURCE */
 	char		 name[4 * 255 + 2];
 };
 
@@ -461,7 +477,12 @@ static void		put_answers(struct wbuf *, const struct query *,
 			    const struct rule *, uint16_t *);
 static void		put_soa(struct wbuf *, const struct query *, size_t,
 			    uint32_t, uint32_t);
-static void		put_opt(struct wbuf *, const struct query *);
+static void		put_opt(struct wbuf *, const struct query *,
+			    const struct rule *);
+static void		put_ecs(struct wbuf *, const struct query *,
+			    const struct rule *);
+static void		note_ecs(struct query *, const uint8_t *, size_t);
+static size_t		ecs_size(const struct query *, const struct rule *);
 static void		put_glue(struct wbuf *, const struct query *,
 			    uint16_t *, uint16_t *, uint16_t *);
 static void		put8(struct wbuf *, uint8_t);
@@ -482,6 +503,7 @@ static int			 delay_ms;
 static int			 delay2_ms = -1;	/* -D: after SIGUSR1 */
 static int			 idle_ms;	/* -I: close idle conns */
 static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
+static int			 no_alpn;	/* -A: select no ALPN */
 static int			 namerules = 1;
 static int			 verbose;
 static uint32_t			 nqueries;	/* the serial of the last */
@@ -500,7 +522,7 @@ usage(void)
 {
 	extern char *__progname;
 
-	fprintf(stderr, "usage: %s [-Nv] [-C ciphers] [-c certfile] "
+	fprintf(stderr, "usage: %s [-ANv] [-C ciphers] [-c certfile] "
 	    "[-D ms] [-d ms] [-E ways] [-I ms]\n"
 	    "\t[-K tenths] [-k keyfile] [-L logfile] [-l addr] [-m mode] "
 	    "[-P protocols]\n"
@@ -514,7 +536,8 @@ usage(void)
 	    "name rules (first label): slow close wrongid wrongq garbage "
 	    "silent drop servfail\n"
 	    "\tnoqr shortlen longlen badptr\n"
-	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n"
+	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa ecs "
+	    "*nx*\n"
 	    "\tdup trail orphan dribble fin rst alert notify glue "
 	    "once-RULE\n",
 	    __progname);
@@ -534,8 +557,11 @@ main(int argc, char *argv[])
 	int		 ch, fd;
 
 	while ((ch = getopt(argc, argv,
-	    "C:c:D:d:E:I:K:k:L:l:m:NP:p:vw:x:z:")) != -1) {
+	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:vw:x:z:")) != -1) {
 		switch (ch) {
+		case 'A':
+			no_alpn = 1;
+			break;
 		case 'C':
 			ciphers = optarg;
 			break;
@@ -847,6 +873,9 @@ server_tls(const char *cert, const char *key, const char *protocols,
 	}
 	if (ciphers != NULL && tls_config_set_ciphers(cfg, ciphers) == -1)
 		errx(1, "%s", tls_config_error(cfg));
+	/* "dot" is selected when a client offers it, unless -A */
+	if (!no_alpn && tls_config_set_alpn(cfg, "dot") == -1)
+		errx(1, "%s", tls_config_error(cfg));
 
 	/*
 	 * Let clients resume, so that the log can report it.  Debian 12's
@@ -1113,12 +1142,14 @@ conn_io(struct conn *c)
 	ssize_t		 n;
 	size_t		 nsize, len;
 	short		 want;
+	const char	*alpn;
 
 	if (c->state == ST_HANDSHAKE) {
 		switch (tls_handshake(c->tls)) {
 		case 0:
 			c->state = ST_OPEN;
-			logline("conn");
+			alpn = tls_conn_alpn_selected(c->tls);
+			logline("conn alpn=%s", alpn != NULL ? alpn : "none");
 			idle_arm(c);
 			life_arm(c);
 			if (tls_conn_session_resumed(c->tls))
@@ -1648,6 +1679,8 @@ parse_query(const uint8_t *m, size_t len, struct query *q)
 					q->padded = 1;
 				if (get16(m + o) == OPT_COOKIE)
 					q->cookie = 1;
+				if (get16(m + o) == OPT_ECS)
+					note_ecs(q, m + o + 4, olen);
 				o += 4 + olen;
 			}
 			if (o != end)
@@ -1694,11 +1727,12 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s "
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s%s%s "
 	    "flags=0x%04x",
 	    q->len, q->id, q->name, tbuf, q->padded,
 	    q->keepalive ? " keepalive" : "", q->do_bit ? " do" : "",
 	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "",
+	    q->ecs_off != 0 ? " ecs=" : "", q->ecs_off != 0 ? q->ecs : "",
 	    q->flags);
 }
 
@@ -1820,6 +1854,8 @@ label_rules(const struct query *q, const char *l, size_t n, struct rule *r)
 		r->orphan = 1;
 	else if (keyword(l, n, "dribble"))
 		r->dribble = 1;
+	else if (keyword(l, n, "ecs"))
+		r->ecs = r->serial = 1;
 	else if (keyword(l, n, "fin"))
 		r->after = AFTER_END + END_FIN;
 	else if (keyword(l, n, "rst"))
@@ -2005,7 +2041,7 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 	}
 	/* The OPT comes last, after any glue. */
 	if (q->has_opt) {
-		put_opt(&w, q);
+		put_opt(&w, q, r);
 		ar++;
 	}
 	if (w.overflow)
@@ -2192,11 +2228,70 @@ put_glue(struct wbuf *w, const struct query *q, uint16_t *an, uint16_t *ns,
 	*ar = 2 * GLUE_NS;
 }
 
+/*
+ * A client subnet: the query's own, as a server that used it answers
+ * (RFC 7871 7.2.1: the scope set to the source prefix); with the ecs
+ * rule, 203.0.113.0/24 to a query that sent none, as a broken server
+ * might.  Returns nothing when there is neither.
+ */
+static void
+put_ecs(struct wbuf *w, const struct query *q, const struct rule *r)
+{
+	if (q->ecs_off != 0) {
+		put16(w, OPT_ECS);
+		put16(w, q->ecs_len);
+		putbytes(w, q->msg + q->ecs_off, 2);
+		put8(w, q->msg[q->ecs_off + 2]);
+		put8(w, q->msg[q->ecs_off + 2]);
+		putbytes(w, q->msg + q->ecs_off + ECS_FIXED,
+		    q->ecs_len - ECS_FIXED);
+	} else if (r->ecs) {
+		put16(w, OPT_ECS);
+		put16(w, ECS_FIXED + 3);
+		put16(w, 1);
+		put8(w, 24);
+		put8(w, 24);
+		putbytes(w, "\313\000\161", 3);
+	}
+}
+
+static size_t
+ecs_size(const struct query *q, const struct rule *r)
+{
+	if (q->ecs_off != 0)
+		return (4 + q->ecs_len);
+	return (r->ecs ? 4 + ECS_FIXED + 3 : 0);
+}
+
+/* The log's view of a query's client subnet: ADDR/SOURCE, or "bad". */
+static void
+note_ecs(struct query *q, const uint8_t *d, size_t len)
+{
+	uint8_t	a[16];
+	size_t	alen;
+	int	af;
+
+	snprintf(q->ecs, sizeof(q->ecs), "bad");
+	if (len < ECS_FIXED)
+		return;
+	q->ecs_off = d - q->msg;
+	q->ecs_len = len;
+	af = get16(d) == 1 ? AF_INET : get16(d) == 2 ? AF_INET6 : 0;
+	alen = af == AF_INET ? 4 : 16;
+	if (af == 0 || len - ECS_FIXED > alen)
+		return;
+	memset(a, 0, sizeof(a));
+	memcpy(a, d + ECS_FIXED, len - ECS_FIXED);
+	if (inet_ntop(af, a, q->ecs, sizeof(q->ecs)) != NULL)
+		snprintf(q->ecs + strlen(q->ecs),
+		    sizeof(q->ecs) - strlen(q->ecs), "/%u", d[2]);
+}
+
 /* RFC 8467: a padded query gets a response padded to 468 octets. */
 static void
-put_opt(struct wbuf *w, const struct query *q)
+put_opt(struct wbuf *w, const struct query *q, const struct rule *r)
 {
-	size_t	total, n, i, ka;
+	size_t	total, n, i, ka, ecs;
 
 	put8(w, 0);
 	put16(w, T_OPT);
@@ -2205,23 +2300,26 @@ put_opt(struct wbuf *w, const struct query *q)
 	put8(w, 0);
 	put16(w, q->do_bit ? 0x8000 : 0);
 	ka = keepalive >= 0 ? 6 : 0;
+	ecs = ecs_size(q, r);
 	if (!q->padded) {
-		put16(w, ka);
+		put16(w, ka + ecs);
 		if (ka) {
 			put16(w, OPT_KEEPALIVE);
 			put16(w, 2);
 			put16(w, keepalive);
 		}
+		put_ecs(w, q, r);
 		return;
 	}
-	total = w->len + 2 + ka + 4;
+	total = w->len + 2 + ka + ecs + 4;
 	n = (PAD_BLOCK - total % PAD_BLOCK) % PAD_BLOCK;
-	put16(w, ka + 4 + n);
+	put16(w, ka + ecs + 4 + n);
 	if (ka) {
 		put16(w, OPT_KEEPALIVE);
 		put16(w, 2);
 		put16(w, keepalive);
 	}
+	put_ecs(w, q, r);
 	put16(w, OPT_PADDING);
 	put16(w, n);
 	for (i = 0; i < n; i++)

@@ -49,7 +49,7 @@ static struct {
 
 static void	 admit_error(const struct origin *, const struct sockaddr *,
 		    socklen_t, const uint8_t *, size_t,
-		    const struct dns_query_info *, int);
+		    const struct dns_query_info *, int, int, const char *);
 
 /*
  * Every query passes here, from UDP and TCP alike: the UDP rate limit,
@@ -68,7 +68,8 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	struct query		*q;
 	enum cache_result	 hit;
 	size_t			 n;
-	int			 allowed, rcode;
+	const char		*text = NULL;
+	int			 allowed, rcode, ede = -1;
 
 	*closep = 0;
 	v = dns_check_query(msg, len, &qi);
@@ -95,6 +96,13 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		    a.scratch, sizeof(a.scratch))) != 0) {
 			dns_put16(a.scratch + 2,
 			    dns_get16(a.scratch + 2) | DNS_F_TC);
+			/*
+			 * RFC 8914 has no code for a rate; the limit is the
+			 * local policy 18 names, and the TC bit still sends
+			 * the client to TCP.  Only if the query leaves room.
+			 */
+			n = dns_add_ede(a.scratch, n, len, &qi,
+			    DNS_EDE_PROHIBITED, "rate limit");
 			(void)o->fe->answer(o, sa, salen, a.scratch, n, &qi);
 		}
 		return (NULL);
@@ -106,15 +114,18 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 			return (NULL);
 		}
 		rcode = DNS_RCODE_REFUSED;
+		ede = DNS_EDE_PROHIBITED;
 	} else if (v == DNS_FORMERR)
 		rcode = DNS_RCODE_FORMERR;
-	else if (v == DNS_NOTIMP)
+	else if (v == DNS_NOTIMP) {
 		rcode = DNS_RCODE_NOTIMP;
-	else if (v == DNS_BADVERS)
+		ede = DNS_EDE_NOT_SUPPORTED;
+	} else if (v == DNS_BADVERS)
 		rcode = DNS_RCODE_BADVERS;
-	else if (v == DNS_REFUSED)
+	else if (v == DNS_REFUSED) {
 		rcode = DNS_RCODE_REFUSED;
-	else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
+		ede = DNS_EDE_NOT_SUPPORTED;
+	} else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
 	    &n)) != CACHE_MISS) {
 		n = o->fe->answer(o, sa, salen, a.answer, n, &qi);
 		report_answer(o->transport, sa, a.answer, n, 0, 1);
@@ -125,10 +136,14 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		log_limit(&rl_client_q, now_ms(),
 		    "queries over max-queries-per-client");
 		rcode = DNS_RCODE_SERVFAIL;
+		ede = DNS_EDE_OTHER;
+		text = "busy";
 	} else if ((q = query_alloc()) == NULL) {
 		clients_query_del(sa);
 		log_limit(&rl_slots, now_ms(), "queries over max-queries");
 		rcode = DNS_RCODE_SERVFAIL;
+		ede = DNS_EDE_OTHER;
+		text = "busy";
 	} else {
 		q->counted = 1;
 		q->origin = *o;
@@ -140,14 +155,14 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		memcpy(q->qbuf, msg, len);
 		return (q);
 	}
-	admit_error(o, sa, salen, msg, len, &qi, rcode);
+	admit_error(o, sa, salen, msg, len, &qi, rcode, ede, text);
 	return (NULL);
 }
 
 static void
 admit_error(const struct origin *o, const struct sockaddr *sa,
     socklen_t salen, const uint8_t *msg, size_t len,
-    const struct dns_query_info *qi, int rcode)
+    const struct dns_query_info *qi, int rcode, int ede, const char *text)
 {
 	size_t	n;
 
@@ -156,10 +171,16 @@ admit_error(const struct origin *o, const struct sockaddr *sa,
 	/*
 	 * An error echoes at most the query's own header, question and a
 	 * bare OPT, so it is never larger than the query; a REFUSED must
-	 * never be, or the access list would make us an amplifier.
+	 * never be, or the access list would make us an amplifier.  The
+	 * extended error keeps to that: it goes only where the query left
+	 * room (a cookie, padding), else without its text, else not at all.
+	 * A malformed query (FORMERR, BADVERS) gets none: RFC 8914 has no
+	 * code that says more than the rcode does.
 	 */
 	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
 		return;
+	if (ede != -1)
+		n = dns_add_ede(a.scratch, n, len, qi, ede, text);
 	n = o->fe->answer(o, sa, salen, a.scratch, n, qi);
 	report_answer(o->transport, sa, a.scratch, n, 0, 0);
 }

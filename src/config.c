@@ -153,6 +153,7 @@ conf_set_defaults(struct conf *conf)
 	sc->engines = DEFAULT_ENGINES;
 	sc->deny_action = DEFAULT_DENY_ACTION;
 	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;
+	sc->client_subnet_pass = 0;	/* strip: ECS tells where clients are */
 	(void)strlcpy(sc->control_socket, DOTPROXY_CONTROL,
 	    sizeof(sc->control_socket));
 	sc->log_queries = 0;

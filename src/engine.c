@@ -96,6 +96,7 @@ engine_main(int debug, int verbose)
 	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
 	dns_set_edns_size(env->conf->sc.edns_buffer_size);
+	dns_set_client_subnet(env->conf->sc.client_subnet_pass);
 	if (ratelimit_init(&env->conf->sc) == -1)
 		fatal("rate-limit table");
 	for (int i = 0; i < env->nlisteners; i++)

@@ -148,7 +148,7 @@ static int			 up_named;
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	COALESCEMAXWAITERS UPSTREAMMAXFAIL
-%token	CONTROL SOCKET LOG QUERIES METRICS
+%token	CONTROL SOCKET LOG QUERIES METRICS CLIENTSUBNET
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	number port aclaction
@@ -439,6 +439,18 @@ main		: LISTEN ON STRING port		{
 			}
 			free($2);
 		}
+		| CLIENTSUBNET STRING		{
+			if (strcmp($2, "strip") == 0)
+				conf->sc.client_subnet_pass = 0;
+			else if (strcmp($2, "pass") == 0)
+				conf->sc.client_subnet_pass = 1;
+			else {
+				conf_error($<lineno>2, "client-subnet \"%s\": "
+				    "strip or pass expected", $2);
+				YYERROR;
+			}
+			free($2);
+		}
 		| EDNSBUFSIZE number		{
 			if (check_range($<lineno>2, "edns-buffer-size", $2,
 			    512, 4096) == -1)
@@ -588,6 +600,7 @@ static const struct keywords keywords[] = {
 	{ "ca-file",			CAFILE },
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
+	{ "client-subnet",		CLIENTSUBNET },
 	{ "coalesce-max-waiters",	COALESCEMAXWAITERS },
 	{ "control",			CONTROL },
 	{ "deny",			DENY },

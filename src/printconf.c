@@ -141,6 +141,7 @@ print_config(const struct conf *conf)
 	}
 	printf("\n");
 
+	printf("client-subnet %s\n", sc->client_subnet_pass ? "pass" : "strip");
 	printf("deny-action %s\n",
 	    sc->deny_action == DENY_DROP ? "drop" : "refuse");
 

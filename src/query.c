@@ -261,11 +261,22 @@ query_fail(struct query *q, int rcode)
 	    &q->qi, qs.answer, sizeof(qs.answer))) != 0) {
 		log_debug("query id %u: answered stale", q->qi.id);
 		report_count(RC_STALE);
+		n = dns_add_ede(qs.answer, n, sizeof(qs.answer), &q->qi,
+		    DNS_EDE_STALE, NULL);
 		query_reply(q, qs.answer, n);
 		return;
 	}
 	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, qs.scratch,
 	    sizeof(qs.scratch));
+	/*
+	 * RFC 8914 22 speaks of authoritative servers, which a forwarder
+	 * never asks; what failed is the exchange with another server, an
+	 * upstream resolver (refused, lost, spoilt or silent till the
+	 * deadline): 23, Network Error.
+	 */
+	if (n != 0 && rcode == DNS_RCODE_SERVFAIL)
+		n = dns_add_ede(qs.scratch, n, sizeof(qs.scratch), &q->qi,
+		    DNS_EDE_NETWORK, "no upstream answer");
 	if (n == 0) {
 		query_free(q);
 		return;

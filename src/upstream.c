@@ -77,6 +77,14 @@ upstream_tls_config(const uint8_t *ca, size_t calen)
 		fatalx("tls protocols: %s", tls_config_error(tc));
 	if (tls_config_set_ciphers(tc, CIPHERS) == -1)
 		fatalx("tls ciphers: %s", tls_config_error(tc));
+	/*
+	 * RFC 7858 and the IANA ALPN registry name DoT "dot": a server
+	 * that serves several protocols on 853 can tell ours apart.  A
+	 * client's offer binds no server to answer it, so one that knows
+	 * no ALPN still completes the handshake.
+	 */
+	if (tls_config_set_alpn(tc, "dot") == -1)
+		fatalx("tls alpn: %s", tls_config_error(tc));
 	return (tc);
 }
 

@@ -376,6 +376,7 @@ test_good(void)
 	    c->sc.rate_limit_v4 == 28 && c->sc.rate_limit_v6 == 64 &&
 	    c->sc.rate_limit_table == 4096, "rate-limit and its settings");
 	CHECK(c->sc.deny_action == DENY_DROP, "deny-action");
+	CHECK(c->sc.client_subnet_pass == 1, "client-subnet pass");
 
 	CHECK(count_listens(c) == 3, "three listeners, no default one");
 	l = TAILQ_FIRST(&c->listens);
@@ -553,6 +554,7 @@ test_files(void)
 		    c->sc.rate_limit_action == RATE_TRUNCATE &&
 		    c->sc.rate_limit_v4 == 24 && c->sc.rate_limit_v6 == 56 &&
 		    c->sc.deny_action == DENY_REFUSE &&
+		    c->sc.client_subnet_pass == 0 &&
 		    c->sc.coalesce_max_waiters == DEFAULT_COALESCE_WAITERS,
 		    "defaults: scalars");
 		CHECK(count_listens(c) == 1 && strcmp(addr_of(
@@ -631,6 +633,9 @@ test_files(void)
 	    "edns-buffer-size outside 512..4096 refused");
 	CHECK(parse_text("deny-action ignore\n") == NULL,
 	    "deny-action takes refuse or drop");
+	CHECK(parse_text("client-subnet keep\n") == NULL &&
+	    parse_text("client-subnet\n") == NULL,
+	    "client-subnet takes strip or pass");
 
 	c = parse_text("net = \"10.1.0.0\"\np = 5300\nallow from $net/16\n"
 	    "listen on 127.0.0.1 port $p\nuser \"a\\\"b\\\\c\"\n"
