@@ -27,7 +27,7 @@ LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/udp.c src/query.c src/clients.c src/clientshm.c src/cache.c \
 		src/siphash.c \
-		src/upstream.c src/upconn.c \
+		src/upstream.c src/upconn.c src/plainconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
 		src/proc.c src/sockets.c src/confload.c \
@@ -160,7 +160,8 @@ $(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \
 QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
 		src/siphash.c src/upstream.c src/clients.c src/clientshm.c \
 		src/ratelimit.c \
-		src/report.c src/uplink.c src/ipc.c src/stats.c $(UPCONN_SRCS)
+		src/report.c src/uplink.c src/ipc.c src/stats.c src/plainconn.c \
+		$(UPCONN_SRCS)
 
 $(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \
     regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
