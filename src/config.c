@@ -324,10 +324,12 @@ env_upstream(struct conf *conf, const char *ip, int port, const char *name)
 	    &namedlen) == 0 && sockaddr_same_host(&named, &u->ss);
 	/*
 	 * The variables name a DoT server: a cleartext upstream they change
-	 * becomes a TLS one, verified against its address unless named.
+	 * becomes a TLS one on the DoT port, verified against its address
+	 * unless named.
 	 */
 	if (u->transport != UP_TLS) {
 		u->transport = UP_TLS;
+		sockaddr_set_port(&u->ss, DEFAULT_UPSTREAM_PORT);
 		name_is_addr = 1;
 		if (conf_addr_host((struct sockaddr *)&u->ss, u->tls_name,
 		    sizeof(u->tls_name)) == NULL)

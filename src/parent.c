@@ -728,8 +728,8 @@ warn_cleartext(const struct conf *conf, const struct conf *old)
 					break;
 		if (o != NULL)
 			continue;
-		log_warnx("upstream %s: %s, as configured: its queries and "
-		    "answers travel unencrypted", conf_addr_str(
+		log_warnx("upstream %s: declared %s: its queries and answers "
+		    "travel unencrypted", conf_addr_str(
 		    (const struct sockaddr *)&u->ss, name, sizeof(name)),
 		    conf_transport_name(u->transport));
 	}
