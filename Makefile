@@ -44,7 +44,8 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/test_cache \
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
-		$(BUILD)/test_upconn $(BUILD)/test_query $(BUILD)/dotserver
+		$(BUILD)/test_upconn $(BUILD)/test_plainconn $(BUILD)/test_query \
+		$(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
 		test test-asan test-valgrind bench chaos fuzz fuzz-build unit e2e install \
@@ -153,6 +154,16 @@ UPCONN_SRCS =	src/upconn.c src/pin.c src/dns.c src/buffer.c src/frame.c \
 $(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \
     regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_upconn.c $(UPCONN_SRCS) \
+	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
+
+# A cleartext upstream's transport against dotserver -u: the test is
+# the module above it.
+PLAIN_SRCS =	src/plainconn.c src/dns.c src/buffer.c src/frame.c src/clock.c \
+		regress/unit/peer.c
+
+$(BUILD)/test_plainconn: regress/unit/test_plainconn.c $(PLAIN_SRCS) \
+    regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_plainconn.c $(PLAIN_SRCS) \
 	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
 
 # The query owner with the real modules around it, from admission to the

@@ -60,13 +60,13 @@ struct plainconn {
 	int			 fd;	/* -1: closed */
 	int			 ready;	/* connected */
 	int			 answered;	/* a good reply came on it */
-	uint64_t		 tcp_read;	/* us, when it last said something */
+	uint64_t		 tcp_read;	/* us, it last said something */
 	struct event		 rd;	/* once connected */
 	struct event		 wr;	/* the connect, then output waiting */
 	struct event		 tmo;	/* connect, idle */
 	struct buf		 in;
 	struct buf		 out;
-	struct qsend		*culprit;	/* its reply spoilt the stream */
+	struct qsend		*culprit;	/* its reply spoilt it */
 	int			 ntcp;
 	struct qsend		*tcp[PLAIN_TCP_MAX];
 };
