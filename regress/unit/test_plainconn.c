@@ -145,26 +145,6 @@ all_answered(int n)
 	return (1);
 }
 
-/* A port on loopback nothing listens on, UDP or TCP. */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, port = -1;
-
-	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	close(s);
-	return (port);
-}
-
 static void
 setup(struct upstream *u, int port)
 {
@@ -276,7 +256,7 @@ main(int argc, char *argv[])
 
 	/* nobody there */
 	nfailed = 0;
-	if ((port = closed_port()) == -1)
+	if ((port = peer_free_port()) == -1)
 		return (2);
 	setup(&dead, port);
 	dpc = plainconn_new(&dead, UP_CLEARTEXT_UDP);
