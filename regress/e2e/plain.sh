@@ -65,7 +65,7 @@ dotserver tls $T || notok "DoT dotserver starts"
 # queries NAME PROTO: what the plain upstream received of NAME over PROTO
 queries()
 {
-	grep -c "name=$1 .* proto=$2\$" "$W/plain.log"
+	grep -c "name=$1\\. .* proto=$2\$" "$W/plain.log"
 }
 
 ctl()
@@ -90,8 +90,8 @@ check "the start-up warns that the upstream is cleartext, once" \
 out=$(q $P www.plain.test A)
 check "plain over UDP answers" upanswer "$out"
 check "the query went over UDP, once, unpadded" sh -c \
-    '[ "$(grep -c "name=www.plain.test .*padded=0.* proto=udp$" "$1")" = 1 ] &&
-    [ "$(grep -c "name=www.plain.test " "$1")" = 1 ]' - "$W/plain.log"
+    '[ "$(grep -c "name=www\.plain\.test\. .*padded=0.* proto=udp$" "$1")" = 1 ] &&
+    [ "$(grep -c "name=www\.plain\.test\. " "$1")" = 1 ]' - "$W/plain.log"
 
 out=$(q $P tc.plain.test A)
 check "a truncated UDP answer is asked again over TCP and answered" \
@@ -208,43 +208,47 @@ kill "$(proxypid c)" 2>/dev/null
 waitfor 5 sh -c "! kill -0 $(proxypid c)"
 
 # --- health ---------------------------------------------------------------
-# A cleartext upstream that refuses (nothing on its port: ICMP port
-# unreachable) fails like a TLS one and the next takes over.
+# failover NAME WHAT: the cleartext upstream at the top of NAME.conf,
+# dead in the way WHAT says, fails like a TLS one: the TLS upstream after
+# it answers every query, and it is marked down, its failures counted,
+# and the engine still runs under its sandbox.
+failover()
+{
+	_c=$1 _what=$2 _up=$3
+	check "dotproxy starts with a $_what cleartext upstream first" \
+	    proxy $_c "$W/$_c.conf"
+	_e=$(enginepid "$(proxypid $_c)")
+	_ok=0
+	for i in 1 2 3 4; do
+		upanswer "$(q $P $_c$i.plain.test A)" && _ok=$((_ok + 1))
+	done
+	check "$_what: every query is answered by the TLS upstream ($_ok of 4)" \
+	    test $_ok = 4
+	check "$_what: the cleartext upstream is marked down" \
+	    grep -q "upstream 127.0.0.1:$_up: .*down for" "$W/$_c.err"
+	waitfor 3 sh -c "'$CTL' -s '$W/ctl/$_c.conf.sock' show upstreams |
+	    grep -q '^  failures: [2-9]'"
+	ctl $_c.conf upstreams >"$W/$_c.up"
+	check "$_what: show upstreams counts its failures" sh -c \
+	    'sed -n "/cleartext$/,/^upstream/p" "$1" | grep -q "^  failures: [2-9]"' \
+	    - "$W/$_c.up"
+	check "$_what: the engine still runs under its sandbox" sh -c \
+	    '[ "$1" = "$2" ] && ! grep -qE "sandbox|killed by signal" "$3"' \
+	    - "$_e" "$(enginepid "$(proxypid $_c)")" "$W/$_c.err"
+	kill "$(proxypid $_c)" 2>/dev/null
+	waitfor 5 sh -c "! kill -0 $(proxypid $_c)"
+}
+
+# nothing on its port: ICMP port unreachable
 conf "$W/d.conf" $P none "upstream 127.0.0.1 port $CLOSED cleartext" \
     "upstream 127.0.0.1 port $T tls-name \"dns.test\"" \
     "upstream-policy failover" "upstream-max-failures 2"
-check "dotproxy starts with a dead cleartext upstream first" proxy d "$W/d.conf"
-e=$(enginepid "$(proxypid d)")
-ok=0
-for i in 1 2 3 4; do
-	upanswer "$(q $P h$i.plain.test A)" && ok=$((ok + 1))
-done
-check "every query is answered by the TLS upstream ($ok of 4)" test $ok = 4
-check "the refusing cleartext upstream is marked down" \
-    grep -q "upstream 127.0.0.1:$CLOSED: .*down for" "$W/d.err"
-waitfor 3 sh -c "'$CTL' -s '$W/ctl/d.conf.sock' show upstreams |
-    grep -q '^  state: down'"
-ctl d.conf upstreams >"$W/d.up"
-check "show upstreams: its failures are counted and it is down" sh -c \
-    'sed -n "/cleartext$/,/^upstream/p" "$1" | grep -q "^  failures: [2-9]" &&
-    sed -n "/cleartext$/,/^upstream/p" "$1" | grep -q "^  state: down"' \
-    - "$W/d.up"
-check "the engine still runs under its sandbox" sh -c \
-    '[ "$1" = "$2" ] && ! grep -qE "sandbox|killed by signal" "$3"' \
-    - "$e" "$(enginepid "$(proxypid d)")" "$W/d.err"
+failover d refusing $CLOSED
 
-# A silent one: replies never come, so its queries time out and count.
+# replies that never come: its queries time out and count
 stopserver plain
 dotserver plain $PU -u -m silent || notok "silent plain dotserver starts"
 conf "$W/e.conf" $P none "upstream 127.0.0.1 port $PU cleartext" \
     "upstream 127.0.0.1 port $T tls-name \"dns.test\"" \
     "upstream-policy failover" "upstream-max-failures 2" "query-timeout 2"
-check "dotproxy starts with a silent cleartext upstream first" \
-    proxy e "$W/e.conf"
-ok=0
-for i in 1 2 3 4; do
-	upanswer "$(q $P s$i.plain.test A)" && ok=$((ok + 1))
-done
-check "the TLS upstream answers for the silent one ($ok of 4)" test $ok = 4
-check "the silent cleartext upstream is marked down" \
-    grep -q "upstream 127.0.0.1:$PU: .*down for" "$W/e.err"
+failover e silent $PU
