@@ -14,8 +14,9 @@ BUILD=${BUILD:-build}
 results=$(mktemp)
 trap 'rm -f "$results" "$results.unit"' EXIT
 
-# test_upconn, test_plainconn and test_query talk to dotserver with the test PKI, which
-# regress/lib.sh would otherwise make for the first end-to-end script.
+# test_upconn, test_plainconn and test_query talk to dotserver with the
+# test PKI, which regress/lib.sh would otherwise make for the first
+# end-to-end script.
 [ "${UNIT:-yes}" = no ] || sh regress/mkcerts.sh build/certs >/dev/null 2>&1
 [ "${UNIT:-yes}" = no ] ||
 for t in $BUILD/test_dns $BUILD/test_ipc $BUILD/test_config $BUILD/test_cache \
