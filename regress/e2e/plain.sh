@@ -76,7 +76,7 @@ ctl()
 # metric CONF NAME: the value of one sample of show metrics
 metric()
 {
-	ctl "$1" metrics | grep -F "$2 " | awk '{ print $2 }'
+	ctl "$1" metrics | awk -v n="$2" '$1 == n { print $2 }'
 }
 
 # --- cleartext over UDP ---------------------------------------------------
@@ -158,7 +158,7 @@ check "cleartext tcp: on one connection" \
     test "$(grep -c '^conn' "$W/plain.log")" = 1
 check "cleartext tcp: no padding" \
     test "$(grep -c 'padded=1' "$W/plain.log")" = 0
-check "show upstreams: transport cleartext tcp" sh -c \
+check "show upstreams: transport cleartext tcp" waitfor 3 sh -c \
     "'$CTL' -s '$W/ctl/b.conf.sock' show upstreams |
     grep -qx '  transport: cleartext tcp'"
 kill "$(proxypid b)" 2>/dev/null
@@ -174,8 +174,8 @@ check "dotproxy starts with a TLS and a cleartext upstream" proxy c "$W/c.conf"
 for i in 1 2 3 4 5 6; do
 	q $P +short rr$i.plain.test A >/dev/null
 done
-check "both upstreams got queries" sh -c \
-    '[ "$(upqueries plain)" -gt 0 ] && [ "$(upqueries tls)" -gt 0 ]'
+check "both upstreams got queries" \
+    test "$(upqueries plain)" -gt 0 -a "$(upqueries tls)" -gt 0
 check "the TLS upstream's queries are padded, the cleartext one's not" sh -c \
     '! grep -q "padded=0" "$1" && ! grep -q "padded=1" "$2"' \
     - "$W/tls.log" "$W/plain.log"
