@@ -37,6 +37,7 @@
 #define DEFAULT_UPSTREAM_IP	"1.1.1.1"
 #define DEFAULT_UPSTREAM_PORT	853
 #define DEFAULT_UPSTREAM_NAME	"cloudflare-dns.com"
+#define DEFAULT_CLEARTEXT_PORT	53
 
 #define DEFAULT_PADDING		128
 #define DEFAULT_CACHE_SIZE	100000
@@ -73,15 +74,11 @@
 #define CONF_MAX_UPSTREAM	16
 
 enum upstream_policy {
-	POLICY_FASTEST = 0,
-	POLICY_FAILOVER,
-	POLICY_ROUNDROBIN
+	POLICY_FASTEST = 0, POLICY_FAILOVER, POLICY_ROUNDROBIN
 };
-
-enum acl_action {
-	ACL_ALLOW = 0,
-	ACL_DENY
-};
+enum acl_action { ACL_ALLOW = 0, ACL_DENY };
+/* TLS unless the upstream line says cleartext: UDP (TCP on TC=1), or TCP */
+enum upstream_transport { UP_TLS = 0, UP_CLEARTEXT_UDP, UP_CLEARTEXT_TCP };
 
 enum deny_action {		/* what a client the access list denies gets */
 	DENY_REFUSE = 0,	/* REFUSED, never larger than its query */
@@ -109,6 +106,7 @@ struct upstream_conf {
 	struct sockaddr_storage		 ss;
 	socklen_t			 sslen;
 	char				 tls_name[CONF_NAME_MAX];
+	int				 transport;	/* enum upstream_transport */
 	int				 npins;
 	uint8_t				 pins[CONF_MAX_PINS][CONF_PIN_LEN];
 };
@@ -188,6 +186,8 @@ const char	*conf_addr_str(const struct sockaddr *, char *, size_t);
 int		 conf_addr_port(const struct sockaddr_storage *);
 const char	*conf_addr_host(const struct sockaddr *, char *, size_t);
 int		 conf_valid_name(const char *);
+int		 conf_cleartext_allowed(const struct sockaddr *);
+const char	*conf_transport_name(int);
 int		 conf_parse_prefix(const char *, struct acl_conf *,
 		    const char **);
 

@@ -51,9 +51,10 @@ struct stats {
 	uint64_t	latency_sum_us;
 	uint64_t	upstream_tls_bytes;	/* handed to tls_write() */
 	/*
-	 * Bytes written to an upstream socket other than through libtls.
-	 * No such write exists (strict privacy profile); the counter is
-	 * there so anyone can see it stay zero.
+	 * Bytes written to a TLS upstream's socket other than through
+	 * libtls.  No such write exists (strict privacy profile); the
+	 * counter is there so anyone can see it stay zero.  An upstream
+	 * declared cleartext counts its own (stats_upstream).
 	 */
 	uint64_t	upstream_cleartext_bytes;
 	/* gauges, not counters: the state of the engine's cache now */
@@ -75,6 +76,9 @@ struct stats_upstream {
 	uint64_t	handshakes;	/* completed */
 	uint64_t	resumed;	/* of those, session resumptions */
 	uint64_t	pin_failures;
+	uint64_t	transport;	/* enum upstream_transport */
+	uint64_t	cleartext_queries;	/* declared cleartext only */
+	uint64_t	cleartext_bytes;
 };
 
 #endif /* DOTPROXY_COUNTERS_H */

@@ -83,6 +83,7 @@ struct ipc_listen {
 struct ipc_upstream {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
+	int			transport;	/* enum upstream_transport */
 	int			npins;
 	char			tls_name[CONF_NAME_MAX];
 	uint8_t			pins[CONF_MAX_PINS][CONF_PIN_LEN];

@@ -41,6 +41,7 @@ enum query_transport {
 };
 
 struct upconn;
+struct plainconn;
 struct query;
 struct origin;
 
@@ -75,7 +76,8 @@ struct origin {
 struct qsend {
 	TAILQ_ENTRY(qsend)	 entry;	/* on its upstream connection */
 	struct query		*q;
-	struct upconn		*uc;	/* NULL when not in use */
+	struct upconn		*uc;	/* over TLS; NULL when not there */
+	struct plainconn	*pc;	/* or declared cleartext (plainconn.c) */
 	uint64_t		 sent;	/* us, monotonic */
 	uint16_t		 upid;
 	int			 measured;	/* RTT sample is clean */

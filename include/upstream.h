@@ -21,6 +21,7 @@
 #include <tls.h>
 
 #include "config.h"
+#include "plainconn.h"
 #include "query.h"
 #include "upconn.h"
 
@@ -33,6 +34,7 @@ struct upstream {
 	int			 index;
 	char			 name[64];	/* address, for logs */
 	struct tls_config	*tls_cfg;	/* its own: the session cache */
+	struct plainconn	*plain;	/* declared cleartext: no TLS at all */
 	int			 session_fd;
 	/* health */
 	int			 fails;		/* consecutive, reset by a reply */
@@ -68,6 +70,7 @@ void		 upstream_forget_all(struct query *, int);
 void		 upstream_answered(struct upstream *, struct qsend *);
 uint64_t	 upstream_attempt_us(const struct upstream *);
 int		 upstream_count(void);
+int		 upstream_descriptors(void);
 const struct upstream *upstream_at(int);
 void		 upstream_log_stats(void);
 

@@ -141,7 +141,17 @@
  * with "do" when the query's OPT had the DO bit, "cd" for the CD bit,
  * "cookie" when the OPT carried a COOKIE option, ecs its client subnet
  * (RFC 7871; "bad" for one that does not parse) and flags the header's
- * flags word as received, 4 lowercase hex digits.
+ * flags word as received, 4 lowercase hex digits.  With -u each query
+ * line ends in " proto=udp" or " proto=tcp".
+ *
+ * -u: plain DNS instead, as a cleartext upstream (a cluster DNS) speaks
+ * it: UDP and TCP on the same port, no TLS (-c and -k not needed), the
+ * same answers and name rules over TCP, except that tc answers in full
+ * there.  Over UDP, tc answers with the header and question alone and
+ * TC=1, as a server does when the answer does not fit; wrongid, wrongq,
+ * garbage and orphan send their bad reply and then the normal one, as a
+ * forger racing the server would; -d and slow do not delay UDP answers.
+ * A TCP connection logs "conn" when accepted.
  */
 
 #include <sys/types.h>
@@ -373,6 +383,7 @@ struct query {
 	size_t		 ecs_off;	/* its ECS option's data, 0: none */
 	size_t		 ecs_len;
 	char		 ecs[INET6_ADDRSTRLEN + 4];	/* ADDR/SOURCE */
+	const char	*proto;		/* -u: "udp" or "tcp"; else NULL */
 	char		 name[4 * 255 + 2];
 };
 
@@ -427,7 +438,11 @@ static void		parse_life(const char *);
 static void		parse_chaos(const char *);
 static int		parse_rate(const char *);
 static void		raise_nofile(void);
-static int		listen_on(const char *, const char *);
+static int		listen_on(const char *, const char *, int);
+static void		udp_cb(int, short, void *);
+static ssize_t		io_read(struct conn *, void *, size_t);
+static ssize_t		io_write(struct conn *, const void *, size_t);
+static const char	*io_error(struct conn *);
 static struct tls	*server_tls(const char *, const char *, const char *,
 			    const char *);
 static void		write_pidfile(const char *);
@@ -505,6 +520,7 @@ static int			 idle_ms;	/* -I: close idle conns */
 static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
 static int			 no_alpn;	/* -A: select no ALPN */
 static int			 namerules = 1;
+static int			 plain;		/* -u: DNS without TLS */
 static int			 verbose;
 static uint32_t			 nqueries;	/* the serial of the last */
 static int			 endways[WAYS_MAX] = { END_NOTIFY };
@@ -526,7 +542,7 @@ usage(void)
 	    "[-D ms] [-d ms] [-E ways] [-I ms]\n"
 	    "\t[-K tenths] [-k keyfile] [-L logfile] [-l addr] [-m mode] "
 	    "[-P protocols]\n"
-	    "\t[-w pidfile] [-x min:max] [-z spec] -p port\n"
+	    "\t[-u] [-w pidfile] [-x min:max] [-z spec] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
 	    "silent no-handshake\n"
 	    "\tno-qr short-length long-length bad-pointer\n"
@@ -547,17 +563,17 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct event	*ev_term, *ev_int, *ev_usr1;
+	struct event	*ev_term, *ev_int, *ev_usr1, *ev_udp = NULL;
 	struct event_config *evcfg;
 	struct conn	*c;
 	const char	*addr = "127.0.0.1", *port = NULL;
 	const char	*cert = NULL, *key = NULL, *logfile = NULL;
 	const char	*pidfile = NULL, *protocols = "secure", *ciphers = NULL;
 	size_t		 i;
-	int		 ch, fd;
+	int		 ch, fd, ufd = -1;
 
 	while ((ch = getopt(argc, argv,
-	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:vw:x:z:")) != -1) {
+	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:uvw:x:z:")) != -1) {
 		switch (ch) {
 		case 'A':
 			no_alpn = 1;
@@ -610,6 +626,9 @@ main(int argc, char *argv[])
 			parse_num(optarg, 1, 65535, "port");
 			port = optarg;
 			break;
+		case 'u':
+			plain = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -628,7 +647,7 @@ main(int argc, char *argv[])
 	}
 	if (argc != optind || port == NULL)
 		usage();
-	if (mode != ACT_NOHANDSHAKE && (cert == NULL || key == NULL))
+	if (mode != ACT_NOHANDSHAKE && !plain && (cert == NULL || key == NULL))
 		errx(1, "-c certfile and -k keyfile are required");
 
 	/* A peer that goes away must not kill us in the middle of a write. */
@@ -639,9 +658,11 @@ main(int argc, char *argv[])
 		if ((logfp = fopen(logfile, "a")) == NULL)
 			err(1, "%s", logfile);
 	}
-	if (mode != ACT_NOHANDSHAKE)
+	if (mode != ACT_NOHANDSHAKE && !plain)
 		srv = server_tls(cert, key, protocols, ciphers);
-	fd = listen_on(addr, port);
+	fd = listen_on(addr, port, SOCK_STREAM);
+	if (plain)
+		ufd = listen_on(addr, port, SOCK_DGRAM);
 
 	/*
 	 * libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, one
@@ -653,6 +674,9 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new");
 	event_config_free(evcfg);
 	ev_accept = event_new(base, fd, EV_READ | EV_PERSIST, accept_cb, NULL);
+	if (plain && ((ev_udp = event_new(base, ufd, EV_READ | EV_PERSIST,
+	    udp_cb, NULL)) == NULL || event_add(ev_udp, NULL) == -1))
+		errx(1, "UDP event");
 	ev_resume = evtimer_new(base, accept_resume, NULL);
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
@@ -680,6 +704,10 @@ main(int argc, char *argv[])
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);
+	if (ev_udp != NULL) {
+		event_free(ev_udp);
+		close(ufd);
+	}
 	event_base_free(base);
 	for (i = 0; i < ONCE_SLOTS; i++)
 		free(once[i]);
@@ -804,14 +832,14 @@ raise_nofile(void)
 }
 
 static int
-listen_on(const char *addr, const char *port)
+listen_on(const char *addr, const char *port, int type)
 {
 	struct addrinfo	 hints, *res;
 	int		 error, fd, on = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = type;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	if ((error = getaddrinfo(addr, port, &hints, &res)) != 0)
 		errx(1, "%s: %s", addr, gai_strerror(error));
@@ -827,7 +855,7 @@ listen_on(const char *addr, const char *port)
 		err(1, "IPV6_V6ONLY");
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
 		err(1, "bind %s port %s", addr, port);
-	if (listen(fd, 1024) == -1)
+	if (type == SOCK_STREAM && listen(fd, 1024) == -1)
 		err(1, "listen");
 	freeaddrinfo(res);
 	return (fd);
@@ -1097,6 +1125,14 @@ conn_new(int s)
 	c->insize = IN_INIT;
 	if ((c->in = malloc(c->insize)) == NULL)
 		err(1, NULL);
+	if (plain) {
+		c->state = ST_OPEN;
+		logline("conn");
+		idle_arm(c);
+		life_arm(c);
+		conn_io(c);
+		return;
+	}
 	if (tls_accept_socket(srv, &c->tls, s) == -1) {
 		warnx("tls_accept_socket: %s", tls_error(srv));
 		conn_close(c);
@@ -1184,7 +1220,7 @@ conn_io(struct conn *c)
 				err(1, NULL);
 			c->insize = nsize;
 		}
-		n = tls_read(c->tls, c->in + c->inlen, c->insize - c->inlen);
+		n = io_read(c, c->in + c->inlen, c->insize - c->inlen);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
 			break;
@@ -1194,7 +1230,7 @@ conn_io(struct conn *c)
 			break;
 		}
 		if (n == -1) {
-			debugx("read: %s", tls_error(c->tls));
+			debugx("read: %s", io_error(c));
 			conn_close(c);
 			return;
 		}
@@ -1228,7 +1264,7 @@ conn_io(struct conn *c)
 			len = c->piece;
 		} else
 			len = c->outlen - c->outoff;
-		n = tls_write(c->tls, c->out + c->outoff, len);
+		n = io_write(c, c->out + c->outoff, len);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
 			break;
@@ -1238,7 +1274,7 @@ conn_io(struct conn *c)
 			break;
 		}
 		if (n == -1) {
-			debugx("write: %s", tls_error(c->tls));
+			debugx("write: %s", io_error(c));
 			conn_close(c);
 			return;
 		}
@@ -1309,7 +1345,7 @@ conn_end(struct conn *c, int way)
 	logline("end %s", endnames[way]);
 	switch (way) {
 	case END_NOTIFY:
-		if (c->state == ST_OPEN)
+		if (c->state == ST_OPEN && c->tls != NULL)
 			(void)tls_close(c->tls);
 		drain(c->fd);
 		break;
@@ -1419,6 +1455,7 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 		return (-1);
 	}
 	q.serial = ++nqueries;
+	q.proto = plain ? "tcp" : NULL;
 	log_query(&q);
 
 	memset(&r, 0, sizeof(r));
@@ -1428,6 +1465,9 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	r.ttl = DEFAULT_TTL;
 	if (namerules)
 		matched = name_rules(&q, &r);
+	/* plain DNS over TCP: what did not fit over UDP comes whole */
+	if (plain)
+		r.tc = 0;
 	/* A test that names its misbehaviour gets exactly that one. */
 	if (mode != ACT_ANSWER)
 		r.act = mode;
@@ -1553,6 +1593,107 @@ conn_emit(struct conn *c, const uint8_t *buf, size_t len, int dribble,
 	c->outlen += len;
 	if (closeafter != AFTER_KEEP)
 		c->closing = closeafter;
+}
+
+/* -u: TLS or not, conn_io() reads and writes through these. */
+static ssize_t
+io_read(struct conn *c, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->tls != NULL)
+		return (tls_read(c->tls, buf, len));
+	n = recv(c->fd, buf, len, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return (TLS_WANT_POLLIN);
+	return (n);
+}
+
+static ssize_t
+io_write(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->tls != NULL)
+		return (tls_write(c->tls, buf, len));
+	n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return (TLS_WANT_POLLOUT);
+	return (n);
+}
+
+static const char *
+io_error(struct conn *c)
+{
+	return (c->tls != NULL ? tls_error(c->tls) : strerror(errno));
+}
+
+/*
+ * -u: one UDP query, answered at once (see the top of the file): a
+ * forger's reply first where the rule asks for a bad one, a truncated
+ * answer for tc.
+ */
+static void
+udp_cb(int fd, short ev, void *arg)
+{
+	static uint8_t		 in[MAX_MSG];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	struct query		 q;
+	struct rule		 r, o;
+	uint8_t			*f = replybuf;
+	ssize_t			 n;
+	size_t			 mlen;
+
+	(void)ev;
+	(void)arg;
+	n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&ss, &sslen);
+	if (n <= 0)
+		return;
+	if (parse_query(in, n, &q) == -1) {
+		debugx("malformed UDP query of %zd bytes", n);
+		return;
+	}
+	q.serial = ++nqueries;
+	q.proto = "udp";
+	log_query(&q);
+	memset(&r, 0, sizeof(r));
+	r.act = ACT_ANSWER;
+	r.content = C_NORMAL;
+	r.ttl = DEFAULT_TTL;
+	if (namerules)
+		(void)name_rules(&q, &r);
+	if (mode != ACT_ANSWER)
+		r.act = mode;
+	if (r.act == ACT_SILENT || r.act == ACT_CLOSE)
+		return;
+	if (r.act == ACT_WRONGID || r.act == ACT_WRONGQ ||
+	    r.act == ACT_GARBAGE || r.orphan) {
+		o = r;
+		if (r.orphan)
+			o.act = ACT_WRONGID;
+		if (o.act == ACT_GARBAGE) {
+			mlen = HDR_LEN + arc4random_uniform(500);
+			arc4random_buf(f, mlen);
+			set16(f, q.id);
+		} else
+			mlen = build_reply(&q, &o, f, MAX_MSG);
+		if (mlen > 0)
+			(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss,
+			    sslen);
+		r.act = ACT_ANSWER;
+	}
+	if ((mlen = build_reply(&q, &r, f, MAX_MSG)) == 0)
+		return;
+	if (r.tc) {
+		mlen = q.q_end;
+		memset(f + 6, 0, 6);
+	}
+	(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss, sslen);
+	if (r.dup)
+		(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss, sslen);
 }
 
 static void
@@ -1728,12 +1869,13 @@ log_query(const struct query *q)
 			break;
 		}
 	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s%s%s "
-	    "flags=0x%04x",
+	    "flags=0x%04x%s%s",
 	    q->len, q->id, q->name, tbuf, q->padded,
 	    q->keepalive ? " keepalive" : "", q->do_bit ? " do" : "",
 	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "",
 	    q->ecs_off != 0 ? " ecs=" : "", q->ecs_off != 0 ? q->ecs : "",
-	    q->flags);
+	    q->flags, q->proto != NULL ? " proto=" : "",
+	    q->proto != NULL ? q->proto : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */

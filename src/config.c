@@ -71,7 +71,8 @@ static const struct family {
 /*
  * What an empty ACL becomes: loopback, RFC 1918, RFC 6598 shared space,
  * link-local and ULA may ask, everybody else is refused, so a default
- * install is never an open resolver.
+ * install is never an open resolver.  The same ranges are the only ones
+ * a cleartext upstream may have (conf_cleartext_allowed()).
  */
 static const struct {
 	int		 action;
@@ -322,6 +323,19 @@ env_upstream(struct conf *conf, const char *ip, int port, const char *name)
 	/* A name that was only the old address follows the new one. */
 	name_is_addr = conf_parse_addr(u->tls_name, 0, &named,
 	    &namedlen) == 0 && sockaddr_same_host(&named, &u->ss);
+	/*
+	 * The variables name a DoT server: a cleartext upstream they change
+	 * becomes a TLS one on the DoT port, verified against its address
+	 * unless named.
+	 */
+	if (u->transport != UP_TLS) {
+		u->transport = UP_TLS;
+		sockaddr_set_port(&u->ss, DEFAULT_UPSTREAM_PORT);
+		name_is_addr = 1;
+		if (conf_addr_host((struct sockaddr *)&u->ss, u->tls_name,
+		    sizeof(u->tls_name)) == NULL)
+			u->tls_name[0] = '\0';
+	}
 	env_set_addr(&u->ss, &u->sslen, ip, port);
 	if (ip != NULL && name_is_addr)
 		(void)strlcpy(u->tls_name, ip, sizeof(u->tls_name));
@@ -606,6 +620,45 @@ conf_acl_match(const struct acl_list *acl, const struct sockaddr *sa)
 			return (rule->action);
 	}
 	return (ACL_DENY);
+}
+
+/*
+ * Cleartext DNS may only go where it stays on the host or the site: the
+ * ranges the default ACL lets ask (loopback, RFC 1918, RFC 6598 shared
+ * space, link-local, ULA), an IPv4-mapped address by its IPv4 one.
+ */
+int
+conf_cleartext_allowed(const struct sockaddr *sa)
+{
+	struct acl_list	 list;
+	struct acl_conf	 rules[sizeof(default_acl) / sizeof(default_acl[0])];
+	const char	*errstr;
+	size_t		 i;
+
+	TAILQ_INIT(&list);
+	for (i = 0; i < sizeof(default_acl) / sizeof(default_acl[0]); i++) {
+		if (conf_parse_prefix(default_acl[i].prefix, &rules[i],
+		    &errstr) == -1)
+			fatalx("default acl %s: %s", default_acl[i].prefix,
+			    errstr);
+		rules[i].action = default_acl[i].action;
+		TAILQ_INSERT_TAIL(&list, &rules[i], entry);
+	}
+	return (conf_acl_match(&list, sa) == ACL_ALLOW);
+}
+
+/* As the configuration, show upstreams and the logs say it. */
+const char *
+conf_transport_name(int transport)
+{
+	switch (transport) {
+	case UP_CLEARTEXT_UDP:
+		return ("cleartext");
+	case UP_CLEARTEXT_TCP:
+		return ("cleartext tcp");
+	default:
+		return ("tls");
+	}
 }
 
 /* The numeric host of an IPv4 or IPv6 address; NULL for another. */

@@ -322,12 +322,18 @@ engine_recv_config(void)
 			memcpy(&iu, msg.data, sizeof(iu));
 			if (memchr(iu.tls_name, '\0', sizeof(iu.tls_name)) ==
 			    NULL || iu.npins < 0 || iu.npins > CONF_MAX_PINS ||
-			    iu.sslen > sizeof(iu.ss))
+			    iu.sslen > sizeof(iu.ss) || iu.transport < UP_TLS ||
+			    iu.transport > UP_CLEARTEXT_TCP)
 				fatalx("bad upstream");
+			/* the parent checked it; cleartext is worth a second look */
+			if (iu.transport != UP_TLS && !conf_cleartext_allowed(
+			    (struct sockaddr *)&iu.ss))
+				fatalx("cleartext upstream outside the site");
 			if ((u = calloc(1, sizeof(*u))) == NULL)
 				fatal(NULL);
 			*u = (struct upstream_conf){ .ss = iu.ss,
-			    .sslen = iu.sslen, .npins = iu.npins };
+			    .sslen = iu.sslen, .transport = iu.transport,
+			    .npins = iu.npins };
 			memcpy(u->tls_name, iu.tls_name, sizeof(u->tls_name));
 			memcpy(u->pins, iu.pins, sizeof(u->pins));
 			TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
@@ -390,11 +396,11 @@ engine_drop_privileges(void)
 	/*
 	 * Enough descriptors for the limits, and no more: stdio, the
 	 * parent's socketpair, the listeners, each upstream's connections
-	 * and session memfd, the spare given up on EMFILE, and a reserve
+	 * and session memfd (a cleartext one's UDP sockets), the spare given up on EMFILE, and a reserve
 	 * for what libevent and libcrypto hold; the rest is for clients.
 	 */
-	fixed = 3 + 1 + env->nlisteners +
-	    (rlim_t)upstream_count() * (UPSTREAM_POOL + 1) + 1 + FD_RESERVE;
+	fixed = 3 + 1 + env->nlisteners + (rlim_t)upstream_descriptors() + 1 +
+	    FD_RESERVE;
 	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");

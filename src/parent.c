@@ -115,6 +115,7 @@ static void	 stop_cb(int, short, void *);
 static int	 reload(void);
 static void	 reload_failed(void);
 static void	 notify_ready(void);
+static void	 warn_cleartext(const struct conf *, const struct conf *);
 
 /* What each kind of child may send; IPC_LOG is every kind's. */
 static const struct proc_msg engine_msgs[] = {
@@ -169,6 +170,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		    (unsigned)geteuid());
 	if (runtime_prepare(&p.rt, conf, NULL) == -1)
 		exit(1);
+	warn_cleartext(conf, NULL);
 	/*
 	 * The metrics endpoint and the control socket are made before
 	 * anything else can fail late, so that a configured one that
@@ -426,7 +428,7 @@ engine_send_config(struct proc *ep)
 	/* list entries travel as flat structs, without their linkage */
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		iu = (struct ipc_upstream){ .ss = u->ss, .sslen = u->sslen,
-		    .npins = u->npins };
+		    .transport = u->transport, .npins = u->npins };
 		memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
 		memcpy(iu.pins, u->pins, sizeof(iu.pins));
 		proc_compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
@@ -690,6 +692,7 @@ reload(void)
 		return (-1);
 	}
 	p.reload_failed = 0;
+	warn_cleartext(nconf, p.rt.conf);
 	close_unshared(&p.rt, &nrt);
 	runtime_free(&p.rt);
 	conf_free(p.rt.conf);
@@ -700,6 +703,36 @@ reload(void)
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
 	return (0);
+}
+
+/*
+ * Each cleartext upstream is said once, when it first appears: at start,
+ * or in a reload that adds it, so the log shows every time plain DNS
+ * became possible and who declared it, without repeating itself.
+ */
+static void
+warn_cleartext(const struct conf *conf, const struct conf *old)
+{
+	const struct upstream_conf	*u, *o;
+	char				 name[64];
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->transport == UP_TLS)
+			continue;
+		o = NULL;
+		if (old != NULL)
+			TAILQ_FOREACH(o, &old->upstreams, entry)
+				if (o->transport == u->transport &&
+				    o->sslen == u->sslen &&
+				    memcmp(&o->ss, &u->ss, u->sslen) == 0)
+					break;
+		if (o != NULL)
+			continue;
+		log_warnx("upstream %s: declared %s: its queries and answers "
+		    "travel unencrypted", conf_addr_str(
+		    (const struct sockaddr *)&u->ss, name, sizeof(name)),
+		    conf_transport_name(u->transport));
+	}
 }
 
 /* The old configuration serves on: the service manager hears so. */

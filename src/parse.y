@@ -117,6 +117,7 @@ static int		 upstream_begin(int, const char *);
 static int		 upstream_port(int, int64_t);
 static int		 upstream_tls_name(int, const char *);
 static int		 upstream_pin(int, const char *);
+static int		 upstream_cleartext(int, int);
 static int		 upstream_end(int);
 static int		 add_acl(int, int, const char *);
 static int		 b64_decode(const char *, uint8_t *, size_t);
@@ -149,9 +150,10 @@ static int			 up_named;
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	COALESCEMAXWAITERS UPSTREAMMAXFAIL
 %token	CONTROL SOCKET LOG QUERIES METRICS CLIENTSUBNET
+%token	CLEARTEXT PLAIN TCP
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
-%type	<v.number>	number port aclaction
+%type	<v.number>	number port aclaction cleartextover
 %destructor		{ free($$); } <v.string>
 
 %%
@@ -581,6 +583,19 @@ upstream_opt	: PORT number			{
 				YYERROR;
 			free($2);
 		}
+		| cleartext cleartextover	{
+			if (upstream_cleartext($<lineno>1, $2) == -1)
+				YYERROR;
+		}
+		;
+
+/* "plain" reads as well as the contract's "cleartext" */
+cleartext	: CLEARTEXT
+		| PLAIN
+		;
+
+cleartextover	: /* empty */			{ $$ = UP_CLEARTEXT_UDP; }
+		| TCP				{ $$ = UP_CLEARTEXT_TCP; }
 		;
 
 aclaction	: ALLOW				{ $$ = ACL_ALLOW; }
@@ -600,6 +615,7 @@ static const struct keywords keywords[] = {
 	{ "ca-file",			CAFILE },
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
+	{ "cleartext",			CLEARTEXT },
 	{ "client-subnet",		CLIENTSUBNET },
 	{ "coalesce-max-waiters",	COALESCEMAXWAITERS },
 	{ "control",			CONTROL },
@@ -619,6 +635,7 @@ static const struct keywords keywords[] = {
 	{ "on",				ON },
 	{ "padding",			PADDING },
 	{ "pin",			PIN },
+	{ "plain",			PLAIN },
 	{ "port",			PORT },
 	{ "queries",			QUERIES },
 	{ "query-timeout",		QUERYTIMEOUT },
@@ -630,6 +647,7 @@ static const struct keywords keywords[] = {
 	{ "rate-limit-table",		RATETABLE },
 	{ "size",			SIZE },
 	{ "socket",			SOCKET },
+	{ "tcp",			TCP },
 	{ "tcp-idle-timeout",		TCPIDLETIMEOUT },
 	{ "tcp-max-connections",	TCPMAXCONN },
 	{ "tcp-max-connections-per-client", TCPMAXCONNCLIENT },
@@ -1330,17 +1348,47 @@ upstream_pin(int lineno, const char *pin)
 	return (0);
 }
 
+/* Plain DNS, only where the upstream line says so. */
+static int
+upstream_cleartext(int lineno, int transport)
+{
+	if (up_cur.transport != UP_TLS) {
+		conf_error(lineno, "upstream %s: cleartext given twice",
+		    up_addr);
+		return (-1);
+	}
+	up_cur.transport = transport;
+	return (0);
+}
+
+/*
+ * A cleartext upstream has no certificate to check, so TLS options on
+ * it are a mistake; and its queries travel readable by anyone on the
+ * path, so it must be on the host or the site.
+ */
 static int
 upstream_end(int lineno)
 {
 	struct upstream_conf	*u, *n;
-	int			 port;
+	int			 port, tls = up_cur.transport == UP_TLS;
 
-	port = up_port == -1 ? DEFAULT_UPSTREAM_PORT : up_port;
+	port = up_port != -1 ? up_port : tls ? DEFAULT_UPSTREAM_PORT :
+	    DEFAULT_CLEARTEXT_PORT;
 	if (conf_parse_addr(up_addr, port, &up_cur.ss, &up_cur.sslen) == -1)
 		fatalx("%s: checked address became invalid", __func__);
+	if (!tls && (up_named || up_cur.npins > 0)) {
+		conf_error(lineno, "upstream %s: tls-name and pin are for TLS "
+		    "upstreams, not a cleartext one", up_addr);
+		return (-1);
+	}
+	if (!tls && !conf_cleartext_allowed((struct sockaddr *)&up_cur.ss)) {
+		conf_error(lineno, "upstream %s: cleartext only to a loopback, "
+		    "private, shared (100.64/10), link-local or ULA address",
+		    up_addr);
+		return (-1);
+	}
 	/* Verify the certificate against the address when not told. */
-	if (!up_named)
+	if (tls && !up_named)
 		(void)strlcpy(up_cur.tls_name, up_addr,
 		    sizeof(up_cur.tls_name));
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {

@@ -108,6 +108,10 @@ print_config(const struct conf *conf)
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		printf("upstream ");
 		print_addr(&u->ss);
+		if (u->transport != UP_TLS) {
+			printf(" %s\n", conf_transport_name(u->transport));
+			continue;
+		}
 		printf(" tls-name ");
 		print_string(u->tls_name);
 		for (i = 0; i < u->npins; i++) {

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "frontend.h"
 #include "log.h"
+#include "plainconn.h"
 #include "query.h"
 #include "report.h"
 #include "upconn.h"
@@ -81,6 +82,7 @@ query_init(void)
 	coalesce_init(follower_done, qs.nslots,
 	    env->conf->sc.coalesce_max_waiters);
 	upconn_set_reply_hook(upstream_reply);
+	plainconn_set_reply_hook(upstream_reply);
 }
 
 /* Slots in use: a retiring engine waits for none to be left. */
@@ -125,8 +127,10 @@ query_alloc(void)
 	q->nfollowers = 0;
 	q->hnext = NULL;
 	q->hashed = 0;
-	for (i = 0; i < QUERY_MAX_SENDS; i++)
+	for (i = 0; i < QUERY_MAX_SENDS; i++) {
 		q->sends[i].uc = NULL;
+		q->sends[i].pc = NULL;
+	}
 	return (q);
 }
 

@@ -141,6 +141,11 @@ report_send(void)
 		su->handshakes = u->nhandshakes;
 		su->resumed = u->nresumed;
 		su->pin_failures = u->npinfail;
+		su->transport = u->conf.transport;
+		if (u->plain != NULL) {
+			su->cleartext_queries = u->plain->nqueries;
+			su->cleartext_bytes = u->plain->nbytes;
+		}
 	}
 	report.nupstreams = i;
 	if (ipc_compose(&env->ipc, IPC_STATS, -1, &report, sizeof(report)) ==

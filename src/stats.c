@@ -82,7 +82,7 @@ static const struct metric	 after_latency[] = {
 	    "Bytes of DNS messages sent to upstreams through TLS." },
 	{ "bytes sent upstream outside tls", "upstream_cleartext_bytes_total",
 	    SFIELD(upstream_cleartext_bytes),
-	    "Bytes sent to upstreams outside TLS; always 0." },
+	    "Bytes sent to TLS upstreams outside TLS; always 0." },
 	{ NULL, "cache_entries", SFIELD(cache_entries),
 	    "Entries in the caches of the serving engines." },
 	{ NULL, "cache_bytes", SFIELD(cache_bytes),
@@ -113,9 +113,29 @@ static const struct metric	 upstream_metrics[] = {
 	    "Handshakes that resumed a TLS session." },
 	{ "pin failures", "upstream_pin_failures_total", UPFIELD(pin_failures),
 	    "Handshakes whose certificate matched no pin." },
+	{ "cleartext queries", "upstream_cleartext_queries_total",
+	    UPFIELD(cleartext_queries),
+	    "Queries sent without TLS, to an upstream declared cleartext." },
+	{ "cleartext bytes", "upstream_cleartext_sent_bytes_total",
+	    UPFIELD(cleartext_bytes),
+	    "Bytes sent without TLS, to an upstream declared cleartext." },
 };
 
 #define NMETRICS(t)	(sizeof(t) / sizeof((t)[0]))
+
+/* udp: with TCP for truncated answers; the names dotproxy.conf.5 uses */
+static const char *
+transport_label(uint64_t t)
+{
+	switch (t) {
+	case UP_CLEARTEXT_UDP:
+		return ("cleartext udp");
+	case UP_CLEARTEXT_TCP:
+		return ("cleartext tcp");
+	default:
+		return ("tls");
+	}
+}
 
 static void	 put(struct out *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -223,7 +243,8 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 		eu = &e->up[j];
 		for (k = 0; k < sum->nupstreams; k++)
 			if (strcmp(sum->up[k].name, eu->name) == 0 &&
-			    strcmp(sum->up[k].tls_name, eu->tls_name) == 0)
+			    strcmp(sum->up[k].tls_name, eu->tls_name) == 0 &&
+			    sum->up[k].transport == eu->transport)
 				break;
 		if (k == sum->nupstreams) {
 			if (k == CONF_MAX_UPSTREAM)
@@ -233,6 +254,7 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 			(void)strlcpy(su->name, eu->name, sizeof(su->name));
 			(void)strlcpy(su->tls_name, eu->tls_name,
 			    sizeof(su->tls_name));
+			su->transport = eu->transport;
 		}
 		su = &sum->up[k];
 		if (live) {
@@ -302,7 +324,12 @@ stats_render_upstreams(const struct ipc_stats *st, char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < st->nupstreams; i++) {
 		u = &st->up[i];
-		put(&o, "upstream %s tls-name %s\n", u->name, u->tls_name);
+		if (u->transport == UP_TLS)
+			put(&o, "upstream %s tls-name %s\n", u->name,
+			    u->tls_name);
+		else
+			put(&o, "upstream %s cleartext\n", u->name);
+		put(&o, "  transport: %s\n", transport_label(u->transport));
 		if (u->down == 0)
 			put(&o, "  state: up\n");
 		else

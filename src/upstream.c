@@ -31,6 +31,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "plainconn.h"
 #include "query.h"
 #include "upconn.h"
 #include "upstream.h"
@@ -112,11 +113,17 @@ upstream_init(const uint8_t *ca, size_t calen)
 		u->session_fd = -1;
 		conf_addr_str((struct sockaddr *)&u->conf.ss, u->name,
 		    sizeof(u->name));
+		/* the transport is the upstream's, whatever pool it is in */
+		if (u->conf.transport != UP_TLS) {
+			u->plain = plainconn_new(u, u->conf.transport);
+			continue;
+		}
 		u->tls_cfg = upstream_tls_config(ca, calen);
 		for (i = 0; i < UPSTREAM_POOL; i++)
 			upconn_init(&u->conns[i], u);
 	}
 	upconn_set_failed_hook(upstream_failed);
+	plainconn_set_failed_hook(upstream_failed);
 	/* seed the generator now: it may want files the sandbox denies */
 	if (arc4random() == 0)
 		log_debug("arc4random said 0");
@@ -136,6 +143,8 @@ upstream_session_init(void)
 
 	for (i = 0; i < pool.n; i++) {
 		u = &pool.ups[i];
+		if (u->tls_cfg == NULL)
+			continue;
 		if ((fd = memfd_create("dotproxy-session", MFD_CLOEXEC)) ==
 		    -1) {
 			log_warn("memfd_create: no session resumption");
@@ -325,7 +334,7 @@ upstream_send(struct query *q, int hedge)
 	int		 i;
 
 	for (i = 0; i < QUERY_MAX_SENDS; i++)
-		if (q->sends[i].uc == NULL) {
+		if (q->sends[i].uc == NULL && q->sends[i].pc == NULL) {
 			s = &q->sends[i];
 			break;
 		}
@@ -338,15 +347,20 @@ upstream_send(struct query *q, int hedge)
 		    q->copies >= QUERY_MAX_COPIES ||
 		    (u = upstream_pick(q, hedge)) == NULL)
 			return (-1);
-		if ((uc = upstream_conn(u)) != NULL)
+		s->sent = now_us();
+		s->measured = 1;
+		if (u->plain != NULL) {
+			if (plainconn_queue(u->plain, s) == 0)
+				break;
+		} else if ((uc = upstream_conn(u)) != NULL) {
+			s->measured = uc->state == UC_READY;
+			if (upconn_queue(uc, s) == -1)
+				return (-1);
 			break;
+		}
 		q->tries++;
 		q->tried |= 1U << u->index;
 	}
-	s->sent = now_us();
-	s->measured = uc->state == UC_READY;
-	if (upconn_queue(uc, s) == -1)
-		return (-1);
 	if (hedge) {
 		pool.hedge_tokens -= HEDGE_COST;
 		q->hedged = 1;
@@ -388,18 +402,23 @@ void
 upstream_forget_all(struct query *q, int timed_out)
 {
 	struct qsend	*s;
+	struct upstream	*u;
 	uint64_t	 now = now_us();
 	uint64_t	 third = env->conf->sc.query_timeout * 1000000ULL / 3;
-	int		 i;
+	int		 i, late;
 
 	for (i = 0; i < QUERY_MAX_SENDS; i++) {
 		s = &q->sends[i];
-		if (s->uc == NULL)
+		if (s->uc == NULL && s->pc == NULL)
 			continue;
-		if (s->measured && now - s->sent >= upstream_attempt_us(
-		    s->uc->up))
-			upstream_rtt(s->uc->up, now - s->sent);
-		upconn_forget(s->uc, s, timed_out || now - s->sent >= third);
+		u = s->uc != NULL ? s->uc->up : s->pc->up;
+		if (s->measured && now - s->sent >= upstream_attempt_us(u))
+			upstream_rtt(u, now - s->sent);
+		late = timed_out || now - s->sent >= third;
+		if (s->uc != NULL)
+			upconn_forget(s->uc, s, late);
+		else
+			plainconn_forget(s->pc, s, late);
 	}
 	q->nsends = 0;
 }
@@ -477,6 +496,17 @@ int
 upstream_count(void)
 {
 	return (pool.n);
+}
+
+/* What the pool may hold open at once, for the descriptor limit. */
+int
+upstream_descriptors(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < pool.n; i++)
+		n += pool.ups[i].plain != NULL ? PLAIN_FDS : UPSTREAM_POOL + 1;
+	return (n);
 }
 
 const struct upstream *

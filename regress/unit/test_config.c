@@ -262,7 +262,7 @@ conf_equal(const struct conf *a, const struct conf *b)
 		if (ua->sslen != ub->sslen ||
 		    memcmp(&ua->ss, &ub->ss, ua->sslen) != 0 ||
 		    strcmp(ua->tls_name, ub->tls_name) != 0 ||
-		    ua->npins != ub->npins ||
+		    ua->transport != ub->transport || ua->npins != ub->npins ||
 		    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) != 0)
 			return (0);
 	if (ua != NULL || ub != NULL)
@@ -1088,12 +1088,164 @@ test_helpers(void)
 	CHECK(!conf_valid_name(name), "254-character name");
 }
 
+/* cleartext text: rejected, with msg on line 1 of it. */
+static void
+cleartext_error(const char *text, const char *msg)
+{
+	struct conf	*c;
+	char		 desc[512];
+	int		 found;
+
+	c = parse_text(text);
+	found = c == NULL && strstr(logbuf, ":1: ") != NULL &&
+	    strstr(logbuf, msg) != NULL;
+	(void)snprintf(desc, sizeof(desc), "\"%.*s\": %s", (int)strcspn(text,
+	    "\n"), text, msg);
+	CHECK(found, desc);
+	if (!found)
+		log_dump();
+	conf_free(c);
+}
+
+static int
+cleartext_ok(const char *addr)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+
+	if (conf_parse_addr(addr, 53, &ss, &sslen) == -1)
+		return (-1);
+	return (conf_cleartext_allowed((struct sockaddr *)&ss));
+}
+
+/* Cleartext upstreams: only where declared, only on the host or site. */
+static void
+test_cleartext(void)
+{
+	static const char *allowed[] = {
+		"127.0.0.1", "127.255.255.254", "::1", "10.0.0.1",
+		"10.255.255.255", "172.16.0.1", "172.31.255.255",
+		"192.168.0.1", "192.168.255.255", "100.64.0.1",
+		"100.127.255.255", "169.254.0.1", "169.254.255.255",
+		"fe80::1", "febf::1", "fc00::1", "fd12:3456::53",
+		"::ffff:10.96.0.10", "::ffff:127.0.0.1"
+	};
+	static const char *refused[] = {
+		"8.8.8.8", "1.1.1.1", "9.9.9.9", "2001:4860::8888",
+		"2606:4700::1111", "0.0.0.0", "::", "11.0.0.1", "9.255.255.255",
+		"172.15.255.255", "172.32.0.1", "192.167.255.255",
+		"192.169.0.1", "100.63.255.255", "100.128.0.1", "169.253.0.1",
+		"169.255.0.1", "fec0::1", "fe00::1", "fbff::1", "fe00::",
+		"ff02::1", "224.0.0.1", "255.255.255.255", "128.0.0.1",
+		"::2", "::ffff:8.8.8.8", "64:ff9b::a00:1", "2001:db8::1"
+	};
+	struct conf			*c;
+	const struct upstream_conf	*u;
+	char				 err[256], desc[128];
+	size_t				 i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		(void)snprintf(desc, sizeof(desc), "cleartext allowed to %s",
+		    allowed[i]);
+		CHECK(cleartext_ok(allowed[i]) == 1, desc);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		(void)snprintf(desc, sizeof(desc), "cleartext refused to %s",
+		    refused[i]);
+		CHECK(cleartext_ok(refused[i]) == 0, desc);
+	}
+
+	c = parse_text("upstream 10.96.0.10 port 53 cleartext\n"
+	    "upstream 10.96.0.11 plain tcp\n"
+	    "upstream fd00::53 port 5353 cleartext tcp\n"
+	    "upstream 127.0.0.1 port 8853 tls-name \"dns.test\"\n"
+	    "upstream 192.168.1.1 tcp-idle-timeout 5\n");
+	CHECK(c == NULL, "tcp alone after an upstream is a syntax error");
+	conf_free(c);
+	c = parse_text("upstream 10.96.0.10 port 53 cleartext\n"
+	    "upstream 10.96.0.11 plain tcp\n"
+	    "upstream fd00::53 port 5353 cleartext tcp\n"
+	    "upstream 127.0.0.1 port 8853 tls-name \"dns.test\"\n"
+	    "upstream 192.168.1.1\n"
+	    "tcp-idle-timeout 5\n");
+	CHECK(c != NULL && count_upstreams(c) == 5,
+	    "cleartext, plain tcp and TLS upstreams side by side");
+	if (c == NULL) {
+		log_dump();
+		return;
+	}
+	u = nth_upstream(c, 0);
+	CHECK(u->transport == UP_CLEARTEXT_UDP && port_of(&u->ss) == 53 &&
+	    u->tls_name[0] == '\0' && u->npins == 0,
+	    "cleartext: UDP with TCP fallback, no tls-name");
+	u = nth_upstream(c, 1);
+	CHECK(u->transport == UP_CLEARTEXT_TCP && port_of(&u->ss) == 53,
+	    "plain tcp: TCP only, port 53 by default");
+	u = nth_upstream(c, 2);
+	CHECK(u->transport == UP_CLEARTEXT_TCP && port_of(&u->ss) == 5353,
+	    "cleartext tcp over IPv6 ULA, its own port");
+	u = nth_upstream(c, 3);
+	CHECK(u->transport == UP_TLS && strcmp(u->tls_name, "dns.test") == 0,
+	    "a TLS upstream beside them stays TLS");
+	u = nth_upstream(c, 4);
+	CHECK(u->transport == UP_TLS && port_of(&u->ss) == 853 &&
+	    strcmp(u->tls_name, "192.168.1.1") == 0,
+	    "a private address without the keyword is TLS, port 853");
+	CHECK(c->sc.tcp_idle_timeout == 5, "tcp-idle-timeout still a keyword");
+	CHECK(roundtrip(c, "cleartext.out"),
+	    "cleartext upstreams print and parse back the same");
+	conf_free(c);
+
+	cleartext_error("upstream 8.8.8.8 port 53 plain\n",
+	    "upstream 8.8.8.8: cleartext only to a loopback, private, shared "
+	    "(100.64/10), link-local or ULA address");
+	cleartext_error("upstream 2001:4860::8888 cleartext tcp\n",
+	    "upstream 2001:4860::8888: cleartext only to a loopback");
+	cleartext_error("upstream ::ffff:8.8.4.4 cleartext\n",
+	    "cleartext only to a loopback");
+	cleartext_error("upstream 10.0.0.1 cleartext tls-name \"dns.test\"\n",
+	    "upstream 10.0.0.1: tls-name and pin are for TLS upstreams, not a "
+	    "cleartext one");
+	cleartext_error("upstream 10.0.0.1 pin \"sha256/dpLDrTVAu4A8Ags67mbNi"
+	    "IcSMjTqDG5xQ8Ct1z/0Me0=\" plain\n", "tls-name and pin are for TLS");
+	cleartext_error("upstream 10.0.0.1 cleartext plain tcp\n",
+	    "upstream 10.0.0.1: cleartext given twice");
+	cleartext_error("upstream 10.0.0.1 tcp\n", "syntax error");
+	cleartext_error("upstream 10.0.0.1 cleartext udp\n", "syntax error");
+
+	CHECK(strcmp(conf_transport_name(UP_TLS), "tls") == 0 &&
+	    strcmp(conf_transport_name(UP_CLEARTEXT_UDP), "cleartext") == 0 &&
+	    strcmp(conf_transport_name(UP_CLEARTEXT_TCP), "cleartext tcp") ==
+	    0, "transport names as the configuration spells them");
+
+	/* the variables name a DoT server: a cleartext one becomes TLS */
+	unset_env();
+	setenv("DNS_SERVER_IP", "9.9.9.9", 1);
+	c = parse_text("upstream 10.96.0.10 cleartext\n");
+	CHECK(c != NULL && conf_apply_env(c, err, sizeof(err)) == 0 &&
+	    (u = TAILQ_FIRST(&c->upstreams)) != NULL &&
+	    u->transport == UP_TLS && strcmp(u->tls_name, "9.9.9.9") == 0 &&
+	    port_of(&u->ss) == 853, "DNS_SERVER_IP over a cleartext upstream: "
+	    "TLS to the new address on port 853, verified against it");
+	conf_free(c);
+	unset_env();
+	setenv("DNS_SERVER_PORT", "853", 1);
+	c = parse_text("upstream 10.96.0.10 cleartext\n");
+	CHECK(c != NULL && conf_apply_env(c, err, sizeof(err)) == 0 &&
+	    (u = TAILQ_FIRST(&c->upstreams)) != NULL &&
+	    u->transport == UP_TLS && strcmp(u->tls_name, "10.96.0.10") == 0 &&
+	    port_of(&u->ss) == 853, "DNS_SERVER_PORT alone: TLS to the same "
+	    "address, verified against it");
+	conf_free(c);
+	unset_env();
+}
+
 static void
 cleanup(void)
 {
 	static const char *files[] = {
 		"t.conf", "good.out", "defaults.out", "off.out",
-		"corner.out", "env.out"
+		"corner.out", "env.out", "cleartext.out"
 	};
 	size_t	i;
 
@@ -1121,6 +1273,7 @@ main(int argc, char *argv[])
 	test_env();
 	test_acl();
 	test_helpers();
+	test_cleartext();
 
 	cleanup();
 	return (unit_done());

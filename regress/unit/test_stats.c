@@ -108,6 +108,38 @@ main(void)
 	    strstr(text, "  smoothed rtt: 5.000 ms\n") != NULL,
 	    "show upstreams: state and RTT");
 
+	/* a cleartext upstream beside a TLS one on the same address */
+	memset(&sum, 0, sizeof(sum));
+	memset(&a, 0, sizeof(a));
+	upstream(&a, "10.0.0.53:53", 4, 0, 0);
+	a.up[0].tls_name[0] = '\0';
+	a.up[0].transport = UP_CLEARTEXT_UDP;
+	a.up[0].cleartext_queries = 4;
+	a.up[0].cleartext_bytes = 160;
+	upstream(&a, "10.0.0.53:53", 2, 0, 0);
+	stats_add(&sum, &a, 1);
+	stats_add(&sum, &a, 0);
+	CHECK(sum.nupstreams == 2 && sum.up[0].cleartext_queries == 8 &&
+	    sum.up[0].cleartext_bytes == 320 &&
+	    sum.up[1].cleartext_queries == 0,
+	    "cleartext counters add up, upstreams told apart by transport");
+	stats_render_upstreams(&sum, text, sizeof(text));
+	CHECK(strstr(text, "upstream 10.0.0.53:53 cleartext\n"
+	    "  transport: cleartext udp\n") != NULL &&
+	    strstr(text, "  cleartext queries: 8\n") != NULL &&
+	    strstr(text, "upstream 10.0.0.53:53 tls-name dns.test\n"
+	    "  transport: tls\n") != NULL,
+	    "show upstreams: the transport and cleartext counters");
+	stats_render_metrics(&sum, text, sizeof(text));
+	CHECK(strstr(text, "dotproxy_upstream_cleartext_queries_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\"} 8\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_sent_bytes_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\"} 320\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_queries_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"dns.test\"} 0\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_bytes_total 0\n") != NULL,
+	    "metrics: each upstream's cleartext, the engines' stays 0");
+
 	memset(&sum, 0, sizeof(sum));
 	upstream(&sum, "a\"b\\c\nd", 1, 0, 0);
 	stats_render_metrics(&sum, text, sizeof(text));
