@@ -70,18 +70,12 @@
 #define CONF_PIN_LEN		32	/* SHA-256 of the SPKI */
 #define CONF_MAX_LISTEN		32
 #define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)	/* sockets an engine serves */
-#define CONF_MAX_UPSTREAM	16
+#define CONF_MAX_UPSTREAM	16	/* in one zone */
+#define CONF_MAX_UPSTREAMS	64	/* in all zones together */
+#define CONF_MAX_ZONES		256	/* zone statements */
 
-enum upstream_policy {
-	POLICY_FASTEST = 0,
-	POLICY_FAILOVER,
-	POLICY_ROUNDROBIN
-};
-
-enum acl_action {
-	ACL_ALLOW = 0,
-	ACL_DENY
-};
+enum upstream_policy { POLICY_FASTEST, POLICY_FAILOVER, POLICY_ROUNDROBIN };
+enum acl_action { ACL_ALLOW = 0, ACL_DENY };
 
 /* what a client the access list denies gets */
 enum deny_action {
@@ -110,6 +104,7 @@ struct upstream_conf {
 	struct sockaddr_storage		 ss;
 	socklen_t			 sslen;
 	char				 tls_name[CONF_NAME_MAX];
+	int				 zone;	/* its zone's index, 0 is "." */
 	int				 npins;
 	uint8_t				 pins[CONF_MAX_PINS][CONF_PIN_LEN];
 };
@@ -125,6 +120,7 @@ struct acl_conf {
 TAILQ_HEAD(listen_list, listen_conf);
 TAILQ_HEAD(upstream_list, upstream_conf);
 TAILQ_HEAD(acl_list, acl_conf);
+TAILQ_HEAD(zone_list, zone_conf);	/* zone.h */
 
 /* The scalar part of the configuration; sent to the engine as one message. */
 struct conf_scalars {
@@ -158,6 +154,7 @@ struct conf_scalars {
 	int		rate_limit_table;	/* buckets per engine */
 	char		control_socket[108];	/* sun_path; "" is off */
 	int		log_queries;	/* one log line per query */
+	int		local_zones;	/* the built-in zones (zone.c) */
 	struct sockaddr_storage metrics_ss;	/* metrics listen on */
 	socklen_t	metrics_sslen;	/* 0 is off */
 	/* filled in by the parent, not by the parser */
@@ -171,6 +168,7 @@ struct conf {
 	struct listen_list	 listens;
 	struct upstream_list	 upstreams;
 	struct acl_list		 acl;
+	struct zone_list	 zones;		/* in order, indexes 1.. */
 	int			 acl_is_default;
 };
 
@@ -182,6 +180,7 @@ void		 conf_fill_default_lists(struct conf *);
 int		 conf_apply_env(struct conf *, char *, size_t);
 int		 conf_parse_addr(const char *, int, struct sockaddr_storage *,
 		    socklen_t *);
+int		 conf_count_upstreams(const struct conf *);
 int		 conf_acl_match(const struct acl_list *,
 		    const struct sockaddr *);
 const char	*conf_addr_str(const struct sockaddr *, char *, size_t);
