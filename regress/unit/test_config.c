@@ -239,68 +239,50 @@ acl_of(const struct conf *c, const char *addr)
 	return (conf_acl_match(&c->acl, (struct sockaddr *)&ss));
 }
 
-/* Everything the parser sets, lists included; not acl_is_default. */
+/* Two lists walked together: equal when SAME holds for each pair. */
+#define LISTS_EQUAL(ha, hb, x, y, same) __extension__ ({		\
+	for (x = TAILQ_FIRST(ha), y = TAILQ_FIRST(hb);			\
+	    x != NULL && y != NULL && (same);				\
+	    x = TAILQ_NEXT(x, entry), y = TAILQ_NEXT(y, entry))		\
+		;							\
+	x == NULL && y == NULL;						\
+})
+
 static int
 upstreams_equal(const struct upstream_list *a, const struct upstream_list *b)
 {
 	const struct upstream_conf	*ua, *ub;
 
-	for (ua = TAILQ_FIRST(a), ub = TAILQ_FIRST(b);
-	    ua != NULL && ub != NULL;
-	    ua = TAILQ_NEXT(ua, entry), ub = TAILQ_NEXT(ub, entry))
-		if (ua->sslen != ub->sslen ||
-		    memcmp(&ua->ss, &ub->ss, ua->sslen) != 0 ||
-		    strcmp(ua->tls_name, ub->tls_name) != 0 ||
-		    ua->zone != ub->zone || ua->npins != ub->npins ||
-		    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) != 0)
-			return (0);
-	return (ua == NULL && ub == NULL);
+	return (LISTS_EQUAL(a, b, ua, ub, ua->sslen == ub->sslen &&
+	    memcmp(&ua->ss, &ub->ss, ua->sslen) == 0 &&
+	    strcmp(ua->tls_name, ub->tls_name) == 0 &&
+	    ua->zone == ub->zone && ua->npins == ub->npins &&
+	    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) == 0));
 }
 
-static int
-zones_equal(const struct zone_list *a, const struct zone_list *b)
-{
-	const struct zone_conf	*za, *zb;
-
-	for (za = TAILQ_FIRST(a), zb = TAILQ_FIRST(b);
-	    za != NULL && zb != NULL;
-	    za = TAILQ_NEXT(za, entry), zb = TAILQ_NEXT(zb, entry))
-		if (strcmp(za->name, zb->name) != 0 ||
-		    za->index != zb->index || za->action != zb->action ||
-		    za->policy != zb->policy || za->padding != zb->padding ||
-		    strcmp(za->ca_file, zb->ca_file) != 0 ||
-		    !upstreams_equal(&za->upstreams, &zb->upstreams))
-			return (0);
-	return (za == NULL && zb == NULL);
-}
-
+/* Everything the parser sets, lists included; not acl_is_default. */
 static int
 conf_equal(const struct conf *a, const struct conf *b)
 {
 	const struct listen_conf	*la, *lb;
 	const struct acl_conf		*aa, *ab;
+	const struct zone_conf		*za, *zb;
 
-	if (memcmp(&a->sc, &b->sc, sizeof(a->sc)) != 0)
-		return (0);
-	for (la = TAILQ_FIRST(&a->listens), lb = TAILQ_FIRST(&b->listens);
-	    la != NULL && lb != NULL;
-	    la = TAILQ_NEXT(la, entry), lb = TAILQ_NEXT(lb, entry))
-		if (la->sslen != lb->sslen ||
-		    memcmp(&la->ss, &lb->ss, la->sslen) != 0)
-			return (0);
-	if (la != NULL || lb != NULL)
-		return (0);
-	if (!upstreams_equal(&a->upstreams, &b->upstreams) ||
-	    !zones_equal(&a->zones, &b->zones))
-		return (0);
-	for (aa = TAILQ_FIRST(&a->acl), ab = TAILQ_FIRST(&b->acl);
-	    aa != NULL && ab != NULL;
-	    aa = TAILQ_NEXT(aa, entry), ab = TAILQ_NEXT(ab, entry))
-		if (aa->action != ab->action || aa->af != ab->af ||
-		    aa->prefixlen != ab->prefixlen ||
-		    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) != 0)
-			return (0);
-	return (aa == NULL && ab == NULL);
+	return (memcmp(&a->sc, &b->sc, sizeof(a->sc)) == 0 &&
+	    LISTS_EQUAL(&a->listens, &b->listens, la, lb,
+	    la->sslen == lb->sslen &&
+	    memcmp(&la->ss, &lb->ss, la->sslen) == 0) &&
+	    upstreams_equal(&a->upstreams, &b->upstreams) &&
+	    LISTS_EQUAL(&a->zones, &b->zones, za, zb,
+	    strcmp(za->name, zb->name) == 0 && za->index == zb->index &&
+	    za->action == zb->action && za->policy == zb->policy &&
+	    za->padding == zb->padding &&
+	    strcmp(za->ca_file, zb->ca_file) == 0 &&
+	    upstreams_equal(&za->upstreams, &zb->upstreams)) &&
+	    LISTS_EQUAL(&a->acl, &b->acl, aa, ab,
+	    aa->action == ab->action && aa->af == ab->af &&
+	    aa->prefixlen == ab->prefixlen &&
+	    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) == 0));
 }
 
 /* print_config into a file, parse that file, compare. */
