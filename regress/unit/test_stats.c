@@ -31,6 +31,7 @@
 
 static struct ipc_stats	 a, b, sum;
 static char		 text[65536];
+static char		 big[1024 * 1024];	/* CONTROL_REPLY_MAX */
 
 static void
 upstream_in(struct ipc_stats *st, const char *name, const char *zone,
@@ -56,6 +57,10 @@ upstream(struct ipc_stats *st, const char *name, uint64_t queries,
 int
 main(void)
 {
+	struct stats_upstream	*u;
+	size_t			 n;
+	int			 i;
+
 	a.s.queries_udp = 10;
 	a.s.answers = 12;
 	a.s.rcode[2] = 1;
@@ -140,6 +145,21 @@ main(void)
 	stats_render_upstreams(&sum, text, sizeof(text));
 	CHECK(strstr(text, "upstream 192.0.2.1:853 tls-name dns.test zone "
 	    "corp.example\n") != NULL, "show upstreams names the zone");
+
+	/* the longest text: every upstream, every label long and escaped */
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < CONF_MAX_UPSTREAMS; i++) {
+		u = &sum.up[sum.nupstreams++];
+		memset(u->name, '"', sizeof(u->name) - 1);
+		u->name[0] = 'a' + i % 26;
+		u->name[1] = 'a' + i / 26;
+		memset(u->tls_name, '\\', sizeof(u->tls_name) - 1);
+		memset(u->zone, '\n', sizeof(u->zone) - 1);
+		u->queries = UINT64_MAX;
+	}
+	n = stats_render_metrics(&sum, big, sizeof(big));
+	CHECK(n + 1 < sizeof(big), "the metrics of 64 upstreams with the "
+	    "longest labels fit in the control socket's reply");
 
 	/* an engine's report as the parent takes it (IPC_STATS) */
 	b = a;
