@@ -203,14 +203,18 @@ check "one server in two zones: two series, by the zone label" \
 check "zone b.example's upstream counted under its zone" \
     grep -q "^dotproxy_upstream_answered_total{upstream=\"127.0.0.1:$UPB\",tls_name=\"dns.test\",zone=\"b\.example\"} [1-9]" \
     "$W/samples.txt"
-check "local answers are counted" \
-    sh -c '[ "$(sed -n "s/^dotproxy_local_answers_total //p" "$1")" -gt 200 ]' \
-    - "$W/samples.txt"
+locals()
+{
+	[ "$(ctl show metrics | sed -n 's/^dotproxy_local_answers_total //p')" \
+	    -gt 200 ]
+}
+check "local answers are counted" waitfor 5 locals
 
 # --- a reload that changes the zones, under load --------------------------
 # After: zone example moves to the k8s server, b.example is gone (its
 # names fall to example), new.test is refused, the built-in zones are off.
-conf "$W/new.conf" $P $UPR \
+mkdir -p "$W/n"
+conf "$W/n/z.conf" $P $UPR \
     "zone \"example\" { $(up $UPK) }" 'zone "new.test" refuse' \
     'local-zones off'
 i=0
@@ -229,7 +233,7 @@ if command -v dnsperf >/dev/null 2>&1; then
 	dt=$!
 	sleep 1.5
 	nready=$(grep -c 'ready, pid' "$W/z.err")
-	cp "$W/new.conf" "$W/z.conf"
+	cp "$W/n/z.conf" "$W/z.conf"
 	kill -HUP "$(proxypid z)"
 	check "SIGHUP: the new engine reports ready" \
 	    waitfor 5 sh -c '[ "$(grep -c "ready, pid" "$1")" -gt "$2" ]' - \
@@ -245,7 +249,7 @@ if command -v dnsperf >/dev/null 2>&1; then
 	done
 else
 	ok "# SKIP dnsperf not installed"
-	cp "$W/new.conf" "$W/z.conf"
+	cp "$W/n/z.conf" "$W/z.conf"
 	kill -HUP "$(proxypid z)"
 	sleep 2
 fi
