@@ -30,11 +30,11 @@ seen()
 only()
 {
 	for _u in $UPS; do
-		_n=$(seen "$1" $_u)
+		_c=$(seen "$1" $_u)	# not _n: check() keeps its name there
 		if [ "$_u" = "$2" ]; then
-			[ "$_n" -ge 1 ] || return 1
+			[ "$_c" -ge 1 ] || return 1
 		else
-			[ "$_n" -eq 0 ] || return 1
+			[ "$_c" -eq 0 ] || return 1
 		fi
 	done
 }
