@@ -93,6 +93,10 @@ static const struct builtin {
 };
 #define NBUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
 
+static void	 zone_add(const uint8_t *, size_t, int, int, const char *);
+static int	 name_is(const uint8_t *, size_t, const uint8_t *, size_t);
+static size_t	 put_rr(uint8_t *, size_t, uint16_t, const uint8_t *, size_t);
+
 /* the names a loopback zone answers PTR localhost for */
 static const char *const loopback_ptr[] = {
 	"1.0.0.127.in-addr.arpa", "1." Z31 "ip6.arpa"
