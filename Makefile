@@ -35,7 +35,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/parentsandbox.c \
-		src/testhook.c
+		src/testhook.c src/zone.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o
 HDRS =		$(wildcard include/*.h)
 
@@ -45,6 +45,7 @@ REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
 		$(BUILD)/test_upconn $(BUILD)/test_plainconn $(BUILD)/test_query \
+		$(BUILD)/test_zone \
 		$(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
@@ -105,6 +106,11 @@ run: deps
 $(BUILD)/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
 
+$(BUILD)/test_zone: regress/unit/test_zone.c src/zone.c src/dns.c \
+    $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_zone.c src/zone.c src/dns.c \
+	    $(BUILD)/log.o $(LDLIBS)
+
 $(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
 
@@ -121,9 +127,11 @@ $(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c 
 	    $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
-    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o | $(BUILD)
+    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o $(BUILD)/dns.o \
+    $(BUILD)/log.o | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c $(BUILD)/parse.o \
-	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o $(LDLIBS)
+	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o \
+	    $(BUILD)/dns.o $(BUILD)/log.o $(LDLIBS)
 
 CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
 		$(BUILD)/log.o
@@ -172,6 +180,7 @@ QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
 		src/siphash.c src/upstream.c src/clients.c src/clientshm.c \
 		src/ratelimit.c \
 		src/report.c src/uplink.c src/ipc.c src/stats.c src/plainconn.c \
+		src/zone.c \
 		$(UPCONN_SRCS)
 
 $(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \
@@ -273,9 +282,11 @@ $(BUILD)/fuzz/parse.o: $(BUILD)/fuzz/parse.c $(HDRS)
 	    -c -o $@ $(BUILD)/fuzz/parse.c
 
 $(BUILD)/fuzz/fuzz_config: regress/fuzz/fuzz_config.c $(BUILD)/fuzz/parse.o \
-    src/config.c src/printconf.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz
+    src/config.c src/printconf.c src/zone.c src/dns.c src/log.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_config.c \
-	    $(BUILD)/fuzz/parse.o src/config.c src/printconf.c src/log.c $(LDLIBS)
+	    $(BUILD)/fuzz/parse.o src/config.c src/printconf.c src/zone.c \
+	    src/dns.c src/log.c $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
     | $(BUILD)/fuzz

@@ -44,6 +44,7 @@ struct stats {
 	uint64_t	ratelimited;	/* over their prefix's rate */
 	uint64_t	truncated;	/* UDP answers cut, TC=1 */
 	uint64_t	stale;		/* answered stale (RFC 8767) */
+	uint64_t	local;		/* answered by a local zone */
 	uint64_t	answers;	/* sent to clients; = latency count */
 	uint64_t	rcode[STATS_NRCODE];	/* answers by rcode */
 	uint64_t	latency[STATS_NLAT + 1];	/* per bucket, not
@@ -65,6 +66,7 @@ struct stats {
 struct stats_upstream {
 	char		name[64];	/* address and port */
 	char		tls_name[CONF_NAME_MAX];
+	char		zone[CONF_NAME_MAX];	/* "." or the zone's name */
 	uint64_t	down;		/* gauge: 1 while marked down */
 	uint64_t	srtt_us;	/* gauge: smoothed RTT, 0 if none */
 	uint64_t	queries;	/* copies sent */

@@ -112,6 +112,7 @@ struct query {
 	int			 tries;		/* copies that count */
 	int			 copies;	/* copies ever sent */
 	int			 hedged;	/* a hedge went out */
+	int			 zone;		/* its upstream pool */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;
@@ -127,7 +128,7 @@ void		 query_init(void);
 struct query	*query_alloc(void);
 void		 query_start(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
-		    const struct dns_query_info *);
+		    const struct dns_query_info *, int);
 int		 query_busy(void);
 
 #endif /* DOTPROXY_QUERY_H */

@@ -31,8 +31,10 @@
 
 struct upstream {
 	struct upstream_conf	 conf;
-	int			 index;
+	int			 index;		/* in its zone's pool */
 	char			 name[64];	/* address, for logs */
+	const char		*zone;		/* its zone's name, "." */
+	int			 padding;	/* its zone's block size */
 	struct tls_config	*tls_cfg;	/* its own: the session cache */
 	struct plainconn	*plain;	/* declared cleartext: no TLS at all */
 	int			 session_fd;
@@ -62,7 +64,7 @@ struct upstream {
 	struct upconn		 conns[UPSTREAM_POOL];
 };
 
-/* upstream.c: the pool, its policy, health and hedge budget */
+/* upstream.c: a pool per zone, its policy, health and hedge budget */
 void		 upstream_init(const uint8_t *, size_t);
 void		 upstream_session_init(void);
 int		 upstream_send(struct query *, int);

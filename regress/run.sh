@@ -22,7 +22,7 @@ trap 'rm -f "$results" "$results.unit"' EXIT
 for t in $BUILD/test_dns $BUILD/test_ipc $BUILD/test_config $BUILD/test_cache \
     $BUILD/test_ratelimit $BUILD/test_coalesce $BUILD/test_clients \
     $BUILD/test_stats $BUILD/test_frame $BUILD/test_proc $BUILD/test_upconn \
-    $BUILD/test_plainconn $BUILD/test_query; do
+    $BUILD/test_plainconn $BUILD/test_query $BUILD/test_zone; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "zone.h"
 
 static void	 sockaddr_set_port(struct sockaddr_storage *, int);
 static int	 sockaddr_same_host(const struct sockaddr_storage *,
@@ -108,6 +109,7 @@ conf_new(void)
 	TAILQ_INIT(&conf->listens);
 	TAILQ_INIT(&conf->upstreams);
 	TAILQ_INIT(&conf->acl);
+	TAILQ_INIT(&conf->zones);
 	return (conf);
 }
 
@@ -117,13 +119,36 @@ conf_free(struct conf *conf)
 	struct listen_conf	*l;
 	struct upstream_conf	*u;
 	struct acl_conf		*acl;
+	struct zone_conf	*z;
 
 	if (conf == NULL)
 		return;
 	FREE_LIST(&conf->listens, l);
 	FREE_LIST(&conf->upstreams, u);
 	FREE_LIST(&conf->acl, acl);
+	while ((z = TAILQ_FIRST(&conf->zones)) != NULL) {
+		TAILQ_REMOVE(&conf->zones, z, entry);
+		FREE_LIST(&z->upstreams, u);
+		free(z->ca);
+		free(z);
+	}
 	free(conf);
+}
+
+/* Upstreams in every zone, the top level's included. */
+int
+conf_count_upstreams(const struct conf *conf)
+{
+	const struct upstream_conf	*u;
+	const struct zone_conf		*z;
+	int				 n = 0;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		n++;
+	TAILQ_FOREACH(z, &conf->zones, entry)
+		TAILQ_FOREACH(u, &z->upstreams, entry)
+			n++;
+	return (n);
 }
 
 /* The scalars only: the lists are filled after the file, if still empty. */
@@ -158,6 +183,7 @@ conf_set_defaults(struct conf *conf)
 	(void)strlcpy(sc->control_socket, DOTPROXY_CONTROL,
 	    sizeof(sc->control_socket));
 	sc->log_queries = 0;
+	sc->local_zones = 1;
 	sc->metrics_sslen = 0;
 	sc->rate_limit = DEFAULT_RATE_LIMIT;
 	sc->rate_limit_burst = DEFAULT_RATE_BURST;

@@ -119,6 +119,7 @@ query_alloc(void)
 	q->tries = 0;
 	q->copies = 0;
 	q->hedged = 0;
+	q->zone = 0;
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
@@ -353,17 +354,20 @@ upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len,
 
 /*
  * A popular cache entry is about to expire: the same question goes
- * upstream with no client waiting, and its reply refreshes the entry.
- * Under load, when no slot is free, the entry simply expires.
+ * upstream, to the pool of its zone, with no client waiting, and its
+ * reply refreshes the entry.  Under load, when no slot is free, the
+ * entry simply expires.
  */
 void
-query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
+query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi,
+    int zone)
 {
 	struct query	*q;
 
 	if ((q = query_alloc()) == NULL)
 		return;
 	q->origin.transport = QT_PREFETCH;
+	q->zone = zone;
 	q->started = 0;
 	q->peerlen = 0;
 	q->qi = *qi;

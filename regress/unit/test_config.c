@@ -40,6 +40,7 @@
 #include "config.h"
 #include "log.h"
 #include "unit.h"
+#include "zone.h"
 
 #ifndef CONF_DIR
 #define CONF_DIR	"regress/unit/conf"
@@ -238,43 +239,51 @@ acl_of(const struct conf *c, const char *addr)
 	return (conf_acl_match(&c->acl, (struct sockaddr *)&ss));
 }
 
+/* Two lists walked together: equal when SAME holds for each pair. */
+#define LISTS_EQUAL(ha, hb, x, y, same) __extension__ ({		\
+	for (x = TAILQ_FIRST(ha), y = TAILQ_FIRST(hb);			\
+	    x != NULL && y != NULL && (same);				\
+	    x = TAILQ_NEXT(x, entry), y = TAILQ_NEXT(y, entry))		\
+		;							\
+	x == NULL && y == NULL;						\
+})
+
+static int
+upstreams_equal(const struct upstream_list *a, const struct upstream_list *b)
+{
+	const struct upstream_conf	*ua, *ub;
+
+	return (LISTS_EQUAL(a, b, ua, ub, ua->sslen == ub->sslen &&
+	    memcmp(&ua->ss, &ub->ss, ua->sslen) == 0 &&
+	    strcmp(ua->tls_name, ub->tls_name) == 0 &&
+	    ua->zone == ub->zone && ua->transport == ub->transport &&
+	    ua->npins == ub->npins &&
+	    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) == 0));
+}
+
 /* Everything the parser sets, lists included; not acl_is_default. */
 static int
 conf_equal(const struct conf *a, const struct conf *b)
 {
 	const struct listen_conf	*la, *lb;
-	const struct upstream_conf	*ua, *ub;
 	const struct acl_conf		*aa, *ab;
+	const struct zone_conf		*za, *zb;
 
-	if (memcmp(&a->sc, &b->sc, sizeof(a->sc)) != 0)
-		return (0);
-	for (la = TAILQ_FIRST(&a->listens), lb = TAILQ_FIRST(&b->listens);
-	    la != NULL && lb != NULL;
-	    la = TAILQ_NEXT(la, entry), lb = TAILQ_NEXT(lb, entry))
-		if (la->sslen != lb->sslen ||
-		    memcmp(&la->ss, &lb->ss, la->sslen) != 0)
-			return (0);
-	if (la != NULL || lb != NULL)
-		return (0);
-	for (ua = TAILQ_FIRST(&a->upstreams), ub = TAILQ_FIRST(&b->upstreams);
-	    ua != NULL && ub != NULL;
-	    ua = TAILQ_NEXT(ua, entry), ub = TAILQ_NEXT(ub, entry))
-		if (ua->sslen != ub->sslen ||
-		    memcmp(&ua->ss, &ub->ss, ua->sslen) != 0 ||
-		    strcmp(ua->tls_name, ub->tls_name) != 0 ||
-		    ua->transport != ub->transport || ua->npins != ub->npins ||
-		    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) != 0)
-			return (0);
-	if (ua != NULL || ub != NULL)
-		return (0);
-	for (aa = TAILQ_FIRST(&a->acl), ab = TAILQ_FIRST(&b->acl);
-	    aa != NULL && ab != NULL;
-	    aa = TAILQ_NEXT(aa, entry), ab = TAILQ_NEXT(ab, entry))
-		if (aa->action != ab->action || aa->af != ab->af ||
-		    aa->prefixlen != ab->prefixlen ||
-		    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) != 0)
-			return (0);
-	return (aa == NULL && ab == NULL);
+	return (memcmp(&a->sc, &b->sc, sizeof(a->sc)) == 0 &&
+	    LISTS_EQUAL(&a->listens, &b->listens, la, lb,
+	    la->sslen == lb->sslen &&
+	    memcmp(&la->ss, &lb->ss, la->sslen) == 0) &&
+	    upstreams_equal(&a->upstreams, &b->upstreams) &&
+	    LISTS_EQUAL(&a->zones, &b->zones, za, zb,
+	    strcmp(za->name, zb->name) == 0 && za->index == zb->index &&
+	    za->action == zb->action && za->policy == zb->policy &&
+	    za->padding == zb->padding &&
+	    strcmp(za->ca_file, zb->ca_file) == 0 &&
+	    upstreams_equal(&za->upstreams, &zb->upstreams)) &&
+	    LISTS_EQUAL(&a->acl, &b->acl, aa, ab,
+	    aa->action == ab->action && aa->af == ab->af &&
+	    aa->prefixlen == ab->prefixlen &&
+	    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) == 0));
 }
 
 /* print_config into a file, parse that file, compare. */
@@ -330,6 +339,76 @@ expect_error(const char *name, int line, const char *msg)
 	CHECK(found, desc);
 	if (!found)
 		log_dump();
+}
+
+/* The zone statements: both block styles, the local answers, errors. */
+static void
+test_zones(void)
+{
+	struct conf		*c;
+	const struct zone_conf	*z;
+	const struct upstream_conf *u;
+	int			 n = 0;
+
+	log_reset();
+	c = parse_config(conf_path("good-zones.conf"), 0);
+	CHECK(c != NULL && loglen == 0, "good-zones.conf parses");
+	if (c == NULL) {
+		log_dump();
+		return;
+	}
+	TAILQ_FOREACH(z, &c->zones, entry)
+		CHECK(z->index == ++n, "zones are numbered in order from 1");
+	z = TAILQ_FIRST(&c->zones);
+	CHECK(n == 5 && strcmp(z->name, "cluster.local") == 0 &&
+	    z->action == ZONE_FORWARD && z->policy == POLICY_FAILOVER &&
+	    z->padding == 64 && strcmp(z->ca_file,
+	    "/etc/ssl/certs/ca-certificates.crt") == 0,
+	    "a one-line block: lower case, no final dot, its own settings");
+	u = TAILQ_FIRST(&z->upstreams);
+	CHECK(u != NULL && u->zone == 1 && strcmp(u->tls_name, "kube-dns") ==
+	    0 && conf_addr_port(&u->ss) == 853 && TAILQ_NEXT(u, entry) == NULL,
+	    "its upstream belongs to it");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(z->action == ZONE_REFUSE && TAILQ_EMPTY(&z->upstreams),
+	    "zone refuse");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(z->action == ZONE_NXDOMAIN, "zone nxdomain");
+	z = TAILQ_NEXT(z, entry);
+	u = TAILQ_FIRST(&z->upstreams);
+	CHECK(strcmp(z->name, "10.in-addr.arpa") == 0 && z->padding == 0 &&
+	    z->policy == POLICY_ROUNDROBIN && z->ca_file[0] == '\0' &&
+	    u != NULL && u->npins == 1 && u->zone == 4 &&
+	    TAILQ_NEXT(u, entry) != NULL,
+	    "a block over many lines, pins and ';' included");
+	u = TAILQ_FIRST(&c->upstreams);
+	CHECK(u != NULL && u->zone == 0 && TAILQ_NEXT(u, entry) == NULL,
+	    "the same server at the top level too, in its own list");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(strcmp(z->name, "_tcp.example") == 0 && z->policy == -1 &&
+	    z->padding == -1, "what a zone does not say is the top level's");
+	CHECK(c->sc.local_zones == 0, "local-zones off");
+	CHECK(conf_count_upstreams(c) == 5, "upstreams counted in all zones");
+	CHECK(roundtrip(c, "zones.out"), "print_config of the zones parses "
+	    "back to the same configuration");
+	conf_free(c);
+
+	log_reset();
+	CHECK(parse_config(conf_path("bad-zones.conf"), 0) == NULL &&
+	    log_count() == 9, "bad-zones.conf: nine errors reported");
+	expect_error("bad-zones.conf", 1, "zone \".\": the upstream "
+	    "statements outside any zone are the root zone's");
+	expect_error("bad-zones.conf", 2, "zone \"a..b\": not a domain name");
+	expect_error("bad-zones.conf", 3, "zone \"x.example\": refuse, "
+	    "nxdomain or a block { ... } expected, not \"forward\"");
+	expect_error("bad-zones.conf", 4, "zone \"y.example\": no upstream");
+	expect_error("bad-zones.conf", 6, "zone \"z.example\" defined twice");
+	expect_error("bad-zones.conf", 7, "duplicate upstream 192.0.2.1 port "
+	    "853");
+	expect_error("bad-zones.conf", 8, "unknown upstream-policy \"random\"");
+	expect_error("bad-zones.conf", 9, "local-zones \"maybe\": on or off "
+	    "expected");
+	expect_error("bad-zones.conf", 10, "padding 2000 out of range");
 }
 
 static void
@@ -1267,6 +1346,7 @@ main(int argc, char *argv[])
 	unset_env();
 
 	test_good();
+	test_zones();
 	test_bad();
 	test_files();
 	test_limits();
