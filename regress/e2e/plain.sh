@@ -119,16 +119,16 @@ check "a big answer comes through (TCP client, plain upstream)" \
 
 ctl a.conf upstreams >"$W/a.up"
 check "show upstreams names it cleartext" \
-    grep -qx "upstream 127.0.0.1:$PU cleartext" "$W/a.up"
+    grep -qx "upstream 127.0.0.1:$PU cleartext zone ." "$W/a.up"
 check "show upstreams: transport cleartext udp" \
     grep -qx "  transport: cleartext udp" "$W/a.up"
 n=$(grep -c "proto=udp$" "$W/plain.log")
 waitfor 3 sh -c "'$CTL' -s '$W/ctl/a.conf.sock' show metrics |
-    grep -q '^dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\"} [1-9]'"
-v=$(metric a.conf "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\"}")
+    grep -q '^dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\",zone=\".\"} [1-9]'"
+v=$(metric a.conf "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\",zone=\".\"}")
 check "the plain upstream's cleartext queries are counted ($v, $n over UDP)" \
     test "${v:-0}" -ge "$n"
-v=$(metric a.conf "dotproxy_upstream_cleartext_sent_bytes_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\"}")
+v=$(metric a.conf "dotproxy_upstream_cleartext_sent_bytes_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\",zone=\".\"}")
 check "and its cleartext bytes ($v)" test "${v:-0}" -gt 0
 check "the engine's cleartext counter for TLS upstreams stays 0" \
     test "$(metric a.conf dotproxy_upstream_cleartext_bytes_total)" = 0
@@ -186,9 +186,9 @@ check "TLS bytes grow, the engine's cleartext bytes stay 0" sh -c \
     "$(metric c.conf dotproxy_upstream_tls_bytes_total)" \
     "$(metric c.conf dotproxy_upstream_cleartext_bytes_total)"
 check "the TLS upstream sent nothing in cleartext" test "$(metric c.conf \
-    "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$T\",tls_name=\"dns.test\"}")" = 0
+    "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$T\",tls_name=\"dns.test\",zone=\".\"}")" = 0
 check "the cleartext upstream's own counter grew" test "$(metric c.conf \
-    "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\"}")" -gt 0
+    "dotproxy_upstream_cleartext_queries_total{upstream=\"127.0.0.1:$PU\",tls_name=\"\",zone=\".\"}")" -gt 0
 
 # reload: the same configuration warns no more; a new cleartext upstream is
 # said when it appears
@@ -230,7 +230,7 @@ failover()
 	    grep -q '^  failures: [2-9]'"
 	ctl $_c.conf upstreams >"$W/$_c.up"
 	check "$_what: show upstreams counts its failures" sh -c \
-	    'sed -n "/cleartext$/,/^upstream/p" "$1" | grep -q "^  failures: [2-9]"' \
+	    'sed -n "/cleartext zone \.$/,/^upstream/p" "$1" | grep -q "^  failures: [2-9]"' \
 	    - "$W/$_c.up"
 	check "$_what: the engine still runs under its sandbox" sh -c \
 	    '[ "$1" = "$2" ] && ! grep -qE "sandbox|killed by signal" "$3"' \

@@ -137,19 +137,19 @@ main(void)
 	    sum.up[1].cleartext_queries == 0,
 	    "cleartext counters add up, upstreams told apart by transport");
 	stats_render_upstreams(&sum, text, sizeof(text));
-	CHECK(strstr(text, "upstream 10.0.0.53:53 cleartext\n"
+	CHECK(strstr(text, "upstream 10.0.0.53:53 cleartext zone .\n"
 	    "  transport: cleartext udp\n") != NULL &&
 	    strstr(text, "  cleartext queries: 8\n") != NULL &&
-	    strstr(text, "upstream 10.0.0.53:53 tls-name dns.test\n"
+	    strstr(text, "upstream 10.0.0.53:53 tls-name dns.test zone .\n"
 	    "  transport: tls\n") != NULL,
 	    "show upstreams: the transport and cleartext counters");
 	stats_render_metrics(&sum, text, sizeof(text));
 	CHECK(strstr(text, "dotproxy_upstream_cleartext_queries_total{"
-	    "upstream=\"10.0.0.53:53\",tls_name=\"\"} 8\n") != NULL &&
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\",zone=\".\"} 8\n") != NULL &&
 	    strstr(text, "dotproxy_upstream_cleartext_sent_bytes_total{"
-	    "upstream=\"10.0.0.53:53\",tls_name=\"\"} 320\n") != NULL &&
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\",zone=\".\"} 320\n") != NULL &&
 	    strstr(text, "dotproxy_upstream_cleartext_queries_total{"
-	    "upstream=\"10.0.0.53:53\",tls_name=\"dns.test\"} 0\n") != NULL &&
+	    "upstream=\"10.0.0.53:53\",tls_name=\"dns.test\",zone=\".\"} 0\n") != NULL &&
 	    strstr(text, "dotproxy_upstream_cleartext_bytes_total 0\n") != NULL,
 	    "metrics: each upstream's cleartext, the engines' stays 0");
 
