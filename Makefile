@@ -27,7 +27,7 @@ LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/udp.c src/query.c src/clients.c src/clientshm.c src/cache.c \
 		src/siphash.c \
-		src/upstream.c src/upconn.c \
+		src/upstream.c src/upconn.c src/plainconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
 		src/proc.c src/sockets.c src/confload.c \
@@ -35,7 +35,7 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/parentsandbox.c \
-		src/testhook.c
+		src/testhook.c src/zone.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o
 HDRS =		$(wildcard include/*.h)
 
@@ -44,7 +44,9 @@ TCFLAGS =	$(CFLAGS) -Iregress/unit
 REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/test_cache \
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
-		$(BUILD)/test_upconn $(BUILD)/test_query $(BUILD)/dotserver
+		$(BUILD)/test_upconn $(BUILD)/test_plainconn $(BUILD)/test_query \
+		$(BUILD)/test_zone \
+		$(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
 		test test-asan test-valgrind bench chaos fuzz fuzz-build unit e2e install \
@@ -104,6 +106,11 @@ run: deps
 $(BUILD)/test_dns: regress/unit/test_dns.c src/dns.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_dns.c src/dns.c
 
+$(BUILD)/test_zone: regress/unit/test_zone.c src/zone.c src/dns.c \
+    $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_zone.c src/zone.c src/dns.c \
+	    $(BUILD)/log.o $(LDLIBS)
+
 $(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
 
@@ -120,9 +127,11 @@ $(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c 
 	    $(BUILD)/log.o $(LDLIBS)
 
 $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
-    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o | $(BUILD)
+    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o $(BUILD)/dns.o \
+    $(BUILD)/log.o | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c $(BUILD)/parse.o \
-	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/log.o $(LDLIBS)
+	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o \
+	    $(BUILD)/dns.o $(BUILD)/log.o $(LDLIBS)
 
 CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
 		$(BUILD)/log.o
@@ -155,12 +164,24 @@ $(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_upconn.c $(UPCONN_SRCS) \
 	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
 
+# A cleartext upstream's transport against dotserver -u: the test is
+# the module above it.
+PLAIN_SRCS =	src/plainconn.c src/dns.c src/buffer.c src/frame.c src/clock.c \
+		regress/unit/peer.c
+
+$(BUILD)/test_plainconn: regress/unit/test_plainconn.c $(PLAIN_SRCS) \
+    regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_plainconn.c $(PLAIN_SRCS) \
+	    $(BUILD)/config.o $(BUILD)/log.o $(LDLIBS)
+
 # The query owner with the real modules around it, from admission to the
 # upstream connections, the test as its frontend.
 QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
 		src/siphash.c src/upstream.c src/clients.c src/clientshm.c \
 		src/ratelimit.c \
-		src/report.c src/uplink.c src/ipc.c src/stats.c $(UPCONN_SRCS)
+		src/report.c src/uplink.c src/ipc.c src/stats.c src/plainconn.c \
+		src/zone.c \
+		$(UPCONN_SRCS)
 
 $(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \
     regress/unit/peer.h $(BUILD)/config.o $(BUILD)/log.o $(HDRS) | $(BUILD)
@@ -261,9 +282,11 @@ $(BUILD)/fuzz/parse.o: $(BUILD)/fuzz/parse.c $(HDRS)
 	    -c -o $@ $(BUILD)/fuzz/parse.c
 
 $(BUILD)/fuzz/fuzz_config: regress/fuzz/fuzz_config.c $(BUILD)/fuzz/parse.o \
-    src/config.c src/printconf.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz
+    src/config.c src/printconf.c src/zone.c src/dns.c src/log.c $(FUZZ_HDRS) \
+    | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_config.c \
-	    $(BUILD)/fuzz/parse.o src/config.c src/printconf.c src/log.c $(LDLIBS)
+	    $(BUILD)/fuzz/parse.o src/config.c src/printconf.c src/zone.c \
+	    src/dns.c src/log.c $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_ipc: regress/fuzz/fuzz_ipc.c src/ipc.c $(FUZZ_HDRS) \
     | $(BUILD)/fuzz

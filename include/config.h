@@ -24,45 +24,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define DOTPROXY_CONF		"/etc/dotproxy.conf"
-#define DOTPROXY_USER		"_dotproxy"
-#define DOTPROXY_CHROOT		"/var/empty"
-#define DOTPROXY_CA_FILE	"/etc/ssl/certs/ca-certificates.crt"
-#define DOTPROXY_CONTROL_DIR	"/run/dotproxy"
-#define DOTPROXY_CONTROL	DOTPROXY_CONTROL_DIR "/dotproxy.sock"
-
-#define DEFAULT_LISTEN_IP	"0.0.0.0"
-#define DEFAULT_LISTEN_PORT	35353
-#define DEFAULT_LISTEN_CONF_PORT 53	/* "listen on ADDR" without port */
-#define DEFAULT_UPSTREAM_IP	"1.1.1.1"
-#define DEFAULT_UPSTREAM_PORT	853
-#define DEFAULT_UPSTREAM_NAME	"cloudflare-dns.com"
-
-#define DEFAULT_PADDING		128
-#define DEFAULT_CACHE_SIZE	100000
-#define DEFAULT_TCP_IDLE	10	/* seconds */
-#define DEFAULT_QUERY_TIMEOUT	3	/* seconds */
-#define DEFAULT_UPSTREAM_MAX_FAIL 3	/* consecutive, before marked down */
-#define DEFAULT_TCP_MAX_CONN	512
-#define DEFAULT_TCP_PIPELINE	64
-#define DEFAULT_MAX_QUERIES	8192
-#define DEFAULT_COALESCE_WAITERS 64	/* clients sharing one upstream query */
-#define CONF_MAX_COALESCE	65535
-#define DEFAULT_TCP_MAX_CONN_CLIENT 64
-#define DEFAULT_MAX_QUERIES_CLIENT 1024
-#define DEFAULT_TCP_LIFETIME	300	/* seconds */
-#define DEFAULT_TCP_MAX_OUTPUT	(256 * 1024)	/* octets per connection */
-#define DEFAULT_ENGINES		0	/* one per online CPU */
-#define DEFAULT_CACHE_MIN_TTL	0
-#define DEFAULT_CACHE_MAX_TTL	86400
-#define DEFAULT_DENY_ACTION	DENY_REFUSE
-#define DEFAULT_EDNS_SIZE	1232	/* DNS flag day 2020 */
-#define DEFAULT_RATE_LIMIT	0	/* off */
-#define DEFAULT_RATE_BURST	100	/* queries */
-#define DEFAULT_RATE_ACTION	RATE_TRUNCATE
-#define DEFAULT_RATE_V4		24	/* prefix length */
-#define DEFAULT_RATE_V6		56
-#define DEFAULT_RATE_TABLE	16384	/* buckets per engine */
+#include "defaults.h"
 
 #define CONF_NAME_MAX		256	/* tls-name, incl. NUL */
 #define CONF_USER_MAX		64
@@ -70,18 +32,14 @@
 #define CONF_PIN_LEN		32	/* SHA-256 of the SPKI */
 #define CONF_MAX_LISTEN		32
 #define ENGINE_MAX_LISTEN	(2 * CONF_MAX_LISTEN)	/* sockets an engine serves */
-#define CONF_MAX_UPSTREAM	16
+#define CONF_MAX_UPSTREAM	16	/* in one zone */
+#define CONF_MAX_UPSTREAMS	64	/* in all zones together */
+#define CONF_MAX_ZONES		256	/* zone statements */
 
-enum upstream_policy {
-	POLICY_FASTEST = 0,
-	POLICY_FAILOVER,
-	POLICY_ROUNDROBIN
-};
-
-enum acl_action {
-	ACL_ALLOW = 0,
-	ACL_DENY
-};
+enum upstream_policy { POLICY_FASTEST, POLICY_FAILOVER, POLICY_ROUNDROBIN };
+enum acl_action { ACL_ALLOW = 0, ACL_DENY };
+/* TLS unless the upstream line says cleartext: UDP (TCP on TC=1), or TCP */
+enum upstream_transport { UP_TLS = 0, UP_CLEARTEXT_UDP, UP_CLEARTEXT_TCP };
 
 /* what a client the access list denies gets */
 enum deny_action {
@@ -110,6 +68,8 @@ struct upstream_conf {
 	struct sockaddr_storage		 ss;
 	socklen_t			 sslen;
 	char				 tls_name[CONF_NAME_MAX];
+	int				 transport;	/* enum upstream_transport */
+	int				 zone;	/* its zone's index, 0 is "." */
 	int				 npins;
 	uint8_t				 pins[CONF_MAX_PINS][CONF_PIN_LEN];
 };
@@ -125,6 +85,7 @@ struct acl_conf {
 TAILQ_HEAD(listen_list, listen_conf);
 TAILQ_HEAD(upstream_list, upstream_conf);
 TAILQ_HEAD(acl_list, acl_conf);
+TAILQ_HEAD(zone_list, zone_conf);	/* zone.h */
 
 /* The scalar part of the configuration; sent to the engine as one message. */
 struct conf_scalars {
@@ -150,6 +111,7 @@ struct conf_scalars {
 	int		engines;
 	int		deny_action;		/* enum deny_action */
 	int		edns_buffer_size;	/* octets */
+	int		client_subnet_pass;	/* a client's ECS goes upstream */
 	int		rate_limit;	/* queries/s per prefix, 0 is off */
 	int		rate_limit_burst;
 	int		rate_limit_action;	/* enum rate_action */
@@ -158,6 +120,7 @@ struct conf_scalars {
 	int		rate_limit_table;	/* buckets per engine */
 	char		control_socket[108];	/* sun_path; "" is off */
 	int		log_queries;	/* one log line per query */
+	int		local_zones;	/* the built-in zones (zone.c) */
 	struct sockaddr_storage metrics_ss;	/* metrics listen on */
 	socklen_t	metrics_sslen;	/* 0 is off */
 	/* filled in by the parent, not by the parser */
@@ -171,6 +134,7 @@ struct conf {
 	struct listen_list	 listens;
 	struct upstream_list	 upstreams;
 	struct acl_list		 acl;
+	struct zone_list	 zones;		/* in order, indexes 1.. */
 	int			 acl_is_default;
 };
 
@@ -182,12 +146,15 @@ void		 conf_fill_default_lists(struct conf *);
 int		 conf_apply_env(struct conf *, char *, size_t);
 int		 conf_parse_addr(const char *, int, struct sockaddr_storage *,
 		    socklen_t *);
+int		 conf_count_upstreams(const struct conf *);
 int		 conf_acl_match(const struct acl_list *,
 		    const struct sockaddr *);
 const char	*conf_addr_str(const struct sockaddr *, char *, size_t);
 int		 conf_addr_port(const struct sockaddr_storage *);
 const char	*conf_addr_host(const struct sockaddr *, char *, size_t);
 int		 conf_valid_name(const char *);
+int		 conf_cleartext_allowed(const struct sockaddr *);
+const char	*conf_transport_name(int);
 int		 conf_parse_prefix(const char *, struct acl_conf *,
 		    const char **);
 

@@ -44,6 +44,7 @@ struct stats {
 	uint64_t	ratelimited;	/* over their prefix's rate */
 	uint64_t	truncated;	/* UDP answers cut, TC=1 */
 	uint64_t	stale;		/* answered stale (RFC 8767) */
+	uint64_t	local;		/* answered by a local zone */
 	uint64_t	answers;	/* sent to clients; = latency count */
 	uint64_t	rcode[STATS_NRCODE];	/* answers by rcode */
 	uint64_t	latency[STATS_NLAT + 1];	/* per bucket, not
@@ -51,9 +52,10 @@ struct stats {
 	uint64_t	latency_sum_us;
 	uint64_t	upstream_tls_bytes;	/* handed to tls_write() */
 	/*
-	 * Bytes written to an upstream socket other than through libtls.
-	 * No such write exists (strict privacy profile); the counter is
-	 * there so anyone can see it stay zero.
+	 * Bytes written to a TLS upstream's socket other than through
+	 * libtls.  No such write exists (strict privacy profile); the
+	 * counter is there so anyone can see it stay zero.  An upstream
+	 * declared cleartext counts its own (stats_upstream).
 	 */
 	uint64_t	upstream_cleartext_bytes;
 	/* gauges, not counters: the state of the engine's cache now */
@@ -64,6 +66,7 @@ struct stats {
 struct stats_upstream {
 	char		name[64];	/* address and port */
 	char		tls_name[CONF_NAME_MAX];
+	char		zone[CONF_NAME_MAX];	/* "." or the zone's name */
 	uint64_t	down;		/* gauge: 1 while marked down */
 	uint64_t	srtt_us;	/* gauge: smoothed RTT, 0 if none */
 	uint64_t	queries;	/* copies sent */
@@ -75,6 +78,9 @@ struct stats_upstream {
 	uint64_t	handshakes;	/* completed */
 	uint64_t	resumed;	/* of those, session resumptions */
 	uint64_t	pin_failures;
+	uint64_t	transport;	/* enum upstream_transport */
+	uint64_t	cleartext_queries;	/* declared cleartext only */
+	uint64_t	cleartext_bytes;
 };
 
 #endif /* DOTPROXY_COUNTERS_H */

@@ -34,9 +34,19 @@
 #define DNS_TYPE_IXFR		251
 #define DNS_TYPE_AXFR		252
 #define DNS_TYPE_ANY		255
+#define DNS_EDNS_ECS		8	/* RFC 7871 client subnet */
 #define DNS_EDNS_COOKIE		10	/* RFC 7873 option code */
 #define DNS_EDNS_KEEPALIVE	11	/* RFC 7828 option code */
 #define DNS_EDNS_PADDING	12	/* RFC 7830 option code */
+#define DNS_EDNS_EDE		15	/* RFC 8914 extended DNS error */
+
+/* RFC 8914 4: the INFO-CODEs of the answers the proxy makes itself */
+#define DNS_EDE_OTHER		0	/* Other: with EXTRA-TEXT */
+#define DNS_EDE_STALE		3	/* Stale Answer: served from cache */
+#define DNS_EDE_BLOCKED		15	/* Blocked: not forwarded by policy */
+#define DNS_EDE_PROHIBITED	18	/* Prohibited: ACL, rate limit */
+#define DNS_EDE_NOT_SUPPORTED	21	/* Not Supported: opcode, AXFR */
+#define DNS_EDE_NETWORK		23	/* Network Error: no upstream answered */
 
 #define DNS_OPCODE_QUERY	0
 
@@ -82,6 +92,7 @@ struct dns_query_info {
 	uint8_t		edns_version;
 	int		do_bit;
 	int		client_padding;	/* client's OPT carried padding */
+	int		ecs;		/* its client subnet goes upstream */
 };
 
 enum dns_verdict dns_check_query(const uint8_t *, size_t,
@@ -91,6 +102,8 @@ size_t		 dns_make_error(const uint8_t *, size_t,
 size_t		 dns_make_upstream_query(const uint8_t *, size_t,
 		    const struct dns_query_info *, uint16_t, int, int,
 		    uint8_t *, size_t);
+size_t		 dns_add_ede(uint8_t *, size_t, size_t,
+		    const struct dns_query_info *, uint16_t, const char *);
 
 /*
  * What the one walk of an upstream reply (dns_check_reply()) learnt of
@@ -129,6 +142,7 @@ size_t		 dns_truncate(uint8_t *, size_t, size_t,
 		    const struct dns_query_info *);
 size_t		 dns_client_max_udp(const struct dns_query_info *);
 void		 dns_set_edns_size(uint16_t);
+void		 dns_set_client_subnet(int);
 int		 dns_name_wire_len(const uint8_t *, size_t, size_t);
 int		 dns_skip_rr(const uint8_t *, size_t, size_t *);
 

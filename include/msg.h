@@ -34,7 +34,7 @@
 #define ENGINE_FD		3
 /* a pipe on which a dying child names the call its sandbox refused */
 #define ENGINE_VIOLATION_FD	4
-#define IPC_MAX_PAYLOAD		16384	/* CA bundles travel in chunks */
+#define IPC_MAX_PAYLOAD		65536	/* CA bundles travel in chunks */
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -63,6 +63,8 @@ enum ipc_type {
 	IPC_CTL_DONE,		/* parent -> metrics: struct ipc_ctl_done */
 	IPC_RECONF_CLIENTSHM,	/* parent -> engine: struct ipc_clientshm,
 				   carries the shared client table */
+	IPC_RECONF_ZONE,	/* struct ipc_zone, in index order */
+	IPC_RECONF_ZONECA,	/* a chunk of the last zone's CA bundle */
 	IPC_TYPE_MAX
 };
 
@@ -83,9 +85,17 @@ struct ipc_listen {
 struct ipc_upstream {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
+	int			transport;	/* enum upstream_transport */
 	int			npins;
 	char			tls_name[CONF_NAME_MAX];
 	uint8_t			pins[CONF_MAX_PINS][CONF_PIN_LEN];
+	int			zone;	/* 0, or an IPC_RECONF_ZONE's index */
+};
+
+/* A zone statement (zone.h), before the upstreams that name it. */
+struct ipc_zone {
+	char	name[CONF_NAME_MAX];
+	int	index, action, policy, padding;	/* policy, padding -1: "."'s */
 };
 
 struct ipc_acl {
@@ -105,7 +115,7 @@ struct ipc_stats {
 	struct stats		s;
 	uint32_t		nupstreams;
 	uint32_t		pad;
-	struct stats_upstream	up[CONF_MAX_UPSTREAM];
+	struct stats_upstream	up[CONF_MAX_UPSTREAMS];
 };
 
 /* IPC_ENGINE_STATS: an engine's report, its length checked by the parent */

@@ -41,6 +41,7 @@ enum query_transport {
 };
 
 struct upconn;
+struct plainconn;
 struct query;
 struct origin;
 
@@ -75,7 +76,8 @@ struct origin {
 struct qsend {
 	TAILQ_ENTRY(qsend)	 entry;	/* on its upstream connection */
 	struct query		*q;
-	struct upconn		*uc;	/* NULL when not in use */
+	struct upconn		*uc;	/* over TLS; NULL when not there */
+	struct plainconn	*pc;	/* or declared cleartext (plainconn.c) */
 	uint64_t		 sent;	/* us, monotonic */
 	uint16_t		 upid;
 	int			 measured;	/* RTT sample is clean */
@@ -110,6 +112,7 @@ struct query {
 	int			 tries;		/* copies that count */
 	int			 copies;	/* copies ever sent */
 	int			 hedged;	/* a hedge went out */
+	int			 zone;		/* its upstream pool */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;
@@ -125,7 +128,7 @@ void		 query_init(void);
 struct query	*query_alloc(void);
 void		 query_start(struct query *);
 void		 query_prefetch(const uint8_t *, size_t,
-		    const struct dns_query_info *);
+		    const struct dns_query_info *, int);
 int		 query_busy(void);
 
 #endif /* DOTPROXY_QUERY_H */

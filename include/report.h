@@ -33,6 +33,7 @@ enum report_counter {
 	RC_RATELIMITED,		/* over their prefix's rate */
 	RC_TRUNCATED,		/* UDP answers cut, TC=1 */
 	RC_STALE,		/* answered stale (RFC 8767) */
+	RC_LOCAL,		/* answered by a local zone */
 	RC_MAX
 };
 

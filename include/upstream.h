@@ -21,6 +21,7 @@
 #include <tls.h>
 
 #include "config.h"
+#include "plainconn.h"
 #include "query.h"
 #include "upconn.h"
 
@@ -30,9 +31,12 @@
 
 struct upstream {
 	struct upstream_conf	 conf;
-	int			 index;
+	int			 index;		/* in its zone's pool */
 	char			 name[64];	/* address, for logs */
+	const char		*zone;		/* its zone's name, "." */
+	int			 padding;	/* its zone's block size */
 	struct tls_config	*tls_cfg;	/* its own: the session cache */
+	struct plainconn	*plain;	/* declared cleartext: no TLS at all */
 	int			 session_fd;
 	/* health */
 	int			 fails;		/* consecutive, reset by a reply */
@@ -60,7 +64,7 @@ struct upstream {
 	struct upconn		 conns[UPSTREAM_POOL];
 };
 
-/* upstream.c: the pool, its policy, health and hedge budget */
+/* upstream.c: a pool per zone, its policy, health and hedge budget */
 void		 upstream_init(const uint8_t *, size_t);
 void		 upstream_session_init(void);
 int		 upstream_send(struct query *, int);
@@ -68,6 +72,7 @@ void		 upstream_forget_all(struct query *, int);
 void		 upstream_answered(struct upstream *, struct qsend *);
 uint64_t	 upstream_attempt_us(const struct upstream *);
 int		 upstream_count(void);
+int		 upstream_descriptors(void);
 const struct upstream *upstream_at(int);
 void		 upstream_log_stats(void);
 

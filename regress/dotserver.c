@@ -60,6 +60,10 @@
  *	ttlN		like serial, with TTL N (0 to 2^31 - 1) on the answer;
  *			"ttl" without digits keeps TTL 300
  *	tc		the normal answer, with TC=1
+ *	ecs		like serial, and the reply's OPT carries the client
+ *			subnet 203.0.113.0/24 (scope 24) even when the query
+ *			had none; a query's own subnet is always echoed back
+ *			with the scope set to its source prefix
  *	aa		like serial, with AA=1 and AD=1, as from an
  *			authoritative server that validated its data
  *	dup		the normal reply, sent twice
@@ -122,17 +126,32 @@
  * octets after the message inside the frame, dribble writes the frame as
  * the dribble rule does.  drop wins; the others combine.
  *
- * The log has one line per event: "conn" for each finished handshake,
+ * -A selects no ALPN, as a server that predates RFC 7301 or ignores it;
+ * otherwise "dot" is selected when the client offers it.
+ *
+ * The log has one line per event: "conn alpn=dot|none" for each finished
+ * handshake (none: the client offered no "dot", or -A),
  * "resumed" when it resumed a session, "idle close" (-I), "lifetime
  * close" (-x), then "end WAY" (WAY as in -E) for every end the server
  * chose, "delay N" (SIGUSR1 with -D), "z id=ID name=NAME KEYS" for a query
  * -z misbehaved on (KEYS: drop, or any of dup, garble, delay=MS, trail=N,
  * dribble), and for every query
  *	query len=N id=ID name=NAME type=TYPE padded=0|1[ keepalive][ do][ cd]
- *	    [ cookie] flags=0xXXXX
+ *	    [ cookie][ ecs=ADDR/SOURCE] flags=0xXXXX
  * with "do" when the query's OPT had the DO bit, "cd" for the CD bit,
- * "cookie" when the OPT carried a COOKIE option and flags the header's
- * flags word as received, 4 lowercase hex digits.
+ * "cookie" when the OPT carried a COOKIE option, ecs its client subnet
+ * (RFC 7871; "bad" for one that does not parse) and flags the header's
+ * flags word as received, 4 lowercase hex digits.  With -u each query
+ * line ends in " proto=udp" or " proto=tcp".
+ *
+ * -u: plain DNS instead, as a cleartext upstream (a cluster DNS) speaks
+ * it: UDP and TCP on the same port, no TLS (-c and -k not needed), the
+ * same answers and name rules over TCP, except that tc answers in full
+ * there.  Over UDP, tc answers with the header and question alone and
+ * TC=1, as a server does when the answer does not fit; wrongid, wrongq,
+ * garbage and orphan send their bad reply and then the normal one, as a
+ * forger racing the server would; -d and slow do not delay UDP answers.
+ * A TCP connection logs "conn" when accepted.
  */
 
 #include <sys/types.h>
@@ -143,6 +162,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <err.h>
@@ -217,6 +237,8 @@
 #define OPT_KEEPALIVE	11
 #define OPT_PADDING	12
 #define OPT_COOKIE	10
+#define OPT_ECS		8		/* RFC 7871 client subnet */
+#define ECS_FIXED	4		/* family, source and scope prefix */
 
 #define RCODE_NOERROR	0
 #define RCODE_SERVFAIL	2
@@ -289,6 +311,7 @@ struct rule {
 	size_t		 trail;		/* random octets after the message */
 	int		 dribble;	/* 1 to 3 octets per TLS record */
 	int		 after;		/* AFTER_*: once the reply is written */
+	int		 ecs;		/* an ECS in the reply, asked or not */
 };
 
 enum state {
@@ -357,6 +380,10 @@ struct query {
 	int		 cookie;	/* carried a COOKIE option */
 	uint32_t	 serial;	/* queries received so far, this one too */
 	int		 keepalive;	/* asked with edns-tcp-keepalive */
+	size_t		 ecs_off;	/* its ECS option's data, 0: none */
+	size_t		 ecs_len;
+	char		 ecs[INET6_ADDRSTRLEN + 4];	/* ADDR/SOURCE */
+	const char	*proto;		/* -u: "udp" or "tcp"; else NULL */
 	char		 name[4 * 255 + 2];
 };
 
@@ -411,7 +438,11 @@ static void		parse_life(const char *);
 static void		parse_chaos(const char *);
 static int		parse_rate(const char *);
 static void		raise_nofile(void);
-static int		listen_on(const char *, const char *);
+static int		listen_on(const char *, const char *, int);
+static void		udp_cb(int, short, void *);
+static ssize_t		io_read(struct conn *, void *, size_t);
+static ssize_t		io_write(struct conn *, const void *, size_t);
+static const char	*io_error(struct conn *);
 static struct tls	*server_tls(const char *, const char *, const char *,
 			    const char *);
 static void		write_pidfile(const char *);
@@ -461,7 +492,12 @@ static void		put_answers(struct wbuf *, const struct query *,
 			    const struct rule *, uint16_t *);
 static void		put_soa(struct wbuf *, const struct query *, size_t,
 			    uint32_t, uint32_t);
-static void		put_opt(struct wbuf *, const struct query *);
+static void		put_opt(struct wbuf *, const struct query *,
+			    const struct rule *);
+static void		put_ecs(struct wbuf *, const struct query *,
+			    const struct rule *);
+static void		note_ecs(struct query *, const uint8_t *, size_t);
+static size_t		ecs_size(const struct query *, const struct rule *);
 static void		put_glue(struct wbuf *, const struct query *,
 			    uint16_t *, uint16_t *, uint16_t *);
 static void		put8(struct wbuf *, uint8_t);
@@ -482,7 +518,9 @@ static int			 delay_ms;
 static int			 delay2_ms = -1;	/* -D: after SIGUSR1 */
 static int			 idle_ms;	/* -I: close idle conns */
 static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
+static int			 no_alpn;	/* -A: select no ALPN */
 static int			 namerules = 1;
+static int			 plain;		/* -u: DNS without TLS */
 static int			 verbose;
 static uint32_t			 nqueries;	/* the serial of the last */
 static int			 endways[WAYS_MAX] = { END_NOTIFY };
@@ -500,11 +538,11 @@ usage(void)
 {
 	extern char *__progname;
 
-	fprintf(stderr, "usage: %s [-Nv] [-C ciphers] [-c certfile] "
+	fprintf(stderr, "usage: %s [-ANv] [-C ciphers] [-c certfile] "
 	    "[-D ms] [-d ms] [-E ways] [-I ms]\n"
 	    "\t[-K tenths] [-k keyfile] [-L logfile] [-l addr] [-m mode] "
 	    "[-P protocols]\n"
-	    "\t[-w pidfile] [-x min:max] [-z spec] -p port\n"
+	    "\t[-u] [-w pidfile] [-x min:max] [-z spec] -p port\n"
 	    "modes: none close-mid wrong-id wrong-question garbage close "
 	    "silent no-handshake\n"
 	    "\tno-qr short-length long-length bad-pointer\n"
@@ -514,7 +552,8 @@ usage(void)
 	    "name rules (first label): slow close wrongid wrongq garbage "
 	    "silent drop servfail\n"
 	    "\tnoqr shortlen longlen badptr\n"
-	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa *nx*\n"
+	    "\tbig huge nxnosoa nodatanosoa nodata serial ttlN tc aa ecs "
+	    "*nx*\n"
 	    "\tdup trail orphan dribble fin rst alert notify glue "
 	    "once-RULE\n",
 	    __progname);
@@ -524,18 +563,21 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct event	*ev_term, *ev_int, *ev_usr1;
+	struct event	*ev_term, *ev_int, *ev_usr1, *ev_udp = NULL;
 	struct event_config *evcfg;
 	struct conn	*c;
 	const char	*addr = "127.0.0.1", *port = NULL;
 	const char	*cert = NULL, *key = NULL, *logfile = NULL;
 	const char	*pidfile = NULL, *protocols = "secure", *ciphers = NULL;
 	size_t		 i;
-	int		 ch, fd;
+	int		 ch, fd, ufd = -1;
 
 	while ((ch = getopt(argc, argv,
-	    "C:c:D:d:E:I:K:k:L:l:m:NP:p:vw:x:z:")) != -1) {
+	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:uvw:x:z:")) != -1) {
 		switch (ch) {
+		case 'A':
+			no_alpn = 1;
+			break;
 		case 'C':
 			ciphers = optarg;
 			break;
@@ -584,6 +626,9 @@ main(int argc, char *argv[])
 			parse_num(optarg, 1, 65535, "port");
 			port = optarg;
 			break;
+		case 'u':
+			plain = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -602,7 +647,7 @@ main(int argc, char *argv[])
 	}
 	if (argc != optind || port == NULL)
 		usage();
-	if (mode != ACT_NOHANDSHAKE && (cert == NULL || key == NULL))
+	if (mode != ACT_NOHANDSHAKE && !plain && (cert == NULL || key == NULL))
 		errx(1, "-c certfile and -k keyfile are required");
 
 	/* A peer that goes away must not kill us in the middle of a write. */
@@ -613,9 +658,11 @@ main(int argc, char *argv[])
 		if ((logfp = fopen(logfile, "a")) == NULL)
 			err(1, "%s", logfile);
 	}
-	if (mode != ACT_NOHANDSHAKE)
+	if (mode != ACT_NOHANDSHAKE && !plain)
 		srv = server_tls(cert, key, protocols, ciphers);
-	fd = listen_on(addr, port);
+	fd = listen_on(addr, port, SOCK_STREAM);
+	if (plain)
+		ufd = listen_on(addr, port, SOCK_DGRAM);
 
 	/*
 	 * libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, one
@@ -627,6 +674,9 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new");
 	event_config_free(evcfg);
 	ev_accept = event_new(base, fd, EV_READ | EV_PERSIST, accept_cb, NULL);
+	if (plain && ((ev_udp = event_new(base, ufd, EV_READ | EV_PERSIST,
+	    udp_cb, NULL)) == NULL || event_add(ev_udp, NULL) == -1))
+		errx(1, "UDP event");
 	ev_resume = evtimer_new(base, accept_resume, NULL);
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
@@ -654,6 +704,10 @@ main(int argc, char *argv[])
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);
+	if (ev_udp != NULL) {
+		event_free(ev_udp);
+		close(ufd);
+	}
 	event_base_free(base);
 	for (i = 0; i < ONCE_SLOTS; i++)
 		free(once[i]);
@@ -778,14 +832,14 @@ raise_nofile(void)
 }
 
 static int
-listen_on(const char *addr, const char *port)
+listen_on(const char *addr, const char *port, int type)
 {
 	struct addrinfo	 hints, *res;
 	int		 error, fd, on = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = type;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	if ((error = getaddrinfo(addr, port, &hints, &res)) != 0)
 		errx(1, "%s: %s", addr, gai_strerror(error));
@@ -801,7 +855,7 @@ listen_on(const char *addr, const char *port)
 		err(1, "IPV6_V6ONLY");
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
 		err(1, "bind %s port %s", addr, port);
-	if (listen(fd, 1024) == -1)
+	if (type == SOCK_STREAM && listen(fd, 1024) == -1)
 		err(1, "listen");
 	freeaddrinfo(res);
 	return (fd);
@@ -846,6 +900,9 @@ server_tls(const char *cert, const char *key, const char *protocols,
 		}
 	}
 	if (ciphers != NULL && tls_config_set_ciphers(cfg, ciphers) == -1)
+		errx(1, "%s", tls_config_error(cfg));
+	/* "dot" is selected when a client offers it, unless -A */
+	if (!no_alpn && tls_config_set_alpn(cfg, "dot") == -1)
 		errx(1, "%s", tls_config_error(cfg));
 
 	/*
@@ -1068,6 +1125,14 @@ conn_new(int s)
 	c->insize = IN_INIT;
 	if ((c->in = malloc(c->insize)) == NULL)
 		err(1, NULL);
+	if (plain) {
+		c->state = ST_OPEN;
+		logline("conn");
+		idle_arm(c);
+		life_arm(c);
+		conn_io(c);
+		return;
+	}
 	if (tls_accept_socket(srv, &c->tls, s) == -1) {
 		warnx("tls_accept_socket: %s", tls_error(srv));
 		conn_close(c);
@@ -1113,12 +1178,14 @@ conn_io(struct conn *c)
 	ssize_t		 n;
 	size_t		 nsize, len;
 	short		 want;
+	const char	*alpn;
 
 	if (c->state == ST_HANDSHAKE) {
 		switch (tls_handshake(c->tls)) {
 		case 0:
 			c->state = ST_OPEN;
-			logline("conn");
+			alpn = tls_conn_alpn_selected(c->tls);
+			logline("conn alpn=%s", alpn != NULL ? alpn : "none");
 			idle_arm(c);
 			life_arm(c);
 			if (tls_conn_session_resumed(c->tls))
@@ -1153,7 +1220,7 @@ conn_io(struct conn *c)
 				err(1, NULL);
 			c->insize = nsize;
 		}
-		n = tls_read(c->tls, c->in + c->inlen, c->insize - c->inlen);
+		n = io_read(c, c->in + c->inlen, c->insize - c->inlen);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
 			break;
@@ -1163,7 +1230,7 @@ conn_io(struct conn *c)
 			break;
 		}
 		if (n == -1) {
-			debugx("read: %s", tls_error(c->tls));
+			debugx("read: %s", io_error(c));
 			conn_close(c);
 			return;
 		}
@@ -1197,7 +1264,7 @@ conn_io(struct conn *c)
 			len = c->piece;
 		} else
 			len = c->outlen - c->outoff;
-		n = tls_write(c->tls, c->out + c->outoff, len);
+		n = io_write(c, c->out + c->outoff, len);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
 			break;
@@ -1207,7 +1274,7 @@ conn_io(struct conn *c)
 			break;
 		}
 		if (n == -1) {
-			debugx("write: %s", tls_error(c->tls));
+			debugx("write: %s", io_error(c));
 			conn_close(c);
 			return;
 		}
@@ -1278,7 +1345,7 @@ conn_end(struct conn *c, int way)
 	logline("end %s", endnames[way]);
 	switch (way) {
 	case END_NOTIFY:
-		if (c->state == ST_OPEN)
+		if (c->state == ST_OPEN && c->tls != NULL)
 			(void)tls_close(c->tls);
 		drain(c->fd);
 		break;
@@ -1388,6 +1455,7 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 		return (-1);
 	}
 	q.serial = ++nqueries;
+	q.proto = plain ? "tcp" : NULL;
 	log_query(&q);
 
 	memset(&r, 0, sizeof(r));
@@ -1397,6 +1465,9 @@ conn_query(struct conn *c, const uint8_t *msg, size_t len)
 	r.ttl = DEFAULT_TTL;
 	if (namerules)
 		matched = name_rules(&q, &r);
+	/* plain DNS over TCP: what did not fit over UDP comes whole */
+	if (plain)
+		r.tc = 0;
 	/* A test that names its misbehaviour gets exactly that one. */
 	if (mode != ACT_ANSWER)
 		r.act = mode;
@@ -1524,6 +1595,107 @@ conn_emit(struct conn *c, const uint8_t *buf, size_t len, int dribble,
 		c->closing = closeafter;
 }
 
+/* -u: TLS or not, conn_io() reads and writes through these. */
+static ssize_t
+io_read(struct conn *c, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->tls != NULL)
+		return (tls_read(c->tls, buf, len));
+	n = recv(c->fd, buf, len, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return (TLS_WANT_POLLIN);
+	return (n);
+}
+
+static ssize_t
+io_write(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->tls != NULL)
+		return (tls_write(c->tls, buf, len));
+	n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return (TLS_WANT_POLLOUT);
+	return (n);
+}
+
+static const char *
+io_error(struct conn *c)
+{
+	return (c->tls != NULL ? tls_error(c->tls) : strerror(errno));
+}
+
+/*
+ * -u: one UDP query, answered at once (see the top of the file): a
+ * forger's reply first where the rule asks for a bad one, a truncated
+ * answer for tc.
+ */
+static void
+udp_cb(int fd, short ev, void *arg)
+{
+	static uint8_t		 in[MAX_MSG];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	struct query		 q;
+	struct rule		 r, o;
+	uint8_t			*f = replybuf;
+	ssize_t			 n;
+	size_t			 mlen;
+
+	(void)ev;
+	(void)arg;
+	n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&ss, &sslen);
+	if (n <= 0)
+		return;
+	if (parse_query(in, n, &q) == -1) {
+		debugx("malformed UDP query of %zd bytes", n);
+		return;
+	}
+	q.serial = ++nqueries;
+	q.proto = "udp";
+	log_query(&q);
+	memset(&r, 0, sizeof(r));
+	r.act = ACT_ANSWER;
+	r.content = C_NORMAL;
+	r.ttl = DEFAULT_TTL;
+	if (namerules)
+		(void)name_rules(&q, &r);
+	if (mode != ACT_ANSWER)
+		r.act = mode;
+	if (r.act == ACT_SILENT || r.act == ACT_CLOSE)
+		return;
+	if (r.act == ACT_WRONGID || r.act == ACT_WRONGQ ||
+	    r.act == ACT_GARBAGE || r.orphan) {
+		o = r;
+		if (r.orphan)
+			o.act = ACT_WRONGID;
+		if (o.act == ACT_GARBAGE) {
+			mlen = HDR_LEN + arc4random_uniform(500);
+			arc4random_buf(f, mlen);
+			set16(f, q.id);
+		} else
+			mlen = build_reply(&q, &o, f, MAX_MSG);
+		if (mlen > 0)
+			(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss,
+			    sslen);
+		r.act = ACT_ANSWER;
+	}
+	if ((mlen = build_reply(&q, &r, f, MAX_MSG)) == 0)
+		return;
+	if (r.tc) {
+		mlen = q.q_end;
+		memset(f + 6, 0, 6);
+	}
+	(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss, sslen);
+	if (r.dup)
+		(void)sendto(fd, f, mlen, 0, (struct sockaddr *)&ss, sslen);
+}
+
 static void
 pending_cb(int fd, short ev, void *arg)
 {
@@ -1648,6 +1820,8 @@ parse_query(const uint8_t *m, size_t len, struct query *q)
 					q->padded = 1;
 				if (get16(m + o) == OPT_COOKIE)
 					q->cookie = 1;
+				if (get16(m + o) == OPT_ECS)
+					note_ecs(q, m + o + 4, olen);
 				o += 4 + olen;
 			}
 			if (o != end)
@@ -1694,12 +1868,14 @@ log_query(const struct query *q)
 			snprintf(tbuf, sizeof(tbuf), "%s", typenames[i].name);
 			break;
 		}
-	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s "
-	    "flags=0x%04x",
+	logline("query len=%zu id=%u name=%s type=%s padded=%d%s%s%s%s%s%s "
+	    "flags=0x%04x%s%s",
 	    q->len, q->id, q->name, tbuf, q->padded,
 	    q->keepalive ? " keepalive" : "", q->do_bit ? " do" : "",
 	    (q->flags & FLAG_CD) ? " cd" : "", q->cookie ? " cookie" : "",
-	    q->flags);
+	    q->ecs_off != 0 ? " ecs=" : "", q->ecs_off != 0 ? q->ecs : "",
+	    q->flags, q->proto != NULL ? " proto=" : "",
+	    q->proto != NULL ? q->proto : "");
 }
 
 /* "slow", "slow-1" and "slow2" all match "slow"; "slower" does not. */
@@ -1820,6 +1996,8 @@ label_rules(const struct query *q, const char *l, size_t n, struct rule *r)
 		r->orphan = 1;
 	else if (keyword(l, n, "dribble"))
 		r->dribble = 1;
+	else if (keyword(l, n, "ecs"))
+		r->ecs = r->serial = 1;
 	else if (keyword(l, n, "fin"))
 		r->after = AFTER_END + END_FIN;
 	else if (keyword(l, n, "rst"))
@@ -2005,7 +2183,7 @@ build_reply(const struct query *q, const struct rule *r, uint8_t *out,
 	}
 	/* The OPT comes last, after any glue. */
 	if (q->has_opt) {
-		put_opt(&w, q);
+		put_opt(&w, q, r);
 		ar++;
 	}
 	if (w.overflow)
@@ -2192,11 +2370,70 @@ put_glue(struct wbuf *w, const struct query *q, uint16_t *an, uint16_t *ns,
 	*ar = 2 * GLUE_NS;
 }
 
+/*
+ * A client subnet: the query's own, as a server that used it answers
+ * (RFC 7871 7.2.1: the scope set to the source prefix); with the ecs
+ * rule, 203.0.113.0/24 to a query that sent none, as a broken server
+ * might.  Returns nothing when there is neither.
+ */
+static void
+put_ecs(struct wbuf *w, const struct query *q, const struct rule *r)
+{
+	if (q->ecs_off != 0) {
+		put16(w, OPT_ECS);
+		put16(w, q->ecs_len);
+		putbytes(w, q->msg + q->ecs_off, 2);
+		put8(w, q->msg[q->ecs_off + 2]);
+		put8(w, q->msg[q->ecs_off + 2]);
+		putbytes(w, q->msg + q->ecs_off + ECS_FIXED,
+		    q->ecs_len - ECS_FIXED);
+	} else if (r->ecs) {
+		put16(w, OPT_ECS);
+		put16(w, ECS_FIXED + 3);
+		put16(w, 1);
+		put8(w, 24);
+		put8(w, 24);
+		putbytes(w, "\313\000\161", 3);
+	}
+}
+
+static size_t
+ecs_size(const struct query *q, const struct rule *r)
+{
+	if (q->ecs_off != 0)
+		return (4 + q->ecs_len);
+	return (r->ecs ? 4 + ECS_FIXED + 3 : 0);
+}
+
+/* The log's view of a query's client subnet: ADDR/SOURCE, or "bad". */
+static void
+note_ecs(struct query *q, const uint8_t *d, size_t len)
+{
+	uint8_t	a[16];
+	size_t	alen;
+	int	af;
+
+	snprintf(q->ecs, sizeof(q->ecs), "bad");
+	if (len < ECS_FIXED)
+		return;
+	q->ecs_off = d - q->msg;
+	q->ecs_len = len;
+	af = get16(d) == 1 ? AF_INET : get16(d) == 2 ? AF_INET6 : 0;
+	alen = af == AF_INET ? 4 : 16;
+	if (af == 0 || len - ECS_FIXED > alen)
+		return;
+	memset(a, 0, sizeof(a));
+	memcpy(a, d + ECS_FIXED, len - ECS_FIXED);
+	if (inet_ntop(af, a, q->ecs, sizeof(q->ecs)) != NULL)
+		snprintf(q->ecs + strlen(q->ecs),
+		    sizeof(q->ecs) - strlen(q->ecs), "/%u", d[2]);
+}
+
 /* RFC 8467: a padded query gets a response padded to 468 octets. */
 static void
-put_opt(struct wbuf *w, const struct query *q)
+put_opt(struct wbuf *w, const struct query *q, const struct rule *r)
 {
-	size_t	total, n, i, ka;
+	size_t	total, n, i, ka, ecs;
 
 	put8(w, 0);
 	put16(w, T_OPT);
@@ -2205,23 +2442,26 @@ put_opt(struct wbuf *w, const struct query *q)
 	put8(w, 0);
 	put16(w, q->do_bit ? 0x8000 : 0);
 	ka = keepalive >= 0 ? 6 : 0;
+	ecs = ecs_size(q, r);
 	if (!q->padded) {
-		put16(w, ka);
+		put16(w, ka + ecs);
 		if (ka) {
 			put16(w, OPT_KEEPALIVE);
 			put16(w, 2);
 			put16(w, keepalive);
 		}
+		put_ecs(w, q, r);
 		return;
 	}
-	total = w->len + 2 + ka + 4;
+	total = w->len + 2 + ka + ecs + 4;
 	n = (PAD_BLOCK - total % PAD_BLOCK) % PAD_BLOCK;
-	put16(w, ka + 4 + n);
+	put16(w, ka + ecs + 4 + n);
 	if (ka) {
 		put16(w, OPT_KEEPALIVE);
 		put16(w, 2);
 		put16(w, keepalive);
 	}
+	put_ecs(w, q, r);
 	put16(w, OPT_PADDING);
 	put16(w, n);
 	for (i = 0; i < n; i++)

@@ -14,14 +14,15 @@ BUILD=${BUILD:-build}
 results=$(mktemp)
 trap 'rm -f "$results" "$results.unit"' EXIT
 
-# test_upconn and test_query talk to dotserver with the test PKI, which
-# regress/lib.sh would otherwise make for the first end-to-end script.
+# test_upconn, test_plainconn and test_query talk to dotserver with the
+# test PKI, which regress/lib.sh would otherwise make for the first
+# end-to-end script.
 [ "${UNIT:-yes}" = no ] || sh regress/mkcerts.sh build/certs >/dev/null 2>&1
 [ "${UNIT:-yes}" = no ] ||
 for t in $BUILD/test_dns $BUILD/test_ipc $BUILD/test_config $BUILD/test_cache \
     $BUILD/test_ratelimit $BUILD/test_coalesce $BUILD/test_clients \
     $BUILD/test_stats $BUILD/test_frame $BUILD/test_proc $BUILD/test_upconn \
-    $BUILD/test_query; do
+    $BUILD/test_plainconn $BUILD/test_query $BUILD/test_zone; do
 	echo "== $t"
 	if [ ! -x "$t" ]; then
 		echo "not ok - $t was built" | tee -a "$results"

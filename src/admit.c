@@ -32,11 +32,12 @@
 #include "query.h"
 #include "ratelimit.h"
 #include "report.h"
+#include "zone.h"
 
 /*
  * The checks every client query passes (validation, rate limit, ACL,
- * per-client bound, the cache) before it takes a slot; it never reads or
- * writes a socket.
+ * its zone, per-client bound, the cache) before it takes a slot; it
+ * never reads or writes a socket.
  */
 
 static struct ratelog	rl_slots, rl_client_q;
@@ -49,15 +50,21 @@ static struct {
 
 static void	 admit_error(const struct origin *, const struct sockaddr *,
 		    socklen_t, const uint8_t *, size_t,
-		    const struct dns_query_info *, int);
+		    const struct dns_query_info *, int, int, const char *);
+static void	 admit_local(const struct origin *, const struct sockaddr *,
+		    socklen_t, const uint8_t *, size_t,
+		    const struct dns_query_info *, const struct zone *);
 
 /*
  * Every query passes here, from UDP and TCP alike: the UDP rate limit,
- * the ACL, then the message checks.  What fails gets its answer (or
- * nothing) through the frontend's answer call; a cache hit is answered
- * at once the same way.  Only what passes all of them takes a slot: it
- * comes back to the frontend, which links it to its client and starts
- * it with query_start().  *closep asks a stream frontend to close.
+ * the ACL, then the message checks, then its zone (zone.c), which may
+ * answer it here.  What fails gets its answer (or nothing) through the
+ * frontend's answer call; a cache hit is answered at once the same way.
+ * Its zone is decided before the cache is asked, so that a name of a
+ * zone answered locally never gets anything else.  Only what passes all
+ * of them takes a slot: it comes back to the frontend, which links it to
+ * its client and starts it with query_start().  *closep asks a stream
+ * frontend to close.
  */
 struct query *
 admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
@@ -65,10 +72,12 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 {
 	struct dns_query_info	 qi;
 	enum dns_verdict	 v;
+	const struct zone	*z = NULL;
 	struct query		*q;
 	enum cache_result	 hit;
 	size_t			 n;
-	int			 allowed, rcode;
+	const char		*text = NULL;
+	int			 allowed, rcode, ede = -1;
 
 	*closep = 0;
 	v = dns_check_query(msg, len, &qi);
@@ -95,6 +104,13 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		    a.scratch, sizeof(a.scratch))) != 0) {
 			dns_put16(a.scratch + 2,
 			    dns_get16(a.scratch + 2) | DNS_F_TC);
+			/*
+			 * RFC 8914 has no code for a rate; the limit is the
+			 * local policy 18 names, and the TC bit still sends
+			 * the client to TCP.  Only if the query leaves room.
+			 */
+			n = dns_add_ede(a.scratch, n, len, &qi,
+			    DNS_EDE_PROHIBITED, "rate limit");
 			(void)o->fe->answer(o, sa, salen, a.scratch, n, &qi);
 		}
 		return (NULL);
@@ -106,29 +122,40 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 			return (NULL);
 		}
 		rcode = DNS_RCODE_REFUSED;
+		ede = DNS_EDE_PROHIBITED;
 	} else if (v == DNS_FORMERR)
 		rcode = DNS_RCODE_FORMERR;
-	else if (v == DNS_NOTIMP)
+	else if (v == DNS_NOTIMP) {
 		rcode = DNS_RCODE_NOTIMP;
-	else if (v == DNS_BADVERS)
+		ede = DNS_EDE_NOT_SUPPORTED;
+	} else if (v == DNS_BADVERS)
 		rcode = DNS_RCODE_BADVERS;
-	else if (v == DNS_REFUSED)
+	else if (v == DNS_REFUSED) {
 		rcode = DNS_RCODE_REFUSED;
-	else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
+		ede = DNS_EDE_NOT_SUPPORTED;
+	} else if ((z = zone_lookup(msg + DNS_HDR_LEN, qi.qname_len))->action !=
+	    ZONE_FORWARD) {
+		admit_local(o, sa, salen, msg, len, &qi, z);
+		return (NULL);
+	} else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
 	    &n)) != CACHE_MISS) {
 		n = o->fe->answer(o, sa, salen, a.answer, n, &qi);
 		report_answer(o->transport, sa, a.answer, n, 0, 1);
 		if (hit == CACHE_HIT_PREFETCH)
-			query_prefetch(msg, len, &qi);
+			query_prefetch(msg, len, &qi, z->pool);
 		return (NULL);
 	} else if (clients_query_add(sa) == -1) {
 		log_limit(&rl_client_q, now_ms(),
 		    "queries over max-queries-per-client");
 		rcode = DNS_RCODE_SERVFAIL;
+		ede = DNS_EDE_OTHER;
+		text = "busy";
 	} else if ((q = query_alloc()) == NULL) {
 		clients_query_del(sa);
 		log_limit(&rl_slots, now_ms(), "queries over max-queries");
 		rcode = DNS_RCODE_SERVFAIL;
+		ede = DNS_EDE_OTHER;
+		text = "busy";
 	} else {
 		q->counted = 1;
 		q->origin = *o;
@@ -137,17 +164,18 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		q->peerlen = salen;
 		q->qi = qi;
 		q->qlen = len;
+		q->zone = z->pool;
 		memcpy(q->qbuf, msg, len);
 		return (q);
 	}
-	admit_error(o, sa, salen, msg, len, &qi, rcode);
+	admit_error(o, sa, salen, msg, len, &qi, rcode, ede, text);
 	return (NULL);
 }
 
 static void
 admit_error(const struct origin *o, const struct sockaddr *sa,
     socklen_t salen, const uint8_t *msg, size_t len,
-    const struct dns_query_info *qi, int rcode)
+    const struct dns_query_info *qi, int rcode, int ede, const char *text)
 {
 	size_t	n;
 
@@ -156,10 +184,42 @@ admit_error(const struct origin *o, const struct sockaddr *sa,
 	/*
 	 * An error echoes at most the query's own header, question and a
 	 * bare OPT, so it is never larger than the query; a REFUSED must
-	 * never be, or the access list would make us an amplifier.
+	 * never be, or the access list would make us an amplifier.  The
+	 * extended error keeps to that: it goes only where the query left
+	 * room (a cookie, padding), else without its text, else not at all.
+	 * A malformed query (FORMERR, BADVERS) gets none: RFC 8914 has no
+	 * code that says more than the rcode does.
 	 */
 	if (n == 0 || (rcode == DNS_RCODE_REFUSED && n > len))
 		return;
+	if (ede != -1)
+		n = dns_add_ede(a.scratch, n, len, qi, ede, text);
 	n = o->fe->answer(o, sa, salen, a.scratch, n, qi);
 	report_answer(o->transport, sa, a.scratch, n, 0, 0);
+}
+
+/* A zone answered here: its answer is zone_answer()'s, never cached. */
+static void
+admit_local(const struct origin *o, const struct sockaddr *sa,
+    socklen_t salen, const uint8_t *msg, size_t len,
+    const struct dns_query_info *qi, const struct zone *z)
+{
+	size_t	n;
+	int	rcode;
+
+	report_count(RC_LOCAL);
+	if ((n = zone_answer(msg, len, qi, z, a.answer,
+	    sizeof(a.answer))) == 0)
+		return;
+	/*
+	 * Not forwarded by policy (RFC 8914 15, Blocked): a refused or
+	 * nonexistent name says why; a REFUSED, as the access list's, stays
+	 * within the query's size.  localhost's answers are answers.
+	 */
+	rcode = dns_get16(a.answer + 2) & 0xf;
+	if (rcode != DNS_RCODE_NOERROR)
+		n = dns_add_ede(a.answer, n, rcode == DNS_RCODE_REFUSED ?
+		    len : sizeof(a.answer), qi, DNS_EDE_BLOCKED, NULL);
+	n = o->fe->answer(o, sa, salen, a.answer, n, qi);
+	report_answer(o->transport, sa, a.answer, n, 0, 0);
 }

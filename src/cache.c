@@ -118,7 +118,13 @@ cache_init(int entries, int min_ttl, int max_ttl)
 
 /*
  * The key: name folded to lower case, type, class, then DO and CD.  The
- * in-flight table (coalesce.c) groups questions by the same key.
+ * in-flight table (coalesce.c) groups questions by the same key.  A
+ * query whose client subnet goes upstream (client-subnet pass) has none:
+ * its answer is meant for that subnet alone, so it is neither answered
+ * from nor stored in the cache, nor joined with another in flight.  A
+ * key holding the subnet would do as well only while every client of a
+ * subnet is entitled to the others' answers, and would let one client
+ * fill the cache with a subnet per query.
  */
 size_t
 cache_key(const uint8_t *query, const struct dns_query_info *qi, uint8_t *key)
@@ -126,7 +132,7 @@ cache_key(const uint8_t *query, const struct dns_query_info *qi, uint8_t *key)
 	const uint8_t	*q = query + DNS_HDR_LEN;
 	size_t		 i, n = qi->question_len;
 
-	if (n == 0 || n > KEY_MAX - 1)
+	if (n == 0 || n > KEY_MAX - 1 || qi->ecs)
 		return (0);
 	for (i = 0; i < qi->qname_len; i++)
 		key[i] = (q[i] >= 'A' && q[i] <= 'Z') ? q[i] + 32 : q[i];

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "zone.h"
 
 static void	 sockaddr_set_port(struct sockaddr_storage *, int);
 static int	 sockaddr_same_host(const struct sockaddr_storage *,
@@ -71,7 +72,8 @@ static const struct family {
 /*
  * What an empty ACL becomes: loopback, RFC 1918, RFC 6598 shared space,
  * link-local and ULA may ask, everybody else is refused, so a default
- * install is never an open resolver.
+ * install is never an open resolver.  The same ranges are the only ones
+ * a cleartext upstream may have (conf_cleartext_allowed()).
  */
 static const struct {
 	int		 action;
@@ -107,6 +109,7 @@ conf_new(void)
 	TAILQ_INIT(&conf->listens);
 	TAILQ_INIT(&conf->upstreams);
 	TAILQ_INIT(&conf->acl);
+	TAILQ_INIT(&conf->zones);
 	return (conf);
 }
 
@@ -116,13 +119,36 @@ conf_free(struct conf *conf)
 	struct listen_conf	*l;
 	struct upstream_conf	*u;
 	struct acl_conf		*acl;
+	struct zone_conf	*z;
 
 	if (conf == NULL)
 		return;
 	FREE_LIST(&conf->listens, l);
 	FREE_LIST(&conf->upstreams, u);
 	FREE_LIST(&conf->acl, acl);
+	while ((z = TAILQ_FIRST(&conf->zones)) != NULL) {
+		TAILQ_REMOVE(&conf->zones, z, entry);
+		FREE_LIST(&z->upstreams, u);
+		free(z->ca);
+		free(z);
+	}
 	free(conf);
+}
+
+/* Upstreams in every zone, the top level's included. */
+int
+conf_count_upstreams(const struct conf *conf)
+{
+	const struct upstream_conf	*u;
+	const struct zone_conf		*z;
+	int				 n = 0;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		n++;
+	TAILQ_FOREACH(z, &conf->zones, entry)
+		TAILQ_FOREACH(u, &z->upstreams, entry)
+			n++;
+	return (n);
 }
 
 /* The scalars only: the lists are filled after the file, if still empty. */
@@ -153,9 +179,11 @@ conf_set_defaults(struct conf *conf)
 	sc->engines = DEFAULT_ENGINES;
 	sc->deny_action = DEFAULT_DENY_ACTION;
 	sc->edns_buffer_size = DEFAULT_EDNS_SIZE;
+	sc->client_subnet_pass = 0;	/* strip: ECS tells where clients are */
 	(void)strlcpy(sc->control_socket, DOTPROXY_CONTROL,
 	    sizeof(sc->control_socket));
 	sc->log_queries = 0;
+	sc->local_zones = 1;
 	sc->metrics_sslen = 0;
 	sc->rate_limit = DEFAULT_RATE_LIMIT;
 	sc->rate_limit_burst = DEFAULT_RATE_BURST;
@@ -321,6 +349,19 @@ env_upstream(struct conf *conf, const char *ip, int port, const char *name)
 	/* A name that was only the old address follows the new one. */
 	name_is_addr = conf_parse_addr(u->tls_name, 0, &named,
 	    &namedlen) == 0 && sockaddr_same_host(&named, &u->ss);
+	/*
+	 * The variables name a DoT server: a cleartext upstream they change
+	 * becomes a TLS one on the DoT port, verified against its address
+	 * unless named.
+	 */
+	if (u->transport != UP_TLS) {
+		u->transport = UP_TLS;
+		sockaddr_set_port(&u->ss, DEFAULT_UPSTREAM_PORT);
+		name_is_addr = 1;
+		if (conf_addr_host((struct sockaddr *)&u->ss, u->tls_name,
+		    sizeof(u->tls_name)) == NULL)
+			u->tls_name[0] = '\0';
+	}
 	env_set_addr(&u->ss, &u->sslen, ip, port);
 	if (ip != NULL && name_is_addr)
 		(void)strlcpy(u->tls_name, ip, sizeof(u->tls_name));
@@ -605,6 +646,45 @@ conf_acl_match(const struct acl_list *acl, const struct sockaddr *sa)
 			return (rule->action);
 	}
 	return (ACL_DENY);
+}
+
+/*
+ * Cleartext DNS may only go where it stays on the host or the site: the
+ * ranges the default ACL lets ask (loopback, RFC 1918, RFC 6598 shared
+ * space, link-local, ULA), an IPv4-mapped address by its IPv4 one.
+ */
+int
+conf_cleartext_allowed(const struct sockaddr *sa)
+{
+	struct acl_list	 list;
+	struct acl_conf	 rules[sizeof(default_acl) / sizeof(default_acl[0])];
+	const char	*errstr;
+	size_t		 i;
+
+	TAILQ_INIT(&list);
+	for (i = 0; i < sizeof(default_acl) / sizeof(default_acl[0]); i++) {
+		if (conf_parse_prefix(default_acl[i].prefix, &rules[i],
+		    &errstr) == -1)
+			fatalx("default acl %s: %s", default_acl[i].prefix,
+			    errstr);
+		rules[i].action = default_acl[i].action;
+		TAILQ_INSERT_TAIL(&list, &rules[i], entry);
+	}
+	return (conf_acl_match(&list, sa) == ACL_ALLOW);
+}
+
+/* As the configuration, show upstreams and the logs say it. */
+const char *
+conf_transport_name(int transport)
+{
+	switch (transport) {
+	case UP_CLEARTEXT_UDP:
+		return ("cleartext");
+	case UP_CLEARTEXT_TCP:
+		return ("cleartext tcp");
+	default:
+		return ("tls");
+	}
 }
 
 /* The numeric host of an IPv4 or IPv6 address; NULL for another. */

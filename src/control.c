@@ -48,7 +48,7 @@
 #define CONTROL_LINE_MAX	256
 #define CONTROL_MAX_CLIENTS	8
 #define CONTROL_TIMEOUT		5	/* seconds */
-#define CONTROL_REPLY_MAX	(128 * 1024)
+#define CONTROL_REPLY_MAX	(1024 * 1024)	/* 64 upstreams, every label long */
 
 /* a request the parent has not answered yet */
 struct pending {

@@ -34,6 +34,14 @@
  */
 static uint16_t	 edns_size = DNS_EDNS_SIZE;
 
+/*
+ * `client-subnet pass`: a client's ECS option (RFC 7871) goes upstream.
+ * Off by default, since it tells the upstream where the client sits;
+ * off, the option is dropped from the query, and from the reply too,
+ * so the client sees what an ECS-unaware resolver would have answered.
+ */
+static int	 ecs_pass;
+
 /* header field offsets, RFC 1035 4.1.1 */
 #define DNS_OFF_ID		0
 #define DNS_OFF_FLAGS		2
@@ -45,6 +53,7 @@ static uint16_t	 edns_size = DNS_EDNS_SIZE;
 #define DNS_RR_FIXED		10	/* type, class, ttl, rdlength */
 #define DNS_OPT_FIXED		11	/* root owner + DNS_RR_FIXED */
 #define DNS_OPTION_HDR		4	/* option code + option length */
+#define DNS_EDE_FIXED		6	/* option header + INFO-CODE */
 #define DNS_QFIXED		4	/* qtype + qclass */
 #define DNS_COOKIE_CLIENT	8	/* RFC 7873 4: client cookie only */
 #define DNS_COOKIE_MIN		16	/* client + shortest server cookie */
@@ -73,13 +82,15 @@ struct dns_opt_view {
 	uint8_t		version;
 	int		do_bit;
 	int		padding;
+	int		ecs;
 	int		options_ok;
 };
 
 static int	 name_len(const uint8_t *, size_t, size_t, int);
 static int	 question_name_len(const uint8_t *, size_t, size_t,
 		    size_t *);
-static int	 options_valid(const uint8_t *, size_t, int, int *);
+static int	 options_valid(const uint8_t *, size_t, int,
+		    struct dns_opt_view *);
 static int	 name_follow(const uint8_t *, size_t, size_t, size_t,
 		    uint8_t *);
 static int	 reply_skip_rr(const uint8_t *, size_t, size_t *, size_t);
@@ -98,7 +109,7 @@ static int	 is_opt(const uint8_t *, size_t, size_t);
 static int	 same_rrset(const uint8_t *, size_t, size_t, size_t);
 static void	 reverse(uint8_t *, size_t);
 static size_t	 trim_additional(uint8_t *, size_t, size_t, int);
-static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int);
+static size_t	 strip_options(uint8_t *, size_t, size_t, size_t, int, int);
 static uint8_t	 ascii_lower(uint8_t);
 
 /*
@@ -123,12 +134,13 @@ question_name_len(const uint8_t *msg, size_t len, size_t off,
 
 /*
  * Check that the OPT rdata is a clean sequence of option TLVs that ends
- * exactly at the end of the rdata (RFC 6891 6.1.2); note padding.  In a
- * query, a COOKIE of a length RFC 7873 5.2.2 does not allow is malformed
- * too.
+ * exactly at the end of the rdata (RFC 6891 6.1.2); with v, note padding
+ * and a client subnet.  In a query, a COOKIE of a length RFC 7873 5.2.2
+ * does not allow is malformed too.
  */
 static int
-options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
+options_valid(const uint8_t *rd, size_t rdlen, int query,
+    struct dns_opt_view *v)
 {
 	size_t	 off = 0, olen;
 
@@ -142,9 +154,10 @@ options_valid(const uint8_t *rd, size_t rdlen, int query, int *padding)
 		    olen != DNS_COOKIE_CLIENT &&
 		    (olen < DNS_COOKIE_MIN || olen > DNS_COOKIE_MAX))
 			return (-1);
-		if (padding != NULL &&
-		    dns_get16(rd + off) == DNS_EDNS_PADDING)
-			*padding = 1;
+		if (v != NULL && dns_get16(rd + off) == DNS_EDNS_PADDING)
+			v->padding = 1;
+		if (v != NULL && dns_get16(rd + off) == DNS_EDNS_ECS)
+			v->ecs = 1;
 		off += DNS_OPTION_HDR + olen;
 	}
 	return (0);
@@ -424,12 +437,15 @@ is_opt(const uint8_t *msg, size_t len, size_t rr)
  * Remove the options the proxy owns from the OPT rdata at rdoff, moving
  * the rest of the message down: edns-tcp-keepalive always (RFC 7828 makes
  * it hop-by-hop), a COOKIE always (we never send the client's upstream,
- * so one in a reply belongs to our own hop), padding when it answers ours.  The rdata must have
- * passed options_valid().  Returns the number of bytes removed.
+ * so one in a reply belongs to our own hop), padding when it answers ours,
+ * a client subnet (ecs) when the client's did not go upstream: RFC 7871
+ * 7.2.2 lets no ECS reach a client that was not asked with one.  The
+ * rdata must have passed options_valid().  Returns the number of bytes
+ * removed.
  */
 static size_t
 strip_options(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen,
-    int padding)
+    int padding, int ecs)
 {
 	size_t	 off = rdoff, end = rdoff + rdlen, olen, cut = 0;
 	uint16_t code;
@@ -438,7 +454,8 @@ strip_options(uint8_t *msg, size_t len, size_t rdoff, size_t rdlen,
 		olen = DNS_OPTION_HDR + dns_get16(msg + off + 2);
 		code = dns_get16(msg + off);
 		if (code == DNS_EDNS_KEEPALIVE || code == DNS_EDNS_COOKIE ||
-		    (padding && code == DNS_EDNS_PADDING)) {
+		    (padding && code == DNS_EDNS_PADDING) ||
+		    (ecs && code == DNS_EDNS_ECS)) {
 			memmove(msg + off, msg + off + olen,
 			    len - cut - (off + olen));
 			end -= olen;
@@ -743,7 +760,7 @@ dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
 			opt.options_ok = 1;
 		else
 			opt.options_ok = options_valid(msg + rr +
-			    DNS_OPT_FIXED, rdlen, 1, &opt.padding) == 0;
+			    DNS_OPT_FIXED, rdlen, 1, &opt) == 0;
 	}
 	/* the last record must end the message */
 	if (off != len)
@@ -757,6 +774,7 @@ dns_check_query(const uint8_t *msg, size_t len, struct dns_query_info *qi)
 		qi->edns_version = opt.version;
 		qi->do_bit = opt.do_bit;
 		qi->client_padding = opt.padding;
+		qi->ecs = opt.ecs && ecs_pass;
 	}
 
 	if (notimp)
@@ -909,12 +927,15 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 	 * message it was in, nor its edns-tcp-keepalive or COOKIE, which
 	 * speak for its own hop only (a cookie would also tag the client
 	 * to the upstream): we add our own padding and keepalive below.
+	 * Its client subnet goes only with `client-subnet pass`: it says
+	 * where the client is (RFC 7871 2, 11.1).
 	 */
 	for (off = 0; off < rdlen; off += olen) {
 		olen = DNS_OPTION_HDR + dns_get16(rd + off + 2);
 		if (dns_get16(rd + off) == DNS_EDNS_PADDING ||
 		    dns_get16(rd + off) == DNS_EDNS_KEEPALIVE ||
-		    dns_get16(rd + off) == DNS_EDNS_COOKIE)
+		    dns_get16(rd + off) == DNS_EDNS_COOKIE ||
+		    (dns_get16(rd + off) == DNS_EDNS_ECS && !qi->ecs))
 			continue;
 		if (outsz - len < olen)
 			return (0);
@@ -949,6 +970,77 @@ dns_make_upstream_query(const uint8_t *query, size_t qlen,
 		return (0);
 	dns_put16(out + optstart + 9, len - optstart - DNS_OPT_FIXED);
 	return (len);
+}
+
+/*
+ * RFC 8914: an EXTENDED DNS ERROR with INFO-CODE code and, if it fits,
+ * the EXTRA-TEXT text, added to an answer the proxy made or chose itself
+ * (an error of its own, a stale answer), for a client that sent EDNS
+ * only: one without would not expect an OPT (RFC 6891 7).  msg is a
+ * message this file built or fixed, whose OPT, if any, leads nothing
+ * after it back into itself (reply_next_opt()), so the option goes at
+ * the end of its rdata; without an OPT, one goes at the end.  The
+ * answer never grows past maxlen, which the caller sets to what the
+ * client may get (a REFUSED: the query's own size): the text goes
+ * first, then the whole option, since the rcode is the answer and the
+ * EDE only explains it.  Returns the new length; len when nothing was
+ * added.
+ */
+size_t
+dns_add_ede(uint8_t *msg, size_t len, size_t maxlen,
+    const struct dns_query_info *qi, uint16_t code, const char *text)
+{
+	size_t	 off, rr = 0, fence = len, left, tlen, add, opt, room;
+	size_t	 rdlen = 0;
+	int	 n;
+
+	if (!qi->has_opt || len < DNS_HDR_LEN || maxlen > DNS_MAX_MSG)
+		return (len);
+	if (reply_skip_sections(msg, len, &off, NULL) == -1)
+		return (len);
+	left = dns_get16(msg + DNS_OFF_ARCOUNT);
+	if ((n = reply_next_opt(msg, len, &off, &fence, &left, &rr)) == -1)
+		return (len);
+	opt = n == 1 ? 0 : DNS_OPT_FIXED;
+	if (n == 1)
+		rdlen = dns_get16(msg + rr + 9);
+	else if (left != 0 || off != len ||
+	    dns_get16(msg + DNS_OFF_ARCOUNT) == 0xffff)
+		return (len);
+
+	if (maxlen < len)
+		return (len);
+	room = maxlen - len;
+	tlen = text != NULL ? strlen(text) : 0;
+	if (opt + DNS_EDE_FIXED + tlen > room ||
+	    rdlen + DNS_EDE_FIXED + tlen > 0xffff)
+		tlen = 0;
+	add = DNS_EDE_FIXED + tlen;
+	if (opt + add > room || rdlen + add > 0xffff)
+		return (len);
+
+	if (n == 1) {
+		/* off is past the OPT: what follows it moves down */
+		memmove(msg + off + add, msg + off, len - off);
+		dns_put16(msg + rr + 9, rdlen + add);
+	} else {
+		off = len;
+		msg[off] = 0;
+		dns_put16(msg + off + 1, DNS_TYPE_OPT);
+		dns_put16(msg + off + 3, edns_size);
+		dns_put16(msg + off + 5, 0);
+		dns_put16(msg + off + 7, qi->do_bit ? DNS_EDNS_DO : 0);
+		dns_put16(msg + off + 9, add);
+		dns_put16(msg + DNS_OFF_ARCOUNT,
+		    dns_get16(msg + DNS_OFF_ARCOUNT) + 1);
+		off += DNS_OPT_FIXED;
+	}
+	dns_put16(msg + off, DNS_EDNS_EDE);
+	dns_put16(msg + off + 2, 2 + tlen);
+	dns_put16(msg + off + 4, code);
+	if (tlen > 0)
+		memcpy(msg + off + DNS_EDE_FIXED, text, tlen);
+	return (len + opt + add);
 }
 
 /*
@@ -1058,7 +1150,7 @@ fix_opt(uint8_t *msg, size_t len, size_t rr, size_t end,
 	}
 	/* padding answers ours unless the client padded */
 	cut = strip_options(msg, len, rr + DNS_OPT_FIXED, rdlen,
-	    !qi->client_padding);
+	    !qi->client_padding, !qi->ecs);
 	if (cut != 0)
 		dns_put16(msg + rr + 9, rdlen - cut);
 	return (cut);
@@ -1236,4 +1328,10 @@ void
 dns_set_edns_size(uint16_t size)
 {
 	edns_size = size < DNS_UDP_MIN ? DNS_UDP_MIN : size;
+}
+
+void
+dns_set_client_subnet(int pass)
+{
+	ecs_pass = pass != 0;
 }

@@ -47,6 +47,7 @@
 #include "testhook.h"
 #include "uplink.h"
 #include "upstream.h"
+#include "zone.h"
 
 #define CA_MAX		(16 * 1024 * 1024)
 #define FD_RESERVE	16	/* descriptors beyond those counted */
@@ -55,6 +56,9 @@
 struct engine	*env;
 
 static void	 engine_recv_config(void);
+static void	 engine_recv_zone(const struct ipc_msg *);
+static struct upstream_list *engine_zone_upstreams(int);
+static void	 engine_append_ca(uint8_t **, size_t *, const struct ipc_msg *);
 static void	 engine_tls_setup(void);
 static void	 engine_drop_privileges(void);
 static void	 engine_dispatch_parent(int, short, void *);
@@ -96,6 +100,7 @@ engine_main(int debug, int verbose)
 	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
 	dns_set_edns_size(env->conf->sc.edns_buffer_size);
+	dns_set_client_subnet(env->conf->sc.client_subnet_pass);
 	if (ratelimit_init(&env->conf->sc) == -1)
 		fatal("rate-limit table");
 	for (int i = 0; i < env->nlisteners; i++)
@@ -233,6 +238,7 @@ engine_recv_config(void)
 	struct ipc_acl		 ia;
 	struct upstream_conf	*u;
 	struct acl_conf		*a;
+	struct zone_conf	*zc;
 	struct conf		*conf;
 	struct listener		*l;
 	ssize_t			 n;
@@ -321,15 +327,32 @@ engine_recv_config(void)
 			memcpy(&iu, msg.data, sizeof(iu));
 			if (memchr(iu.tls_name, '\0', sizeof(iu.tls_name)) ==
 			    NULL || iu.npins < 0 || iu.npins > CONF_MAX_PINS ||
-			    iu.sslen > sizeof(iu.ss))
+			    iu.sslen > sizeof(iu.ss) || iu.transport < UP_TLS ||
+			    iu.transport > UP_CLEARTEXT_TCP)
 				fatalx("bad upstream");
+			/* the parent checked it; cleartext is worth a second look */
+			if (iu.transport != UP_TLS && !conf_cleartext_allowed(
+			    (struct sockaddr *)&iu.ss))
+				fatalx("cleartext upstream outside the site");
 			if ((u = calloc(1, sizeof(*u))) == NULL)
 				fatal(NULL);
 			*u = (struct upstream_conf){ .ss = iu.ss,
-			    .sslen = iu.sslen, .npins = iu.npins };
+			    .sslen = iu.sslen, .transport = iu.transport,
+			    .npins = iu.npins };
 			memcpy(u->tls_name, iu.tls_name, sizeof(u->tls_name));
 			memcpy(u->pins, iu.pins, sizeof(u->pins));
-			TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
+			u->zone = iu.zone;
+			TAILQ_INSERT_TAIL(engine_zone_upstreams(iu.zone), u,
+			    entry);
+			break;
+		case IPC_RECONF_ZONE:
+			engine_recv_zone(&msg);
+			break;
+		case IPC_RECONF_ZONECA:
+			if (TAILQ_EMPTY(&conf->zones))
+				fatalx("zone CA bundle before any zone");
+			zc = TAILQ_LAST(&conf->zones, zone_list);
+			engine_append_ca(&zc->ca, &zc->calen, &msg);
 			break;
 		case IPC_RECONF_ACL:
 			if (msg.hdr.len != sizeof(ia))
@@ -346,13 +369,7 @@ engine_recv_config(void)
 			TAILQ_INSERT_TAIL(&conf->acl, a, entry);
 			break;
 		case IPC_RECONF_CA:
-			if (env->calen + msg.hdr.len > CA_MAX)
-				fatalx("CA bundle too large");
-			if ((env->ca = realloc(env->ca,
-			    env->calen + msg.hdr.len + 1)) == NULL)
-				fatal(NULL);
-			memcpy(env->ca + env->calen, msg.data, msg.hdr.len);
-			env->calen += msg.hdr.len;
+			engine_append_ca(&env->ca, &env->calen, &msg);
 			break;
 		case IPC_RECONF_END:
 			if (msg.hdr.len != 0)
@@ -369,6 +386,67 @@ engine_recv_config(void)
 		fatalx("no upstreams");
 	if (env->calen == 0)
 		fatalx("no CA bundle");
+	TAILQ_FOREACH(zc, &conf->zones, entry)
+		if (zc->action == ZONE_FORWARD && TAILQ_EMPTY(&zc->upstreams))
+			fatalx("zone %s: no upstreams", zc->name);
+	zone_table_init(conf);
+}
+
+/* A zone statement: indexes in order from 1, each checked like a parse. */
+static void
+engine_recv_zone(const struct ipc_msg *msg)
+{
+	struct conf		*conf = env->conf;
+	struct zone_conf	*zc, *last;
+	struct ipc_zone		 iz;
+	uint8_t			 wire[DNS_MAX_NAME];
+
+	if (msg->hdr.len != sizeof(iz))
+		fatalx("bad IPC_RECONF_ZONE length");
+	memcpy(&iz, msg->data, sizeof(iz));
+	last = TAILQ_LAST(&conf->zones, zone_list);
+	if (memchr(iz.name, '\0', sizeof(iz.name)) == NULL ||
+	    zone_wire(iz.name, wire, sizeof(wire)) <= 1 ||
+	    iz.index != (last != NULL ? last->index : 0) + 1 ||
+	    iz.index > CONF_MAX_ZONES ||
+	    iz.action < ZONE_FORWARD || iz.action > ZONE_NXDOMAIN ||
+	    iz.policy < -1 || iz.policy > POLICY_ROUNDROBIN ||
+	    iz.padding < -1 || iz.padding > 1024)
+		fatalx("bad zone");
+	if ((zc = calloc(1, sizeof(*zc))) == NULL)
+		fatal(NULL);
+	(void)strlcpy(zc->name, iz.name, sizeof(zc->name));
+	zc->index = iz.index;
+	zc->action = iz.action;
+	zc->policy = iz.policy;
+	zc->padding = iz.padding;
+	TAILQ_INIT(&zc->upstreams);
+	TAILQ_INSERT_TAIL(&conf->zones, zc, entry);
+}
+
+/* The list an upstream of zone index i joins; its zone came before it. */
+static struct upstream_list *
+engine_zone_upstreams(int i)
+{
+	struct zone_conf	*zc;
+
+	if (i == 0)
+		return (&env->conf->upstreams);
+	TAILQ_FOREACH(zc, &env->conf->zones, entry)
+		if (zc->index == i && zc->action == ZONE_FORWARD)
+			return (&zc->upstreams);
+	fatalx("upstream of unknown zone %d", i);
+}
+
+static void
+engine_append_ca(uint8_t **ca, size_t *calen, const struct ipc_msg *msg)
+{
+	if (*calen + msg->hdr.len > CA_MAX)
+		fatalx("CA bundle too large");
+	if ((*ca = realloc(*ca, *calen + msg->hdr.len + 1)) == NULL)
+		fatal(NULL);
+	memcpy(*ca + *calen, msg->data, msg->hdr.len);
+	*calen += msg->hdr.len;
 }
 
 /* Each upstream gets its own TLS configuration: see upstream_init(). */
@@ -389,11 +467,11 @@ engine_drop_privileges(void)
 	/*
 	 * Enough descriptors for the limits, and no more: stdio, the
 	 * parent's socketpair, the listeners, each upstream's connections
-	 * and session memfd, the spare given up on EMFILE, and a reserve
+	 * and session memfd (a cleartext one's UDP sockets), the spare given up on EMFILE, and a reserve
 	 * for what libevent and libcrypto hold; the rest is for clients.
 	 */
-	fixed = 3 + 1 + env->nlisteners +
-	    (rlim_t)upstream_count() * (UPSTREAM_POOL + 1) + 1 + FD_RESERVE;
+	fixed = 3 + 1 + env->nlisteners + (rlim_t)upstream_descriptors() + 1 +
+	    FD_RESERVE;
 	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");

@@ -55,7 +55,7 @@
  * parent.
  */
 
-#define METRICS_TEXT_MAX	(256 * 1024)
+#define METRICS_TEXT_MAX	(1024 * 1024)	/* 64 upstreams, every label long */
 #define METRICS_REQ_MAX		4096	/* request line and headers */
 #define METRICS_MAX_CONN	16
 #define METRICS_TIMEOUT		5	/* seconds */

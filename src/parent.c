@@ -43,6 +43,7 @@
 #include "notify.h"
 #include "parent.h"
 #include "proc.h"
+#include "zone.h"
 
 /*
  * The parent: root, and so kept to what needs root.  It reads the
@@ -99,6 +100,9 @@ static struct {
 static int	 runtime_prepare(struct runtime *, struct conf *,
 		    const struct runtime *);
 static void	 runtime_free(struct runtime *);
+static int	 runtime_zone_cas(struct conf *);
+static void	 send_ca(struct proc *, int, const uint8_t *, size_t);
+static void	 send_upstream(struct proc *, const struct upstream_conf *);
 static void	 close_unshared(struct runtime *, const struct runtime *);
 static void	 runtime_adopt(struct runtime *, const struct runtime *);
 static void	 engine_send_config(struct proc *);
@@ -115,6 +119,7 @@ static void	 stop_cb(int, short, void *);
 static int	 reload(void);
 static void	 reload_failed(void);
 static void	 notify_ready(void);
+static void	 warn_cleartext(const struct conf *, const struct conf *);
 
 /* What each kind of child may send; IPC_LOG is every kind's. */
 static const struct proc_msg engine_msgs[] = {
@@ -169,6 +174,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		    (unsigned)geteuid());
 	if (runtime_prepare(&p.rt, conf, NULL) == -1)
 		exit(1);
+	warn_cleartext(conf, NULL);
 	/*
 	 * The metrics endpoint and the control socket are made before
 	 * anything else can fail late, so that a configured one that
@@ -296,6 +302,10 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 		return (-1);
 	}
 	tls_config_free(tc);
+	if (runtime_zone_cas(conf) == -1) {
+		runtime_free(rt);
+		return (-1);
+	}
 
 	TAILQ_FOREACH(l, &conf->listens, entry)
 		n++;
@@ -387,6 +397,35 @@ close_unshared(struct runtime *a, const struct runtime *b)
 	}
 }
 
+/*
+ * The bundle of each zone with a ca-file of its own, read and checked
+ * like the top level's; it stays with the zone (conf_free() frees it).
+ */
+static int
+runtime_zone_cas(struct conf *conf)
+{
+	struct zone_conf	*z;
+	struct tls_config	*tc;
+	int			 ok;
+
+	TAILQ_FOREACH(z, &conf->zones, entry) {
+		if (z->ca_file[0] == '\0' || z->ca != NULL)
+			continue;
+		if (conf_load_ca(z->ca_file, &z->ca, &z->calen) == -1)
+			return (-1);
+		if ((tc = tls_config_new()) == NULL)
+			fatalx("tls_config_new failed");
+		ok = tls_config_set_ca_mem(tc, z->ca, z->calen) == 0;
+		if (!ok)
+			log_warnx("zone %s: ca-file %s: %s", z->name,
+			    z->ca_file, tls_config_error(tc));
+		tls_config_free(tc);
+		if (!ok)
+			return (-1);
+	}
+	return (0);
+}
+
 /* Frees what runtime_prepare() allocated; sockets and conf stay. */
 static void
 runtime_free(struct runtime *rt)
@@ -405,10 +444,10 @@ engine_send_config(struct proc *ep)
 	struct conf		*conf = p.rt.conf;
 	struct upstream_conf	*u;
 	struct acl_conf		*a;
+	struct zone_conf	*z;
 	struct ipc_listen	 il;
-	struct ipc_upstream	 iu;
+	struct ipc_zone		 iz;
 	struct ipc_acl		 ia;
-	size_t			 off, chunk;
 	int			 i;
 
 	proc_compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
@@ -424,12 +463,20 @@ engine_send_config(struct proc *ep)
 		    sizeof(il));
 	}
 	/* list entries travel as flat structs, without their linkage */
-	TAILQ_FOREACH(u, &conf->upstreams, entry) {
-		iu = (struct ipc_upstream){ .ss = u->ss, .sslen = u->sslen,
-		    .npins = u->npins };
-		memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
-		memcpy(iu.pins, u->pins, sizeof(iu.pins));
-		proc_compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		send_upstream(ep, u);
+	/* each zone, its own bundle and its upstreams, in index order */
+	TAILQ_FOREACH(z, &conf->zones, entry) {
+		memset(&iz, 0, sizeof(iz));
+		(void)strlcpy(iz.name, z->name, sizeof(iz.name));
+		iz.index = z->index;
+		iz.action = z->action;
+		iz.policy = z->policy;
+		iz.padding = z->padding;
+		proc_compose(ep, IPC_RECONF_ZONE, -1, &iz, sizeof(iz));
+		send_ca(ep, IPC_RECONF_ZONECA, z->ca, z->calen);
+		TAILQ_FOREACH(u, &z->upstreams, entry)
+			send_upstream(ep, u);
 	}
 	TAILQ_FOREACH(a, &conf->acl, entry) {
 		ia = (struct ipc_acl){ .action = a->action, .af = a->af,
@@ -437,13 +484,34 @@ engine_send_config(struct proc *ep)
 		memcpy(ia.addr, a->addr, sizeof(ia.addr));
 		proc_compose(ep, IPC_RECONF_ACL, -1, &ia, sizeof(ia));
 	}
-	for (off = 0; off < p.rt.calen; off += chunk) {
-		chunk = p.rt.calen - off;
+	send_ca(ep, IPC_RECONF_CA, p.rt.ca, p.rt.calen);
+	proc_compose(ep, IPC_RECONF_END, -1, NULL, 0);
+}
+
+static void
+send_upstream(struct proc *ep, const struct upstream_conf *u)
+{
+	struct ipc_upstream	iu;
+
+	iu = (struct ipc_upstream){ .ss = u->ss, .sslen = u->sslen,
+	    .transport = u->transport, .npins = u->npins, .zone = u->zone };
+	memcpy(iu.tls_name, u->tls_name, sizeof(iu.tls_name));
+	memcpy(iu.pins, u->pins, sizeof(iu.pins));
+	proc_compose(ep, IPC_RECONF_UPSTREAM, -1, &iu, sizeof(iu));
+}
+
+/* A CA bundle in chunks of what one message carries. */
+static void
+send_ca(struct proc *ep, int type, const uint8_t *ca, size_t calen)
+{
+	size_t	off, chunk;
+
+	for (off = 0; off < calen; off += chunk) {
+		chunk = calen - off;
 		if (chunk > IPC_MAX_PAYLOAD)
 			chunk = IPC_MAX_PAYLOAD;
-		proc_compose(ep, IPC_RECONF_CA, -1, p.rt.ca + off, chunk);
+		proc_compose(ep, type, -1, ca + off, chunk);
 	}
-	proc_compose(ep, IPC_RECONF_END, -1, NULL, 0);
 }
 
 /* An engine's message, its type and length already checked by proc.c. */
@@ -690,6 +758,7 @@ reload(void)
 		return (-1);
 	}
 	p.reload_failed = 0;
+	warn_cleartext(nconf, p.rt.conf);
 	close_unshared(&p.rt, &nrt);
 	runtime_free(&p.rt);
 	conf_free(p.rt.conf);
@@ -700,6 +769,36 @@ reload(void)
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
 	return (0);
+}
+
+/*
+ * Each cleartext upstream is said once, when it first appears: at start,
+ * or in a reload that adds it, so the log shows every time plain DNS
+ * became possible and who declared it, without repeating itself.
+ */
+static void
+warn_cleartext(const struct conf *conf, const struct conf *old)
+{
+	const struct upstream_conf	*u, *o;
+	char				 name[64];
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->transport == UP_TLS)
+			continue;
+		o = NULL;
+		if (old != NULL)
+			TAILQ_FOREACH(o, &old->upstreams, entry)
+				if (o->transport == u->transport &&
+				    o->sslen == u->sslen &&
+				    memcmp(&o->ss, &u->ss, u->sslen) == 0)
+					break;
+		if (o != NULL)
+			continue;
+		log_warnx("upstream %s: declared %s: its queries and answers "
+		    "travel unencrypted", conf_addr_str(
+		    (const struct sockaddr *)&u->ss, name, sizeof(name)),
+		    conf_transport_name(u->transport));
+	}
 }
 
 /* The old configuration serves on: the service manager hears so. */

@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "zone.h"
 
 /* byacc keeps its stack between parses unless told otherwise. */
 #define YY_NO_LEAKS	1
@@ -117,7 +118,14 @@ static int		 upstream_begin(int, const char *);
 static int		 upstream_port(int, int64_t);
 static int		 upstream_tls_name(int, const char *);
 static int		 upstream_pin(int, const char *);
+static int		 upstream_cleartext(int, int);
 static int		 upstream_end(int);
+static struct upstream_list *upstream_list(void);
+static int		 set_policy(int, const char *, int *);
+static int		 set_padding(int, const char *, int64_t, int *);
+static int		 zone_begin(int, const char *);
+static int		 zone_local(int, const char *);
+static int		 zone_end(int);
 static int		 add_acl(int, int, const char *);
 static int		 b64_decode(const char *, uint8_t *, size_t);
 
@@ -139,6 +147,9 @@ static struct upstream_conf	 up_cur;
 static char			 up_addr[INET6_ADDRSTRLEN];
 static int			 up_port;
 static int			 up_named;
+
+/* The zone statement being parsed, NULL at the top level. */
+static struct zone_conf		*zone_cur;
 %}
 
 %token	LISTEN ON PORT USER CHROOT CAFILE UPSTREAM TLSNAME PIN
@@ -148,10 +159,11 @@ static int			 up_named;
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
 %token	COALESCEMAXWAITERS UPSTREAMMAXFAIL
-%token	CONTROL SOCKET LOG QUERIES METRICS
+%token	CONTROL SOCKET LOG QUERIES METRICS CLIENTSUBNET ZONE LOCALZONES
+%token	CLEARTEXT PLAIN TCP
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
-%type	<v.number>	number port aclaction
+%type	<v.number>	number port aclaction cleartextover
 %destructor		{ free($$); } <v.string>
 
 %%
@@ -161,7 +173,7 @@ grammar		: /* empty */
 		| grammar include '\n'
 		| grammar varset '\n'
 		| grammar main '\n'
-		| grammar error '\n'		{ yyerrok; }
+		| grammar error '\n'		{ yyerrok; zone_cur = NULL; }
 		;
 
 include		: INCLUDE STRING		{
@@ -280,33 +292,41 @@ main		: LISTEN ON STRING port		{
 				YYERROR;
 		}
 		| UPSTREAMPOLICY STRING		{
-			if (strcmp($2, "fastest") == 0)
-				conf->sc.policy = POLICY_FASTEST;
-			else if (strcmp($2, "failover") == 0)
-				conf->sc.policy = POLICY_FAILOVER;
-			else if (strcmp($2, "round-robin") == 0)
-				conf->sc.policy = POLICY_ROUNDROBIN;
-			else {
-				conf_error($<lineno>2, "unknown upstream-policy "
-				    "\"%s\" (fastest, failover or round-robin)",
-				    $2);
+			if (set_policy($<lineno>2, $2, &conf->sc.policy) == -1)
 				YYERROR;
-			}
 			free($2);
 		}
 		| PADDING NUMBER		{
-			if (check_range($<lineno>2, "padding", $2, 1, 1024) ==
-			    -1)
+			if (set_padding($<lineno>2, NULL, $2,
+			    &conf->sc.padding) == -1)
 				YYERROR;
-			conf->sc.padding = $2;
 		}
 		| PADDING STRING		{
-			if (strcmp($2, "off") != 0) {
-				conf_error($<lineno>2, "padding \"%s\": "
-				    "a block size or off expected", $2);
+			if (set_padding($<lineno>2, $2, 0,
+			    &conf->sc.padding) == -1)
+				YYERROR;
+			free($2);
+		}
+		| ZONE STRING			{
+			if (zone_begin($<lineno>2, $2) == -1)
+				YYERROR;
+			free($2);
+			$2 = NULL;
+		} zonebody			{
+			if (zone_end($<lineno>2) == -1)
+				YYERROR;
+		}
+		| LOCALZONES ON			{
+			conf->sc.local_zones = 1;
+		}
+		| LOCALZONES STRING		{
+			if (strcmp($2, "off") == 0)
+				conf->sc.local_zones = 0;
+			else {
+				conf_error($<lineno>2, "local-zones \"%s\": "
+				    "on or off expected", $2);
 				YYERROR;
 			}
-			conf->sc.padding = 0;
 			free($2);
 		}
 		| CACHE SIZE number		{
@@ -439,6 +459,18 @@ main		: LISTEN ON STRING port		{
 			}
 			free($2);
 		}
+		| CLIENTSUBNET STRING		{
+			if (strcmp($2, "strip") == 0)
+				conf->sc.client_subnet_pass = 0;
+			else if (strcmp($2, "pass") == 0)
+				conf->sc.client_subnet_pass = 1;
+			else {
+				conf_error($<lineno>2, "client-subnet \"%s\": "
+				    "strip or pass expected", $2);
+				YYERROR;
+			}
+			free($2);
+		}
 		| EDNSBUFSIZE number		{
 			if (check_range($<lineno>2, "edns-buffer-size", $2,
 			    512, 4096) == -1)
@@ -551,6 +583,66 @@ main		: LISTEN ON STRING port		{
 		}
 		;
 
+/*
+ * zone "name" refuse | nxdomain, or a block of upstream statements and
+ * the per-upstream settings, one a line or separated by semicolons.
+ */
+zonebody	: STRING			{
+			if (zone_local($<lineno>1, $1) == -1)
+				YYERROR;
+			free($1);
+		}
+		| '{' zonelist '}'
+		;
+
+zonelist	: zoneitems
+		| zoneitems zonestmt
+		;
+
+zoneitems	: /* empty */
+		| zoneitems zonesep
+		| zoneitems zonestmt zonesep
+		;
+
+zonesep		: '\n'
+		| ';'
+		;
+
+zonestmt	: UPSTREAM STRING		{
+			if (upstream_begin($<lineno>2, $2) == -1)
+				YYERROR;
+			free($2);
+			$2 = NULL;
+		} upstream_opts			{
+			if (upstream_end($<lineno>2) == -1)
+				YYERROR;
+		}
+		| UPSTREAMPOLICY STRING		{
+			if (set_policy($<lineno>2, $2, &zone_cur->policy) ==
+			    -1)
+				YYERROR;
+			free($2);
+		}
+		| PADDING NUMBER		{
+			if (set_padding($<lineno>2, NULL, $2,
+			    &zone_cur->padding) == -1)
+				YYERROR;
+		}
+		| PADDING STRING		{
+			if (set_padding($<lineno>2, $2, 0,
+			    &zone_cur->padding) == -1)
+				YYERROR;
+			free($2);
+		}
+		| CAFILE STRING			{
+			if (check_path($<lineno>2, "ca-file", $2) == -1)
+				YYERROR;
+			(void)strlcpy(zone_cur->ca_file, $2,
+			    sizeof(zone_cur->ca_file));
+			free($2);
+		}
+		;
+
 upstream_opts	: /* empty */
 		| upstream_opts upstream_opt
 		;
@@ -569,6 +661,19 @@ upstream_opt	: PORT number			{
 				YYERROR;
 			free($2);
 		}
+		| cleartext cleartextover	{
+			if (upstream_cleartext($<lineno>1, $2) == -1)
+				YYERROR;
+		}
+		;
+
+/* "plain" reads as well as the contract's "cleartext" */
+cleartext	: CLEARTEXT
+		| PLAIN
+		;
+
+cleartextover	: /* empty */			{ $$ = UP_CLEARTEXT_UDP; }
+		| TCP				{ $$ = UP_CLEARTEXT_TCP; }
 		;
 
 aclaction	: ALLOW				{ $$ = ACL_ALLOW; }
@@ -588,6 +693,8 @@ static const struct keywords keywords[] = {
 	{ "ca-file",			CAFILE },
 	{ "cache",			CACHE },
 	{ "chroot",			CHROOT },
+	{ "cleartext",			CLEARTEXT },
+	{ "client-subnet",		CLIENTSUBNET },
 	{ "coalesce-max-waiters",	COALESCEMAXWAITERS },
 	{ "control",			CONTROL },
 	{ "deny",			DENY },
@@ -597,6 +704,7 @@ static const struct keywords keywords[] = {
 	{ "from",			FROM },
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
+	{ "local-zones",		LOCALZONES },
 	{ "log",			LOG },
 	{ "max-queries",		MAXQUERIES },
 	{ "max-queries-per-client",	MAXQUERIESCLIENT },
@@ -606,6 +714,7 @@ static const struct keywords keywords[] = {
 	{ "on",				ON },
 	{ "padding",			PADDING },
 	{ "pin",			PIN },
+	{ "plain",			PLAIN },
 	{ "port",			PORT },
 	{ "queries",			QUERIES },
 	{ "query-timeout",		QUERYTIMEOUT },
@@ -617,6 +726,7 @@ static const struct keywords keywords[] = {
 	{ "rate-limit-table",		RATETABLE },
 	{ "size",			SIZE },
 	{ "socket",			SOCKET },
+	{ "tcp",			TCP },
 	{ "tcp-idle-timeout",		TCPIDLETIMEOUT },
 	{ "tcp-max-connections",	TCPMAXCONN },
 	{ "tcp-max-connections-per-client", TCPMAXCONNCLIENT },
@@ -627,7 +737,8 @@ static const struct keywords keywords[] = {
 	{ "upstream",			UPSTREAM },
 	{ "upstream-max-failures",	UPSTREAMMAXFAIL },
 	{ "upstream-policy",		UPSTREAMPOLICY },
-	{ "user",			USER }
+	{ "user",			USER },
+	{ "zone",			ZONE }
 };
 
 static int
@@ -870,7 +981,7 @@ static int
 allowed_to_end_number(int c)
 {
 	return (c == EOF || c == ' ' || c == '\t' || c == '\r' ||
-	    c == '\n' || c == '#');
+	    c == '\n' || c == '#' || c == ';' || c == '}');
 }
 
 /* Remembers the statement's tokens so syntax errors can name them. */
@@ -1240,13 +1351,19 @@ upstream_begin(int lineno, const char *addr)
 		    "(IPv4 or IPv6 address expected)", addr);
 		return (-1);
 	}
-	TAILQ_FOREACH(u, &conf->upstreams, entry)
+	TAILQ_FOREACH(u, upstream_list(), entry)
 		count++;
 	if (count >= CONF_MAX_UPSTREAM) {
 		conf_error(lineno, "too many upstreams (max %d)",
 		    CONF_MAX_UPSTREAM);
 		return (-1);
 	}
+	if (conf_count_upstreams(conf) >= CONF_MAX_UPSTREAMS) {
+		conf_error(lineno, "too many upstreams in all zones (max %d)",
+		    CONF_MAX_UPSTREAMS);
+		return (-1);
+	}
+	up_cur.zone = zone_cur != NULL ? zone_cur->index : 0;
 	(void)strlcpy(up_addr, addr, sizeof(up_addr));
 	return (0);
 }
@@ -1317,20 +1434,51 @@ upstream_pin(int lineno, const char *pin)
 	return (0);
 }
 
+/* Plain DNS, only where the upstream line says so. */
+static int
+upstream_cleartext(int lineno, int transport)
+{
+	if (up_cur.transport != UP_TLS) {
+		conf_error(lineno, "upstream %s: cleartext given twice",
+		    up_addr);
+		return (-1);
+	}
+	up_cur.transport = transport;
+	return (0);
+}
+
+/*
+ * A cleartext upstream has no certificate to check, so TLS options on
+ * it are a mistake; and its queries travel readable by anyone on the
+ * path, so it must be on the host or the site.
+ */
 static int
 upstream_end(int lineno)
 {
 	struct upstream_conf	*u, *n;
-	int			 port;
+	int			 port, tls = up_cur.transport == UP_TLS;
 
-	port = up_port == -1 ? DEFAULT_UPSTREAM_PORT : up_port;
+	port = up_port != -1 ? up_port : tls ? DEFAULT_UPSTREAM_PORT :
+	    DEFAULT_CLEARTEXT_PORT;
 	if (conf_parse_addr(up_addr, port, &up_cur.ss, &up_cur.sslen) == -1)
 		fatalx("%s: checked address became invalid", __func__);
+	if (!tls && (up_named || up_cur.npins > 0)) {
+		conf_error(lineno, "upstream %s: tls-name and pin are for TLS "
+		    "upstreams, not a cleartext one", up_addr);
+		return (-1);
+	}
+	if (!tls && !conf_cleartext_allowed((struct sockaddr *)&up_cur.ss)) {
+		conf_error(lineno, "upstream %s: cleartext only to a loopback, "
+		    "private, shared (100.64/10), link-local or ULA address",
+		    up_addr);
+		return (-1);
+	}
 	/* Verify the certificate against the address when not told. */
-	if (!up_named)
+	if (tls && !up_named)
 		(void)strlcpy(up_cur.tls_name, up_addr,
 		    sizeof(up_cur.tls_name));
-	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+	/* the same server may serve two zones: two pools, two series */
+	TAILQ_FOREACH(u, upstream_list(), entry) {
 		if (u->sslen == up_cur.sslen &&
 		    memcmp(&u->ss, &up_cur.ss, u->sslen) == 0) {
 			conf_error(lineno, "duplicate upstream %s port %d",
@@ -1341,7 +1489,122 @@ upstream_end(int lineno)
 	if ((n = malloc(sizeof(*n))) == NULL)
 		fatal(NULL);
 	*n = up_cur;
-	TAILQ_INSERT_TAIL(&conf->upstreams, n, entry);
+	TAILQ_INSERT_TAIL(upstream_list(), n, entry);
+	return (0);
+}
+
+/* Where an upstream statement goes: its zone's list, or the top level's. */
+static struct upstream_list *
+upstream_list(void)
+{
+	return (zone_cur != NULL ? &zone_cur->upstreams : &conf->upstreams);
+}
+
+static int
+set_policy(int lineno, const char *s, int *policy)
+{
+	if (strcmp(s, "fastest") == 0)
+		*policy = POLICY_FASTEST;
+	else if (strcmp(s, "failover") == 0)
+		*policy = POLICY_FAILOVER;
+	else if (strcmp(s, "round-robin") == 0)
+		*policy = POLICY_ROUNDROBIN;
+	else {
+		conf_error(lineno, "unknown upstream-policy \"%s\" (fastest, "
+		    "failover or round-robin)", s);
+		return (-1);
+	}
+	return (0);
+}
+
+/* padding N, or (s not NULL) padding off */
+static int
+set_padding(int lineno, const char *s, int64_t n, int *padding)
+{
+	if (s != NULL && strcmp(s, "off") != 0) {
+		conf_error(lineno, "padding \"%s\": a block size or off "
+		    "expected", s);
+		return (-1);
+	}
+	if (s == NULL && check_range(lineno, "padding", n, 1, 1024) == -1)
+		return (-1);
+	*padding = s != NULL ? 0 : n;
+	return (0);
+}
+
+/*
+ * A zone statement is in the list from its first line, so that an
+ * error further on leaves nothing for anyone but conf_free().  Its name
+ * is kept as zone.c compares it: lower case, without the final dot.
+ */
+static int
+zone_begin(int lineno, const char *name)
+{
+	struct zone_conf	*z;
+	uint8_t			 wire[DNS_MAX_NAME];
+	char			 text[CONF_NAME_MAX];
+	int			 len, n = 0;
+
+	zone_cur = NULL;
+	if ((len = zone_wire(name, wire, sizeof(wire))) == -1 ||
+	    zone_text(wire, len, text, sizeof(text)) == -1) {
+		conf_error(lineno, "zone \"%s\": not a domain name", name);
+		return (-1);
+	}
+	if (len == 1) {
+		conf_error(lineno, "zone \".\": the upstream statements "
+		    "outside any zone are the root zone's");
+		return (-1);
+	}
+	TAILQ_FOREACH(z, &conf->zones, entry) {
+		if (strcmp(z->name, text) == 0) {
+			conf_error(lineno, "zone \"%s\" defined twice", text);
+			return (-1);
+		}
+		n++;
+	}
+	if (n >= CONF_MAX_ZONES) {
+		conf_error(lineno, "too many zones (max %d)", CONF_MAX_ZONES);
+		return (-1);
+	}
+	if ((z = calloc(1, sizeof(*z))) == NULL)
+		fatal(NULL);
+	(void)strlcpy(z->name, text, sizeof(z->name));
+	z->index = n + 1;
+	z->action = ZONE_FORWARD;
+	z->policy = -1;
+	z->padding = -1;
+	TAILQ_INIT(&z->upstreams);
+	TAILQ_INSERT_TAIL(&conf->zones, z, entry);
+	zone_cur = z;
+	return (0);
+}
+
+static int
+zone_local(int lineno, const char *what)
+{
+	if (strcmp(what, "refuse") == 0)
+		zone_cur->action = ZONE_REFUSE;
+	else if (strcmp(what, "nxdomain") == 0)
+		zone_cur->action = ZONE_NXDOMAIN;
+	else {
+		conf_error(lineno, "zone \"%s\": refuse, nxdomain or a block "
+		    "{ ... } expected, not \"%s\"", zone_cur->name, what);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+zone_end(int lineno)
+{
+	struct zone_conf	*z = zone_cur;
+
+	zone_cur = NULL;
+	if (z->action == ZONE_FORWARD && TAILQ_EMPTY(&z->upstreams)) {
+		conf_error(lineno, "zone \"%s\": no upstream", z->name);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -1425,6 +1688,7 @@ parse_config(const char *filename, int optional)
 
 	conf = conf_new();
 	conf_set_defaults(conf);
+	zone_cur = NULL;
 	errors = 0;
 	expanding = 0;
 	lex_ntok = lex_bol = lex_errored = 0;

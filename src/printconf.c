@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "zone.h"
 
 struct scalar;
 
@@ -35,6 +36,8 @@ static void	 print_ints(const struct conf_scalars *, const struct scalar *,
 		    size_t);
 static void	 print_pin(const uint8_t *);
 static const char *policy_name(int);
+static void	 print_upstreams(const struct upstream_list *, const char *);
+static void	 print_zone(const struct zone_conf *);
 
 /*
  * The numeric settings in the order they are printed: the keyword, where
@@ -83,10 +86,9 @@ print_config(const struct conf *conf)
 {
 	const struct conf_scalars	*sc = &conf->sc;
 	const struct listen_conf	*l;
-	const struct upstream_conf	*u;
 	const struct acl_conf		*acl;
+	const struct zone_conf		*z;
 	char				 buf[INET6_ADDRSTRLEN];
-	int				 i;
 
 	printf("user ");
 	print_string(sc->user);
@@ -105,17 +107,11 @@ print_config(const struct conf *conf)
 
 	printf("upstream-policy %s\n", policy_name(sc->policy));
 	printf("upstream-max-failures %d\n", sc->upstream_max_failures);
-	TAILQ_FOREACH(u, &conf->upstreams, entry) {
-		printf("upstream ");
-		print_addr(&u->ss);
-		printf(" tls-name ");
-		print_string(u->tls_name);
-		for (i = 0; i < u->npins; i++) {
-			printf(" \\\n    pin ");
-			print_pin(u->pins[i]);
-		}
-		printf("\n");
-	}
+	print_upstreams(&conf->upstreams, "");
+	printf("\n");
+	printf("local-zones %s\n", sc->local_zones ? "on" : "off");
+	TAILQ_FOREACH(z, &conf->zones, entry)
+		print_zone(z);
 	printf("\n");
 
 	print_ints(sc, limits, NSCALARS(limits));
@@ -141,6 +137,7 @@ print_config(const struct conf *conf)
 	}
 	printf("\n");
 
+	printf("client-subnet %s\n", sc->client_subnet_pass ? "pass" : "strip");
 	printf("deny-action %s\n",
 	    sc->deny_action == DENY_DROP ? "drop" : "refuse");
 
@@ -237,4 +234,57 @@ policy_name(int policy)
 		return ("round-robin");
 	}
 	return ("fastest");
+}
+
+static void
+print_upstreams(const struct upstream_list *list, const char *indent)
+{
+	const struct upstream_conf	*u;
+	int				 i;
+
+	TAILQ_FOREACH(u, list, entry) {
+		printf("%supstream ", indent);
+		print_addr(&u->ss);
+		if (u->transport != UP_TLS) {
+			printf(" %s\n", conf_transport_name(u->transport));
+			continue;
+		}
+		printf(" tls-name ");
+		print_string(u->tls_name);
+		for (i = 0; i < u->npins; i++) {
+			printf(" \\\n    %spin ", indent);
+			print_pin(u->pins[i]);
+		}
+		printf("\n");
+	}
+}
+
+/* What a zone does not say is the top level's, and stays unsaid. */
+static void
+print_zone(const struct zone_conf *z)
+{
+	printf("zone ");
+	print_string(z->name);
+	if (z->action == ZONE_REFUSE) {
+		printf(" refuse\n");
+		return;
+	}
+	if (z->action == ZONE_NXDOMAIN) {
+		printf(" nxdomain\n");
+		return;
+	}
+	printf(" {\n");
+	if (z->policy != -1)
+		printf("\tupstream-policy %s\n", policy_name(z->policy));
+	if (z->padding == 0)
+		printf("\tpadding off\n");
+	else if (z->padding != -1)
+		printf("\tpadding %d\n", z->padding);
+	if (z->ca_file[0] != '\0') {
+		printf("\tca-file ");
+		print_string(z->ca_file);
+		printf("\n");
+	}
+	print_upstreams(&z->upstreams, "\t");
+	printf("}\n");
 }

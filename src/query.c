@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "frontend.h"
 #include "log.h"
+#include "plainconn.h"
 #include "query.h"
 #include "report.h"
 #include "upconn.h"
@@ -81,6 +82,7 @@ query_init(void)
 	coalesce_init(follower_done, qs.nslots,
 	    env->conf->sc.coalesce_max_waiters);
 	upconn_set_reply_hook(upstream_reply);
+	plainconn_set_reply_hook(upstream_reply);
 }
 
 /* Slots in use: a retiring engine waits for none to be left. */
@@ -117,6 +119,7 @@ query_alloc(void)
 	q->tries = 0;
 	q->copies = 0;
 	q->hedged = 0;
+	q->zone = 0;
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
@@ -125,8 +128,10 @@ query_alloc(void)
 	q->nfollowers = 0;
 	q->hnext = NULL;
 	q->hashed = 0;
-	for (i = 0; i < QUERY_MAX_SENDS; i++)
+	for (i = 0; i < QUERY_MAX_SENDS; i++) {
 		q->sends[i].uc = NULL;
+		q->sends[i].pc = NULL;
+	}
 	return (q);
 }
 
@@ -261,11 +266,22 @@ query_fail(struct query *q, int rcode)
 	    &q->qi, qs.answer, sizeof(qs.answer))) != 0) {
 		log_debug("query id %u: answered stale", q->qi.id);
 		report_count(RC_STALE);
+		n = dns_add_ede(qs.answer, n, sizeof(qs.answer), &q->qi,
+		    DNS_EDE_STALE, NULL);
 		query_reply(q, qs.answer, n);
 		return;
 	}
 	n = dns_make_error(q->qbuf, q->qlen, &q->qi, rcode, qs.scratch,
 	    sizeof(qs.scratch));
+	/*
+	 * RFC 8914 22 speaks of authoritative servers, which a forwarder
+	 * never asks; what failed is the exchange with another server, an
+	 * upstream resolver (refused, lost, spoilt or silent till the
+	 * deadline): 23, Network Error.
+	 */
+	if (n != 0 && rcode == DNS_RCODE_SERVFAIL)
+		n = dns_add_ede(qs.scratch, n, sizeof(qs.scratch), &q->qi,
+		    DNS_EDE_NETWORK, "no upstream answer");
 	if (n == 0) {
 		query_free(q);
 		return;
@@ -338,17 +354,20 @@ upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len,
 
 /*
  * A popular cache entry is about to expire: the same question goes
- * upstream with no client waiting, and its reply refreshes the entry.
- * Under load, when no slot is free, the entry simply expires.
+ * upstream, to the pool of its zone, with no client waiting, and its
+ * reply refreshes the entry.  Under load, when no slot is free, the
+ * entry simply expires.
  */
 void
-query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi)
+query_prefetch(const uint8_t *msg, size_t len, const struct dns_query_info *qi,
+    int zone)
 {
 	struct query	*q;
 
 	if ((q = query_alloc()) == NULL)
 		return;
 	q->origin.transport = QT_PREFETCH;
+	q->zone = zone;
 	q->started = 0;
 	q->peerlen = 0;
 	q->qi = *qi;

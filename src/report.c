@@ -42,7 +42,7 @@
  */
 
 static const uint64_t	 lat_bounds[STATS_NLAT] = STATS_LAT_BOUNDS;
-static struct ipc_stats	 report;	/* 6 KiB: not on the stack */
+static struct ipc_stats	 report;	/* 42 KiB: not on the stack */
 
 /*
  * The counters the modules add to, kept here so that none of them
@@ -98,6 +98,7 @@ report_counters(struct stats *st)
 	st->refused = rs.n[RC_REFUSED];
 	st->ratelimited = rs.n[RC_RATELIMITED];
 	st->truncated = rs.n[RC_TRUNCATED];
+	st->local = rs.n[RC_LOCAL];
 	st->stale = rs.n[RC_STALE];
 	st->coalesced = coalesce_count();
 	cache_counters(&st->cache_entries, &st->cache_bytes, &st->cache_hits,
@@ -124,12 +125,13 @@ report_send(void)
 
 	memset(&report, 0, sizeof(report));
 	report_counters(&report.s);
-	for (i = 0; i < upstream_count() && i < CONF_MAX_UPSTREAM; i++) {
+	for (i = 0; i < upstream_count() && i < CONF_MAX_UPSTREAMS; i++) {
 		u = upstream_at(i);
 		su = &report.up[i];
 		(void)strlcpy(su->name, u->name, sizeof(su->name));
 		(void)strlcpy(su->tls_name, u->conf.tls_name,
 		    sizeof(su->tls_name));
+		(void)strlcpy(su->zone, u->zone, sizeof(su->zone));
 		su->down = u->down ? 1 : 0;
 		su->srtt_us = u->samples > 0 ? u->srtt : 0;
 		su->queries = u->nsent;
@@ -141,6 +143,11 @@ report_send(void)
 		su->handshakes = u->nhandshakes;
 		su->resumed = u->nresumed;
 		su->pin_failures = u->npinfail;
+		su->transport = u->conf.transport;
+		if (u->plain != NULL) {
+			su->cleartext_queries = u->plain->nqueries;
+			su->cleartext_bytes = u->plain->nbytes;
+		}
 	}
 	report.nupstreams = i;
 	if (ipc_compose(&env->ipc, IPC_STATS, -1, &report, sizeof(report)) ==

@@ -42,7 +42,8 @@
  * resolved by libseccomp for the running architecture, the default action
  * killing the whole process.  Names the architecture lacks are skipped.
  * Arguments are filtered where a call could widen what the engine can
- * reach: new sockets are TCP/IPv4/IPv6 only, no executable memory.
+ * reach: new sockets are TCP or UDP over IPv4 or IPv6 only, no
+ * executable memory.
  */
 static const char *allowed[] = {
 	/* event loop and I/O on descriptors we already hold */
@@ -218,18 +219,28 @@ sandbox_init(void)
 	for (i = 0; refused[i] != NULL; i++)
 		rule(ctx, SCMP_ACT_ERRNO(EACCES), refused[i], 0, NULL);
 
-	/* upstream connections: TCP over IPv4 or IPv6, nothing else */
+	/*
+	 * upstream connections: TCP over IPv4 or IPv6, nothing else; and
+	 * UDP, a socket per query to a cleartext upstream (plainconn.c),
+	 * which the configuration allows only on the host or the site.
+	 * connect, send and recv on them are the calls TCP already has.
+	 */
 	{
-		struct scmp_arg_cmp	v4[] = {
-			SCMP_A0(SCMP_CMP_EQ, AF_INET),
-			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
-		};
-		struct scmp_arg_cmp	v6[] = {
-			SCMP_A0(SCMP_CMP_EQ, AF_INET6),
-			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
-		};
-		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v4);
-		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v6);
+		static const int	types[] = { SOCK_STREAM, SOCK_DGRAM };
+		size_t			i;
+
+		for (i = 0; i < NELEM(types); i++) {
+			struct scmp_arg_cmp	v4[] = {
+				SCMP_A0(SCMP_CMP_EQ, AF_INET),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, types[i]),
+			};
+			struct scmp_arg_cmp	v6[] = {
+				SCMP_A0(SCMP_CMP_EQ, AF_INET6),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, types[i]),
+			};
+			rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v4);
+			rule(ctx, SCMP_ACT_ALLOW, "socket", 2, v6);
+		}
 	}
 	allow_each(ctx, "setsockopt", 1, sockopt_levels,
 	    NELEM(sockopt_levels));

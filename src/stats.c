@@ -73,6 +73,8 @@ static const struct metric	 before_latency[] = {
 	    "UDP answers truncated to the client's size (TC=1)." },
 	{ "answered stale", "stale_answers_total", SFIELD(stale),
 	    "Answers served stale when no upstream answered (RFC 8767)." },
+	{ "answered by local zones", "local_answers_total", SFIELD(local),
+	    "Queries answered by a zone answered locally, never forwarded." },
 };
 
 /* Those shown after the latencies. */
@@ -82,7 +84,7 @@ static const struct metric	 after_latency[] = {
 	    "Bytes of DNS messages sent to upstreams through TLS." },
 	{ "bytes sent upstream outside tls", "upstream_cleartext_bytes_total",
 	    SFIELD(upstream_cleartext_bytes),
-	    "Bytes sent to upstreams outside TLS; always 0." },
+	    "Bytes sent to TLS upstreams outside TLS; always 0." },
 	{ NULL, "cache_entries", SFIELD(cache_entries),
 	    "Entries in the caches of the serving engines." },
 	{ NULL, "cache_bytes", SFIELD(cache_bytes),
@@ -113,9 +115,29 @@ static const struct metric	 upstream_metrics[] = {
 	    "Handshakes that resumed a TLS session." },
 	{ "pin failures", "upstream_pin_failures_total", UPFIELD(pin_failures),
 	    "Handshakes whose certificate matched no pin." },
+	{ "cleartext queries", "upstream_cleartext_queries_total",
+	    UPFIELD(cleartext_queries),
+	    "Queries sent without TLS, to an upstream declared cleartext." },
+	{ "cleartext bytes", "upstream_cleartext_sent_bytes_total",
+	    UPFIELD(cleartext_bytes),
+	    "Bytes sent without TLS, to an upstream declared cleartext." },
 };
 
 #define NMETRICS(t)	(sizeof(t) / sizeof((t)[0]))
+
+/* udp: with TCP for truncated answers; the names dotproxy.conf.5 uses */
+static const char *
+transport_label(uint64_t t)
+{
+	switch (t) {
+	case UP_CLEARTEXT_UDP:
+		return ("cleartext udp");
+	case UP_CLEARTEXT_TCP:
+		return ("cleartext tcp");
+	default:
+		return ("tls");
+	}
+}
 
 static void	 put(struct out *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -186,11 +208,12 @@ stats_check(struct ipc_stats *st, const void *data, size_t len)
 	if (len != sizeof(*st))
 		return (-1);
 	memcpy(st, data, sizeof(*st));
-	if (st->nupstreams > CONF_MAX_UPSTREAM)
+	if (st->nupstreams > CONF_MAX_UPSTREAMS)
 		return (-1);
 	for (i = 0; i < st->nupstreams; i++) {
 		st->up[i].name[sizeof(st->up[i].name) - 1] = '\0';
 		st->up[i].tls_name[sizeof(st->up[i].tls_name) - 1] = '\0';
+		st->up[i].zone[sizeof(st->up[i].zone) - 1] = '\0';
 	}
 	return (0);
 }
@@ -199,7 +222,8 @@ stats_check(struct ipc_stats *st, const void *data, size_t len)
  * Adds an engine's report to a sum.  Gauges (cache size, upstream state
  * and RTT) only count for a living engine; counters of retired engines
  * stay in the sum so that no counter ever goes backwards.  Upstreams are
- * matched by address and name, as the list may change on reload.
+ * matched by address, name and zone, as the lists may change on reload
+ * and one server may serve two zones, each with its own pool.
  */
 void
 stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
@@ -219,20 +243,24 @@ stats_add(struct ipc_stats *sum, const struct ipc_stats *e, int live)
 		sum->s.cache_entries += e->s.cache_entries;
 		sum->s.cache_bytes += e->s.cache_bytes;
 	}
-	for (j = 0; j < e->nupstreams && j < CONF_MAX_UPSTREAM; j++) {
+	for (j = 0; j < e->nupstreams && j < CONF_MAX_UPSTREAMS; j++) {
 		eu = &e->up[j];
 		for (k = 0; k < sum->nupstreams; k++)
 			if (strcmp(sum->up[k].name, eu->name) == 0 &&
-			    strcmp(sum->up[k].tls_name, eu->tls_name) == 0)
+			    strcmp(sum->up[k].tls_name, eu->tls_name) == 0 &&
+			    sum->up[k].transport == eu->transport &&
+			    strcmp(sum->up[k].zone, eu->zone) == 0)
 				break;
 		if (k == sum->nupstreams) {
-			if (k == CONF_MAX_UPSTREAM)
+			if (k == CONF_MAX_UPSTREAMS)
 				continue;
 			su = &sum->up[sum->nupstreams++];
 			memset(su, 0, sizeof(*su));
 			(void)strlcpy(su->name, eu->name, sizeof(su->name));
 			(void)strlcpy(su->tls_name, eu->tls_name,
 			    sizeof(su->tls_name));
+			su->transport = eu->transport;
+			(void)strlcpy(su->zone, eu->zone, sizeof(su->zone));
 		}
 		su = &sum->up[k];
 		if (live) {
@@ -302,7 +330,13 @@ stats_render_upstreams(const struct ipc_stats *st, char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < st->nupstreams; i++) {
 		u = &st->up[i];
-		put(&o, "upstream %s tls-name %s\n", u->name, u->tls_name);
+		if (u->transport == UP_TLS)
+			put(&o, "upstream %s tls-name %s zone %s\n", u->name,
+			    u->tls_name, u->zone);
+		else
+			put(&o, "upstream %s cleartext zone %s\n", u->name,
+			    u->zone);
+		put(&o, "  transport: %s\n", transport_label(u->transport));
 		if (u->down == 0)
 			put(&o, "  state: up\n");
 		else
@@ -386,7 +420,7 @@ put_metrics(struct out *o, const struct metric *t, size_t n,
 	}
 }
 
-/* One metric per upstream, labelled with its address and name. */
+/* One metric per upstream, labelled with its address, name and zone. */
 static void
 put_upstreams(struct out *o, const struct ipc_stats *st,
     const struct metric *c)
@@ -403,6 +437,8 @@ put_upstreams(struct out *o, const struct ipc_stats *st,
 		put_label(o, u->name);
 		put(o, "\",tls_name=\"");
 		put_label(o, u->tls_name);
+		put(o, "\",zone=\"");
+		put_label(o, u->zone);
 		if (c->field == UPFIELD(srtt_us))
 			put(o, "\"} %.6f\n", (double)v / 1e6);
 		else if (c->field == UPFIELD(down))

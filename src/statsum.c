@@ -50,7 +50,7 @@ static struct ipc_stats		 retired;
 int
 statsum_update(const struct ipc_engine_stats *es)
 {
-	static struct ipc_stats	 st;	/* 6 KiB: not on the stack */
+	static struct ipc_stats	 st;	/* 42 KiB: not on the stack */
 	struct report		*r;
 
 	if (stats_check(&st, &es->st, sizeof(es->st)) == -1)

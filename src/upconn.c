@@ -383,7 +383,7 @@ upconn_queue(struct upconn *uc, struct qsend *s)
 	if ((p = buf_reserve(&uc->out, 2 + room)) == NULL)
 		return (-1);
 	n = dns_make_upstream_query(q->qbuf, q->qlen, &q->qi, id,
-	    env->conf->sc.padding, !uc->life.asked_keepalive, p + 2, room);
+	    uc->up->padding, !uc->life.asked_keepalive, p + 2, room);
 	if (n == 0)
 		return (-1);
 	uc->life.asked_keepalive = 1;

@@ -31,14 +31,18 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "plainconn.h"
 #include "query.h"
 #include "upconn.h"
 #include "upstream.h"
+#include "zone.h"
 
 /*
- * The upstream pool: which resolver a query goes to (upstream-policy),
- * what each one's round-trip time is, whether it is down, and the hedge
- * budget.  The connections themselves are upconn.c's.
+ * The upstream pools, one per zone that forwards ("." is the top-level
+ * upstreams): which resolver of the query's zone it goes to
+ * (upstream-policy), what each one's round-trip time is, whether it is
+ * down, and the pool's hedge budget.  A query's zone is decided before
+ * it gets here (admit.c, zone.c); the connections are upconn.c's.
  */
 
 #define EXPLORE_PERCENT	5	/* fastest: share sent to the others */
@@ -55,13 +59,25 @@ static void	 upstream_failed(struct upstream *, const char *);
 /* RFC 7525 3.2: forward secrecy and AEAD only for TLS 1.2 */
 #define CIPHERS		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 
-/* the pool's own state */
-static struct {
-	struct upstream	*ups;
+struct pool {
+	struct upstream	*ups;		/* the zone's, within all */
 	int		 n;
+	int		 policy;	/* enum upstream_policy */
 	unsigned int	 rr_next;	/* round-robin position */
 	int		 hedge_tokens;	/* budget for hedged copies */
-} pool;
+};
+
+/* the pools' own state: every upstream, in zone order, and the pools */
+static struct {
+	struct upstream	*all;
+	int		 nall;
+	struct pool	*pools;		/* by zone index */
+	int		 npools;
+} up;
+
+static void	 upstream_pool_init(struct pool *, struct upstream *,
+		    const struct upstream_list *, const char *, int, int,
+		    const uint8_t *, size_t);
 
 static struct tls_config *
 upstream_tls_config(const uint8_t *ca, size_t calen)
@@ -77,41 +93,88 @@ upstream_tls_config(const uint8_t *ca, size_t calen)
 		fatalx("tls protocols: %s", tls_config_error(tc));
 	if (tls_config_set_ciphers(tc, CIPHERS) == -1)
 		fatalx("tls ciphers: %s", tls_config_error(tc));
+	/*
+	 * RFC 7858 and the IANA ALPN registry name DoT "dot": a server
+	 * that serves several protocols on 853 can tell ours apart.  A
+	 * client's offer binds no server to answer it, so one that knows
+	 * no ALPN still completes the handshake.
+	 */
+	if (tls_config_set_alpn(tc, "dot") == -1)
+		fatalx("tls alpn: %s", tls_config_error(tc));
 	return (tc);
 }
 
-/* Each upstream gets its own TLS configuration, with the CA bundle given. */
+/*
+ * A pool for "." and for each zone statement, by its index; a zone
+ * answered locally has an empty one.  What a zone does not say (policy,
+ * padding, CA bundle) is the top level's.
+ */
 void
 upstream_init(const uint8_t *ca, size_t calen)
 {
-	struct upstream_conf	*uconf;
-	struct upstream		*u;
-	int			 n = 0, i;
+	const struct conf	*conf = env->conf;
+	const struct zone_conf	*z;
+	int			 n = conf_count_upstreams(conf), i = 1;
 
-	TAILQ_FOREACH(uconf, &env->conf->upstreams, entry)
-		n++;
-	if (n > 32)
+	if (n > CONF_MAX_UPSTREAMS)
 		fatalx("too many upstreams");
-	if ((pool.ups = calloc(n, sizeof(*pool.ups))) == NULL)
+	TAILQ_FOREACH(z, &conf->zones, entry)
+		if (z->index != i++)
+			fatalx("zone %s out of order", z->name);
+	up.npools = i;
+	if ((up.all = calloc(n, sizeof(*up.all))) == NULL ||
+	    (up.pools = calloc(up.npools, sizeof(*up.pools))) == NULL)
 		fatal(NULL);
-	pool.n = n;
-	pool.hedge_tokens = HEDGE_TOKENS / 10;
-	n = 0;
-	TAILQ_FOREACH(uconf, &env->conf->upstreams, entry) {
-		u = &pool.ups[n];
+	upstream_pool_init(&up.pools[0], up.all, &conf->upstreams, ".",
+	    conf->sc.policy, conf->sc.padding, ca, calen);
+	TAILQ_FOREACH(z, &conf->zones, entry)
+		upstream_pool_init(&up.pools[z->index], up.all + up.nall,
+		    &z->upstreams, z->name,
+		    z->policy != -1 ? z->policy : conf->sc.policy,
+		    z->padding != -1 ? z->padding : conf->sc.padding,
+		    z->ca != NULL ? z->ca : ca,
+		    z->ca != NULL ? z->calen : calen);
+	upconn_set_failed_hook(upstream_failed);
+	plainconn_set_failed_hook(upstream_failed);
+	/* seed the generator now: it may want files the sandbox denies */
+	if (arc4random() == 0)
+		log_debug("arc4random said 0");
+}
+
+/* Each upstream gets its own TLS configuration, with its zone's bundle. */
+static void
+upstream_pool_init(struct pool *p, struct upstream *ups,
+    const struct upstream_list *list, const char *zone, int policy,
+    int padding, const uint8_t *ca, size_t calen)
+{
+	const struct upstream_conf	*uconf;
+	struct upstream			*u;
+	int				 i;
+
+	p->ups = ups;
+	p->policy = policy;
+	p->hedge_tokens = HEDGE_TOKENS / 10;
+	TAILQ_FOREACH(uconf, list, entry) {
+		if (p->n == CONF_MAX_UPSTREAM)
+			fatalx("zone %s: too many upstreams", zone);
+		u = &p->ups[p->n];
 		u->conf = *uconf;
-		u->index = n++;
+		u->index = p->n++;
+		u->zone = zone;
+		u->padding = padding;
 		u->session_fd = -1;
 		conf_addr_str((struct sockaddr *)&u->conf.ss, u->name,
 		    sizeof(u->name));
+		/* the transport is the upstream's, whatever pool it is in */
+		if (u->conf.transport != UP_TLS) {
+			u->plain = plainconn_new(u, u->conf.transport);
+			continue;
+		}
 		u->tls_cfg = upstream_tls_config(ca, calen);
 		for (i = 0; i < UPSTREAM_POOL; i++)
 			upconn_init(&u->conns[i], u);
 	}
-	upconn_set_failed_hook(upstream_failed);
-	/* seed the generator now: it may want files the sandbox denies */
-	if (arc4random() == 0)
-		log_debug("arc4random said 0");
+	up.nall += p->n;
 }
 
 /*
@@ -126,8 +189,10 @@ upstream_session_init(void)
 	struct upstream	*u;
 	int		 i, fd;
 
-	for (i = 0; i < pool.n; i++) {
-		u = &pool.ups[i];
+	for (i = 0; i < up.nall; i++) {
+		u = &up.all[i];
+		if (u->tls_cfg == NULL)
+			continue;
 		if ((fd = memfd_create("dotproxy-session", MFD_CLOEXEC)) ==
 		    -1) {
 			log_warn("memfd_create: no session resumption");
@@ -198,17 +263,17 @@ upstream_attempt_us(const struct upstream *u)
  * least often, which is the most likely to work.
  */
 static struct upstream *
-upstream_pick(struct query *q, int hedge)
+upstream_pick(struct pool *pool, struct query *q, int hedge)
 {
-	struct upstream	*u, *cand[32], *best;
+	struct upstream	*u, *cand[CONF_MAX_UPSTREAM], *best;
 	uint64_t	 now = now_ms(), s, bs = 0;
 	int		 i, n = 0, pass;
 
 	for (pass = 0; pass < 2 && n == 0; pass++) {
 		if (pass == 1 && hedge)
 			break;
-		for (i = 0; i < pool.n; i++) {
-			u = &pool.ups[i];
+		for (i = 0; i < pool->n; i++) {
+			u = &pool->ups[i];
 			if (pass == 0 && (q->tried & (1U << i)))
 				continue;
 			if (upstream_usable(u, now))
@@ -219,19 +284,19 @@ upstream_pick(struct query *q, int hedge)
 		if (hedge)
 			return (NULL);
 		best = NULL;
-		for (i = 0; i < pool.n; i++) {
-			u = &pool.ups[i];
+		for (i = 0; i < pool->n; i++) {
+			u = &pool->ups[i];
 			if (best == NULL || u->retry_at < best->retry_at)
 				best = u;
 		}
 		return (best);
 	}
 
-	switch (env->conf->sc.policy) {
+	switch (pool->policy) {
 	case POLICY_FAILOVER:
 		return (cand[0]);
 	case POLICY_ROUNDROBIN:
-		return (cand[pool.rr_next++ % n]);
+		return (cand[pool->rr_next++ % n]);
 	default:
 		best = NULL;
 		for (i = 0; i < n; i++) {
@@ -302,13 +367,15 @@ upstream_conn(struct upstream *u)
 }
 
 /*
- * Puts a copy of q on an upstream; hedge means a second, early copy.  An
- * upstream whose connection cannot even be started (a connect refused at
- * once) costs the query one try, and the next upstream is tried.
+ * Puts a copy of q on an upstream of its zone's pool; hedge means a
+ * second, early copy.  An upstream whose connection cannot even be
+ * started (a connect refused at once) costs the query one try, and the
+ * next upstream is tried.
  */
 int
 upstream_send(struct query *q, int hedge)
 {
+	struct pool	*pool;
 	struct upstream	*u;
 	struct upconn	*uc;
 	struct qsend	*s = NULL;
@@ -317,30 +384,36 @@ upstream_send(struct query *q, int hedge)
 	int		 i;
 
 	for (i = 0; i < QUERY_MAX_SENDS; i++)
-		if (q->sends[i].uc == NULL) {
+		if (q->sends[i].uc == NULL && q->sends[i].pc == NULL) {
 			s = &q->sends[i];
 			break;
 		}
-	if (s == NULL)
+	if (s == NULL || q->zone < 0 || q->zone >= up.npools ||
+	    (pool = &up.pools[q->zone])->n == 0)
 		return (-1);
-	if (hedge && pool.hedge_tokens < HEDGE_COST)
+	if (hedge && pool->hedge_tokens < HEDGE_COST)
 		return (-1);
 	for (;;) {
 		if (q->tries >= QUERY_MAX_TRIES ||
 		    q->copies >= QUERY_MAX_COPIES ||
-		    (u = upstream_pick(q, hedge)) == NULL)
+		    (u = upstream_pick(pool, q, hedge)) == NULL)
 			return (-1);
-		if ((uc = upstream_conn(u)) != NULL)
+		s->sent = now_us();
+		s->measured = 1;
+		if (u->plain != NULL) {
+			if (plainconn_queue(u->plain, s) == 0)
+				break;
+		} else if ((uc = upstream_conn(u)) != NULL) {
+			s->measured = uc->state == UC_READY;
+			if (upconn_queue(uc, s) == -1)
+				return (-1);
 			break;
+		}
 		q->tries++;
 		q->tried |= 1U << u->index;
 	}
-	s->sent = now_us();
-	s->measured = uc->state == UC_READY;
-	if (upconn_queue(uc, s) == -1)
-		return (-1);
 	if (hedge) {
-		pool.hedge_tokens -= HEDGE_COST;
+		pool->hedge_tokens -= HEDGE_COST;
 		q->hedged = 1;
 		log_debug("query id %u: hedged to %s", q->qi.id, u->name);
 	} else {
@@ -349,8 +422,8 @@ upstream_send(struct query *q, int hedge)
 			log_debug("query id %u: sent again, to %s", q->qi.id,
 			    u->name);
 		}
-		if (pool.hedge_tokens < HEDGE_TOKENS)
-			pool.hedge_tokens++;
+		if (pool->hedge_tokens < HEDGE_TOKENS)
+			pool->hedge_tokens++;
 	}
 	q->nsends++;
 	q->tries++;
@@ -359,7 +432,7 @@ upstream_send(struct query *q, int hedge)
 	u->nsent++;
 	u->last_query = now_ms();
 
-	if (pool.n > 1 && !q->hedged && q->tries < QUERY_MAX_TRIES) {
+	if (pool->n > 1 && !q->hedged && q->tries < QUERY_MAX_TRIES) {
 		t = upstream_attempt_us(u);
 		tv.tv_sec = t / 1000000;
 		tv.tv_usec = t % 1000000;
@@ -380,18 +453,23 @@ void
 upstream_forget_all(struct query *q, int timed_out)
 {
 	struct qsend	*s;
+	struct upstream	*u;
 	uint64_t	 now = now_us();
 	uint64_t	 third = env->conf->sc.query_timeout * 1000000ULL / 3;
-	int		 i;
+	int		 i, late;
 
 	for (i = 0; i < QUERY_MAX_SENDS; i++) {
 		s = &q->sends[i];
-		if (s->uc == NULL)
+		if (s->uc == NULL && s->pc == NULL)
 			continue;
-		if (s->measured && now - s->sent >= upstream_attempt_us(
-		    s->uc->up))
-			upstream_rtt(s->uc->up, now - s->sent);
-		upconn_forget(s->uc, s, timed_out || now - s->sent >= third);
+		u = s->uc != NULL ? s->uc->up : s->pc->up;
+		if (s->measured && now - s->sent >= upstream_attempt_us(u))
+			upstream_rtt(u, now - s->sent);
+		late = timed_out || now - s->sent >= third;
+		if (s->uc != NULL)
+			upconn_forget(s->uc, s, late);
+		else
+			plainconn_forget(s->pc, s, late);
 	}
 	q->nsends = 0;
 }
@@ -464,17 +542,28 @@ upstream_answered(struct upstream *u, struct qsend *s)
 		upstream_rtt(u, now_us() - s->sent);
 }
 
-/* The pool as the report to the parent reads it. */
+/* Every pool's upstreams, zone by zone, as the report reads them. */
 int
 upstream_count(void)
 {
-	return (pool.n);
+	return (up.nall);
+}
+
+/* What every pool may hold open at once, for the descriptor limit. */
+int
+upstream_descriptors(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < up.nall; i++)
+		n += up.all[i].plain != NULL ? PLAIN_FDS : UPSTREAM_POOL + 1;
+	return (n);
 }
 
 const struct upstream *
 upstream_at(int i)
 {
-	return (&pool.ups[i]);
+	return (&up.all[i]);
 }
 
 void
@@ -483,10 +572,10 @@ upstream_log_stats(void)
 	struct upstream	*u;
 	int		 i;
 
-	for (i = 0; i < pool.n; i++) {
-		u = &pool.ups[i];
-		log_debug("upstream %s: sent %llu answered %llu failed %llu "
-		    "resumed %llu srtt %llu us", u->name,
+	for (i = 0; i < up.nall; i++) {
+		u = &up.all[i];
+		log_debug("upstream %s zone %s: sent %llu answered %llu failed %llu "
+		    "resumed %llu srtt %llu us", u->name, u->zone,
 		    (unsigned long long)u->nsent,
 		    (unsigned long long)u->nanswered,
 		    (unsigned long long)u->nfailed,

@@ -97,8 +97,8 @@ for tr in udp tcp; do
 	    [ "$big" -eq 0 ]
 done
 r=$(echo "$R" | grep '^bigopt')
-check "ref: the REFUSED to a 1000-octet query is a bare header, question and OPT ($r)" \
-    sh -c 'echo "$1" | grep -q " len=48 qlen=1052$"' - "$r"
+check "ref: the REFUSED to a 1000-octet query is a header, question and OPT with only the 6-octet EDE ($r)" \
+    sh -c 'echo "$1" | grep -q " len=54 qlen=1052$"' - "$r"
 stop ref
 
 # awake PORT SRC: wait until the engine answers, asking from SRC, whose

@@ -108,8 +108,8 @@ m dotproxy_upstream_cleartext_bytes_total 0
 m dotproxy_answer_duration_seconds_count 7
 m 'dotproxy_answer_duration_seconds_bucket{le="+Inf"}' 7
 m 'dotproxy_answer_duration_seconds_bucket{le="1"}' 6
-m 'dotproxy_upstream_answered_total{upstream="127.0.0.1:'$UP'",tls_name="dns.test"}' 3
-m 'dotproxy_upstream_pin_failures_total{upstream="127.0.0.1:'$UP'",tls_name="dns.test"}' 0
+m 'dotproxy_upstream_answered_total{upstream="127.0.0.1:'$UP'",tls_name="dns.test",zone="."}' 3
+m 'dotproxy_upstream_pin_failures_total{upstream="127.0.0.1:'$UP'",tls_name="dns.test",zone="."}' 0
 check "a broken exposition is caught" sh -c \
     "sed 's/^dotproxy_cache_hits_total 1/dotproxy_cache_hits_total one/' \
     '$W/metrics.txt' | python3 '$TOP/regress/promcheck.py' >/dev/null 2>&1; test \$? = 1"

@@ -3,12 +3,13 @@
 # validated against the Kubernetes object schemas (the kubernetes-models
 # npm package, installed once into build/k8s-validate), the properties the
 # manifests promise asserted one by one (regress/k8s/validate.mjs), the
-# ConfigMap's dotproxy.conf checked by dotproxy -n and run, and the probes'
-# exact commands run against it.  Then broken copies of the manifests must
+# ConfigMap's dotproxy.conf checked by dotproxy -n and run (the cluster
+# domain and the pod reverse zones to a stand-in for the cluster DNS, the
+# rest over TLS), and the probes' exact commands run against it.  Then broken copies of the manifests must
 # fail, so that the checks cannot rot into always passing.
 . "$(dirname "$0")/../lib.sh"
 BASE=$((26650 + ${E2E_PORT_SHIFT:-0}))
-P=$BASE UP=$((BASE + 1))
+P=$BASE UP=$((BASE + 1)) UPC=$((BASE + 2))
 K=$TOP/etc/kubernetes
 V=$TOP/build/k8s-validate
 
@@ -45,10 +46,14 @@ check "the ConfigMap's dotproxy.conf passes dotproxy -n" \
     "$W/dotproxy.conf"
 
 # The ConfigMap's configuration, moved to loopback test ports and the
-# test upstream by the environment, and the probes' commands against it.
+# test upstream by the environment, its cluster DNS to a plain DNS test
+# server on loopback, and the probes' commands against it.
 dotserver up $UP || notok "dotserver starts"
+dotserver cluster $UPC -u || notok "the cluster DNS stand-in starts"
+sed "s/10\.96\.0\.10 port 53 cleartext/127.0.0.1 port $UPC cleartext/" \
+    "$W/dotproxy.conf" >"$W/local.conf"
 check "dotproxy runs the ConfigMap's configuration" \
-    proxy dp "$W/dotproxy.conf" LISTENING_SOCKET_IP=127.0.0.1 \
+    proxy dp "$W/local.conf" LISTENING_SOCKET_IP=127.0.0.1 \
     LISTENING_SOCKET_PORT=$P DNS_SERVER_IP=127.0.0.1 DNS_SERVER_PORT=$UP \
     DNS_SERVER_NAME=dns.test CA_PATH="$CERTS/ca.pem"
 runprobes()
@@ -64,6 +69,26 @@ runprobes()
 }
 r=$(runprobes)
 check "the manifests' probes pass ($r)" [ "$r" = "liveness:0 readiness:0 " ]
+
+# routed NAME TO OTHER: the test server TO got a query for NAME, OTHER
+# none.
+routed()
+{
+	grep -q "^query .* name=$1\.\{0,1\} " "$W/$2.log" 2>/dev/null &&
+	    ! grep -q "^query .* name=$1\.\{0,1\} " "$W/$3.log" 2>/dev/null
+}
+q $P kubernetes.default.svc.cluster.local A >/dev/null
+check "the cluster domain goes to the cluster DNS, not over TLS" \
+    routed kubernetes.default.svc.cluster.local cluster up
+q $P -x 10.1.2.3 >/dev/null
+check "a pod address's reverse name goes to the cluster DNS" \
+    routed 3.2.1.10.in-addr.arpa cluster up
+q $P public.example.test A >/dev/null
+check "a public name goes over TLS, never to the cluster DNS" \
+    routed public.example.test up cluster
+check "another private reverse name stays on the node: NXDOMAIN" \
+    sh -c '[ "$1" = NXDOMAIN ] && ! grep -qs 7.7.168.192 "$2" "$3"' - \
+    "$(rcode $P -x 192.168.7.7)" "$W/cluster.log" "$W/up.log"
 stopserver up
 r=$(runprobes)
 check "without an upstream, not ready but alive ($r)" \
@@ -83,6 +108,8 @@ check "a missing readOnlyRootFilesystem fails validation" \
     broken daemonset.yaml '/readOnlyRootFilesystem/d'
 check "a liveness-style readiness probe (-a) fails validation" \
     broken deployment.yaml 's|\["/usr/local/sbin/dotproxy-probe", "-w"|["/usr/local/sbin/dotproxy-probe", "-a", "-w"|'
+check "a ConfigMap without the cluster domain's zone fails validation" \
+    broken configmap.yaml '/zone "cluster.local"/,/^    }/d'
 check "a missing memory limit fails validation" \
     broken daemonset.yaml '/^              memory: 256Mi/d'
 check "a missing PodDisruptionBudget fails validation" \

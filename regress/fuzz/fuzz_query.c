@@ -29,6 +29,10 @@
 #include "dns.h"
 #include "fuzz.h"
 
+static int	 opt_has(const uint8_t *, size_t, size_t, uint16_t);
+static void	 check_ede(const uint8_t *, size_t,
+		    const struct dns_query_info *, const uint8_t *, size_t);
+
 static void
 check_error(const uint8_t *data, size_t size, const struct dns_query_info *qi,
     int rcode)
@@ -49,6 +53,7 @@ check_error(const uint8_t *data, size_t size, const struct dns_query_info *qi,
 	if (qi->question_len != 0)
 		FUZZ_ASSERT(dns_check_reply(out, n, data + DNS_HDR_LEN,
 		    qi->question_len, NULL));
+	check_ede(data, size, qi, out, n);
 	/* too small a buffer is refused, never overrun */
 	FUZZ_ASSERT(dns_make_error(data, size, qi, rcode, out, n - 1) == 0);
 
@@ -66,6 +71,40 @@ check_error(const uint8_t *data, size_t size, const struct dns_query_info *qi,
 	}
 	free(out);
 	free(over);
+}
+
+/* Whether the OPT right after the question of an upstream query has code. */
+static int
+opt_has(const uint8_t *m, size_t n, size_t qlen, uint16_t code)
+{
+	size_t	 o = DNS_HDR_LEN + qlen + 11;
+
+	for (; o + 4 <= n; o += 4 + dns_get16(m + o + 2))
+		if (dns_get16(m + o) == code)
+			return (1);
+	return (0);
+}
+
+/*
+ * An error with an EDE: within the query's size when the query is the
+ * limit (a REFUSED, the rate limit's TC), only for an EDNS client, and
+ * still an answer to the question.
+ */
+static void
+check_ede(const uint8_t *data, size_t size, const struct dns_query_info *qi,
+    const uint8_t *err, size_t n)
+{
+	uint8_t	*e;
+	size_t	 m;
+
+	e = fuzz_alloc(size > n ? size : n);
+	memcpy(e, err, n);
+	m = dns_add_ede(e, n, size, qi, DNS_EDE_PROHIBITED, "rate limit");
+	FUZZ_ASSERT(m == n || (qi->has_opt && m <= size));
+	if (m != n && qi->question_len != 0)
+		FUZZ_ASSERT(dns_check_reply(e, m, data + DNS_HDR_LEN,
+		    qi->question_len, NULL));
+	free(e);
 }
 
 static void
@@ -93,6 +132,9 @@ check_upstream(const uint8_t *data, size_t size,
 	/* only the opcode, RD, AD and CD go upstream, as the client set them */
 	FUZZ_ASSERT(dns_get16(out + 2) == (dns_get16(data + 2) &
 	    (0x7800 | DNS_F_RD | DNS_F_AD | DNS_F_CD)));
+	/* a client subnet goes upstream only when marked to (pass) */
+	if (!qi->ecs)
+		FUZZ_ASSERT(!opt_has(out, n, qi->question_len, DNS_EDNS_ECS));
 	/* the same again into a buffer one byte short: refused */
 	FUZZ_ASSERT(dns_make_upstream_query(data, size, qi, 0x1234, padblock,
 	    keepalive, out, n - 1) == 0);
@@ -107,6 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > DNS_MAX_MSG)
 		return (0);
+	dns_set_client_subnet(size & 1);
 	v = dns_check_query(data, size, &qi);
 	if (v == DNS_DROP)
 		return (0);

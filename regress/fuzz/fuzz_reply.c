@@ -37,6 +37,8 @@
 #define F_DO		0x02
 #define F_PAD		0x04	/* ... with a padding option */
 #define F_UPPER		0x08	/* the client spelt the name in capitals */
+#define F_ECS		0x10	/* ... with a client subnet */
+#define F_PASS		0x20	/* client-subnet pass */
 
 static const uint8_t	 fallback[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
 			    3, 'c', 'o', 'm', 0, 0, 1, 0, 1 };
@@ -46,7 +48,7 @@ static size_t
 make_query(uint8_t flags, const uint8_t *r, size_t rlen, uint8_t *q,
     struct dns_query_info *qi)
 {
-	size_t	 n = 0, len, i;
+	size_t	 n = 0, len, i, opt;
 	const uint8_t *src = fallback;
 
 	/* the reply's question, if it is one a client could have sent */
@@ -78,16 +80,74 @@ make_query(uint8_t flags, const uint8_t *r, size_t rlen, uint8_t *q,
 		memcpy(q + len, "\0\0\x29\x04\xd0\0\0\0\0\0\0", 11);
 		if (flags & F_DO)
 			q[len + 7] = 0x80;
+		opt = len;
+		len += 11;
 		if (flags & F_PAD) {
-			q[len + 10] = 8;
-			memcpy(q + len + 11, "\0\x0c\0\x04\0\0\0\0", 8);
+			memcpy(q + len, "\0\x0c\0\x04\0\0\0\0", 8);
 			len += 8;
 		}
-		len += 11;
+		if (flags & F_ECS) {
+			memcpy(q + len, "\0\x08\0\x07\0\x01\x18\0\xc0\0\x02", 11);
+			len += 11;
+		}
+		q[opt + 10] = len - opt - 11;
 	}
 	if (dns_check_query(q, len, qi) != DNS_OK)
 		return (0);
 	return (len);
+}
+
+static int	 has_option(const uint8_t *, size_t, const uint8_t *,
+		    const struct dns_query_info *, uint16_t);
+static void	 check_ede(const uint8_t *, size_t, const uint8_t *,
+		    const struct dns_query_info *);
+
+/*
+ * Whether the OPT of a reply to q carries an option code, found by the
+ * engine's own walk (dns_check_reply()), which the reply must pass.
+ */
+static int
+has_option(const uint8_t *m, size_t len, const uint8_t *q,
+    const struct dns_query_info *qi, uint16_t code)
+{
+	struct dns_summary	 s;
+	size_t			 o, end;
+
+	FUZZ_ASSERT(dns_check_reply(m, len, q + DNS_HDR_LEN,
+	    qi->question_len, &s));
+	if (s.opt_off == 0)
+		return (0);
+	end = (size_t)s.opt_off + s.opt_len;
+	for (o = s.opt_off + 11; o + 4 <= end; o += 4 + dns_get16(m + o + 2))
+		if (dns_get16(m + o) == code)
+			return (1);
+	return (0);
+}
+
+/*
+ * The stale path: an EDE added to the client's reply stays within the
+ * limit, only for an EDNS client, and leaves one well-formed reply that
+ * the rewrite takes unchanged.
+ */
+static void
+check_ede(const uint8_t *r, size_t n, const uint8_t *q,
+    const struct dns_query_info *qi)
+{
+	uint8_t	*e;
+	size_t	 lim = n + 11 + 6 + 4, m;
+
+	/* exactly the room of a new OPT with the option and its text */
+	e = fuzz_alloc(lim);
+	memcpy(e, r, n);
+	m = dns_add_ede(e, n, lim, qi, DNS_EDE_STALE, "text");
+	FUZZ_ASSERT(m == n || m == n + 6 + 4 || m == lim);
+	if (!qi->has_opt)
+		FUZZ_ASSERT(m == n);
+	if (m != n) {
+		FUZZ_ASSERT(has_option(e, m, q, qi, DNS_EDNS_EDE));
+		FUZZ_ASSERT(dns_fix_reply(e, m, qi) == m);
+	}
+	free(e);
 }
 
 int
@@ -95,7 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query_info	 qi;
 	struct dns_summary	 sum;
-	uint8_t			 q[DNS_HDR_LEN + DNS_MAX_NAME + 4 + 19];
+	uint8_t			 q[DNS_HDR_LEN + DNS_MAX_NAME + 4 + 30];
 	uint8_t			*r, *r2;
 	const uint8_t		*reply;
 	size_t			 rlen, n, n2, maxlen, qlen;
@@ -107,8 +167,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	maxlen = dns_get16(data + 1);
 	reply = data + 3;
 	rlen = size - 3;
+	dns_set_client_subnet(data[0] & F_PASS);
 	if ((qlen = make_query(data[0], reply, rlen, q, &qi)) == 0)
 		return (0);
+	FUZZ_ASSERT(qi.ecs == ((data[0] & (F_OPT | F_ECS | F_PASS)) ==
+	    (F_OPT | F_ECS | F_PASS)));
 
 	match = dns_check_reply(reply, rlen, q + DNS_HDR_LEN,
 	    qi.question_len, &sum);
@@ -150,6 +213,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* what it strips is gone: a second pass changes nothing */
 		n2 = dns_fix_reply(r, n, &qi);
 		FUZZ_ASSERT(n2 == n);
+		/* RFC 7871 7.2.2: no subnet for a client whose did not go */
+		if (match && !qi.ecs)
+			FUZZ_ASSERT(!has_option(r, n, q, &qi, DNS_EDNS_ECS));
+		if (match)
+			check_ede(r, n, q, &qi);
 		an = dns_get16(r + 6);
 		ns = dns_get16(r + 8);
 		ar = dns_get16(r + 10);

@@ -35,8 +35,8 @@
 #include "fuzz.h"
 #include "stats.h"
 
-#define REPLY_MAX	(128 * 1024)	/* CONTROL_REPLY_MAX, control.c */
-#define TEXT_MAX	(256 * 1024)	/* METRICS_TEXT_MAX, metrics.c */
+#define REPLY_MAX	(1024 * 1024)	/* CONTROL_REPLY_MAX, control.c */
+#define TEXT_MAX	(1024 * 1024)	/* METRICS_TEXT_MAX, metrics.c */
 
 typedef size_t	(*render_fn)(const struct ipc_stats *, char *, size_t);
 
@@ -89,17 +89,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (stats_check(&st, payload, len) == -1) {
 		FUZZ_ASSERT(len != sizeof(st) ||
 		    ((const struct ipc_stats *)(void *)payload)->nupstreams >
-		    CONF_MAX_UPSTREAM);
+		    CONF_MAX_UPSTREAMS);
 		free(payload);
 		return (0);
 	}
 	free(payload);
-	FUZZ_ASSERT(len == sizeof(st) && st.nupstreams <= CONF_MAX_UPSTREAM);
+	FUZZ_ASSERT(len == sizeof(st) && st.nupstreams <= CONF_MAX_UPSTREAMS);
 	for (k = 0; k < st.nupstreams; k++)
 		FUZZ_ASSERT(memchr(st.up[k].name, '\0',
 		    sizeof(st.up[k].name)) != NULL &&
 		    memchr(st.up[k].tls_name, '\0',
-		    sizeof(st.up[k].tls_name)) != NULL);
+		    sizeof(st.up[k].tls_name)) != NULL &&
+		    memchr(st.up[k].zone, '\0',
+		    sizeof(st.up[k].zone)) != NULL);
 
 	/* twice: the second finds the upstreams the first added */
 	memset(&sum, 0, sizeof(sum));

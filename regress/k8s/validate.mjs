@@ -101,6 +101,16 @@ const matches = (sel, labels) => sel !== undefined &&
 
 const cms = byKind("ConfigMap").filter((c) => c.data?.["dotproxy.conf"]);
 check("a ConfigMap carries dotproxy.conf", cms.length === 1);
+{
+	// a node-local resolver keeps the cluster's names inside
+	const conf = cms[0]?.data["dotproxy.conf"] ?? "";
+	const zone = (name) => new RegExp(`zone "${name}" \\{\\s*upstream ` +
+	    `10\\.\\d+\\.\\d+\\.\\d+ port 53 cleartext\\s*\\}`).test(conf);
+	check("dotproxy.conf: the cluster domain goes to the cluster DNS",
+	    zone("cluster\\.local"));
+	check("dotproxy.conf: pod and Service reverse names go to the cluster DNS",
+	    zone("10\\.in-addr\\.arpa") && zone("d\\.f\\.ip6\\.arpa"));
+}
 if (cms.length === 1 && outdir)
 	writeFileSync(join(outdir, "dotproxy.conf"), cms[0].data["dotproxy.conf"]);
 

@@ -49,8 +49,11 @@ static pid_t	 peer_pid = -1;
 static char	 peer_log[PATH_MAX];
 int		 peer_port;
 
-/* A port nothing listens on now: bound, read and let go. */
-static int
+/*
+ * A port nothing listens on now: bound, read and let go; for the server,
+ * and for a test that wants a port that refuses.
+ */
+int
 peer_free_port(void)
 {
 	struct sockaddr_in	 sin;

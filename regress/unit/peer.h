@@ -29,6 +29,7 @@
 
 extern int	 peer_port;
 
+int		 peer_free_port(void);
 int		 peer_start(const char *, const char *, const char *);
 void		 peer_stop(void);
 int		 peer_count(const char *);

@@ -213,6 +213,8 @@ int
 main(void)
 {
 	struct dns_query_info	qi;
+	struct dns_summary	sum;
+	uint8_t			key[CACHE_KEY_MAX];
 	size_t			n;
 	int			i;
 
@@ -253,6 +255,24 @@ main(void)
 	    "DO set is another entry");
 	CHECK(ask("www.example.test", 1, 9, 1, 0x0110) == CACHE_MISS,
 	    "CD set is another entry");
+	/* a client subnet that goes upstream (client-subnet pass) */
+	query(&q, "www.example.test", 1, 9, 1, 0x0100);
+	dns_check_query(q.b, q.len, &qi);
+	qi.ecs = 1;
+	CHECK(cache_lookup(q.b, &qi, out, sizeof(out), &outlen) ==
+	    CACHE_MISS && cache_lookup_stale(q.b, &qi, out, sizeof(out)) == 0,
+	    "a query whose ECS goes upstream is not answered from the cache");
+	query(&q, "ecs.example.test", 1, 1, 1, 0x0100);
+	dns_check_query(q.b, q.len, &qi);
+	reply(&r, &q, 0, 1, 300, 0, 0, 0);
+	qi.ecs = 1;
+	CHECK(cache_key(q.b, &qi, key) == 0,
+	    "nor has it a key in the in-flight table");
+	if (dns_check_reply(r.b, r.len, q.b + DNS_HDR_LEN, qi.question_len,
+	    &sum))
+		cache_store(q.b, &qi, r.b, r.len, &sum);
+	CHECK(ask("ecs.example.test", 1, 9, 1, 0x0100) == CACHE_MISS,
+	    "nor is its answer stored for other clients");
 	clock_ms += 290000;
 	CHECK(ask("www.example.test", 1, 9, 1, 0x0100) == CACHE_MISS,
 	    "expired: miss");

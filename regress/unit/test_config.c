@@ -40,6 +40,7 @@
 #include "config.h"
 #include "log.h"
 #include "unit.h"
+#include "zone.h"
 
 #ifndef CONF_DIR
 #define CONF_DIR	"regress/unit/conf"
@@ -238,43 +239,51 @@ acl_of(const struct conf *c, const char *addr)
 	return (conf_acl_match(&c->acl, (struct sockaddr *)&ss));
 }
 
+/* Two lists walked together: equal when SAME holds for each pair. */
+#define LISTS_EQUAL(ha, hb, x, y, same) __extension__ ({		\
+	for (x = TAILQ_FIRST(ha), y = TAILQ_FIRST(hb);			\
+	    x != NULL && y != NULL && (same);				\
+	    x = TAILQ_NEXT(x, entry), y = TAILQ_NEXT(y, entry))		\
+		;							\
+	x == NULL && y == NULL;						\
+})
+
+static int
+upstreams_equal(const struct upstream_list *a, const struct upstream_list *b)
+{
+	const struct upstream_conf	*ua, *ub;
+
+	return (LISTS_EQUAL(a, b, ua, ub, ua->sslen == ub->sslen &&
+	    memcmp(&ua->ss, &ub->ss, ua->sslen) == 0 &&
+	    strcmp(ua->tls_name, ub->tls_name) == 0 &&
+	    ua->zone == ub->zone && ua->transport == ub->transport &&
+	    ua->npins == ub->npins &&
+	    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) == 0));
+}
+
 /* Everything the parser sets, lists included; not acl_is_default. */
 static int
 conf_equal(const struct conf *a, const struct conf *b)
 {
 	const struct listen_conf	*la, *lb;
-	const struct upstream_conf	*ua, *ub;
 	const struct acl_conf		*aa, *ab;
+	const struct zone_conf		*za, *zb;
 
-	if (memcmp(&a->sc, &b->sc, sizeof(a->sc)) != 0)
-		return (0);
-	for (la = TAILQ_FIRST(&a->listens), lb = TAILQ_FIRST(&b->listens);
-	    la != NULL && lb != NULL;
-	    la = TAILQ_NEXT(la, entry), lb = TAILQ_NEXT(lb, entry))
-		if (la->sslen != lb->sslen ||
-		    memcmp(&la->ss, &lb->ss, la->sslen) != 0)
-			return (0);
-	if (la != NULL || lb != NULL)
-		return (0);
-	for (ua = TAILQ_FIRST(&a->upstreams), ub = TAILQ_FIRST(&b->upstreams);
-	    ua != NULL && ub != NULL;
-	    ua = TAILQ_NEXT(ua, entry), ub = TAILQ_NEXT(ub, entry))
-		if (ua->sslen != ub->sslen ||
-		    memcmp(&ua->ss, &ub->ss, ua->sslen) != 0 ||
-		    strcmp(ua->tls_name, ub->tls_name) != 0 ||
-		    ua->npins != ub->npins ||
-		    memcmp(ua->pins, ub->pins, sizeof(ua->pins)) != 0)
-			return (0);
-	if (ua != NULL || ub != NULL)
-		return (0);
-	for (aa = TAILQ_FIRST(&a->acl), ab = TAILQ_FIRST(&b->acl);
-	    aa != NULL && ab != NULL;
-	    aa = TAILQ_NEXT(aa, entry), ab = TAILQ_NEXT(ab, entry))
-		if (aa->action != ab->action || aa->af != ab->af ||
-		    aa->prefixlen != ab->prefixlen ||
-		    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) != 0)
-			return (0);
-	return (aa == NULL && ab == NULL);
+	return (memcmp(&a->sc, &b->sc, sizeof(a->sc)) == 0 &&
+	    LISTS_EQUAL(&a->listens, &b->listens, la, lb,
+	    la->sslen == lb->sslen &&
+	    memcmp(&la->ss, &lb->ss, la->sslen) == 0) &&
+	    upstreams_equal(&a->upstreams, &b->upstreams) &&
+	    LISTS_EQUAL(&a->zones, &b->zones, za, zb,
+	    strcmp(za->name, zb->name) == 0 && za->index == zb->index &&
+	    za->action == zb->action && za->policy == zb->policy &&
+	    za->padding == zb->padding &&
+	    strcmp(za->ca_file, zb->ca_file) == 0 &&
+	    upstreams_equal(&za->upstreams, &zb->upstreams)) &&
+	    LISTS_EQUAL(&a->acl, &b->acl, aa, ab,
+	    aa->action == ab->action && aa->af == ab->af &&
+	    aa->prefixlen == ab->prefixlen &&
+	    memcmp(aa->addr, ab->addr, sizeof(aa->addr)) == 0));
 }
 
 /* print_config into a file, parse that file, compare. */
@@ -332,6 +341,76 @@ expect_error(const char *name, int line, const char *msg)
 		log_dump();
 }
 
+/* The zone statements: both block styles, the local answers, errors. */
+static void
+test_zones(void)
+{
+	struct conf		*c;
+	const struct zone_conf	*z;
+	const struct upstream_conf *u;
+	int			 n = 0;
+
+	log_reset();
+	c = parse_config(conf_path("good-zones.conf"), 0);
+	CHECK(c != NULL && loglen == 0, "good-zones.conf parses");
+	if (c == NULL) {
+		log_dump();
+		return;
+	}
+	TAILQ_FOREACH(z, &c->zones, entry)
+		CHECK(z->index == ++n, "zones are numbered in order from 1");
+	z = TAILQ_FIRST(&c->zones);
+	CHECK(n == 5 && strcmp(z->name, "cluster.local") == 0 &&
+	    z->action == ZONE_FORWARD && z->policy == POLICY_FAILOVER &&
+	    z->padding == 64 && strcmp(z->ca_file,
+	    "/etc/ssl/certs/ca-certificates.crt") == 0,
+	    "a one-line block: lower case, no final dot, its own settings");
+	u = TAILQ_FIRST(&z->upstreams);
+	CHECK(u != NULL && u->zone == 1 && strcmp(u->tls_name, "kube-dns") ==
+	    0 && conf_addr_port(&u->ss) == 853 && TAILQ_NEXT(u, entry) == NULL,
+	    "its upstream belongs to it");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(z->action == ZONE_REFUSE && TAILQ_EMPTY(&z->upstreams),
+	    "zone refuse");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(z->action == ZONE_NXDOMAIN, "zone nxdomain");
+	z = TAILQ_NEXT(z, entry);
+	u = TAILQ_FIRST(&z->upstreams);
+	CHECK(strcmp(z->name, "10.in-addr.arpa") == 0 && z->padding == 0 &&
+	    z->policy == POLICY_ROUNDROBIN && z->ca_file[0] == '\0' &&
+	    u != NULL && u->npins == 1 && u->zone == 4 &&
+	    TAILQ_NEXT(u, entry) != NULL,
+	    "a block over many lines, pins and ';' included");
+	u = TAILQ_FIRST(&c->upstreams);
+	CHECK(u != NULL && u->zone == 0 && TAILQ_NEXT(u, entry) == NULL,
+	    "the same server at the top level too, in its own list");
+	z = TAILQ_NEXT(z, entry);
+	CHECK(strcmp(z->name, "_tcp.example") == 0 && z->policy == -1 &&
+	    z->padding == -1, "what a zone does not say is the top level's");
+	CHECK(c->sc.local_zones == 0, "local-zones off");
+	CHECK(conf_count_upstreams(c) == 5, "upstreams counted in all zones");
+	CHECK(roundtrip(c, "zones.out"), "print_config of the zones parses "
+	    "back to the same configuration");
+	conf_free(c);
+
+	log_reset();
+	CHECK(parse_config(conf_path("bad-zones.conf"), 0) == NULL &&
+	    log_count() == 9, "bad-zones.conf: nine errors reported");
+	expect_error("bad-zones.conf", 1, "zone \".\": the upstream "
+	    "statements outside any zone are the root zone's");
+	expect_error("bad-zones.conf", 2, "zone \"a..b\": not a domain name");
+	expect_error("bad-zones.conf", 3, "zone \"x.example\": refuse, "
+	    "nxdomain or a block { ... } expected, not \"forward\"");
+	expect_error("bad-zones.conf", 4, "zone \"y.example\": no upstream");
+	expect_error("bad-zones.conf", 6, "zone \"z.example\" defined twice");
+	expect_error("bad-zones.conf", 7, "duplicate upstream 192.0.2.1 port "
+	    "853");
+	expect_error("bad-zones.conf", 8, "unknown upstream-policy \"random\"");
+	expect_error("bad-zones.conf", 9, "local-zones \"maybe\": on or off "
+	    "expected");
+	expect_error("bad-zones.conf", 10, "padding 2000 out of range");
+}
+
 static void
 test_good(void)
 {
@@ -376,6 +455,7 @@ test_good(void)
 	    c->sc.rate_limit_v4 == 28 && c->sc.rate_limit_v6 == 64 &&
 	    c->sc.rate_limit_table == 4096, "rate-limit and its settings");
 	CHECK(c->sc.deny_action == DENY_DROP, "deny-action");
+	CHECK(c->sc.client_subnet_pass == 1, "client-subnet pass");
 
 	CHECK(count_listens(c) == 3, "three listeners, no default one");
 	l = TAILQ_FIRST(&c->listens);
@@ -553,6 +633,7 @@ test_files(void)
 		    c->sc.rate_limit_action == RATE_TRUNCATE &&
 		    c->sc.rate_limit_v4 == 24 && c->sc.rate_limit_v6 == 56 &&
 		    c->sc.deny_action == DENY_REFUSE &&
+		    c->sc.client_subnet_pass == 0 &&
 		    c->sc.coalesce_max_waiters == DEFAULT_COALESCE_WAITERS,
 		    "defaults: scalars");
 		CHECK(count_listens(c) == 1 && strcmp(addr_of(
@@ -631,6 +712,9 @@ test_files(void)
 	    "edns-buffer-size outside 512..4096 refused");
 	CHECK(parse_text("deny-action ignore\n") == NULL,
 	    "deny-action takes refuse or drop");
+	CHECK(parse_text("client-subnet keep\n") == NULL &&
+	    parse_text("client-subnet\n") == NULL,
+	    "client-subnet takes strip or pass");
 
 	c = parse_text("net = \"10.1.0.0\"\np = 5300\nallow from $net/16\n"
 	    "listen on 127.0.0.1 port $p\nuser \"a\\\"b\\\\c\"\n"
@@ -1083,12 +1167,164 @@ test_helpers(void)
 	CHECK(!conf_valid_name(name), "254-character name");
 }
 
+/* cleartext text: rejected, with msg on line 1 of it. */
+static void
+cleartext_error(const char *text, const char *msg)
+{
+	struct conf	*c;
+	char		 desc[512];
+	int		 found;
+
+	c = parse_text(text);
+	found = c == NULL && strstr(logbuf, ":1: ") != NULL &&
+	    strstr(logbuf, msg) != NULL;
+	(void)snprintf(desc, sizeof(desc), "\"%.*s\": %s", (int)strcspn(text,
+	    "\n"), text, msg);
+	CHECK(found, desc);
+	if (!found)
+		log_dump();
+	conf_free(c);
+}
+
+static int
+cleartext_ok(const char *addr)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+
+	if (conf_parse_addr(addr, 53, &ss, &sslen) == -1)
+		return (-1);
+	return (conf_cleartext_allowed((struct sockaddr *)&ss));
+}
+
+/* Cleartext upstreams: only where declared, only on the host or site. */
+static void
+test_cleartext(void)
+{
+	static const char *allowed[] = {
+		"127.0.0.1", "127.255.255.254", "::1", "10.0.0.1",
+		"10.255.255.255", "172.16.0.1", "172.31.255.255",
+		"192.168.0.1", "192.168.255.255", "100.64.0.1",
+		"100.127.255.255", "169.254.0.1", "169.254.255.255",
+		"fe80::1", "febf::1", "fc00::1", "fd12:3456::53",
+		"::ffff:10.96.0.10", "::ffff:127.0.0.1"
+	};
+	static const char *refused[] = {
+		"8.8.8.8", "1.1.1.1", "9.9.9.9", "2001:4860::8888",
+		"2606:4700::1111", "0.0.0.0", "::", "11.0.0.1", "9.255.255.255",
+		"172.15.255.255", "172.32.0.1", "192.167.255.255",
+		"192.169.0.1", "100.63.255.255", "100.128.0.1", "169.253.0.1",
+		"169.255.0.1", "fec0::1", "fe00::1", "fbff::1", "fe00::",
+		"ff02::1", "224.0.0.1", "255.255.255.255", "128.0.0.1",
+		"::2", "::ffff:8.8.8.8", "64:ff9b::a00:1", "2001:db8::1"
+	};
+	struct conf			*c;
+	const struct upstream_conf	*u;
+	char				 err[256], desc[128];
+	size_t				 i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		(void)snprintf(desc, sizeof(desc), "cleartext allowed to %s",
+		    allowed[i]);
+		CHECK(cleartext_ok(allowed[i]) == 1, desc);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		(void)snprintf(desc, sizeof(desc), "cleartext refused to %s",
+		    refused[i]);
+		CHECK(cleartext_ok(refused[i]) == 0, desc);
+	}
+
+	c = parse_text("upstream 10.96.0.10 port 53 cleartext\n"
+	    "upstream 10.96.0.11 plain tcp\n"
+	    "upstream fd00::53 port 5353 cleartext tcp\n"
+	    "upstream 127.0.0.1 port 8853 tls-name \"dns.test\"\n"
+	    "upstream 192.168.1.1 tcp-idle-timeout 5\n");
+	CHECK(c == NULL, "tcp alone after an upstream is a syntax error");
+	conf_free(c);
+	c = parse_text("upstream 10.96.0.10 port 53 cleartext\n"
+	    "upstream 10.96.0.11 plain tcp\n"
+	    "upstream fd00::53 port 5353 cleartext tcp\n"
+	    "upstream 127.0.0.1 port 8853 tls-name \"dns.test\"\n"
+	    "upstream 192.168.1.1\n"
+	    "tcp-idle-timeout 5\n");
+	CHECK(c != NULL && count_upstreams(c) == 5,
+	    "cleartext, plain tcp and TLS upstreams side by side");
+	if (c == NULL) {
+		log_dump();
+		return;
+	}
+	u = nth_upstream(c, 0);
+	CHECK(u->transport == UP_CLEARTEXT_UDP && port_of(&u->ss) == 53 &&
+	    u->tls_name[0] == '\0' && u->npins == 0,
+	    "cleartext: UDP with TCP fallback, no tls-name");
+	u = nth_upstream(c, 1);
+	CHECK(u->transport == UP_CLEARTEXT_TCP && port_of(&u->ss) == 53,
+	    "plain tcp: TCP only, port 53 by default");
+	u = nth_upstream(c, 2);
+	CHECK(u->transport == UP_CLEARTEXT_TCP && port_of(&u->ss) == 5353,
+	    "cleartext tcp over IPv6 ULA, its own port");
+	u = nth_upstream(c, 3);
+	CHECK(u->transport == UP_TLS && strcmp(u->tls_name, "dns.test") == 0,
+	    "a TLS upstream beside them stays TLS");
+	u = nth_upstream(c, 4);
+	CHECK(u->transport == UP_TLS && port_of(&u->ss) == 853 &&
+	    strcmp(u->tls_name, "192.168.1.1") == 0,
+	    "a private address without the keyword is TLS, port 853");
+	CHECK(c->sc.tcp_idle_timeout == 5, "tcp-idle-timeout still a keyword");
+	CHECK(roundtrip(c, "cleartext.out"),
+	    "cleartext upstreams print and parse back the same");
+	conf_free(c);
+
+	cleartext_error("upstream 8.8.8.8 port 53 plain\n",
+	    "upstream 8.8.8.8: cleartext only to a loopback, private, shared "
+	    "(100.64/10), link-local or ULA address");
+	cleartext_error("upstream 2001:4860::8888 cleartext tcp\n",
+	    "upstream 2001:4860::8888: cleartext only to a loopback");
+	cleartext_error("upstream ::ffff:8.8.4.4 cleartext\n",
+	    "cleartext only to a loopback");
+	cleartext_error("upstream 10.0.0.1 cleartext tls-name \"dns.test\"\n",
+	    "upstream 10.0.0.1: tls-name and pin are for TLS upstreams, not a "
+	    "cleartext one");
+	cleartext_error("upstream 10.0.0.1 pin \"sha256/dpLDrTVAu4A8Ags67mbNi"
+	    "IcSMjTqDG5xQ8Ct1z/0Me0=\" plain\n", "tls-name and pin are for TLS");
+	cleartext_error("upstream 10.0.0.1 cleartext plain tcp\n",
+	    "upstream 10.0.0.1: cleartext given twice");
+	cleartext_error("upstream 10.0.0.1 tcp\n", "syntax error");
+	cleartext_error("upstream 10.0.0.1 cleartext udp\n", "syntax error");
+
+	CHECK(strcmp(conf_transport_name(UP_TLS), "tls") == 0 &&
+	    strcmp(conf_transport_name(UP_CLEARTEXT_UDP), "cleartext") == 0 &&
+	    strcmp(conf_transport_name(UP_CLEARTEXT_TCP), "cleartext tcp") ==
+	    0, "transport names as the configuration spells them");
+
+	/* the variables name a DoT server: a cleartext one becomes TLS */
+	unset_env();
+	setenv("DNS_SERVER_IP", "9.9.9.9", 1);
+	c = parse_text("upstream 10.96.0.10 cleartext\n");
+	CHECK(c != NULL && conf_apply_env(c, err, sizeof(err)) == 0 &&
+	    (u = TAILQ_FIRST(&c->upstreams)) != NULL &&
+	    u->transport == UP_TLS && strcmp(u->tls_name, "9.9.9.9") == 0 &&
+	    port_of(&u->ss) == 853, "DNS_SERVER_IP over a cleartext upstream: "
+	    "TLS to the new address on port 853, verified against it");
+	conf_free(c);
+	unset_env();
+	setenv("DNS_SERVER_PORT", "853", 1);
+	c = parse_text("upstream 10.96.0.10 cleartext\n");
+	CHECK(c != NULL && conf_apply_env(c, err, sizeof(err)) == 0 &&
+	    (u = TAILQ_FIRST(&c->upstreams)) != NULL &&
+	    u->transport == UP_TLS && strcmp(u->tls_name, "10.96.0.10") == 0 &&
+	    port_of(&u->ss) == 853, "DNS_SERVER_PORT alone: TLS to the same "
+	    "address, verified against it");
+	conf_free(c);
+	unset_env();
+}
+
 static void
 cleanup(void)
 {
 	static const char *files[] = {
 		"t.conf", "good.out", "defaults.out", "off.out",
-		"corner.out", "env.out"
+		"corner.out", "env.out", "cleartext.out"
 	};
 	size_t	i;
 
@@ -1110,12 +1346,14 @@ main(int argc, char *argv[])
 	unset_env();
 
 	test_good();
+	test_zones();
 	test_bad();
 	test_files();
 	test_limits();
 	test_env();
 	test_acl();
 	test_helpers();
+	test_cleartext();
 
 	cleanup();
 	return (unit_done());

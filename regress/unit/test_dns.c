@@ -42,6 +42,7 @@
 #define BIG_SETS	30	/* RRsets in big_reply()'s additional section */
 #define BIG_BASE	83	/* big_reply() up to its additional section */
 #define BIG_OPT		19	/* big_reply()'s OPT: a 4-octet NSID */
+#define EDE_OUT		2048	/* test_ede()'s answers */
 
 struct buf {
 	uint8_t		 b[8192];
@@ -63,6 +64,7 @@ struct qspec {
 	int		 dobit;
 	int		 padlen;	/* client padding option, -1: none */
 	int		 cookie;	/* add an 8 byte cookie option */
+	int		 ecs;		/* add ECS 192.0.2.0/24 */
 };
 
 static void	 b_u8(struct buf *, uint8_t);
@@ -77,6 +79,7 @@ static size_t	 b_opt_begin(struct buf *, uint16_t, uint8_t, uint8_t,
 static void	 b_opt_end(struct buf *, size_t);
 static void	 b_option(struct buf *, uint16_t, uint16_t, uint8_t);
 static void	 b_rr_a(struct buf *, const char *, int, uint8_t);
+static void	 b_ecs(struct buf *);
 static void	 b_query(struct buf *, uint16_t, uint16_t, uint16_t,
 		    uint16_t);
 static void	 qspec_default(struct qspec *);
@@ -108,6 +111,12 @@ static void	 test_fuzz(void);
 static void	 test_qtypes(void);
 static void	 test_cookie(void);
 static void	 test_pointers(void);
+static void	 test_ecs(void);
+static void	 test_ede(void);
+static void	 ecs_reply(struct buf *);
+static int	 ede_at(const uint8_t *, size_t, uint16_t, size_t);
+static size_t	 ede_error(const struct qspec *, struct buf *,
+		    struct dns_query_info *, int, uint8_t *);
 static void	 ptr_reply(struct buf *, int);
 static size_t	 chain_reply(struct buf *, int, int);
 
@@ -209,6 +218,17 @@ b_option(struct buf *b, uint16_t code, uint16_t len, uint8_t fill)
 		b_u8(b, fill);
 }
 
+/* RFC 7871 6: family 1, source /24, scope 0, 192.0.2 */
+static void
+b_ecs(struct buf *b)
+{
+	static const uint8_t	 ecs[] = { 0, 1, 24, 0, 192, 0, 2 };
+
+	b_u16(b, DNS_EDNS_ECS);
+	b_u16(b, sizeof(ecs));
+	b_bytes(b, ecs, sizeof(ecs));
+}
+
 /* an A record; ptr != 0 means the owner is a pointer to offset 12 */
 static void
 b_rr_a(struct buf *b, const char *name, int ptr, uint8_t last)
@@ -262,6 +282,8 @@ mkquery(struct buf *b, const struct qspec *q)
 		    q->dobit ? 0x8000 : 0);
 		if (q->cookie)
 			b_option(b, OPT_COOKIE, 8, 0xab);
+		if (q->ecs)
+			b_ecs(b);
 		if (q->padlen >= 0)
 			b_option(b, DNS_EDNS_PADDING, q->padlen, 0);
 		b_opt_end(b, at);
@@ -2409,6 +2431,203 @@ main(void)
 	test_qtypes();
 	test_cookie();
 	test_pointers();
+	test_ecs();
+	test_ede();
 	test_fuzz();
 	return (unit_done());
+}
+
+/*
+ * A reply to QNAME/A with one answer and an OPT carrying an ECS, then a
+ * glue record after the OPT, so that removing the ECS moves the tail.
+ */
+static void
+ecs_reply(struct buf *b)
+{
+	size_t	 at;
+
+	b->len = 0;
+	b_hdr(b, 9, DNS_F_QR | DNS_F_RD | DNS_F_RA, 1, 1, 0, 2);
+	b_question(b, QNAME, T_A, C_IN);
+	b_rr_a(b, NULL, 1, 1);
+	at = b_opt_begin(b, 1232, 0, 0, 0);
+	b_ecs(b);
+	b_option(b, OPT_NSID, 2, 0x11);
+	b_opt_end(b, at);
+	b_rr_a(b, "ns.example.com", 0, 100);
+}
+
+static void
+test_ecs(void)
+{
+	struct dns_query_info	 qi, uq;
+	struct qspec		 q;
+	struct buf		 b, r;
+	uint8_t			 out[2048];
+	size_t			 n, opt, olen;
+
+	/* strip, the default: the subnet never goes upstream */
+	dns_set_client_subnet(0);
+	qspec_default(&q);
+	q.edns = 1;
+	q.cookie = 1;
+	q.ecs = 1;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && qi.has_opt && !qi.ecs,
+	    "strip: a query with ECS is valid, its ECS not forwarded");
+	n = dns_make_upstream_query(b.b, b.len, &qi, 7, 128, 0, out,
+	    sizeof(out));
+	CHECK(n != 0 && find_opt(out, n, &opt) &&
+	    count_option(out, opt, DNS_EDNS_ECS, NULL) == 0 &&
+	    count_option(out, opt, OPT_COOKIE, NULL) == 0 &&
+	    count_option(out, opt, DNS_EDNS_PADDING, NULL) == 1,
+	    "strip: no ECS upstream, padding still added");
+	CHECK(dns_check_query(out, n, &uq) == DNS_OK,
+	    "strip: the upstream query is valid");
+
+	/* a reply's ECS never reaches a client whose ECS did not go */
+	ecs_reply(&r);
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == r.len - 11 && find_opt(r.b, n, &opt) &&
+	    count_option(r.b, opt, DNS_EDNS_ECS, NULL) == 0 &&
+	    count_option(r.b, opt, OPT_NSID, NULL) == 1 &&
+	    dns_get16(r.b + 10) == 2,
+	    "strip: the reply's ECS removed, NSID and glue kept");
+	ecs_reply(&r);
+	CHECK(dns_check_reply(r.b, r.len, b.b + DNS_HDR_LEN,
+	    qi.question_len, &sum) == 1, "setup: ECS reply summarised");
+	n = dns_fix_summarized(r.b, r.len, &sum, &qi);
+	CHECK(n == r.len - 11 && find_opt(r.b, n, &opt) &&
+	    count_option(r.b, opt, DNS_EDNS_ECS, NULL) == 0,
+	    "strip: the summarised path removes it too");
+
+	/* pass: the client's subnet goes, and comes back */
+	dns_set_client_subnet(1);
+	CHECK(check(&b, &qi) == DNS_OK && qi.ecs,
+	    "pass: the query's ECS is marked to go upstream");
+	n = dns_make_upstream_query(b.b, b.len, &qi, 7, 128, 0, out,
+	    sizeof(out));
+	CHECK(n != 0 && find_opt(out, n, &opt) &&
+	    count_option(out, opt, DNS_EDNS_ECS, &olen) == 1 && olen == 7 &&
+	    memmem(out + opt, n - opt, "\0\1\030\0\300\0\2", 7) != NULL,
+	    "pass: the ECS goes upstream unchanged");
+	ecs_reply(&r);
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == r.len && find_opt(r.b, n, &opt) &&
+	    count_option(r.b, opt, DNS_EDNS_ECS, NULL) == 1,
+	    "pass: the reply's ECS reaches its client");
+	q.ecs = 0;
+	mkquery(&b, &q);
+	CHECK(check(&b, &qi) == DNS_OK && !qi.ecs,
+	    "pass: a query without ECS is not marked");
+	ecs_reply(&r);
+	n = dns_fix_reply(r.b, r.len, &qi);
+	CHECK(n == r.len - 11 && find_opt(r.b, n, &opt) &&
+	    count_option(r.b, opt, DNS_EDNS_ECS, NULL) == 0,
+	    "pass: an ECS the client never sent is removed");
+	dns_set_client_subnet(0);
+}
+
+/* The EDE at the end of the OPT at opt: code, and the text's length. */
+static int
+ede_at(const uint8_t *m, size_t opt, uint16_t code, size_t tlen)
+{
+	size_t	 olen;
+
+	if (count_option(m, opt, DNS_EDNS_EDE, &olen) != 1 ||
+	    olen != 2 + tlen)
+		return (0);
+	return (dns_get16(m + opt + 11 + dns_get16(m + opt + 9) - olen) ==
+	    code);
+}
+
+/* q's query in b, checked into qi, and its error with rcode in out */
+static size_t
+ede_error(const struct qspec *q, struct buf *b, struct dns_query_info *qi,
+    int rcode, uint8_t *out)
+{
+	mkquery(b, q);
+	check(b, qi);
+	return (dns_make_error(b->b, b->len, qi, rcode, out, EDE_OUT));
+}
+
+static void
+test_ede(void)
+{
+	struct dns_query_info	 qi;
+	struct qspec		 q;
+	struct buf		 b, r;
+	uint8_t			 out[EDE_OUT];
+	size_t			 n, m, opt;
+
+	/* no EDNS, no EDE (RFC 6891 7: no OPT for such a client) */
+	qspec_default(&q);
+	n = ede_error(&q, &b, &qi, DNS_RCODE_SERVFAIL, out);
+	CHECK(n != 0 && dns_add_ede(out, n, sizeof(out), &qi,
+	    DNS_EDE_NETWORK, "x") == n && dns_get16(out + 10) == 0,
+	    "no EDE for a client without EDNS");
+
+	/* an error of our own: option at the end of the bare OPT */
+	q.edns = 1;
+	n = ede_error(&q, &b, &qi, DNS_RCODE_SERVFAIL, out);
+	m = dns_add_ede(out, n, sizeof(out), &qi, DNS_EDE_NETWORK, "abc");
+	CHECK(m == n + 9 && find_opt(out, m, &opt) &&
+	    dns_get16(out + opt + 9) == 9 && ede_at(out, opt, 23, 3) &&
+	    memcmp(out + m - 3, "abc", 3) == 0,
+	    "EDE 23 with text: code 15, length 5, info code, text");
+	CHECK(dns_check_reply(out, m, b.b + DNS_HDR_LEN, qi.question_len,
+	    NULL) == 1, "the answer with its EDE is one well-formed reply");
+
+	/* never past maxlen: the text goes first, then the option */
+	n = ede_error(&q, &b, &qi, DNS_RCODE_SERVFAIL, out);
+	m = dns_add_ede(out, n, n + 8, &qi, DNS_EDE_NETWORK, "abc");
+	CHECK(m == n + 6 && find_opt(out, m, &opt) &&
+	    ede_at(out, opt, 23, 0), "no room for the text: code alone");
+	n = ede_error(&q, &b, &qi, DNS_RCODE_SERVFAIL, out);
+	CHECK(dns_add_ede(out, n, n + 5, &qi, DNS_EDE_NETWORK, NULL) == n &&
+	    dns_get16(out + n - 2) == 0, "no room at all: nothing added");
+	CHECK(dns_add_ede(out, n, n - 1, &qi, DNS_EDE_NETWORK, NULL) == n,
+	    "maxlen below len: nothing added");
+
+	/* a REFUSED stays within its query: a bare one has no room */
+	n = ede_error(&q, &b, &qi, DNS_RCODE_REFUSED, out);
+	CHECK(n == b.len && dns_add_ede(out, n, b.len, &qi,
+	    DNS_EDE_PROHIBITED, NULL) == n, "REFUSED: no room beside a "
+	    "bare query");
+	q.cookie = 1;
+	n = ede_error(&q, &b, &qi, DNS_RCODE_REFUSED, out);
+	m = dns_add_ede(out, n, b.len, &qi, DNS_EDE_PROHIBITED,
+	    "far too long a text");
+	CHECK(m == n + 6 && m <= b.len && find_opt(out, m, &opt) &&
+	    ede_at(out, opt, 18, 0),
+	    "REFUSED: EDE 18 in the room a cookie left, text dropped");
+
+	/* an OPT followed by a record: the tail moves, still well formed */
+	mkreply(&r, 5, QNAME, 2, 1, -1);
+	n = dns_add_ede(r.b, r.len, sizeof(r.b), &qi, DNS_EDE_STALE, NULL);
+	CHECK(n == r.len + 6 && find_opt(r.b, n, &opt) &&
+	    ede_at(r.b, opt, 3, 0) && dns_get16(r.b + 10) == 3 &&
+	    dns_check_reply(r.b, n, b.b + DNS_HDR_LEN, qi.question_len,
+	    NULL) == 1, "EDE 3 inside an OPT that is not last");
+
+	/* no OPT in the answer: one is added, last */
+	mkreply(&r, 5, QNAME, 2, 0, -1);
+	n = dns_add_ede(r.b, r.len, sizeof(r.b), &qi, DNS_EDE_STALE, NULL);
+	CHECK(n == r.len + 17 && dns_get16(r.b + 10) == 3 &&
+	    find_opt(r.b, n, &opt) && opt == r.len &&
+	    dns_get16(r.b + opt + 3) == DNS_EDNS_SIZE &&
+	    ede_at(r.b, opt, 3, 0) &&
+	    dns_check_reply(r.b, n, b.b + DNS_HDR_LEN, qi.question_len,
+	    NULL) == 1, "no OPT: one added with the EDE");
+
+	/* what does not walk is left alone */
+	memset(r.b, 0xff, 64);
+	CHECK(dns_add_ede(r.b, 64, sizeof(r.b), &qi, DNS_EDE_STALE, NULL) ==
+	    64, "a message that does not walk: nothing added");
+	r.len = 0;
+	b_hdr(&r, 1, DNS_F_QR, 1, 0, 0, 0);
+	b_question(&r, QNAME, T_A, C_IN);
+	b_u8(&r, 0);
+	CHECK(dns_add_ede(r.b, r.len, sizeof(r.b), &qi, DNS_EDE_STALE,
+	    NULL) == r.len, "trailing bytes: nothing added");
 }

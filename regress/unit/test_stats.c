@@ -31,23 +31,36 @@
 
 static struct ipc_stats	 a, b, sum;
 static char		 text[65536];
+static char		 big[1024 * 1024];	/* CONTROL_REPLY_MAX */
 
 static void
-upstream(struct ipc_stats *st, const char *name, uint64_t queries,
-    uint64_t down, uint64_t srtt)
+upstream_in(struct ipc_stats *st, const char *name, const char *zone,
+    uint64_t queries, uint64_t down, uint64_t srtt)
 {
 	struct stats_upstream	*u = &st->up[st->nupstreams++];
 
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	snprintf(u->tls_name, sizeof(u->tls_name), "dns.test");
+	snprintf(u->zone, sizeof(u->zone), "%s", zone);
 	u->queries = queries;
 	u->down = down;
 	u->srtt_us = srtt;
 }
 
+static void
+upstream(struct ipc_stats *st, const char *name, uint64_t queries,
+    uint64_t down, uint64_t srtt)
+{
+	upstream_in(st, name, ".", queries, down, srtt);
+}
+
 int
 main(void)
 {
+	struct stats_upstream	*u;
+	size_t			 n;
+	int			 i;
+
 	a.s.queries_udp = 10;
 	a.s.answers = 12;
 	a.s.rcode[2] = 1;
@@ -99,7 +112,7 @@ main(void)
 	    "dotproxy_answer_duration_seconds_count 15\n") != NULL,
 	    "histogram buckets are cumulative, +Inf is the count");
 	CHECK(strstr(text, "dotproxy_upstream_up{upstream=\"192.0.2.1:853\","
-	    "tls_name=\"dns.test\"} 0\n") != NULL,
+	    "tls_name=\"dns.test\",zone=\".\"} 0\n") != NULL,
 	    "an upstream down somewhere is not up");
 	CHECK(stats_render_metrics(&sum, text, 64) == 63 && text[63] == '\0',
 	    "a short buffer is cut, never overrun");
@@ -108,28 +121,95 @@ main(void)
 	    strstr(text, "  smoothed rtt: 5.000 ms\n") != NULL,
 	    "show upstreams: state and RTT");
 
+	/* a cleartext upstream beside a TLS one on the same address */
+	memset(&sum, 0, sizeof(sum));
+	memset(&a, 0, sizeof(a));
+	upstream(&a, "10.0.0.53:53", 4, 0, 0);
+	a.up[0].tls_name[0] = '\0';
+	a.up[0].transport = UP_CLEARTEXT_UDP;
+	a.up[0].cleartext_queries = 4;
+	a.up[0].cleartext_bytes = 160;
+	upstream(&a, "10.0.0.53:53", 2, 0, 0);
+	stats_add(&sum, &a, 1);
+	stats_add(&sum, &a, 0);
+	CHECK(sum.nupstreams == 2 && sum.up[0].cleartext_queries == 8 &&
+	    sum.up[0].cleartext_bytes == 320 &&
+	    sum.up[1].cleartext_queries == 0,
+	    "cleartext counters add up, upstreams told apart by transport");
+	stats_render_upstreams(&sum, text, sizeof(text));
+	CHECK(strstr(text, "upstream 10.0.0.53:53 cleartext zone .\n"
+	    "  transport: cleartext udp\n") != NULL &&
+	    strstr(text, "  cleartext queries: 8\n") != NULL &&
+	    strstr(text, "upstream 10.0.0.53:53 tls-name dns.test zone .\n"
+	    "  transport: tls\n") != NULL,
+	    "show upstreams: the transport and cleartext counters");
+	stats_render_metrics(&sum, text, sizeof(text));
+	CHECK(strstr(text, "dotproxy_upstream_cleartext_queries_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\",zone=\".\"} 8\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_sent_bytes_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"\",zone=\".\"} 320\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_queries_total{"
+	    "upstream=\"10.0.0.53:53\",tls_name=\"dns.test\",zone=\".\"} 0\n") != NULL &&
+	    strstr(text, "dotproxy_upstream_cleartext_bytes_total 0\n") != NULL,
+	    "metrics: each upstream's cleartext, the engines' stays 0");
+
 	memset(&sum, 0, sizeof(sum));
 	upstream(&sum, "a\"b\\c\nd", 1, 0, 0);
 	stats_render_metrics(&sum, text, sizeof(text));
 	CHECK(strstr(text, "dotproxy_upstream_queries_total{upstream="
-	    "\"a\\\"b\\\\c\\nd\",tls_name=\"dns.test\"} 1\n") != NULL,
+	    "\"a\\\"b\\\\c\\nd\",tls_name=\"dns.test\",zone=\".\"} 1\n") !=
+	    NULL,
 	    "label values escape \\, \" and newline");
+
+	/* one server in two zones: two pools, two series */
+	memset(&sum, 0, sizeof(sum));
+	memset(&b, 0, sizeof(b));
+	upstream_in(&b, "192.0.2.1:853", ".", 3, 0, 0);
+	upstream_in(&b, "192.0.2.1:853", "corp.example", 4, 1, 0);
+	stats_add(&sum, &b, 1);
+	stats_add(&sum, &b, 1);
+	CHECK(sum.nupstreams == 2 && sum.up[0].queries == 6 &&
+	    sum.up[1].queries == 8, "upstreams are matched by zone too");
+	stats_render_metrics(&sum, text, sizeof(text));
+	CHECK(strstr(text, "dotproxy_upstream_queries_total{upstream="
+	    "\"192.0.2.1:853\",tls_name=\"dns.test\",zone=\"corp.example\"} "
+	    "8\n") != NULL, "the zone is a label of each upstream series");
+	stats_render_upstreams(&sum, text, sizeof(text));
+	CHECK(strstr(text, "upstream 192.0.2.1:853 tls-name dns.test zone "
+	    "corp.example\n") != NULL, "show upstreams names the zone");
+
+	/* the longest text: every upstream, every label long and escaped */
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < CONF_MAX_UPSTREAMS; i++) {
+		u = &sum.up[sum.nupstreams++];
+		memset(u->name, '"', sizeof(u->name) - 1);
+		u->name[0] = 'a' + i % 26;
+		u->name[1] = 'a' + i / 26;
+		memset(u->tls_name, '\\', sizeof(u->tls_name) - 1);
+		memset(u->zone, '\n', sizeof(u->zone) - 1);
+		u->queries = UINT64_MAX;
+	}
+	n = stats_render_metrics(&sum, big, sizeof(big));
+	CHECK(n + 1 < sizeof(big), "the metrics of 64 upstreams with the "
+	    "longest labels fit in the control socket's reply");
 
 	/* an engine's report as the parent takes it (IPC_STATS) */
 	b = a;
 	memset(b.up[0].name, 'x', sizeof(b.up[0].name));
 	memset(b.up[0].tls_name, 'y', sizeof(b.up[0].tls_name));
+	memset(b.up[0].zone, 'z', sizeof(b.up[0].zone));
 	CHECK(stats_check(&sum, &b, sizeof(b)) == 0 &&
 	    strlen(sum.up[0].name) == sizeof(sum.up[0].name) - 1 &&
-	    strlen(sum.up[0].tls_name) == sizeof(sum.up[0].tls_name) - 1,
+	    strlen(sum.up[0].tls_name) == sizeof(sum.up[0].tls_name) - 1 &&
+	    strlen(sum.up[0].zone) == sizeof(sum.up[0].zone) - 1,
 	    "a report's strings are terminated on receipt");
 	CHECK(stats_check(&sum, &b, sizeof(b) - 1) == -1 &&
 	    stats_check(&sum, &b, 0) == -1,
 	    "a report of another size is refused");
-	b.nupstreams = CONF_MAX_UPSTREAM;
+	b.nupstreams = CONF_MAX_UPSTREAMS;
 	CHECK(stats_check(&sum, &b, sizeof(b)) == 0,
 	    "a report with every upstream is taken");
-	b.nupstreams = CONF_MAX_UPSTREAM + 1;
+	b.nupstreams = CONF_MAX_UPSTREAMS + 1;
 	CHECK(stats_check(&sum, &b, sizeof(b)) == -1,
 	    "a report with more upstreams than there is room for is refused");
 	return (unit_done());
