@@ -111,8 +111,9 @@ $(BUILD)/test_zone: regress/unit/test_zone.c src/zone.c src/dns.c \
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_zone.c src/zone.c src/dns.c \
 	    $(BUILD)/log.o $(LDLIBS)
 
-$(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c $(HDRS) | $(BUILD)
-	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c
+$(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c src/buffer.c \
+		$(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c src/buffer.c
 
 $(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
     src/dns.c $(BUILD)/log.o $(HDRS) | $(BUILD)
@@ -264,7 +265,8 @@ $(BUILD)/fuzz/fuzz_reply: regress/fuzz/fuzz_reply.c src/dns.c $(FUZZ_HDRS) \
 
 $(BUILD)/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
     | $(BUILD)/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stream.c src/frame.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_stream.c src/frame.c \
+	    src/buffer.c
 
 $(BUILD)/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
     src/dns.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz

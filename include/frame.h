@@ -46,4 +46,13 @@ struct frame_msg {
 enum frame_result frame_next(struct frame *, size_t, const uint8_t *,
 		    size_t, size_t *, struct frame_msg *);
 
+/*
+ * An upstream's replies: every whole message in the buffer to the
+ * handler, which says 0 (go on), 1 (the stream is gone: stop) or -1 (a
+ * bad reply); -1 also for a bad frame.
+ */
+struct buf;
+typedef int	(*frame_handler)(void *, uint8_t *, size_t);
+int		 frame_drain(struct buf *, frame_handler, void *);
+
 #endif /* DOTPROXY_FRAME_H */

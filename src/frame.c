@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buffer.h"
 #include "dns.h"
 #include "frame.h"
 
@@ -63,4 +64,33 @@ frame_next(struct frame *f, size_t max, const uint8_t *buf, size_t len,
 	m->len = mlen;
 	*off = o + 2 + mlen;
 	return (FRAME_MSG);
+}
+
+/*
+ * No message can exceed DNS_MAX_MSG, so nothing is ever skipped and no
+ * frame state is carried from one read to the next.  Each message is
+ * consumed once handled, unless the handler ended the stream.
+ */
+int
+frame_drain(struct buf *in, frame_handler handle, void *arg)
+{
+	struct frame		 fr = { 0 };
+	struct frame_msg	 m;
+	enum frame_result	 r;
+	size_t			 off;
+	int			 h;
+
+	for (;;) {
+		off = 0;
+		r = frame_next(&fr, DNS_MAX_MSG, buf_head(in), buf_used(in),
+		    &off, &m);
+		if (r == FRAME_NEED)
+			return (0);
+		if (r == FRAME_BAD || (h = handle(arg, (uint8_t *)m.data,
+		    m.len)) == -1)
+			return (-1);
+		if (h == 1)
+			return (1);
+		buf_consume(in, off);
+	}
 }

@@ -64,6 +64,7 @@ static uint8_t		 recvbuf[DNS_MAX_MSG];
 
 static void	 udp_cb(int, short, void *);
 static void	 tcp_read_cb(int, short, void *);
+static int	 tcp_frame(void *, uint8_t *, size_t);
 static void	 tcp_write_cb(int, short, void *);
 static void	 tcp_tmo_cb(int, short, void *);
 static int	 tcp_queue(struct plainconn *, struct qsend *);
@@ -406,12 +407,9 @@ tcp_reply(struct plainconn *pc, uint8_t *msg, size_t len)
 static void
 tcp_read(struct plainconn *pc)
 {
-	struct frame		 fr = { 0 };
-	struct frame_msg	 m;
-	enum frame_result	 r;
 	uint8_t			*p;
 	ssize_t			 n;
-	size_t			 off;
+	int			 r;
 
 	for (;;) {
 		if ((p = buf_reserve(&pc->in, READ_CHUNK)) == NULL) {
@@ -429,24 +427,25 @@ tcp_read(struct plainconn *pc)
 		}
 		buf_commit(&pc->in, n);
 		pc->tcp_read = now_us();
-		for (;;) {
-			off = 0;
-			r = frame_next(&fr, DNS_MAX_MSG, buf_head(&pc->in),
-			    buf_used(&pc->in), &off, &m);
-			if (r == FRAME_NEED)
-				break;
-			if (r == FRAME_BAD || tcp_reply(pc, (uint8_t *)m.data,
-			    m.len) == -1) {
-				pc->up->nbadreply++;
-				tcp_close(pc, "bad reply", UCE_LOST);
-				return;
-			}
-			/* the hook may have ended it, and opened another */
-			if (!pc->ready)
-				return;
-			buf_consume(&pc->in, off);
+		if ((r = frame_drain(&pc->in, tcp_frame, pc)) == -1) {
+			pc->up->nbadreply++;
+			tcp_close(pc, "bad reply", UCE_LOST);
+			return;
 		}
+		if (r == 1)
+			return;
 	}
+}
+
+/* One reply off the stream; the hook may have ended it, and opened another. */
+static int
+tcp_frame(void *arg, uint8_t *msg, size_t len)
+{
+	struct plainconn	*pc = arg;
+
+	if (tcp_reply(pc, msg, len) == -1)
+		return (-1);
+	return (pc->ready ? 0 : 1);
 }
 
 static void

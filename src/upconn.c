@@ -71,7 +71,7 @@ static void	 upconn_read(struct upconn *);
 static void	 upconn_flush(struct upconn *);
 static void	 upconn_schedule_flush(struct upconn *);
 static void	 upconn_idle_arm(struct upconn *);
-static int	 upconn_handle_reply(struct upconn *, uint8_t *, size_t);
+static int	 upconn_handle_reply(void *, uint8_t *, size_t);
 static void	 upconn_flush_all(int, short, void *);
 
 /* Query IDs: random, drawn from a pool so a query costs no system call. */
@@ -579,17 +579,9 @@ upconn_ended(struct upconn *uc, const char *why)
 static void
 upconn_read(struct upconn *uc)
 {
-	struct frame		 fr = { 0 };
-	struct frame_msg	 m;
-	enum frame_result	 r;
 	uint8_t			*p;
 	ssize_t			 n;
-	size_t			 off;
 
-	/*
-	 * No message can exceed DNS_MAX_MSG, so nothing is ever skipped
-	 * and fr carries nothing from one read to the next.
-	 */
 	for (;;) {
 		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
 			upconn_close(uc, "input buffer full", UCE_LOST);
@@ -615,20 +607,10 @@ upconn_read(struct upconn *uc)
 		}
 		buf_commit(&uc->in, n);
 		uc->life.last_read = now_us();
-		for (;;) {
-			off = 0;
-			r = frame_next(&fr, DNS_MAX_MSG, buf_head(&uc->in),
-			    buf_used(&uc->in), &off, &m);
-			if (r == FRAME_NEED)
-				break;
-			if (r == FRAME_BAD ||
-			    upconn_handle_reply(uc, (uint8_t *)m.data,
-			    m.len) == -1) {
-				uc->up->nbadreply++;
-				upconn_close(uc, "bad reply", UCE_LOST);
-				return;
-			}
-			buf_consume(&uc->in, off);
+		if (frame_drain(&uc->in, upconn_handle_reply, uc) == -1) {
+			uc->up->nbadreply++;
+			upconn_close(uc, "bad reply", UCE_LOST);
+			return;
 		}
 	}
 }
@@ -644,13 +626,14 @@ upconn_read(struct upconn *uc)
  * copy we gave up on is dropped quietly.
  */
 static int
-upconn_handle_reply(struct upconn *uc, uint8_t *msg, size_t len)
+upconn_handle_reply(void *arg, uint8_t *msg, size_t len)
 {
 	/*
 	 * On the stack, not static: the hook may read another connection
 	 * (upconn_usable() on a retry), which sums up its own reply.
 	 */
 	struct dns_summary	 sum;
+	struct upconn		*uc = arg;
 	struct qsend		*s;
 	struct query		*q;
 	uint16_t		 id, slot;
