@@ -155,6 +155,15 @@ setup(struct upstream *u, int port)
 		exit(2);
 }
 
+/* A connection the test is done with: the engine's live as long as it. */
+static void
+dispose(struct plainconn *pc)
+{
+	buf_free(&pc->in);
+	buf_free(&pc->out);
+	free(pc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -264,11 +273,13 @@ main(int argc, char *argv[])
 	CHECK(ask(dpc, names, 1, 1) && ngot == 1 && got[0].lost &&
 	    !got[0].s->blameless && nfailed == 1 && dpc->nudp == 0,
 	    "UDP to a closed port: lost, and a failure of the upstream");
+	dispose(dpc);
 	dpc = plainconn_new(&dead, UP_CLEARTEXT_TCP);
 	nfailed = 0;
 	CHECK(ask(dpc, names, 1, 1) && ngot == 1 && got[0].lost &&
 	    nfailed == 1 && dpc->fd == -1,
 	    "TCP to a closed port: lost, and a failure of the upstream");
+	dispose(dpc);
 
 	peer_stop();
 	return (unit_done());
