@@ -114,6 +114,16 @@ apexes()
 check "the apex of a zone is in the zone" apexes
 check "a one-label name that ends like a zone is the root's" \
     only badexample root
+# not forwarded by policy: Extended DNS Error 15 (Blocked) for EDNS clients
+check "a nxdomain zone's answer carries EDE 15 (Blocked)" \
+    sh -c 'q() { dig @127.0.0.1 -p "$1" +time=3 +tries=1 "$2" A; }
+    q "$1" ede.nx.example | grep -q "^; EDE: 15"' - $P
+check "a built-in local zone's answer carries EDE 15 (Blocked)" \
+    sh -c 'dig @127.0.0.1 -p "$1" +time=3 +tries=1 -x 192.168.9.9 |
+    grep -q "^; EDE: 15"' - $P
+check "no EDE for a client without EDNS" \
+    sh -c '! dig @127.0.0.1 -p "$1" +time=3 +tries=1 +noedns ede2.nx.example |
+    grep -q "EDE"' - $P
 check "the apex of a refuse zone is refused too" \
     [ "$(rcode $P a.b.example A)" = REFUSED ]
 
