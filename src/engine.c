@@ -209,6 +209,11 @@ engine_drain_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	/*
+	 * Clients the parent handed us before it retired us are already in
+	 * the socket: read them now, to pass them on, not exit over them.
+	 */
+	engine_dispatch_parent(ENGINE_FD, EV_READ, NULL);
 	pending = query_busy() + handoff_idle_clients();
 	uplink_flush();
 	if (ipc_pending(&env->ipc))

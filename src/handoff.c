@@ -26,6 +26,7 @@
 #include "frontend.h"
 #include "ipc.h"
 #include "log.h"
+#include "uplink.h"
 
 static int	 give_to_parent(int);
 
@@ -89,7 +90,16 @@ handoff_adopt(int fd)
 		close(fd);
 		return;
 	}
-	if (env->draining || tcp_count() >= env->conf->sc.tcp_max_conn) {
+	/*
+	 * Sent to us before the parent retired us too (two reloads close
+	 * together): passed on again, to an engine newer than this one.
+	 */
+	if (env->draining) {
+		if (give_to_parent(fd) == 0)
+			uplink_flush();
+		return;
+	}
+	if (tcp_count() >= env->conf->sc.tcp_max_conn) {
 		close(fd);
 		return;
 	}
