@@ -27,7 +27,7 @@ LDLIBS =	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/udp.c src/query.c src/clients.c src/clientshm.c src/cache.c \
 		src/siphash.c \
-		src/upstream.c src/upconn.c src/plainconn.c \
+		src/upstream.c src/upconn.c src/tlsio.c src/plainconn.c \
 		src/coalesce.c src/pin.c src/ratelimit.c src/handoff.c \
 		src/report.c src/stats.c src/statsum.c src/control.c src/metrics.c \
 		src/proc.c src/sockets.c src/confload.c \
@@ -157,7 +157,7 @@ $(BUILD)/test_proc: regress/unit/test_proc.c $(BUILD)/proc.o $(BUILD)/ipc.o \
 
 # Over a real TLS connection to dotserver (regress/unit/peer.c): the
 # connection alone, with the test as the module above it.
-UPCONN_SRCS =	src/upconn.c src/pin.c src/dns.c src/buffer.c src/frame.c \
+UPCONN_SRCS =	src/upconn.c src/tlsio.c src/pin.c src/dns.c src/buffer.c src/frame.c \
 		src/clock.c regress/unit/peer.c
 
 $(BUILD)/test_upconn: regress/unit/test_upconn.c $(UPCONN_SRCS) \

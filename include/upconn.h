@@ -27,6 +27,7 @@
 #include "buffer.h"
 #include "dns.h"
 #include "query.h"
+#include "tlsio.h"
 
 #define UPCONN_OUT_MAX		(4 * 1024 * 1024)
 #define UPCONN_MAX_INFLIGHT	256	/* queries and tombstones per conn */
@@ -59,6 +60,7 @@ struct upconn {
 	int			 state;	/* enum upconn_state */
 	int			 fd;
 	struct tls		*tls;
+	struct tlsio		 io;	/* its socket, read in large pieces */
 	struct event		 ev;
 	short			 evflags;	/* what ev is armed for */
 	int			 dirty;	/* on the flush list */

@@ -23,11 +23,18 @@
 # the cores, as a node-local proxy shares them with the services that
 # query it.  So each row also reports the CPU time each one used.
 #
-# Targets, all started at once and left running:
+# Targets, all started at once and left running; every peer runs the
+# configuration its own documentation recommends for throughput (each
+# block below names the pages it follows):
 #   reference   dnsperf straight to the upstream's plain port
-#   unbound     Unbound as a DoT forwarder (BENCH_UNBOUND_THREADS threads)
-#   dnsdist+pc  dnsdist with its packet cache and an outgoing DoT backend
-#   stubby      misses only: it has no cache
+#   ceiling     misses only: dnsperf -m dot straight to the upstream's TLS
+#               port, the same names: what any DoT client gets from this
+#               upstream, so no forwarder's misses can exceed it
+#   unbound     Unbound as a DoT forwarder (a thread per CPU, so-reuseport)
+#   dnsdist     misses only: dnsdist without a cache, its DoT backend
+#               pipelined (maxInFlight), a reusePort listener per CPU
+#   dnsdist+pc  the same with its packet cache
+#   stubby      misses only: it has no cache; round robin, connection reuse
 #   dotproxy    the build under test, `cache size 100000`
 #   dotproxy2   only with BENCH_DOTPROXY2: another build (or the same with
 #               BENCH_DOTPROXY2_CONF lines added), for an A/B comparison
@@ -50,6 +57,10 @@
 # (dnsperf -Q), half the slowest target's median saturation QPS in that
 # scenario (rounded down to 1000), so that every target can answer all of
 # it: CPU per answer and p99 latency at equal load, medians of the rounds.
+# The miss scenarios also run at a low load, BENCH_LOW_LOAD (2000 QPS),
+# where every query costs its own wake-ups: CPU per forwarded query
+# depends on the load, so it is given at both.  The ceiling takes part in
+# saturation rows only.
 #
 # Between the two come dotproxy's resident memory (VmRSS of the parent
 # and its engines) before and after 100,000 unique names went through a
@@ -65,7 +76,9 @@
 # per answered query; busy = share of the whole machine's CPU in use
 # (from /proc/stat; steal, the share the hypervisor gave to other
 # guests, counts as busy and is shown on its own in the rows file);
-# client = dnsperf's own CPU in % of one CPU.
+# client = dnsperf's own CPU in % of one CPU; reads/q, writes/q, switches/q =
+# the target's read-like and write-like system calls (/proc/PID/io) and
+# context switches (all threads) per answered query.
 #
 # Environment: BENCH_DURATION (s, 5), BENCH_CLIENTS (dnsperf -c, 4),
 # BENCH_OUTSTANDING (dnsperf -q, 200), BENCH_ROUNDS (3), BENCH_LOAD_SHARE
@@ -78,7 +91,8 @@
 # ports used, 47000), BENCH_ENGINES (adds `engines N` to dotproxy's
 # configuration; without it dotproxy runs its default), BENCH_DOTPROXY2,
 # BENCH_DOTPROXY2_CONF (see above), BENCH_UNBOUND_THREADS (threads of the
-# Unbound forwarder peer, 2), UNBOUND_THREADS (threads of the upstream,
+# Unbound forwarder peer, one per CPU), BENCH_DNSDIST_INFLIGHT (dnsdist's
+# maxInFlight, 100), BENCH_LOW_LOAD (2000), UNBOUND_THREADS (threads of the upstream,
 # 1), KEEP=1 keeps the work directory.  The report is also written to
 # build/bench.txt, every row of every round to build/bench-rows.txt.
 
@@ -99,7 +113,10 @@ SHARE=${BENCH_LOAD_SHARE:-50}
 MAXSTEAL=${BENCH_MAX_STEAL:-5}
 RETRIED=0
 BASE=${BENCH_PORT:-47000}
-FWD_THREADS=${BENCH_UNBOUND_THREADS:-2}
+NCPU=$(nproc)
+FWD_THREADS=${BENCH_UNBOUND_THREADS:-$NCPU}
+INFLIGHT=${BENCH_DNSDIST_INFLIGHT:-100}
+LOWLOAD=${BENCH_LOW_LOAD:-2000}
 HITNAMES=1009		# prime: dnsperf's round-robin over its sockets
 			# then sends every name from every socket
 MEMNAMES=100000
@@ -111,6 +128,7 @@ P_DOTPROXY=$((BASE + 10))
 P_DOTPROXY2=$((BASE + 11))
 P_STUBBY=$((BASE + 20))
 P_UNBOUND=$((BASE + 30))
+P_DNSDIST=$((BASE + 40))
 P_DNSDISTPC=$((BASE + 41))
 P_MEM=$((BASE + 50))
 
@@ -228,6 +246,21 @@ machine()
 	    print t - $5 - $6, t, $9 }' /proc/stat
 }
 
+# sysio PID...: "reads writes switches" of the processes, all their
+# threads: read-like and write-like system calls (syscr and syscw of
+# /proc/PID/io: read, recv, recvmmsg... and write, send, sendmmsg...) and
+# context switches, voluntary and not (each thread's status): what a
+# query costs in system calls and wake-ups.
+sysio()
+{
+	for _p in "$@"; do
+		cat "/proc/$_p/io" 2>/dev/null
+		cat /proc/"$_p"/task/*/status 2>/dev/null
+	done | awk '$1 == "syscr:" { r += $2 } $1 == "syscw:" { w += $2 }
+	    /^(non)?voluntary_ctxt_switches:/ { c += $2 }
+	    END { print r + 0, w + 0, c + 0 }'
+}
+
 # rss PID...: summed VmRSS in KiB.
 rss()
 {
@@ -263,7 +296,9 @@ port()
 {
 	case $1 in
 	reference) echo "$UP_PLAIN" ;;
+	ceiling) echo "$UP_TLS" ;;
 	unbound) echo "$P_UNBOUND" ;;
+	dnsdist) echo "$P_DNSDIST" ;;
 	dnsdist+pc) echo "$P_DNSDISTPC" ;;
 	stubby) echo "$P_STUBBY" ;;
 	dotproxy) echo "$P_DOTPROXY" ;;
@@ -274,8 +309,9 @@ port()
 pidof_target()
 {
 	case $1 in
-	reference) echo "$UPPID" ;;
+	reference|ceiling) echo "$UPPID" ;;
 	unbound) echo "$FPID" ;;
+	dnsdist) echo "$DDPID" ;;
 	dnsdist+pc) echo "$PCPID" ;;
 	stubby) echo "$SPID" ;;
 	dotproxy) echo "$DPPID1" ;;
@@ -283,11 +319,16 @@ pidof_target()
 	esac
 }
 
-# runs TARGET SCENARIO: does TARGET take part in SCENARIO?
+# runs TARGET SCENARIO [OFFERED]: does TARGET take part in SCENARIO (at
+# OFFERED, max when not given)?
 runs()
 {
 	case $1:$2 in
-	stubby:hit-*) return 1 ;;
+	stubby:hit-*|dnsdist:hit-*|ceiling:hit-*) return 1 ;;
+	esac
+	case $1:${3:-max} in
+	ceiling:max) ;;
+	ceiling:*) return 1 ;;
 	esac
 	return 0
 }
@@ -295,7 +336,17 @@ runs()
 caches()
 {
 	case $1 in
-	reference|stubby) return 1 ;;
+	reference|ceiling|stubby|dnsdist) return 1 ;;
+	esac
+	return 0
+}
+
+# peer TARGET: a forwarder other than dotproxy, whose figures are the
+# ones dotproxy's are held against.
+peer()
+{
+	case $1 in
+	reference|ceiling|dotproxy|dotproxy2) return 1 ;;
 	esac
 	return 0
 }
@@ -308,6 +359,7 @@ measure()
 	_pid=$(pidof_target "$_t")
 	_port=$(port "$_t")
 	_mode=${_s#*-}
+	[ "$_t" != ceiling ] || _mode=dot
 	_flags=""
 	case $_s in
 	miss-*)
@@ -325,6 +377,7 @@ measure()
 	_pids=$(tree "$_pid")
 	say "round $_r: $_t, $_s, offered $_o"
 	_c0=$(ticks $_pids)
+	_s0=$(sysio $_pids)
 	_u0=$(ticks "$UPPID")
 	_m0=$(machine)
 	_w0=$(date +%s%N)
@@ -335,6 +388,7 @@ measure()
 	_w1=$(date +%s%N)
 	_m1=$(machine)
 	_u1=$(ticks "$UPPID")
+	_s1=$(sysio $_pids)
 	_c1=$(ticks $_pids)
 	for _p in $_pids; do
 		kill -0 "$_p" 2>/dev/null || _flags="${_flags}D"
@@ -359,7 +413,7 @@ measure()
 	    printf "%.2f", v[r] * 1000 }')
 	awk -v t="$_t" -v s="$_s" -v o="$_o" -v r="$_r" -v c0="$_c0" \
 	    -v c1="$_c1" -v u0="$_u0" -v u1="$_u1" -v m0="$_m0" -v m1="$_m1" \
-	    -v hz="$HZ" -v p99="$_p99" -v fl="$_flags" \
+	    -v hz="$HZ" -v p99="$_p99" -v fl="$_flags" -v s0="$_s0" -v s1="$_s1" \
 	    -v d="$(((_w1 - _w0) / 1000000))" \
 	    -v cl="$(cat "$W/dnsperf.cpu" 2>/dev/null)" '
 	/Queries completed:/ { done = $3 }
@@ -380,9 +434,13 @@ measure()
 		steal = (y[2] - x[2]) > 0 ? 100 * (y[3] - x[3]) / (y[2] - x[2]) : 0
 		cpu = (c1 - c0) / hz
 		per = done > 0 ? sprintf("%.1f", cpu * 1e6 / done) : "-"
-		printf "%s|%s|%s|%s|%.0f|%.2f|%s|%d|%d|%.2f|%s|%.2f|%.0f|%.0f|%d|%s|%.0f\n",
+		split(s0, a0, " "); split(s1, a1, " ")
+		for (i = 1; i <= 3; i++)
+			io[i] = done > 0 ? sprintf("%.2f", (a1[i] - a0[i]) / done) : "-"
+		printf "%s|%s|%s|%s|%.0f|%.2f|%s|%d|%d|%.2f|%s|%.2f|%.0f|%.0f|%d|%s|%.0f|%s|%s|%s\n",
 		    t, s, o, r, qps, mean * 1000, p99, lost, bad, cpu, per,
-		    (u1 - u0) / hz, busy, 100000 * cl / hz / d, done, fl, steal
+		    (u1 - u0) / hz, busy, 100000 * cl / hz / d, done, fl, steal,
+		    io[1], io[2], io[3]
 	}' "$W/dnsperf.out" >>"$ROWS"
 	tail -1 "$ROWS" | awk -F'|' '{ printf "bench:   %s qps, p99 %s ms, lost %s, %s us/q, busy %s%%, client %s%%\n", $5, $7, $8, $11, $13, $14 }' >&2
 }
@@ -450,7 +508,7 @@ UPPID=$(sh regress/unbound-dot.sh start "$UPDIR" "$UP_TLS" "$CERTS") ||
 
 names "$W/hits.txt" hit "$HITNAMES"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-WANT=${BENCH_TARGETS:-"reference unbound dnsdist+pc stubby dotproxy dotproxy2"}
+WANT=${BENCH_TARGETS:-"reference ceiling unbound dnsdist dnsdist+pc stubby dotproxy dotproxy2"}
 TARGETS=""
 want()
 {
@@ -481,10 +539,21 @@ dpstart()
 	fi
 }
 
-DPPID1="" DPPID2="" FPID="" PCPID="" SPID=""
+DPPID1="" DPPID2="" FPID="" DDPID="" PCPID="" SPID=""
+want ceiling && TARGETS="$TARGETS ceiling"
 if want unbound; then
 	if [ "$FWD_THREADS" -gt 1 ]; then reuse=yes; else reuse=no; fi
+	# slabs: a power of two close to the number of threads
+	slabs=1
+	while [ $((slabs * 2)) -le "$FWD_THREADS" ]; do
+		slabs=$((slabs * 2))
+	done
 	mkdir -p "$W/unbound"
+	# Unbound's "Performance Tuning" page (unbound.docs.nlnetlabs.nl,
+	# topics/core/performance): num-threads one per core, so-reuseport,
+	# the *-slabs a power of two near num-threads, larger caches with
+	# the rrset cache twice the message cache, outgoing-range and
+	# num-queries-per-thread raised, 4 MB socket buffers.
 	cat >"$W/unbound/unbound.conf" <<EOF2
 server:
 	verbosity: 1
@@ -497,6 +566,13 @@ server:
 	logfile: ""
 	num-threads: $FWD_THREADS
 	so-reuseport: $reuse
+	msg-cache-slabs: $slabs
+	rrset-cache-slabs: $slabs
+	infra-cache-slabs: $slabs
+	key-cache-slabs: $slabs
+	outgoing-range: 8192
+	so-rcvbuf: 4m
+	so-sndbuf: 4m
 	interface: 127.0.0.1@$P_UNBOUND
 	do-ip4: yes
 	do-ip6: no
@@ -538,35 +614,71 @@ EOF2
 	fi
 fi
 
-if want dnsdist+pc && ! have dnsdist; then
-	note "dnsdist not installed: skipped"
-elif want dnsdist+pc; then
-	cat >"$W/dnsdist.conf" <<EOF2
-setSecurityPollSuffix("")
-setLocal("127.0.0.1:$P_DNSDISTPC")
-setACL({"127.0.0.0/8"})
-newServer{address="127.0.0.1:$UP_TLS", tls="openssl", subjectName="dns.test",
-    caStore="$CA", validateCertificates=true, checkName="www.example.test."}
-getPool(""):setCache(newPacketCache(1000000))
-setCacheCleaningDelay(1)
-EOF2
-	dnsdist --supervised --disable-syslog -C "$W/dnsdist.conf" \
-	    >"$W/dnsdist.log" 2>&1 </dev/null &
-	PCPID=$!
-	PIDS="$PIDS $PCPID"
-	if waitready "$P_DNSDISTPC" "$PCPID"; then
-		TARGETS="$TARGETS dnsdist+pc"
+# ddstart NAME PORT CACHE: start a dnsdist (CACHE yes: with its packet
+# cache); sets DDSTARTED to its PID, or to nothing when it did not start.
+# dnsdist's "Performance Tuning" page (dnsdist.org/advanced/tuning.html):
+# a UDP thread per local bind, so one reusePort bind per CPU; its
+# "Out-of-order" page (dnsdist.org/advanced/out-of-order.html):
+# maxInFlight on the frontend (TCP clients' queries processed together)
+# and on the backend (many queries in flight on one DoT connection to an
+# upstream that answers out of order, as Unbound does).
+ddstart()
+{
+	DDSTARTED=""
+	{
+		echo 'setSecurityPollSuffix("")'
+		_i=0
+		while [ $_i -lt "$NCPU" ]; do
+			[ $_i -eq 0 ] && _f=setLocal || _f=addLocal
+			echo "$_f(\"127.0.0.1:$2\", {reusePort=true, maxInFlight=$INFLIGHT})"
+			_i=$((_i + 1))
+		done
+		echo 'setACL({"127.0.0.0/8"})'
+		echo "newServer{address=\"127.0.0.1:$UP_TLS\", tls=\"openssl\","
+		echo "    subjectName=\"dns.test\", caStore=\"$CA\","
+		echo "    validateCertificates=true, maxInFlight=$INFLIGHT,"
+		echo '    checkName="www.example.test."}'
+		if [ "$3" = yes ]; then
+			echo 'getPool(""):setCache(newPacketCache(1000000))'
+			echo 'setCacheCleaningDelay(1)'
+		fi
+	} >"$W/$1.conf"
+	dnsdist --supervised --disable-syslog -C "$W/$1.conf" \
+	    >"$W/$1.log" 2>&1 </dev/null &
+	_pid=$!
+	PIDS="$PIDS $_pid"
+	if waitready "$2" "$_pid"; then
+		DDSTARTED=$_pid
+		TARGETS="$TARGETS $1"
 	else
-		note "dnsdist did not start; its log:"
-		sed 's/^/    /' "$W/dnsdist.log" >>"$NOTES"
+		note "$1 did not start; its log:"
+		sed 's/^/    /' "$W/$1.log" >>"$NOTES"
+	fi
+}
+
+if { want dnsdist || want dnsdist+pc; } && ! have dnsdist; then
+	note "dnsdist not installed: skipped"
+else
+	if want dnsdist; then
+		ddstart dnsdist "$P_DNSDIST" no
+		DDPID=$DDSTARTED
+	fi
+	if want dnsdist+pc; then
+		ddstart dnsdist+pc "$P_DNSDISTPC" yes
+		PCPID=$DDSTARTED
 	fi
 fi
 
 if want stubby && ! have stubby; then
 	note "stubby not installed: skipped"
 elif want stubby; then
+	# Stubby's example configuration (stubby.yml.example, "Performance
+	# tuning" in the getdns/stubby documentation): round_robin_upstreams
+	# to spread queries over connections, idle_timeout so that the TLS
+	# connection is reused rather than opened per query.
 	cat >"$W/stubby.yml" <<EOF2
 resolution_type: GETDNS_RESOLUTION_STUB
+round_robin_upstreams: 1
 dns_transport_list:
   - GETDNS_TRANSPORT_TLS
 tls_authentication: GETDNS_AUTHENTICATION_REQUIRED
@@ -670,7 +782,7 @@ all()
 for s in $SCENARIOS; do
 	low=""
 	for t in $TARGETS; do
-		runs "$t" "$s" || continue
+		runs "$t" "$s" && [ "$t" != ceiling ] || continue
 		v=$(med "$t" "$s" max 5)
 		[ -z "$v" ] && continue
 		[ -z "$low" ] || [ "${v%.*}" -lt "$low" ] && low=${v%.*}
@@ -704,14 +816,25 @@ fi
 
 # ------------------------------------------------------------- fixed load
 
+# loads SCENARIO: the fixed loads it runs at.
+loads()
+{
+	case $1 in
+	miss-*) echo "$(load "$1") $LOWLOAD" ;;
+	*) load "$1" ;;
+	esac
+}
+
 if [ "${BENCH_FIXED:-yes}" != no ]; then
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
 		r=$((r + 1))
 		for s in $SCENARIOS; do
-			for t in $(rotate $((r - 1)) $TARGETS); do
-				runs "$t" "$s" &&
-				    row "$t" "$s" "$r" "$(load "$s")"
+			for l in $(loads "$s"); do
+				for t in $(rotate $((r - 1)) $TARGETS); do
+					runs "$t" "$s" "$l" &&
+					    row "$t" "$s" "$r" "$l"
+				done
 			done
 		done
 	done
@@ -741,8 +864,7 @@ best()
 {
 	_b="" _n=""
 	for _t in $TARGETS; do
-		case $_t in reference|dotproxy|dotproxy2) continue ;; esac
-		runs "$_t" "$1" || continue
+		peer "$_t" && runs "$_t" "$1" "$2" || continue
 		_v=$(med "$_t" "$1" "$2" "$3")
 		[ -n "$_v" ] || continue
 		if [ -z "$_b" ] || awk -v v="$_v" -v b="$_b" -v d="$4" \
@@ -764,7 +886,7 @@ report()
 	echo "dotproxy benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), took $((END - START)) s"
 	echo "machine: $(nproc) CPU ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r); load before: $LOAD0"
 	echo "dotproxy $(git describe --always --dirty 2>/dev/null || echo '?'), ${ENGINES:-?} engine(s)${BENCH_ENGINES:+ (engines $BENCH_ENGINES)}, cache size $MEMNAMES, cache answers: ${CACHE:-?}${BENCH_DOTPROXY2:+; dotproxy2: $BENCH_DOTPROXY2 ${BENCH_DOTPROXY2_CONF:-}}"
-	echo "upstream: $(unbound -V 2>/dev/null | awk '/^Version/ { print "Unbound " $2; exit }'), ${UNBOUND_THREADS:-1} thread(s), DoT on 127.0.0.1:$UP_TLS; peers: Unbound forwarder $FWD_THREADS thread(s)$(have dnsdist && dnsdist --version 2>/dev/null | awk 'NR == 1 { print ", " $1 " " $2 " (packet cache)" }')$(have stubby && stubby -V 2>/dev/null | head -1 | sed 's/^/, /')"
+	echo "upstream: $(unbound -V 2>/dev/null | awk '/^Version/ { print "Unbound " $2; exit }'), ${UNBOUND_THREADS:-1} thread(s), DoT on 127.0.0.1:$UP_TLS; peers: Unbound forwarder $FWD_THREADS thread(s) (so-reuseport)$(have dnsdist && dnsdist --version 2>/dev/null | awk -v n="$NCPU" -v m="$INFLIGHT" 'NR == 1 { print ", " $1 " " $2 " (" n " reusePort listeners, DoT backend maxInFlight " m "; with and without its packet cache)" }')$(have stubby && stubby -V 2>/dev/null | head -1 | sed 's/$/ (round robin, idle_timeout 10 s)/; s/^/, /')"
 	echo "dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }'): -c $CLIENTS -q $OUTST -l $DUR, $ROUNDS interleaved rounds, medians; misses: a fresh set of unique names per row; hits: $HITNAMES names asked 20 times each first"
 	echo
 	echo "Saturation QPS (median of $ROUNDS rounds):"
@@ -780,6 +902,7 @@ report()
 	for t in $TARGETS; do
 		case $t in
 		reference) n="no proxy (reference)" ;;
+		ceiling) n="DoT ceiling (-m dot)" ;;
 		unbound) n="Unbound forwarder" ;;
 		dnsdist+pc) n="dnsdist + packet cache" ;;
 		*) n=$t ;;
@@ -795,6 +918,13 @@ report()
 		echo
 	done
 	echo
+	# the DoT ceiling: every miss row of it, whatever the scenario's
+	# transport (it always speaks DoT to the upstream)
+	ceil=$(awk -F'|' '$1 == "ceiling" && $3 == "max" { print $5 }' "$ROWS" |
+	    LC_ALL=C sort -g | awk '{ v[++n] = $1 } END { h = n / 2
+	    if (n % 2) print v[h + 0.5]; else if (n) print (v[h] + v[h + 1]) / 2 }')
+	[ -z "$ceil" ] ||
+	    echo "DoT ceiling (dnsperf -m dot to the upstream, median of all its rows): $(kqps "$ceil")"
 	for d in $DPS; do
 		echo "$d ratios at saturation (medians):"
 		for s in $SCENARIOS; do
@@ -804,51 +934,63 @@ report()
 			    "$(ratio "$dq" "${1:-}")"
 			printf ' / reference %s;' \
 			    "$(ratio "$dq" "$(med reference "$s" max 5)")"
+			case $s in
+			miss-*) [ -z "$ceil" ] ||
+			    printf ' / DoT ceiling %s;' "$(ratio "$dq" "$ceil")" ;;
+			esac
 			printf ' lost %s\n' "$(all "$d" "$s" max 8)"
 		done
 	done
 	echo
-	echo "Saturation detail: QPS per round; lost; us/q (median); p99 ms (median); busy and client % (median)"
+	echo "Saturation detail: QPS per round; lost; us/q (median); p99 ms (median); busy and client % (median); read and write system calls and context switches of the target per answer (median)"
 	for s in $SCENARIOS; do
 		for t in $TARGETS; do
 			runs "$t" "$s" || continue
-			printf '  %-8s %-11s %-22s lost %-9s %5s us/q  p99 %6s  busy %3s%%  client %3s%%\n' \
+			printf '  %-8s %-11s %-22s lost %-9s %5s us/q  p99 %6s  busy %3s%%  client %3s%%  r/w/cs per q %s %s %s\n' \
 			    "$s" "$t" "$(all "$t" "$s" max 5)" \
 			    "$(sum "$t" "$s" max 8)" "$(med "$t" "$s" max 11)" \
 			    "$(med "$t" "$s" max 7)" "$(med "$t" "$s" max 13)" \
-			    "$(med "$t" "$s" max 14)"
+			    "$(med "$t" "$s" max 14)" "$(med "$t" "$s" max 18)" \
+			    "$(med "$t" "$s" max 19)" "$(med "$t" "$s" max 20)"
 		done
 	done
 	if [ "${BENCH_FIXED:-yes}" != no ]; then
 		echo
-		echo "Fixed load ($SHARE % of the slowest target's median; medians of $ROUNDS rounds):"
+		echo "Fixed load ($SHARE % of the slowest target's median, and $LOWLOAD QPS for misses; medians of $ROUNDS rounds; us/q is the CPU of the target's whole process tree per answer):"
 		echo
-		printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s |\n' \
-		    scenario offered target answered lost "us/q" "p99 ms"
-		echo "|---|---:|---|---:|---:|---:|---:|"
+		printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s | %5s | %s |\n' \
+		    scenario offered target answered lost "us/q" "p99 ms" "busy" \
+		    "reads, writes, switches /q"
+		echo "|---|---:|---|---:|---:|---:|---:|---:|---|"
 		for s in $SCENARIOS; do
-			l=$(load "$s")
-			for t in $TARGETS; do
-				runs "$t" "$s" || continue
-				printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s |\n' \
-				    "$s" "$l" "$t" "$(med "$t" "$s" "$l" 5)" \
-				    "$(sum "$t" "$s" "$l" 8)" \
-				    "$(med "$t" "$s" "$l" 11)" \
-				    "$(med "$t" "$s" "$l" 7)"
+			for l in $(loads "$s"); do
+				for t in $TARGETS; do
+					runs "$t" "$s" "$l" || continue
+					printf '| %-8s | %7s | %-11s | %8s | %5s | %6s | %7s | %4s%% | %s %s %s |\n' \
+					    "$s" "$l" "$t" "$(med "$t" "$s" "$l" 5)" \
+					    "$(sum "$t" "$s" "$l" 8)" \
+					    "$(med "$t" "$s" "$l" 11)" \
+					    "$(med "$t" "$s" "$l" 7)" \
+					    "$(med "$t" "$s" "$l" 13)" \
+					    "$(med "$t" "$s" "$l" 18)" \
+					    "$(med "$t" "$s" "$l" 19)" \
+					    "$(med "$t" "$s" "$l" 20)"
+				done
 			done
 		done
 		echo
 		for d in $DPS; do
 			echo "$d ratios at fixed load (medians; below 1 is better):"
 			for s in $SCENARIOS; do
-				l=$(load "$s")
-				set -- $(best "$s" "$l" 11 low)
-				printf '  %-8s CPU/answer / best peer (%s) %s;' \
-				    "$s" "${2:-none}" "$(ratio \
-				    "$(med "$d" "$s" "$l" 11)" "${1:-}")"
-				set -- $(best "$s" "$l" 7 low)
-				printf ' p99 / best peer (%s) %s\n' "${2:-none}" \
-				    "$(ratio "$(med "$d" "$s" "$l" 7)" "${1:-}")"
+				for l in $(loads "$s"); do
+					set -- $(best "$s" "$l" 11 low)
+					printf '  %-8s %6s QPS: CPU/answer / best peer (%s) %s;' \
+					    "$s" "$l" "${2:-none}" "$(ratio \
+					    "$(med "$d" "$s" "$l" 11)" "${1:-}")"
+					set -- $(best "$s" "$l" 7 low)
+					printf ' p99 / best peer (%s) %s\n' "${2:-none}" \
+					    "$(ratio "$(med "$d" "$s" "$l" 7)" "${1:-}")"
+				done
 			done
 		done
 	fi
@@ -871,7 +1013,7 @@ report()
 
 mkdir -p build
 {
-	echo "target|scenario|offered|round|qps|mean ms|p99 ms|lost|rcode!=0|cpu s|us/q|upstream cpu s|busy %|client %|answered|flags|steal %"
+	echo "target|scenario|offered|round|qps|mean ms|p99 ms|lost|rcode!=0|cpu s|us/q|upstream cpu s|busy %|client %|answered|flags|steal %|reads/q|writes/q|switches/q"
 	cat "$ROWS"
 } >"$OUTROWS"
 report | tee "$OUT"

@@ -129,6 +129,9 @@
  * -A selects no ALPN, as a server that predates RFC 7301 or ignores it;
  * otherwise "dot" is selected when the client offers it.
  *
+ * -R writes each reply with a tls_write, so a TLS record, of its own, as
+ * Unbound does, instead of all the replies ready in one.
+ *
  * The log has one line per event: "conn alpn=dot|none" for each finished
  * handshake (none: the client offered no "dot", or -A),
  * "resumed" when it resumed a session, "idle close" (-I), "lifetime
@@ -351,6 +354,7 @@ struct conn {
 	size_t			 insize;
 	uint8_t			*out;
 	size_t			 outoff;
+	size_t			 frameleft;	/* -R: of the reply being written */
 	size_t			 outlen;
 	size_t			 outsize;
 	int			 closing;	/* AFTER_*, once out is sent */
@@ -520,6 +524,7 @@ static int			 idle_ms;	/* -I: close idle conns */
 static int			 keepalive = -1;	/* -K: RFC 7828 TIMEOUT */
 static int			 no_alpn;	/* -A: select no ALPN */
 static int			 namerules = 1;
+static int			 record_each;	/* -R */
 static int			 plain;		/* -u: DNS without TLS */
 static int			 verbose;
 static uint32_t			 nqueries;	/* the serial of the last */
@@ -538,7 +543,7 @@ usage(void)
 {
 	extern char *__progname;
 
-	fprintf(stderr, "usage: %s [-ANv] [-C ciphers] [-c certfile] "
+	fprintf(stderr, "usage: %s [-ANRv] [-C ciphers] [-c certfile] "
 	    "[-D ms] [-d ms] [-E ways] [-I ms]\n"
 	    "\t[-K tenths] [-k keyfile] [-L logfile] [-l addr] [-m mode] "
 	    "[-P protocols]\n"
@@ -573,8 +578,11 @@ main(int argc, char *argv[])
 	int		 ch, fd, ufd = -1;
 
 	while ((ch = getopt(argc, argv,
-	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:uvw:x:z:")) != -1) {
+	    "AC:c:D:d:E:I:K:k:L:l:m:NP:p:Ruvw:x:z:")) != -1) {
 		switch (ch) {
+		case 'R':
+			record_each = 1;
+			break;
 		case 'A':
 			no_alpn = 1;
 			break;
@@ -1264,6 +1272,14 @@ conn_io(struct conn *c)
 			len = c->piece;
 		} else
 			len = c->outlen - c->outoff;
+		/* -R: no further than the end of this reply's frame */
+		if (record_each && c->tls != NULL) {
+			if (c->frameleft == 0 && c->outlen - c->outoff >= 2)
+				c->frameleft = 2 + (c->out[c->outoff] << 8 |
+				    c->out[c->outoff + 1]);
+			if (c->frameleft > 0 && len > c->frameleft)
+				len = c->frameleft;
+		}
 		n = io_write(c, c->out + c->outoff, len);
 		if (n == TLS_WANT_POLLIN) {
 			want |= EV_READ;
@@ -1279,6 +1295,7 @@ conn_io(struct conn *c)
 			return;
 		}
 		c->outoff += n;
+		c->frameleft = (size_t)n < c->frameleft ? c->frameleft - n : 0;
 		if (d != NULL) {
 			c->piece = 0;
 			if (c->outoff >= d->end) {
@@ -1290,7 +1307,7 @@ conn_io(struct conn *c)
 		}
 	}
 	if (c->outoff == c->outlen) {
-		c->outoff = c->outlen = 0;
+		c->outoff = c->outlen = c->frameleft = 0;
 		if (c->closing == AFTER_CLOSE) {
 			conn_close(c);
 			return;

@@ -304,8 +304,16 @@ proc_dispatch(int fd, short ev, void *arg)
 	if ((n = ipc_read(&p->ipc)) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
-		proc_kill(p, "bad read");
-		return;
+		/*
+		 * A child that exits with messages of ours unread resets the
+		 * socket (the metrics process, stopped while reports were on
+		 * their way): the same end as EOF, not a fault of its own.
+		 */
+		if (errno != ECONNRESET) {
+			proc_kill(p, "bad read");
+			return;
+		}
+		n = 0;
 	}
 	if (n == 0) {
 		/* it is exiting; SIGCHLD tells why */

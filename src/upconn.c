@@ -481,7 +481,7 @@ upconn_cb(int fd, short ev, void *arg)
 			return;
 		}
 		if (tls_configure(uc->tls, uc->up->tls_cfg) == -1 ||
-		    tls_connect_socket(uc->tls, fd,
+		    tlsio_connect(&uc->io, uc->tls, fd,
 		    uc->up->conf.tls_name) == -1) {
 			upconn_close(uc, tls_error(uc->tls), UCE_FAILED);
 			return;
@@ -517,6 +517,7 @@ upconn_handshake(struct upconn *uc)
 	struct upstream	*u = uc->up;
 	int		 r;
 
+	tlsio_wake(&uc->io);
 	r = tls_handshake(uc->tls);
 	if (r == TLS_WANT_POLLIN) {
 		upconn_set_events(uc, EV_READ);
@@ -582,6 +583,7 @@ upconn_read(struct upconn *uc)
 	uint8_t			*p;
 	ssize_t			 n;
 
+	tlsio_wake(&uc->io);
 	for (;;) {
 		if ((p = buf_reserve(&uc->in, READ_CHUNK)) == NULL) {
 			upconn_close(uc, "input buffer full", UCE_LOST);

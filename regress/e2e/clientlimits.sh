@@ -109,12 +109,6 @@ hold()
 	waitfor 5 grep -q answered "$1"
 }
 
-# engines PARENT: the pids of its engines
-engines()
-{
-	pgrep -P "$1" -f 'dotproxy: engine'
-}
-
 dotserver up $UP || notok "dotserver starts"
 # every answer 3 s late: past any deadline below
 dotserver slow $UPS -d 3000 || notok "slow dotserver starts"

@@ -143,7 +143,11 @@ check "SIGTERM: the log says it stopped and the control socket is gone" \
 # --- a call outside the filter -------------------------------------------
 # getsid(2) is in no filter.  gdb makes the parent call it: with -d it is
 # named on stderr and the parent dies of SIGSYS; its engines follow.
-if command -v gdb >/dev/null 2>&1; then
+if [ "${E2E_BUILD:-}" = valgrind ]; then
+	# parentsandbox.c: that build loads no filter in the parent, and
+	# waiting out the checks below would only cost minutes at its speed
+	echo "ok - a call outside the parent's filter kills it # SKIP the valgrind build has no parent filter"
+elif command -v gdb >/dev/null 2>&1; then
 	conf "$W/v.conf" $P3 $UP 'user "_dotproxy"' 'chroot "/var/empty"'
 	proxy v "$W/v.conf" || notok "dotproxy starts again"
 	vp=$(proxypid v)
