@@ -58,6 +58,7 @@ valgrind)
 	chmod 0755 "$top/$B/vg-dotproxy"
 	export DOTPROXY=$top/$B/vg-dotproxy DOTSERVER=$top/$B/dotserver
 	export UNIT=no E2E_TIME_SCALE=${E2E_TIME_SCALE:-10}
+	export E2E_SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-900}
 	export E2E_SKIP=$top/regress/valgrind.skip
 	;;
 esac

@@ -61,6 +61,9 @@ skiplisted()
 	{ print; fflush() }'
 }
 
+# E2E_SCRIPT_TIMEOUT: seconds one script may take (600; memcheck.sh
+# gives the valgrind build more).
+tmo=${E2E_SCRIPT_TIMEOUT:-600}
 # E2E_EXCLUDE: scripts left out (substrings, space-separated), for the
 # test builds: podman.sh runs the production binaries in any build.
 for t in regress/e2e/*.sh; do
@@ -72,7 +75,12 @@ for t in regress/e2e/*.sh; do
 	[ "$_skip" -eq 0 ] || continue
 	echo "== $t"
 	_t0=$(date +%s)
-	sh "$t" 2>&1 | skiplisted | tee -a "$results" | grep -vE '^ok - [^#]*$'
+	# a script that hangs fails, and the rest still run: TERM runs its
+	# cleanup (lib.sh traps it), KILL follows if that hangs too
+	{ timeout -k 30 "$tmo" sh "$t" 2>&1
+	  [ $? -ne 124 ] ||
+	    echo "not ok - $t finished within $tmo s (E2E_SCRIPT_TIMEOUT)"; } |
+	    skiplisted | tee -a "$results" | grep -vE '^ok - [^#]*$'
 	echo "# $t: $(($(date +%s) - _t0)) s"
 done
 
