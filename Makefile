@@ -243,7 +243,7 @@ chaos: deps-test
 # libFuzzer targets, built by clang with ASan and UBSan into $(BUILD)/fuzz
 # so the gcc build stays as it is.  make fuzz runs each FUZZ_SECONDS.
 FUZZ_CC ?=	clang
-FUZZ_SECONDS ?=	50
+FUZZ_SECONDS ?=	30
 FUZZ_CFLAGS =	-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 		-I$(BUILD)/fuzz -Iregress/fuzz \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -7,7 +7,7 @@
 # FUZZ_RUNS, if set, stops a target earlier, after that many executions
 # (the long run: FUZZ_RUNS=10000000 and a generous FUZZ_SECONDS).
 cd "$(dirname "$0")/../.." || exit 2
-secs=${FUZZ_SECONDS:-50}
+secs=${FUZZ_SECONDS:-30}
 targets=${*:-query reply stream cache config ipc control metrics stats}
 pass=0
 fail=0
