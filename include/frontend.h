@@ -42,6 +42,8 @@ struct listener {
 
 struct tcp_client {
 	TAILQ_ENTRY(tcp_client)	 entry;
+	TAILQ_ENTRY(tcp_client)	 dirty_entry;	/* answers to write */
+	int			 dirty;
 	int			 fd;
 	int			 allowed;	/* ACL verdict at accept */
 	int			 closing;

@@ -58,6 +58,7 @@ static void	 accept_shed(int);
 static void	 accept_resume_cb(int, short, void *);
 static void	 accept_pause(int);
 static void	 tcp_client_close(struct tcp_client *);
+static void	 tcp_flush_all(int, short, void *);
 static void	 tcp_client_schedule_close(struct tcp_client *);
 static void	 tcp_client_read_enable(struct tcp_client *, int);
 static void	 tcp_client_idle_arm(struct tcp_client *);
@@ -78,11 +79,14 @@ static struct ratelog		rl_client_tcp;
 /* the frontend's own state: its clients and its accepting */
 static struct {
 	struct tcp_client_list	 clients;
+	struct tcp_client_list	 dirty;		/* answers queued this turn */
+	struct event		 flush_ev;
 	int			 n;
 	int			 paused;	/* accepting paused */
 	struct event		 resume_ev;	/* resumes accepting */
 	int			 spare_fd;	/* given up on EMFILE */
-} t = { .clients = TAILQ_HEAD_INITIALIZER(t.clients), .spare_fd = -1 };
+} t = { .clients = TAILQ_HEAD_INITIALIZER(t.clients),
+    .dirty = TAILQ_HEAD_INITIALIZER(t.dirty), .spare_fd = -1 };
 
 /*
  * Retiring: no new connections, and no new queries read from those open
@@ -146,6 +150,8 @@ tcp_listen(struct listener *l)
 	    tcp_accept_cb, l);
 	if (!event_initialized(&t.resume_ev)) {
 		evtimer_assign(&t.resume_ev, env->base, accept_resume_cb,
+		    NULL);
+		event_assign(&t.flush_ev, env->base, -1, 0, tcp_flush_all,
 		    NULL);
 		/* the descriptor given up when accept() hits EMFILE */
 		if ((t.spare_fd = socket(AF_INET, SOCK_STREAM |
@@ -465,6 +471,10 @@ tcp_client_close(struct tcp_client *tc)
 	    sizeof(lg)) == -1)
 		log_debug("SO_LINGER: %s", strerror(errno));
 	tcp_client_detach_all(tc);
+	if (tc->dirty) {
+		TAILQ_REMOVE(&t.dirty, tc, dirty_entry);
+		tc->dirty = 0;
+	}
 	event_del(&tc->rev);
 	event_del(&tc->wev);
 	event_del(&tc->tmo);
@@ -524,53 +534,55 @@ tcp_client_maybe_done(struct tcp_client *tc)
 		tcp_client_idle_arm(tc);
 }
 
-/* Writes at once when the socket takes it; queues the rest. */
+/*
+ * Queues an answer; every answer of this loop iteration for a client
+ * leaves in one write(2) at its end (tcp_flush_all()), however many of
+ * its pipelined queries were answered together: a client that keeps 200
+ * queries in flight had cost a writev(2) per answer.
+ */
 static void
 tcp_client_send(struct tcp_client *tc, const uint8_t *msg, size_t len)
 {
-	struct iovec	iov[2];
 	uint8_t		lenbuf[2];
-	ssize_t		n;
-	size_t		total = len + 2;
 
 	if (tc->closing)
 		return;
 	dns_put16(lenbuf, len);
-	if (buf_used(&tc->out) == 0) {
-		iov[0].iov_base = lenbuf;
-		iov[0].iov_len = 2;
-		iov[1].iov_base = (void *)msg;
-		iov[1].iov_len = len;
-		n = writev(tc->fd, iov, 2);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR) {
-				tcp_client_schedule_close(tc);
-				return;
-			}
-			n = 0;
-		}
-		if ((size_t)n == total)
-			return;
-		if (n < 2) {
-			if (buf_append(&tc->out, lenbuf + n, 2 - n) == -1)
-				goto overflow;
-			n = 0;
-		} else
-			n -= 2;
-		if (buf_append(&tc->out, msg + n, len - n) == -1)
-			goto overflow;
-		event_add(&tc->wev, NULL);
+	if (buf_append(&tc->out, lenbuf, 2) == -1 ||
+	    buf_append(&tc->out, msg, len) == -1) {
+		log_debug("tcp client not reading its answers, closing");
+		tc->abort = 1;
+		tcp_client_schedule_close(tc);
 		return;
 	}
-	if (buf_append(&tc->out, lenbuf, 2) == -1 ||
-	    buf_append(&tc->out, msg, len) == -1)
-		goto overflow;
-	return;
- overflow:
-	log_debug("tcp client not reading its answers, closing");
-	tc->abort = 1;
-	tcp_client_schedule_close(tc);
+	if (!tc->dirty) {
+		tc->dirty = 1;
+		TAILQ_INSERT_TAIL(&t.dirty, tc, dirty_entry);
+		if (TAILQ_FIRST(&t.dirty) == tc)
+			event_active(&t.flush_ev, EV_TIMEOUT, 0);
+	}
+}
+
+/* After every other callback of this loop iteration. */
+static void
+tcp_flush_all(int fd, short ev, void *arg)
+{
+	struct tcp_client	*tc;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((tc = TAILQ_FIRST(&t.dirty)) != NULL) {
+		TAILQ_REMOVE(&t.dirty, tc, dirty_entry);
+		tc->dirty = 0;
+		/*
+		 * One closing for bad input still gets what was answered
+		 * before it (the close runs at the next turn); one that does
+		 * not read gets nothing more.
+		 */
+		if (!tc->abort && buf_used(&tc->out) > 0)
+			tcp_write_cb(tc->fd, EV_WRITE, tc);
+	}
 }
 
 static void
@@ -582,14 +594,19 @@ tcp_write_cb(int fd, short ev, void *arg)
 	(void)ev;
 	n = write(fd, buf_head(&tc->out), buf_used(&tc->out));
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			/* the socket is full: wait until the client reads */
+			event_add(&tc->wev, NULL);
 			return;
+		}
 		tcp_client_close(tc);
 		return;
 	}
 	buf_consume(&tc->out, n);
 	if (buf_used(&tc->out) == 0)
 		event_del(&tc->wev);
+	else
+		event_add(&tc->wev, NULL);
 	tcp_client_maybe_done(tc);	/* the client reads: not idle */
 }
 
