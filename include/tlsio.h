@@ -34,6 +34,6 @@ struct tlsio {
 
 int	tlsio_connect(struct tlsio *, struct tls *, int, const char *);
 void	tlsio_wake(struct tlsio *);
-void	tlsio_free(struct tlsio *);
+int	tlsio_pending(const struct tlsio *);
 
 #endif /* DOTPROXY_TLSIO_H */

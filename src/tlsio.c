@@ -61,12 +61,14 @@ tlsio_wake(struct tlsio *io)
 	io->drained = 0;
 }
 
-void
-tlsio_free(struct tlsio *io)
+/*
+ * Octets read from the socket that OpenSSL has not taken yet: a WANT
+ * from libtls with some left means call again, not wait for the socket.
+ */
+int
+tlsio_pending(const struct tlsio *io)
 {
-	free(io->buf);
-	io->buf = NULL;
-	io->off = io->len = 0;
+	return (io->off < io->len);
 }
 
 static ssize_t

@@ -518,7 +518,9 @@ upconn_handshake(struct upconn *uc)
 	int		 r;
 
 	tlsio_wake(&uc->io);
-	r = tls_handshake(uc->tls);
+	do
+		r = tls_handshake(uc->tls);
+	while (r == TLS_WANT_POLLIN && tlsio_pending(&uc->io));
 	if (r == TLS_WANT_POLLIN) {
 		upconn_set_events(uc, EV_READ);
 		return;
@@ -590,6 +592,14 @@ upconn_read(struct upconn *uc)
 			return;
 		}
 		n = tls_read(uc->tls, p, READ_CHUNK);
+		/*
+		 * libtls turns off OpenSSL's auto-retry, so a record that
+		 * is no data (a TLS 1.3 session ticket) ends the read with
+		 * a WANT; what follows it may already be in our buffer,
+		 * where no readiness of the socket would ever call for it.
+		 */
+		if (n == TLS_WANT_POLLIN && tlsio_pending(&uc->io))
+			continue;
 		if (n == TLS_WANT_POLLIN) {
 			uc->life.read_wants_write = 0;
 			return;
