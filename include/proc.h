@@ -91,6 +91,7 @@ void	 proc_set_verbose(int);
 void	 proc_spawn(struct proc_kind *, int);
 void	 proc_compose(struct proc *, uint32_t, int, const void *, size_t);
 void	 proc_give(struct proc *, uint32_t, int);
+void	 proc_flush(struct proc *);
 void	 proc_broadcast(const struct proc_kind *, uint32_t, const void *,
 	    size_t);
 void	 proc_kill(struct proc *, const char *);

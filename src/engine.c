@@ -204,7 +204,8 @@ static void
 engine_drain_cb(int fd, short ev, void *arg)
 {
 	struct timeval	tv = { 0, 5000 };
-	int		pending;
+	int		pending, i;
+	uint8_t		b;
 
 	(void)fd;
 	(void)ev;
@@ -212,8 +213,12 @@ engine_drain_cb(int fd, short ev, void *arg)
 	/*
 	 * Clients the parent handed us before it retired us are already in
 	 * the socket: read them now, to pass them on, not exit over them.
+	 * One read takes one descriptor at most, so read while anything is
+	 * left rather than once.
 	 */
-	engine_dispatch_parent(ENGINE_FD, EV_READ, NULL);
+	for (i = 0; i < 1024 && recv(ENGINE_FD, &b, 1,
+	    MSG_PEEK | MSG_DONTWAIT) == 1; i++)
+		engine_dispatch_parent(ENGINE_FD, EV_READ, NULL);
 	pending = query_busy() + handoff_idle_clients();
 	uplink_flush();
 	if (ipc_pending(&env->ipc))

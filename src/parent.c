@@ -585,6 +585,8 @@ engine_retire_old(const struct proc *np)
 		if (ep->kind == &engine_kind && !ep->retiring &&
 		    ep->generation < np->generation && ep->idx % n == np->idx) {
 			ep->retiring = 1;
+			/* clients handed to it already must reach it first */
+			proc_flush(ep);
 			kill(ep->pid, SIGTERM);
 		}
 }
@@ -616,9 +618,13 @@ engine_handoff(struct proc *from, int fd)
 		    ep->idx == from->idx)))
 			to = ep;
 	if (to == NULL) {
+		log_debug("%s: a TCP client handed over, no newer engine to "
+		    "take it: closed", from->name);
 		close(fd);
 		return;
 	}
+	log_debug("%s (pid %d): a TCP client handed over, to pid %d",
+	    from->name, (int)from->pid, (int)to->pid);
 	proc_give(to, IPC_TCP_ADOPT, fd);
 }
 

@@ -229,6 +229,21 @@ proc_give(struct proc *p, uint32_t type, int fd)
 	proc_arm(p);
 }
 
+/*
+ * Writes what is queued for p now, as far as the socket takes it: what
+ * a child must have before a signal that makes it leave (the clients
+ * handed to an engine before it is retired) is then in its socket when
+ * the signal comes, where its last read finds it.
+ */
+void
+proc_flush(struct proc *p)
+{
+	if (ipc_pending(&p->ipc) && ipc_flush(&p->ipc) == -1 &&
+	    errno != EAGAIN && errno != EPIPE)
+		log_warn("%s: write", p->name);
+	proc_arm(p);
+}
+
 /* A message to every running child of a kind, or of every kind (NULL). */
 void
 proc_broadcast(const struct proc_kind *kind, uint32_t type, const void *data,
