@@ -77,9 +77,11 @@ for t in regress/e2e/*.sh; do
 	_t0=$(date +%s)
 	# a script that hangs fails, and the rest still run: TERM runs its
 	# cleanup (lib.sh traps it), KILL follows if that hangs too
+	# (124: timed out and ended by TERM; 137: KILL had to follow)
 	{ timeout -k 30 "$tmo" sh "$t" 2>&1
-	  [ $? -ne 124 ] ||
-	    echo "not ok - $t finished within $tmo s (E2E_SCRIPT_TIMEOUT)"; } |
+	  case $? in 124|137)
+	    echo "not ok - $t finished within $tmo s (E2E_SCRIPT_TIMEOUT)" ;;
+	  esac; } |
 	    skiplisted | tee -a "$results" | grep -vE '^ok - [^#]*$'
 	echo "# $t: $(($(date +%s) - _t0)) s"
 done

@@ -483,7 +483,9 @@ upconn_cb(int fd, short ev, void *arg)
 		if (tls_configure(uc->tls, uc->up->tls_cfg) == -1 ||
 		    tlsio_connect(&uc->io, uc->tls, fd,
 		    uc->up->conf.tls_name) == -1) {
-			upconn_close(uc, tls_error(uc->tls), UCE_FAILED);
+			/* tlsio's read buffer failing sets no libtls error */
+			upconn_close(uc, tls_error(uc->tls) != NULL ?
+			    tls_error(uc->tls) : "out of memory", UCE_FAILED);
 			return;
 		}
 		uc->state = UC_HANDSHAKE;
