@@ -581,6 +581,25 @@ upconn_ended(struct upconn *uc, const char *why)
 		(void)upconn_connect(uc);
 }
 
+/*
+ * Acknowledge what we just read now, not when the kernel's delayed ACK
+ * fires or our next query carries it.  A server that leaves Nagle on
+ * (Unbound does) holds a small answer back while its last segment is
+ * unacknowledged; once in that rhythm, at a low rate, every answer waited
+ * for the query after it, or 40 ms (its first on a new connection
+ * follows the TLS 1.3 session tickets, which start it).  Only while
+ * answers are still due: with nothing in flight our next query carries
+ * the ACK.  Linux drops the mode by itself, so it is asked for again
+ * after every read.
+ */
+static void
+upconn_quickack(struct upconn *uc)
+{
+	int	on = 1;
+
+	(void)setsockopt(uc->fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+}
+
 static void
 upconn_read(struct upconn *uc)
 {
@@ -604,6 +623,7 @@ upconn_read(struct upconn *uc)
 			continue;
 		if (n == TLS_WANT_POLLIN) {
 			uc->life.read_wants_write = 0;
+			upconn_quickack(uc);
 			return;
 		}
 		if (n == TLS_WANT_POLLOUT) {
