@@ -104,12 +104,12 @@ out=$(pyclient pipeline $P www.example.test txt.example.test a.bench.test \
 check "pipelined queries to Unbound: 4 replies ($(echo "$out" | grep -c '^id='))" \
     [ "$(echo "$out" | grep -c '^id=')" -eq 4 ]
 
-# A steady low rate over one connection (engines 1): Unbound leaves Nagle
-# on, so an answer waits while its previous segment is unacknowledged.
-# Were our ACKs left to the kernel's delayed ACK, from the TLS 1.3 session
-# tickets on every answer would wait for the query after it (5 ms apart
-# here), or 40 ms; upconn.c acknowledges at once after each read.
-# A dotproxy of its own, so that the connection is new.
+# A steady low rate over one new connection (a dotproxy of its own,
+# engines 1): Unbound leaves Nagle on, so an answer waits while its
+# previous segment is unacknowledged.  Were our ACKs left to the kernel's
+# delayed ACK, from the TLS 1.3 session tickets on every answer would wait
+# for the query after it (5 ms apart here), or 40 ms; upconn.c
+# acknowledges at once after a read while a few queries are in flight.
 P2=$((BASE + 3))
 conf "$W/lat.conf" $P2 none "upstream 127.0.0.1 port $U tls-name \"dns.test\""
 check "a second dotproxy starts, for a new upstream connection" \
