@@ -35,7 +35,8 @@ SRCS =		src/dotproxy.c src/parent.c src/engine.c src/tcp.c src/admit.c \
 		src/dns.c src/frame.c src/notify.c src/clock.c src/uplink.c \
 		src/ipc.c src/buffer.c src/log.c \
 		src/config.c src/printconf.c src/sandbox.c src/parentsandbox.c \
-		src/testhook.c src/zone.c
+		src/testhook.c src/zone.c src/steer.c src/inbox.c src/inboxes.c \
+		src/relayin.c src/relayout.c
 OBJS =		$(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/parse.o
 HDRS =		$(wildcard include/*.h)
 
@@ -115,17 +116,20 @@ $(BUILD)/test_frame: regress/unit/test_frame.c src/frame.c src/buffer.c \
 		$(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_frame.c src/frame.c src/buffer.c
 
-$(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/siphash.c \
-    src/dns.c $(BUILD)/log.o $(HDRS) | $(BUILD)
+CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
+		$(BUILD)/log.o
+
+$(BUILD)/test_cache: regress/unit/test_cache.c src/cache.c src/dns.c \
+    $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_cache.c src/cache.c \
-	    src/siphash.c src/dns.c $(BUILD)/log.o $(LDLIBS)
+	    src/dns.c $(CSHM_OBJS) $(LDLIBS)
 
 $(BUILD)/test_coalesce: regress/unit/test_coalesce.c src/coalesce.c src/cache.c \
-    src/siphash.c src/dns.c src/clock.c regress/unit/peer.c $(BUILD)/log.o \
+    src/dns.c src/clock.c regress/unit/peer.c $(CSHM_OBJS) \
     $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_coalesce.c src/coalesce.c \
-	    src/cache.c src/siphash.c src/dns.c src/clock.c regress/unit/peer.c \
-	    $(BUILD)/log.o $(LDLIBS)
+	    src/cache.c src/dns.c src/clock.c regress/unit/peer.c \
+	    $(CSHM_OBJS) $(LDLIBS)
 
 $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
     $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o $(BUILD)/dns.o \
@@ -133,9 +137,6 @@ $(BUILD)/test_config: regress/unit/test_config.c $(BUILD)/parse.o \
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_config.c $(BUILD)/parse.o \
 	    $(BUILD)/config.o $(BUILD)/printconf.o $(BUILD)/zone.o \
 	    $(BUILD)/dns.o $(BUILD)/log.o $(LDLIBS)
-
-CSHM_OBJS =	$(BUILD)/clientshm.o $(BUILD)/siphash.o $(BUILD)/ipc.o \
-		$(BUILD)/log.o
 
 $(BUILD)/test_ratelimit: regress/unit/test_ratelimit.c src/ratelimit.c \
     regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
@@ -181,7 +182,7 @@ QUERY_SRCS =	src/query.c src/admit.c src/coalesce.c src/cache.c \
 		src/siphash.c src/upstream.c src/clients.c src/clientshm.c \
 		src/ratelimit.c \
 		src/report.c src/uplink.c src/ipc.c src/stats.c src/plainconn.c \
-		src/zone.c \
+		src/zone.c src/relayout.c src/inbox.c src/steer.c \
 		$(UPCONN_SRCS)
 
 $(BUILD)/test_query: regress/unit/test_query.c $(QUERY_SRCS) \
@@ -269,9 +270,10 @@ $(BUILD)/fuzz/fuzz_stream: regress/fuzz/fuzz_stream.c src/frame.c $(FUZZ_HDRS) \
 	    src/buffer.c
 
 $(BUILD)/fuzz/fuzz_cache: regress/fuzz/fuzz_cache.c src/cache.c src/siphash.c \
-    src/dns.c src/log.c $(FUZZ_HDRS) | $(BUILD)/fuzz
+    src/dns.c src/log.c src/clientshm.c src/ipc.c $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ regress/fuzz/fuzz_cache.c src/cache.c \
-	    src/siphash.c src/dns.c src/log.c $(LDLIBS)
+	    src/siphash.c src/dns.c src/log.c src/clientshm.c src/ipc.c \
+	    $(LDLIBS)
 
 $(BUILD)/fuzz/parse.c: src/parse.y | $(BUILD)/fuzz
 	$(YACC) -d -o $@ src/parse.y

@@ -33,6 +33,7 @@ enum cache_result {
 };
 
 void		 cache_init(int, int, int);
+void		 cache_set_share(int);
 enum cache_result cache_lookup(const uint8_t *, const struct dns_query_info *,
 		    uint8_t *, size_t, size_t *);
 size_t		 cache_lookup_stale(const uint8_t *,

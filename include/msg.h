@@ -65,6 +65,8 @@ enum ipc_type {
 				   carries the shared client table */
 	IPC_RECONF_ZONE,	/* struct ipc_zone, in index order */
 	IPC_RECONF_ZONECA,	/* a chunk of the last zone's CA bundle */
+	IPC_RECONF_INBOX,	/* struct ipc_inbox (relay.h), carries an
+				   end of an engine's inbox */
 	IPC_TYPE_MAX
 };
 

@@ -49,6 +49,12 @@ int	control_bind(const char *);
 void	control_unlink(void);
 const char *control_path(void);
 
+/* inboxes.c: the engines' channel and the datagrams' steering */
+struct ipc;
+void	inboxes_renew(int);
+void	inboxes_send(struct ipc *, int, int);
+void	inboxes_steer(int, int);
+
 /* parentsandbox.c: what the parent keeps once started */
 void	parent_lockdown(const struct conf *, const char *, const char *, int);
 void	parent_nofile(const struct conf *, const struct conf *);

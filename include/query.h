@@ -37,7 +37,8 @@
 enum query_transport {
 	QT_UDP = 1,
 	QT_TCP,
-	QT_PREFETCH	/* no client: refreshes a cache entry */
+	QT_PREFETCH,	/* no client: refreshes a cache entry */
+	QT_RELAY	/* asked by another engine (relay.h) */
 };
 
 struct upconn;
@@ -66,6 +67,10 @@ struct origin {
 	int			 fd;	/* UDP socket to answer from */
 	int			 allowed;	/* ACL verdict; -1: ask */
 	void			*client;	/* the frontend's own */
+	/* QT_RELAY: where the answer goes (relayin.c) */
+	int			 asker;		/* engine place */
+	uint32_t		 slot;
+	uint64_t		 token;
 };
 
 /*
@@ -113,6 +118,8 @@ struct query {
 	int			 copies;	/* copies ever sent */
 	int			 hedged;	/* a hedge went out */
 	int			 zone;		/* its upstream pool */
+	int			 relay_to;	/* owner to ask, or -1 */
+	int			 relay_slot;	/* relayout.c's, or -1 */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "query.h"
 #include "ratelimit.h"
+#include "relay.h"
 #include "report.h"
 #include "zone.h"
 
@@ -77,15 +78,18 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	enum cache_result	 hit;
 	size_t			 n;
 	const char		*text = NULL;
-	int			 allowed, rcode, ede = -1;
+	int			 allowed, rcode, ede = -1, owner = -1, relayed;
 
 	*closep = 0;
+	relayed = o->transport == QT_RELAY;
 	v = dns_check_query(msg, len, &qi);
 	if (v == DNS_DROP) {
 		*closep = o->transport == QT_TCP && len < DNS_HDR_LEN;
 		return (NULL);
 	}
-	report_count(o->transport == QT_TCP ? RC_QUERY_TCP : RC_QUERY_UDP);
+	if (!relayed)
+		report_count(o->transport == QT_TCP ? RC_QUERY_TCP :
+		    RC_QUERY_UDP);
 	allowed = o->allowed != -1 ? o->allowed :
 	    conf_acl_match(&env->conf->acl, sa) == ACL_ALLOW;
 	/*
@@ -137,27 +141,30 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	    ZONE_FORWARD) {
 		admit_local(o, sa, salen, msg, len, &qi, z);
 		return (NULL);
-	} else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
-	    &n)) != CACHE_MISS) {
+	} else if (((owner = relayed ? inbox_self() : inbox_owner(msg, len)) ==
+	    inbox_self()) && (hit = cache_lookup(msg, &qi, a.answer,
+	    sizeof(a.answer), &n)) != CACHE_MISS) {
 		n = o->fe->answer(o, sa, salen, a.answer, n, &qi);
 		report_answer(o->transport, sa, a.answer, n, 0, 1);
 		if (hit == CACHE_HIT_PREFETCH)
 			query_prefetch(msg, len, &qi, z->pool);
 		return (NULL);
-	} else if (clients_query_add(sa) == -1) {
+	} else if (!relayed && clients_query_add(sa) == -1) {
 		log_limit(&rl_client_q, now_ms(),
 		    "queries over max-queries-per-client");
 		rcode = DNS_RCODE_SERVFAIL;
 		ede = DNS_EDE_OTHER;
 		text = "busy";
 	} else if ((q = query_alloc()) == NULL) {
-		clients_query_del(sa);
+		if (!relayed)
+			clients_query_del(sa);
 		log_limit(&rl_slots, now_ms(), "queries over max-queries");
 		rcode = DNS_RCODE_SERVFAIL;
 		ede = DNS_EDE_OTHER;
 		text = "busy";
 	} else {
-		q->counted = 1;
+		q->counted = !relayed;
+		q->relay_to = owner >= 0 && owner != inbox_self() ? owner : -1;
 		q->origin = *o;
 		q->started = now_us();
 		memcpy(&q->peer, sa, salen);

@@ -23,6 +23,7 @@
 
 #include "cache.h"
 #include "dns.h"
+#include "clientshm.h"
 #include "clock.h"
 #include "log.h"
 #include "siphash.h"
@@ -66,7 +67,8 @@ static struct {
 	uint64_t		  mask;
 	struct centry_list	  lru;
 	size_t			  count;
-	size_t			  max;
+	size_t			  max;		/* the host's */
+	size_t			  share;	/* max / engines */
 	size_t			  bytes;
 	size_t			  maxbytes;
 	uint32_t		  min_ttl;
@@ -76,6 +78,7 @@ static struct {
 } c;
 
 static void	unlink_entry(struct centry *);
+static int	cache_full(void);
 
 /*
  * SipHash-2-4 with a per-engine random key: clients choose the names, so
@@ -101,7 +104,7 @@ cache_init(int entries, int min_ttl, int max_ttl)
 	}
 	memset(&c, 0, sizeof(c));
 	TAILQ_INIT(&c.lru);
-	c.max = entries;
+	c.max = c.share = entries;
 	c.maxbytes = (size_t)entries * BYTES_PER_ENTRY;
 	c.min_ttl = min_ttl;
 	c.max_ttl = max_ttl;
@@ -170,6 +173,7 @@ unlink_entry(struct centry *e)
 	c.count--;
 	c.bytes -= e->size;
 	free(e);
+	(void)clientshm_held(c.count);
 }
 
 static inline const uint16_t *
@@ -346,11 +350,42 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	c.count++;
 	c.bytes += size;
 	c.stores++;
-	while ((c.count > c.max || c.bytes > c.maxbytes) &&
-	    (old = TAILQ_FIRST(&c.lru)) != e) {
+	while (cache_full() && (old = TAILQ_FIRST(&c.lru)) != e) {
 		unlink_entry(old);
 		c.evictions++;
 	}
+	(void)clientshm_held(c.count);
+}
+
+/*
+ * `cache size' is for the host.  Every engine caches the questions it
+ * owns (relay.h), which the hash spreads unevenly: 4,000 names over 4
+ * engines are not 1,000 each, and an engine held to exactly its share
+ * would evict, and with names asked in turn miss, every name over it.
+ * So an engine holds up to its share unconditionally and more while the
+ * host as a whole (the counts in the shared table) has room.  Without
+ * the table, the share is the bound.
+ */
+static int
+cache_full(void)
+{
+	uint64_t	total;
+
+	if (c.count > c.max || c.bytes > c.maxbytes)
+		return (1);
+	if (c.count <= c.share)
+		return (0);
+	if (clientshm_held(c.count) == -1)
+		return (1);
+	total = clientshm_held_total(c.max);
+	return (total > c.max);
+}
+
+/* engines share `cache size': this engine's part of it */
+void
+cache_set_share(int share)
+{
+	c.share = share;
 }
 
 /*

@@ -100,12 +100,14 @@ static struct {
 	uint64_t	*counts;
 	uint64_t	*rl;		/* pairs: tag, state */
 	uint64_t	*cols;
+	uint64_t	*held;		/* per column: answers cached */
 	/* the parent */
 	int		 fd;
 	pid_t		*holder;	/* per column: its engine, or 0 */
 	/* an engine: its column, written only, and the private copy */
 	int		 attached;
 	uint64_t	*col;
+	uint32_t	 col_index;
 	uint32_t	*cbucket;
 	uint32_t	*cn;
 	uint32_t	*cfree;
@@ -130,17 +132,19 @@ page(uint64_t n)
 static uint64_t
 cshm_layout(void)
 {
-	uint64_t	off, rloff, coloff;
+	uint64_t	off, rloff, coloff, heldoff;
 
 	cs.stride = ((uint64_t)cs.ncharges * 8 + CSHM_LINE - 1) /
 	    CSHM_LINE * CSHM_LINE / 8;
 	rloff = page((uint64_t)cs.nbuckets * 8);
 	coloff = rloff + page((uint64_t)cs.nrl * 16);
-	off = coloff + page((uint64_t)cs.nslots * cs.stride * 8);
+	heldoff = coloff + page((uint64_t)cs.nslots * cs.stride * 8);
+	off = heldoff + page((uint64_t)cs.nslots * 8);
 	if (cs.base != NULL) {
 		cs.counts = (uint64_t *)cs.base;
 		cs.rl = (uint64_t *)(cs.base + rloff);
 		cs.cols = (uint64_t *)(cs.base + coloff);
+		cs.held = (uint64_t *)(cs.base + heldoff);
 	}
 	return (off);
 }
@@ -285,6 +289,7 @@ clientshm_release(pid_t pid)
 		unit_sub(v >> 32, (uint32_t)v);
 		__atomic_store_n(&col[i], 0, __ATOMIC_RELAXED);
 	}
+	__atomic_store_n(&cs.held[s], 0, __ATOMIC_RELAXED);
 	cs.holder[s] = 0;
 }
 
@@ -330,6 +335,7 @@ clientshm_attach(int fd, const void *data, size_t len)
 	if (m.slot == CSHM_NONE)
 		return;
 	cs.col = cs.cols + m.slot * cs.stride;
+	cs.col_index = m.slot;
 	if ((cs.cbucket = calloc(cs.ncharges, sizeof(*cs.cbucket))) == NULL ||
 	    (cs.cn = calloc(cs.ncharges, sizeof(*cs.cn))) == NULL ||
 	    (cs.cfree = calloc(cs.ncharges, sizeof(*cs.cfree))) == NULL)
@@ -337,6 +343,38 @@ clientshm_attach(int fd, const void *data, size_t len)
 	for (i = 0; i < cs.ncharges; i++)
 		cs.cfree[i] = cs.ncharges - 1 - i;
 	cs.nfree = cs.ncharges;
+}
+
+/*
+ * The answers this engine caches, in its column's word: `cache size` is
+ * for the host, so each engine weighs its own against all of them
+ * (cache.c).  -1 without a column.
+ */
+int
+clientshm_held(uint64_t n)
+{
+	if (cs.col == NULL)
+		return (-1);
+	__atomic_store_n(&cs.held[cs.col_index], n, __ATOMIC_RELAXED);
+	return (0);
+}
+
+/*
+ * The answers every engine caches.  Any engine can write any word here:
+ * each is taken at most as `max' (what one engine may hold), so that a
+ * wrong word costs evictions, never memory, and no answer.
+ */
+uint64_t
+clientshm_held_total(uint64_t max)
+{
+	uint64_t	t = 0, v;
+	uint32_t	i;
+
+	for (i = 0; i < cs.nslots; i++) {
+		v = __atomic_load_n(&cs.held[i], __ATOMIC_RELAXED);
+		t += v < max ? v : max;
+	}
+	return (t);
 }
 
 /* The keyed hash's key every engine uses, or NULL if none is shared. */

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "query.h"
 #include "ratelimit.h"
+#include "relay.h"
 #include "report.h"
 #include "sandbox.h"
 #include "testhook.h"
@@ -80,7 +81,8 @@ engine_main(int debug, int verbose)
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		fatal(NULL);
 	ipc_init(&env->ipc, ENGINE_FD, IPC_FDTYPE(IPC_RECONF_LISTEN) |
-	    IPC_FDTYPE(IPC_TCP_ADOPT) | IPC_FDTYPE(IPC_RECONF_CLIENTSHM));
+	    IPC_FDTYPE(IPC_TCP_ADOPT) | IPC_FDTYPE(IPC_RECONF_CLIENTSHM) |
+	    IPC_FDTYPE(IPC_RECONF_INBOX));
 	log_set_sender(uplink_log);
 
 	engine_recv_config();
@@ -96,9 +98,12 @@ engine_main(int debug, int verbose)
 	clients_init();
 
 	upstream_init(env->ca, env->calen);
+	relayin_init();
+	inbox_start();
 	udp_init();
-	cache_init(engine_cache_share(), env->conf->sc.cache_min_ttl,
+	cache_init(env->conf->sc.cache_size, env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
+	cache_set_share(engine_cache_share());
 	dns_set_edns_size(env->conf->sc.edns_buffer_size);
 	dns_set_client_subnet(env->conf->sc.client_subnet_pass);
 	if (ratelimit_init(&env->conf->sc) == -1)
@@ -157,7 +162,10 @@ engine_listen(struct listener *l)
 		tcp_listen(l);
 }
 
-/* cache size is for the whole daemon: each engine holds its share */
+/*
+ * cache size is for the whole daemon: each engine holds its share, and
+ * more while the others leave room (cache.c)
+ */
 static int
 engine_cache_share(void)
 {
@@ -270,7 +278,8 @@ engine_recv_config(void)
 			continue;
 		}
 		if (msg.fd != -1 && msg.hdr.type != IPC_RECONF_LISTEN &&
-		    msg.hdr.type != IPC_RECONF_CLIENTSHM)
+		    msg.hdr.type != IPC_RECONF_CLIENTSHM &&
+		    msg.hdr.type != IPC_RECONF_INBOX)
 			fatalx("descriptor on message type %u", msg.hdr.type);
 		if (!have_conf && msg.hdr.type != IPC_RECONF_CONF)
 			fatalx("configuration must start with its scalars");
@@ -331,6 +340,15 @@ engine_recv_config(void)
 				fatalx("bad IPC_RECONF_CLIENTSHM");
 			clientshm_attach(msg.fd, msg.data, msg.hdr.len);
 			break;
+		case IPC_RECONF_INBOX: {
+			struct ipc_inbox	ib;
+
+			if (msg.hdr.len != sizeof(ib))
+				fatalx("bad IPC_RECONF_INBOX length");
+			memcpy(&ib, msg.data, sizeof(ib));
+			inbox_config(&ib, msg.fd);
+			break;
+		}
 		case IPC_RECONF_UPSTREAM:
 			if (msg.hdr.len != sizeof(iu))
 				fatalx("bad IPC_RECONF_UPSTREAM length");
@@ -481,7 +499,7 @@ engine_drop_privileges(void)
 	 * for what libevent and libcrypto hold; the rest is for clients.
 	 */
 	fixed = 3 + 1 + env->nlisteners + (rlim_t)upstream_descriptors() + 1 +
-	    FD_RESERVE;
+	    (rlim_t)inbox_descriptors() + FD_RESERVE;
 	nofile = fixed + sc->tcp_max_conn;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");

@@ -222,6 +222,7 @@ parent_main(struct conf *conf, const char *conffile, int optional,
 		proc_spawn(&metrics_kind, 0);
 	(void)clientshm_create(&p.rt.conf->sc);
 	p.generation = engine_kind.generation = 1;
+	inboxes_renew(p.rt.conf->sc.engines);
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
 	log_info("dotproxy started, %d engine%s", p.rt.conf->sc.engines,
@@ -344,6 +345,9 @@ runtime_prepare(struct runtime *rt, struct conf *conf,
 	}
 	if (old != NULL)
 		runtime_adopt(rt, old);
+	for (j = 0; j < rt->nsocks; j++)
+		if (rt->socks[j].proto == LISTEN_UDP && rt->socks[j].idx == 0)
+			inboxes_steer(rt->socks[j].fd, conf->sc.engines);
 	return (0);
 }
 
@@ -452,6 +456,7 @@ engine_send_config(struct proc *ep)
 
 	proc_compose(ep, IPC_RECONF_CONF, -1, &conf->sc, sizeof(conf->sc));
 	clientshm_send(&ep->ipc, ep->pid);
+	inboxes_send(&ep->ipc, ep->idx, conf->sc.engines);
 	for (i = 0; i < p.rt.nsocks; i++) {
 		if (p.rt.socks[i].idx % conf->sc.engines != ep->idx)
 			continue;
@@ -772,6 +777,7 @@ reload(void)
 	p.generation++;
 	engine_kind.generation = p.generation;
 	proc_reset(&engine_kind);
+	inboxes_renew(p.rt.conf->sc.engines);
 	for (i = 0; i < p.rt.conf->sc.engines; i++)
 		proc_spawn(&engine_kind, i);
 	return (0);

@@ -125,7 +125,7 @@ parent_lockdown(const struct conf *conf, const char *self,
 /*
  * The soft descriptor limit: what the configurations in force need (two
  * during a reload, while the old engines retire).  Per engine: its
- * socketpair and violation pipe, its listeners, and the client
+ * socketpair, violation pipe and inbox, its listeners, and the client
  * connections a retiring engine may hand over, which wait in the parent
  * until their new engine has read them.  The hard limit is the engines'
  * ceiling and stays as it is: engines set theirs within it.
@@ -145,7 +145,7 @@ parent_nofile(const struct conf *a, const struct conf *b)
 		nl = 0;
 		TAILQ_FOREACH(l, &c[i]->listens, entry)
 			nl++;
-		want += (rlim_t)c[i]->sc.engines * (2 + 2 * nl +
+		want += (rlim_t)c[i]->sc.engines * (4 + 2 * nl +
 		    IPC_MAX_FDS + (rlim_t)c[i]->sc.tcp_max_conn);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)

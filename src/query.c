@@ -33,6 +33,7 @@
 #include "log.h"
 #include "plainconn.h"
 #include "query.h"
+#include "relay.h"
 #include "report.h"
 #include "upconn.h"
 #include "upstream.h"
@@ -52,6 +53,8 @@ static void	 query_send_failed(struct query *);
 static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
 		    size_t, const struct dns_summary *);
 static void	 follower_done(struct query *, uint8_t *, size_t, int);
+static void	 relay_reply(struct query *, uint8_t *, size_t);
+static void	 deadline_set(struct query *);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
@@ -82,6 +85,7 @@ query_init(void)
 	coalesce_init(follower_done, qs.nslots,
 	    env->conf->sc.coalesce_max_waiters);
 	upconn_set_reply_hook(upstream_reply);
+	relayout_init(qs.nslots, relay_reply);
 	plainconn_set_reply_hook(upstream_reply);
 }
 
@@ -120,6 +124,8 @@ query_alloc(void)
 	q->copies = 0;
 	q->hedged = 0;
 	q->zone = 0;
+	q->relay_to = -1;
+	q->relay_slot = -1;
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
@@ -139,6 +145,7 @@ static void
 query_free(struct query *q)
 {
 	coalesce_leave(q);
+	relayout_forget(q);
 	if (q->nsends > 0)
 		upstream_forget_all(q, 0);
 	if (q->hedge_armed) {
@@ -166,14 +173,38 @@ query_free(struct query *q)
 void
 query_start(struct query *q)
 {
+	/*
+	 * Another engine owns the question: it is asked, with our deadline
+	 * kept here.  If it cannot be asked, we do its work ourselves.
+	 */
+	if (q->relay_to >= 0) {
+		if (relayout_send(q, q->relay_to) == 0) {
+			deadline_set(q);
+			return;
+		}
+		q->relay_to = -1;
+	}
 	if (coalesce_join(q))
 		return;
+	deadline_set(q);
+	if (upstream_send(q, 0) == -1)
+		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+static void
+deadline_set(struct query *q)
+{
 	q->deadline = now_ms() + env->conf->sc.query_timeout * 1000;
 	TAILQ_INSERT_TAIL(&qs.deadlines, q, tq);
 	if (!qs.deadline_armed)
 		deadline_arm();
-	if (upstream_send(q, 0) == -1)
-		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/* The owner's answer, the client's already (relayout.c checked it). */
+static void
+relay_reply(struct query *q, uint8_t *msg, size_t len)
+{
+	query_reply(q, msg, len);
 }
 
 static void

@@ -1,0 +1,194 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <event.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+#include "relay.h"
+#include "steer.h"
+
+/*
+ * The engine's end of the channel between engines (relay.h): its own
+ * inbox, which it reads, the sending ends of the others', and who owns
+ * a question.  What arrives is checked for its size and kind only and
+ * handed to the module that registered for the kind; tokens and answers
+ * are those modules' to check.
+ */
+#define INBOX_BATCH	16
+
+static struct {
+	int		 self;
+	int		 engines;
+	uint32_t	 seed;
+	int		 fd;		/* own inbox, -1 without one */
+	int		 nto;		/* sending ends held */
+	int		 to[RELAY_ENGINES_MAX];	/* -1: none */
+	struct event	 ev;
+	inbox_cb	 cb[RELAY_KIND_MAX + 1];
+} ib = { .engines = 1, .fd = -1 };
+
+static struct {
+	struct mmsghdr	 m[INBOX_BATCH];
+	struct iovec	 iov[INBOX_BATCH];
+	uint8_t		 buf[INBOX_BATCH][sizeof(struct relay_hdr) +
+			    DNS_MAX_MSG];
+} rb;
+
+static void	 inbox_read(int, short, void *);
+
+/* One message of the configuration: the place, and one end with it. */
+void
+inbox_config(const struct ipc_inbox *m, int fd)
+{
+	static int	first = 1;
+
+	if (m->engines < 1 || m->engines > RELAY_ENGINES_MAX ||
+	    m->self < 0 || m->self >= m->engines ||
+	    m->target < 0 || m->target >= m->engines || fd == -1 ||
+	    (!first && (m->self != ib.self || m->engines != ib.engines ||
+	    m->seed != ib.seed)))
+		fatalx("bad IPC_RECONF_INBOX");
+	if (first) {
+		for (int i = 0; i < RELAY_ENGINES_MAX; i++)
+			ib.to[i] = -1;
+		first = 0;
+	}
+	ib.self = m->self;
+	ib.engines = m->engines;
+	ib.seed = m->seed;
+	if (m->target == m->self) {
+		if (ib.fd != -1)
+			close(ib.fd);
+		ib.fd = fd;
+	} else {
+		if (ib.to[m->target] != -1)
+			close(ib.to[m->target]);
+		else
+			ib.nto++;
+		ib.to[m->target] = fd;
+	}
+}
+
+void
+inbox_start(void)
+{
+	if (ib.fd == -1 || ib.engines < 2)
+		return;
+	for (int i = 0; i < INBOX_BATCH; i++) {
+		rb.iov[i].iov_base = rb.buf[i];
+		rb.iov[i].iov_len = sizeof(rb.buf[i]);
+		rb.m[i].msg_hdr.msg_iov = &rb.iov[i];
+		rb.m[i].msg_hdr.msg_iovlen = 1;
+	}
+	event_assign(&ib.ev, env->base, ib.fd, EV_READ | EV_PERSIST,
+	    inbox_read, NULL);
+	event_add(&ib.ev, NULL);
+}
+
+/* for the descriptor limit */
+int
+inbox_descriptors(void)
+{
+	return ((ib.fd != -1) + ib.nto);
+}
+
+void
+inbox_on(enum relay_kind kind, inbox_cb cb)
+{
+	ib.cb[kind] = cb;
+}
+
+int
+inbox_self(void)
+{
+	return (ib.self);
+}
+
+/* The owner of a query's question; ours when there is no one to ask. */
+int
+inbox_owner(const uint8_t *msg, size_t len)
+{
+	int	o;
+
+	if (ib.engines < 2 || ib.fd == -1)
+		return (ib.self);
+	o = steer_owner(ib.seed, msg, len, ib.engines);
+	return (ib.to[o] == -1 ? ib.self : o);
+}
+
+/*
+ * One datagram to engine `to': -1 when its inbox is full or gone, and
+ * the caller does without (answers itself, or lets the asker's
+ * deadline end it).
+ */
+int
+inbox_send(int to, struct relay_hdr *h, const uint8_t *msg, size_t len)
+{
+	struct iovec	iov[2];
+	struct msghdr	mh;
+
+	if (to < 0 || to >= ib.engines || to == ib.self || ib.to[to] == -1)
+		return (-1);
+	h->magic = RELAY_MAGIC;
+	h->from = ib.self;
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(*h);
+	iov[1].iov_base = (void *)msg;
+	iov[1].iov_len = len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (sendmsg(ib.to[to], &mh, MSG_DONTWAIT) == -1) {
+		log_debug("inbox of engine %d: %s", to, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+inbox_read(int fd, short ev, void *arg)
+{
+	struct relay_hdr	 h;
+	int			 n, i;
+	size_t			 len;
+
+	(void)ev;
+	(void)arg;
+	if ((n = recvmmsg(fd, rb.m, INBOX_BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		len = rb.m[i].msg_len;
+		if (len < sizeof(h) + DNS_HDR_LEN ||
+		    (rb.m[i].msg_hdr.msg_flags & MSG_TRUNC))
+			continue;
+		memcpy(&h, rb.buf[i], sizeof(h));
+		if (h.magic != RELAY_MAGIC || h.kind < RELAY_ASK ||
+		    h.kind > RELAY_KIND_MAX || h.from >= ib.engines ||
+		    h.from == ib.self || ib.cb[h.kind] == NULL)
+			continue;
+		ib.cb[h.kind](&h, rb.buf[i] + sizeof(h), len - sizeof(h));
+	}
+}

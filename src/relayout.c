@@ -1,0 +1,133 @@
+/*
+ * Copyright (c) 2026 The dotproxy developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "log.h"
+#include "query.h"
+#include "relay.h"
+
+/*
+ * The asking side: a query whose question another engine owns is asked
+ * of that engine and waits in its slot, under its own deadline (query.c
+ * keeps it), for the answer.  A pending entry per query slot, found by
+ * the slot number the owner echoes and kept only while the random token
+ * echoed with it matches: an answer for a query that has ended (its
+ * deadline came first) or one no engine was asked for finds nothing.
+ */
+
+struct pending {
+	struct query	*q;
+	uint64_t	 token;
+};
+
+static struct {
+	struct pending	*p;
+	uint32_t	*free;
+	uint32_t	 n, nfree;
+	relayout_cb	 cb;
+} ro;
+
+static void	 relayout_answer(const struct relay_hdr *, uint8_t *, size_t);
+
+void
+relayout_init(int nslots, relayout_cb cb)
+{
+	uint32_t	i;
+
+	ro.n = nslots;
+	if ((ro.p = calloc(ro.n, sizeof(*ro.p))) == NULL ||
+	    (ro.free = calloc(ro.n, sizeof(*ro.free))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < ro.n; i++)
+		ro.free[i] = ro.n - 1 - i;
+	ro.nfree = ro.n;
+	ro.cb = cb;
+	inbox_on(RELAY_ANSWER, relayout_answer);
+}
+
+/* -1: the owner cannot be asked now; the caller answers it itself */
+int
+relayout_send(struct query *q, int owner)
+{
+	struct relay_hdr	h;
+	uint32_t		i;
+
+	if (ro.nfree == 0)
+		return (-1);
+	i = ro.free[ro.nfree - 1];
+	memset(&h, 0, sizeof(h));
+	h.kind = RELAY_ASK;
+	h.slot = i;
+	arc4random_buf(&h.token, sizeof(h.token));
+	if (q->peerlen <= sizeof(h.peer)) {
+		memcpy(&h.peer, &q->peer, q->peerlen);
+		h.peerlen = q->peerlen;
+	}
+	if (inbox_send(owner, &h, q->qbuf, q->qlen) == -1)
+		return (-1);
+	ro.nfree--;
+	ro.p[i].q = q;
+	ro.p[i].token = h.token;
+	q->relay_slot = i;
+	return (0);
+}
+
+void
+relayout_forget(struct query *q)
+{
+	uint32_t	i = q->relay_slot;
+
+	if (q->relay_slot < 0)
+		return;
+	ro.p[i].q = NULL;
+	ro.p[i].token = 0;
+	ro.free[ro.nfree++] = i;
+	q->relay_slot = -1;
+}
+
+/*
+ * The owner's answer is the client's already (its ID, its spelling of
+ * the name, its EDNS view): it must be a reply to exactly this query,
+ * or the query waits on for its deadline.
+ */
+static void
+relayout_answer(const struct relay_hdr *h, uint8_t *msg, size_t len)
+{
+	struct query	*q;
+	size_t		 ql;
+
+	if (h->slot >= ro.n || (q = ro.p[h->slot].q) == NULL ||
+	    ro.p[h->slot].token != h->token)
+		return;
+	ql = q->qi.question_len;
+	if (len < DNS_HDR_LEN + ql || dns_get16(msg) != q->qi.id ||
+	    !(dns_get16(msg + 2) & DNS_F_QR) || dns_get16(msg + 4) != 1 ||
+	    memcmp(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, ql) != 0) {
+		log_debug("query id %u: a bad answer from engine %u",
+		    q->qi.id, h->from);
+		return;
+	}
+	relayout_forget(q);
+	ro.cb(q, msg, len);
+}
