@@ -100,6 +100,7 @@ struct conf_scalars {
 	int		tcp_idle_timeout;	/* seconds */
 	int		query_timeout;		/* seconds */
 	int		upstream_max_failures;	/* consecutive, then down */
+	int		upstream_connections;	/* per upstream, host-wide */
 	int		tcp_max_conn;
 	int		tcp_max_pipeline;
 	int		max_queries;

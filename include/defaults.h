@@ -39,6 +39,7 @@
 #define DEFAULT_TCP_IDLE	10	/* seconds */
 #define DEFAULT_QUERY_TIMEOUT	3	/* seconds */
 #define DEFAULT_UPSTREAM_MAX_FAIL 3	/* consecutive, before marked down */
+#define DEFAULT_UPSTREAM_CONNS	4	/* TLS connections per upstream, host */
 #define DEFAULT_TCP_MAX_CONN	512
 #define DEFAULT_TCP_PIPELINE	64
 #define DEFAULT_MAX_QUERIES	8192

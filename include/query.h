@@ -38,7 +38,8 @@ enum query_transport {
 	QT_UDP = 1,
 	QT_TCP,
 	QT_PREFETCH,	/* no client: refreshes a cache entry */
-	QT_RELAY	/* asked by another engine (relay.h) */
+	QT_RELAY,	/* asked by another engine (relay.h) */
+	QT_FETCH	/* fetched for another engine: no cache, no table */
 };
 
 struct upconn;
@@ -120,6 +121,7 @@ struct query {
 	int			 zone;		/* its upstream pool */
 	int			 relay_to;	/* owner to ask, or -1 */
 	int			 relay_slot;	/* relayout.c's, or -1 */
+	int			 fetched;	/* by another engine (relay.h) */
 	uint32_t		 tried;		/* upstream index bitmap */
 	struct event		 hedge_ev;	/* late first answer */
 	int			 hedge_armed;

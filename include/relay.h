@@ -34,7 +34,9 @@
  * asked of its owner over the owner's inbox, a datagram socketpair the
  * parent made for each engine place and keeps, so a restarted engine
  * finds its inbox again.  Every engine holds its own inbox and the
- * sending end of every engine's.
+ * sending end of every engine's.  Connections to each upstream are
+ * bounded for the host (upstream-connections): an engine left without
+ * one has its misses fetched by an engine that has (RELAY_FETCH).
  */
 #define RELAY_MAGIC	0x64707231	/* "dpr1" */
 #define RELAY_SNDBUF	(4 * 1024 * 1024)
@@ -43,10 +45,13 @@
 
 enum relay_kind {
 	RELAY_ASK = 1,		/* requester -> owner: the client's query */
-	RELAY_ANSWER		/* owner -> requester: the client's answer,
-				   errors too (made by the owner) */
+	RELAY_ANSWER,		/* owner -> requester: the client's answer,
+				   errors too (made by the owner); or the
+				   upstream's reply to a RELAY_FETCH */
+	RELAY_FETCH		/* owner -> fetcher: the query to send
+				   upstream as it is, no cache, no table */
 };
-#define RELAY_KIND_MAX	RELAY_ANSWER
+#define RELAY_KIND_MAX	RELAY_FETCH
 
 struct relay_hdr {
 	uint32_t		magic;
@@ -74,6 +79,9 @@ typedef void	(*inbox_cb)(const struct relay_hdr *, uint8_t *, size_t);
 void		 inbox_config(const struct ipc_inbox *, int);
 void		 inbox_start(void);
 int		 inbox_descriptors(void);
+int		 inbox_pending(void);
+int		 inbox_fetcher(void);
+void		 inbox_set_fetcher(int);
 void		 inbox_on(enum relay_kind, inbox_cb);
 int		 inbox_owner(const uint8_t *, size_t);
 int		 inbox_self(void);
@@ -82,7 +90,7 @@ int		 inbox_send(int, struct relay_hdr *, const uint8_t *, size_t);
 /* relayout.c: the asking side */
 typedef void	(*relayout_cb)(struct query *, uint8_t *, size_t);
 void		 relayout_init(int, relayout_cb);
-int		 relayout_send(struct query *, int);
+int		 relayout_send(struct query *, int, enum relay_kind);
 void		 relayout_forget(struct query *);
 
 /* relayin.c: the owner's side, a frontend of its own */

@@ -66,6 +66,7 @@ struct upstream {
 
 /* upstream.c: a pool per zone, its policy, health and hedge budget */
 void		 upstream_init(const uint8_t *, size_t);
+void		 upstream_set_pool(int);
 void		 upstream_session_init(void);
 int		 upstream_send(struct query *, int);
 void		 upstream_forget_all(struct query *, int);

@@ -168,6 +168,7 @@ conf_set_defaults(struct conf *conf)
 	sc->tcp_idle_timeout = DEFAULT_TCP_IDLE;
 	sc->query_timeout = DEFAULT_QUERY_TIMEOUT;
 	sc->upstream_max_failures = DEFAULT_UPSTREAM_MAX_FAIL;
+	sc->upstream_connections = DEFAULT_UPSTREAM_CONNS;
 	sc->tcp_max_conn = DEFAULT_TCP_MAX_CONN;
 	sc->tcp_max_pipeline = DEFAULT_TCP_PIPELINE;
 	sc->max_queries = DEFAULT_MAX_QUERIES;

@@ -66,6 +66,7 @@ static void	 engine_dispatch_parent(int, short, void *);
 static void	 engine_sig(int, short, void *);
 static int	 engine_control(const struct ipc_msg *);
 static int	 engine_cache_share(void);
+static void	 engine_conn_share(void);
 static void	 engine_drain_cb(int, short, void *);
 static void	 engine_listen(struct listener *);
 
@@ -100,6 +101,7 @@ engine_main(int debug, int verbose)
 	upstream_init(env->ca, env->calen);
 	relayin_init();
 	inbox_start();
+	engine_conn_share();
 	udp_init();
 	cache_init(env->conf->sc.cache_size, env->conf->sc.cache_min_ttl,
 	    env->conf->sc.cache_max_ttl);
@@ -178,6 +180,28 @@ engine_cache_share(void)
 }
 
 /*
+ * upstream-connections is for the host: engine k of n holds its part of
+ * them (k-th of the remainder one more); one with none has its misses
+ * fetched by engine k modulo the bound, which has one.  Without inboxes
+ * (one engine, or none could be made) an engine fetches its own.
+ */
+static void
+engine_conn_share(void)
+{
+	struct conf_scalars	*sc = &env->conf->sc;
+	int			 n = sc->engines > 0 ? sc->engines : 1;
+	int			 b = sc->upstream_connections, k = inbox_self();
+	int			 share = b / n + (k < b % n);
+
+	if (share == 0) {
+		inbox_set_fetcher(k % b);
+		if (inbox_fetcher() == -1)
+			share = 1;
+	}
+	upstream_set_pool(share);
+}
+
+/*
  * The parent retires an engine with SIGTERM, after a reload or to stop:
  * it stops taking queries at once, hands its idle TCP clients over to
  * its successor (handoff.c) and exits when those in flight are answered.
@@ -227,7 +251,7 @@ engine_drain_cb(int fd, short ev, void *arg)
 	for (i = 0; i < 1024 && recv(ENGINE_FD, &b, 1,
 	    MSG_PEEK | MSG_DONTWAIT) == 1; i++)
 		engine_dispatch_parent(ENGINE_FD, EV_READ, NULL);
-	pending = query_busy() + handoff_idle_clients();
+	pending = query_busy() + handoff_idle_clients() + inbox_pending();
 	uplink_flush();
 	if (ipc_pending(&env->ipc))
 		pending++;

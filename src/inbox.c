@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "engine.h"
 #include "log.h"
@@ -38,6 +39,7 @@
  * are those modules' to check.
  */
 #define INBOX_BATCH	16
+#define INBOX_QUIET_MS	100	/* a retiring engine's inbox idle, then exit */
 
 static struct {
 	int		 self;
@@ -45,10 +47,12 @@ static struct {
 	uint32_t	 seed;
 	int		 fd;		/* own inbox, -1 without one */
 	int		 nto;		/* sending ends held */
+	int		 fetcher;	/* fetches our misses, or -1 */
+	uint64_t	 last_read;	/* ms */
 	int		 to[RELAY_ENGINES_MAX];	/* -1: none */
 	struct event	 ev;
 	inbox_cb	 cb[RELAY_KIND_MAX + 1];
-} ib = { .engines = 1, .fd = -1 };
+} ib = { .engines = 1, .fd = -1, .fetcher = -1 };
 
 static struct {
 	struct mmsghdr	 m[INBOX_BATCH];
@@ -108,6 +112,48 @@ inbox_start(void)
 	event_add(&ib.ev, NULL);
 }
 
+/*
+ * A retiring engine exits only with its inbox empty and quiet for a
+ * moment: a question asked of it by an engine not yet told to retire
+ * (the parent tells them one after the other) is still its to answer,
+ * and one asked just as it exits would wait for its deadline.
+ */
+int
+inbox_pending(void)
+{
+	static uint64_t	 first;
+	uint64_t	 now = now_ms();
+	uint8_t		 b;
+
+	if (ib.fd == -1)
+		return (0);
+	if (first == 0)
+		first = now;
+	if (recv(ib.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+		return (1);
+	return (now - first < INBOX_QUIET_MS ||
+	    now - ib.last_read < INBOX_QUIET_MS);
+}
+
+/*
+ * An engine without upstream connections of its own (upstream-connections
+ * below the number of engines) has its misses fetched by this one.
+ */
+void
+inbox_set_fetcher(int f)
+{
+	ib.fetcher = f;
+}
+
+int
+inbox_fetcher(void)
+{
+	if (ib.fetcher < 0 || ib.fetcher >= ib.engines ||
+	    ib.to[ib.fetcher] == -1)
+		return (-1);
+	return (ib.fetcher);
+}
+
 /* for the descriptor limit */
 int
 inbox_descriptors(void)
@@ -127,13 +173,17 @@ inbox_self(void)
 	return (ib.self);
 }
 
-/* The owner of a query's question; ours when there is no one to ask. */
+/*
+ * The owner of a query's question; ours when there is no one to ask, and
+ * once we retire: the owner may be retiring as well, and what we still
+ * take is the last of our clients' own.
+ */
 int
 inbox_owner(const uint8_t *msg, size_t len)
 {
 	int	o;
 
-	if (ib.engines < 2 || ib.fd == -1)
+	if (ib.engines < 2 || ib.fd == -1 || env->draining)
 		return (ib.self);
 	o = steer_owner(ib.seed, msg, len, ib.engines);
 	return (ib.to[o] == -1 ? ib.self : o);
@@ -179,6 +229,8 @@ inbox_read(int fd, short ev, void *arg)
 	(void)arg;
 	if ((n = recvmmsg(fd, rb.m, INBOX_BATCH, MSG_DONTWAIT, NULL)) <= 0)
 		return;
+	if (env->draining)
+		ib.last_read = now_ms();
 	for (i = 0; i < n; i++) {
 		len = rb.m[i].msg_len;
 		if (len < sizeof(h) + DNS_HDR_LEN ||

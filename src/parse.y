@@ -158,7 +158,7 @@ static struct zone_conf		*zone_cur;
 %token	TCPMAXCONNCLIENT MAXQUERIESCLIENT TCPMAXLIFETIME TCPMAXOUTPUT
 %token	MINTTL MAXTTL INCLUDE ERROR DENYACTION EDNSBUFSIZE
 %token	RATELIMIT RATEBURST RATEACTION RATEV4 RATEV6 RATETABLE
-%token	COALESCEMAXWAITERS UPSTREAMMAXFAIL
+%token	COALESCEMAXWAITERS UPSTREAMMAXFAIL UPSTREAMCONNS
 %token	CONTROL SOCKET LOG QUERIES METRICS CLIENTSUBNET ZONE LOCALZONES
 %token	CLEARTEXT PLAIN TCP
 %token	<v.string>	STRING
@@ -361,6 +361,12 @@ main		: LISTEN ON STRING port		{
 			    3600) == -1)
 				YYERROR;
 			conf->sc.tcp_idle_timeout = $2;
+		}
+		| UPSTREAMCONNS number		{
+			if (check_range($<lineno>2, "upstream-connections",
+			    $2, 1, 1024) == -1)
+				YYERROR;
+			conf->sc.upstream_connections = $2;
 		}
 		| UPSTREAMMAXFAIL number		{
 			if (check_range($<lineno>2, "upstream-max-failures",
@@ -735,6 +741,7 @@ static const struct keywords keywords[] = {
 	{ "tcp-max-pipeline",		TCPMAXPIPELINE },
 	{ "tls-name",			TLSNAME },
 	{ "upstream",			UPSTREAM },
+	{ "upstream-connections",	UPSTREAMCONNS },
 	{ "upstream-max-failures",	UPSTREAMMAXFAIL },
 	{ "upstream-policy",		UPSTREAMPOLICY },
 	{ "user",			USER },

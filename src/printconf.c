@@ -107,6 +107,7 @@ print_config(const struct conf *conf)
 
 	printf("upstream-policy %s\n", policy_name(sc->policy));
 	printf("upstream-max-failures %d\n", sc->upstream_max_failures);
+	printf("upstream-connections %d\n", sc->upstream_connections);
 	print_upstreams(&conf->upstreams, "");
 	printf("\n");
 	printf("local-zones %s\n", sc->local_zones ? "on" : "off");

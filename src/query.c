@@ -55,6 +55,9 @@ static int	 upstream_reply(struct qsend *, struct upstream *, uint8_t *,
 static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 relay_reply(struct query *, uint8_t *, size_t);
 static void	 deadline_set(struct query *);
+static int	 query_fetch(struct query *);
+static int	 query_answered(struct query *, uint8_t *, size_t,
+		    const struct dns_summary *);
 static void	 deadline_cb(int, short, void *);
 static void	 hedge_cb(int, short, void *);
 
@@ -126,6 +129,7 @@ query_alloc(void)
 	q->zone = 0;
 	q->relay_to = -1;
 	q->relay_slot = -1;
+	q->fetched = 0;
 	q->tried = 0;
 	q->hedge_armed = 0;
 	q->deadline = 0;
@@ -178,17 +182,38 @@ query_start(struct query *q)
 	 * kept here.  If it cannot be asked, we do its work ourselves.
 	 */
 	if (q->relay_to >= 0) {
-		if (relayout_send(q, q->relay_to) == 0) {
+		if (relayout_send(q, q->relay_to, RELAY_ASK) == 0) {
 			deadline_set(q);
 			return;
 		}
 		q->relay_to = -1;
 	}
-	if (coalesce_join(q))
+	if (q->origin.transport != QT_FETCH && coalesce_join(q))
 		return;
 	deadline_set(q);
+	if (q->origin.transport != QT_FETCH && query_fetch(q))
+		return;
 	if (upstream_send(q, 0) == -1)
 		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/*
+ * This engine has no upstream connection of its own (upstream-connections
+ * is below the number of engines): another fetches, the reply comes back
+ * here (relay_reply()).  If it cannot be asked, the query fails.
+ */
+static int
+query_fetch(struct query *q)
+{
+	int	f;
+
+	if ((f = inbox_fetcher()) < 0)
+		return (0);
+	if (relayout_send(q, f, RELAY_FETCH) == 0)
+		q->fetched = 1;
+	else
+		query_fail(q, DNS_RCODE_SERVFAIL);
+	return (1);
 }
 
 static void
@@ -200,11 +225,29 @@ deadline_set(struct query *q)
 		deadline_arm();
 }
 
-/* The owner's answer, the client's already (relayout.c checked it). */
+/*
+ * The owner's answer, the client's already (relayout.c checked it); or
+ * the upstream's reply a fetcher got for us, which is checked and taken
+ * like one from our own connection.  A SERVFAIL is the fetcher's: this
+ * engine's cache may still have a stale answer.
+ */
 static void
 relay_reply(struct query *q, uint8_t *msg, size_t len)
 {
-	query_reply(q, msg, len);
+	struct dns_summary	sum;
+
+	if (!q->fetched) {
+		query_reply(q, msg, len);
+		return;
+	}
+	q->fetched = 0;
+	if (!dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
+	    q->qi.question_len, &sum) ||
+	    (sum.flags & 0xf) == DNS_RCODE_SERVFAIL) {
+		query_fail(q, DNS_RCODE_SERVFAIL);
+		return;
+	}
+	(void)query_answered(q, msg, len, &sum);
 }
 
 static void
@@ -359,7 +402,6 @@ upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len,
     const struct dns_summary *sum)
 {
 	struct query	*q = s->q;
-	size_t		 n;
 
 	q->nsends--;
 	if (msg == NULL) {
@@ -370,6 +412,24 @@ upstream_reply(struct qsend *s, struct upstream *u, uint8_t *msg, size_t len,
 		return (0);
 	}
 	upstream_answered(u, s);
+	/* fetched for another engine: it stores and fixes the reply */
+	if (q->origin.transport == QT_FETCH) {
+		query_reply(q, msg, len);
+		return (0);
+	}
+	return (query_answered(q, msg, len, sum));
+}
+
+/*
+ * A reply to take, from our connection or a fetcher: stored, handed to
+ * every follower and made the client's own by its summary.
+ */
+static int
+query_answered(struct query *q, uint8_t *msg, size_t len,
+    const struct dns_summary *sum)
+{
+	size_t	n;
+
 	cache_store(q->qbuf, &q->qi, msg, len, sum);
 	if (!TAILQ_EMPTY(&q->followers))
 		coalesce_reply(q, msg, len, sum);

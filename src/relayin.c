@@ -21,9 +21,11 @@
 #include <string.h>
 
 #include "admit.h"
+#include "clock.h"
 #include "dns.h"
 #include "query.h"
 #include "relay.h"
+#include "zone.h"
 
 /*
  * The owner's side: a question another engine asks of us is a query
@@ -32,6 +34,10 @@
  * to the engine that asked, to the slot and token it named.  The asker
  * has already counted it, checked it against the access list and the
  * rate limit, and will log it; the owner does none of that again.
+ * A fetch (RELAY_FETCH) is an owner's miss for an engine that has upstream
+ * connections when the owner has none: it goes upstream as it is, with
+ * no cache and no in-flight table here (the owner has both), and the
+ * upstream's reply goes back as it came.
  */
 
 static size_t	 relayin_answer(const struct origin *, const struct sockaddr *,
@@ -43,11 +49,45 @@ static const struct frontend relay_frontend = {
 };
 
 static void	 relayin_ask(const struct relay_hdr *, uint8_t *, size_t);
+static void	 relayin_fetch(const struct relay_hdr *, uint8_t *, size_t);
 
 void
 relayin_init(void)
 {
 	inbox_on(RELAY_ASK, relayin_ask);
+	inbox_on(RELAY_FETCH, relayin_fetch);
+}
+
+static void
+relayin_origin(struct origin *o, const struct relay_hdr *h, int transport)
+{
+	memset(o, 0, sizeof(*o));
+	o->fe = &relay_frontend;
+	o->transport = transport;
+	o->fd = -1;
+	o->allowed = 1;
+	o->asker = h->from;
+	o->slot = h->slot;
+	o->token = h->token;
+}
+
+static void
+relayin_fetch(const struct relay_hdr *h, uint8_t *msg, size_t len)
+{
+	struct dns_query_info	 qi;
+	struct query		*q;
+
+	if (len > DNS_MAX_QUERY || dns_check_query(msg, len, &qi) != DNS_OK ||
+	    (q = query_alloc()) == NULL)
+		return;
+	relayin_origin(&q->origin, h, QT_FETCH);
+	q->started = now_us();
+	q->peerlen = 0;
+	q->qi = qi;
+	q->qlen = len;
+	q->zone = zone_lookup(msg + DNS_HDR_LEN, qi.qname_len)->pool;
+	memcpy(q->qbuf, msg, len);
+	query_start(q);
 }
 
 static void
@@ -63,14 +103,7 @@ relayin_ask(const struct relay_hdr *h, uint8_t *msg, size_t len)
 		return;
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, &h->peer, sslen);
-	memset(&o, 0, sizeof(o));
-	o.fe = &relay_frontend;
-	o.transport = QT_RELAY;
-	o.fd = -1;
-	o.allowed = 1;
-	o.asker = h->from;
-	o.slot = h->slot;
-	o.token = h->token;
+	relayin_origin(&o, h, QT_RELAY);
 	if ((q = admit(&o, (struct sockaddr *)&ss, sslen, msg, len,
 	    &closing)) != NULL)
 		query_start(q);

@@ -39,6 +39,7 @@
 struct pending {
 	struct query	*q;
 	uint64_t	 token;
+	int		 kind;		/* what was asked */
 };
 
 static struct {
@@ -68,7 +69,7 @@ relayout_init(int nslots, relayout_cb cb)
 
 /* -1: the owner cannot be asked now; the caller answers it itself */
 int
-relayout_send(struct query *q, int owner)
+relayout_send(struct query *q, int owner, enum relay_kind kind)
 {
 	struct relay_hdr	h;
 	uint32_t		i;
@@ -77,7 +78,7 @@ relayout_send(struct query *q, int owner)
 		return (-1);
 	i = ro.free[ro.nfree - 1];
 	memset(&h, 0, sizeof(h));
-	h.kind = RELAY_ASK;
+	h.kind = kind;
 	h.slot = i;
 	arc4random_buf(&h.token, sizeof(h.token));
 	if (q->peerlen <= sizeof(h.peer)) {
@@ -89,6 +90,7 @@ relayout_send(struct query *q, int owner)
 	ro.nfree--;
 	ro.p[i].q = q;
 	ro.p[i].token = h.token;
+	ro.p[i].kind = kind;
 	q->relay_slot = i;
 	return (0);
 }
@@ -109,7 +111,8 @@ relayout_forget(struct query *q)
 /*
  * The owner's answer is the client's already (its ID, its spelling of
  * the name, its EDNS view): it must be a reply to exactly this query,
- * or the query waits on for its deadline.
+ * or the query waits on for its deadline.  A fetcher's is the upstream's
+ * reply as it came: query.c checks it as it checks any upstream reply.
  */
 static void
 relayout_answer(const struct relay_hdr *h, uint8_t *msg, size_t len)
@@ -121,9 +124,9 @@ relayout_answer(const struct relay_hdr *h, uint8_t *msg, size_t len)
 	    ro.p[h->slot].token != h->token)
 		return;
 	ql = q->qi.question_len;
-	if (len < DNS_HDR_LEN + ql || dns_get16(msg) != q->qi.id ||
+	if (ro.p[h->slot].kind == RELAY_ASK && (len < DNS_HDR_LEN + ql || dns_get16(msg) != q->qi.id ||
 	    !(dns_get16(msg + 2) & DNS_F_QR) || dns_get16(msg + 4) != 1 ||
-	    memcmp(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, ql) != 0) {
+	    memcmp(msg + DNS_HDR_LEN, q->qbuf + DNS_HDR_LEN, ql) != 0)) {
 		log_debug("query id %u: a bad answer from engine %u",
 		    q->qi.id, h->from);
 		return;

@@ -168,8 +168,8 @@ report_answer(int transport, const struct sockaddr *peer, const uint8_t *msg,
 	uint64_t	lat = 0;
 	int		i;
 
-	/* the engine that asked the owner reports it */
-	if (len < DNS_HDR_LEN || transport == QT_RELAY)
+	/* the engine that asked the owner, or for the fetch, reports it */
+	if (len < DNS_HDR_LEN || transport >= QT_RELAY)
 		return;
 	if (started != 0) {
 		lat = now_us();

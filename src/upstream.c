@@ -73,7 +73,8 @@ static struct {
 	int		 nall;
 	struct pool	*pools;		/* by zone index */
 	int		 npools;
-} up;
+	int		 pool;		/* TLS connections per upstream */
+} up = { .pool = UPSTREAM_POOL };
 
 static void	 upstream_pool_init(struct pool *, struct upstream *,
 		    const struct upstream_list *, const char *, int, int,
@@ -316,6 +317,16 @@ upstream_pick(struct pool *pool, struct query *q, int hedge)
 }
 
 /*
+ * upstream-connections is for the host: this engine's part of it (0:
+ * it asks another engine to fetch, query.c), at most UPSTREAM_POOL.
+ */
+void
+upstream_set_pool(int n)
+{
+	up.pool = n < UPSTREAM_POOL ? n : UPSTREAM_POOL;
+}
+
+/*
  * The connection for a new query: the least busy ready one; another is
  * opened ahead of need once that one is carrying UPCONN_SPREAD queries,
  * so a burst never waits for a handshake it did not have to.
@@ -326,7 +337,7 @@ upstream_conn(struct upstream *u)
 	struct upconn	*uc, *best = NULL, *closed = NULL, *pending = NULL;
 	int		 i, opening = 0;
 
-	for (i = 0; i < UPSTREAM_POOL; i++) {
+	for (i = 0; i < up.pool; i++) {
 		uc = &u->conns[i];
 		switch (uc->state) {
 		case UC_CLOSED:
