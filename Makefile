@@ -46,7 +46,7 @@ REGRESS_BIN =	$(BUILD)/test_dns $(BUILD)/test_config $(BUILD)/test_ipc $(BUILD)/
 		$(BUILD)/test_ratelimit $(BUILD)/test_coalesce $(BUILD)/test_clients \
 		$(BUILD)/test_stats $(BUILD)/test_frame $(BUILD)/test_proc \
 		$(BUILD)/test_upconn $(BUILD)/test_plainconn $(BUILD)/test_query \
-		$(BUILD)/test_zone \
+		$(BUILD)/test_zone $(BUILD)/test_steer \
 		$(BUILD)/dotserver
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-sanitize run testprogs \
@@ -147,6 +147,9 @@ $(BUILD)/test_clients: regress/unit/test_clients.c src/clients.c \
     regress/unit/shmengine.h $(CSHM_OBJS) $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_clients.c src/clients.c \
 	    $(CSHM_OBJS) $(LDLIBS)
+
+$(BUILD)/test_steer: regress/unit/test_steer.c src/steer.c $(HDRS) | $(BUILD)
+	$(CC) $(TCFLAGS) -o $@ regress/unit/test_steer.c src/steer.c $(LDLIBS)
 
 $(BUILD)/test_stats: regress/unit/test_stats.c src/stats.c $(HDRS) | $(BUILD)
 	$(CC) $(TCFLAGS) -o $@ regress/unit/test_stats.c src/stats.c $(LDLIBS)
