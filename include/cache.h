@@ -34,6 +34,8 @@ enum cache_result {
 
 void		 cache_init(int, int, int);
 void		 cache_set_share(int);
+void		 cache_store_copy(const uint8_t *, const struct dns_query_info *,
+		    const uint8_t *, size_t, const struct dns_summary *);
 enum cache_result cache_lookup(const uint8_t *, const struct dns_query_info *,
 		    uint8_t *, size_t, size_t *);
 size_t		 cache_lookup_stale(const uint8_t *,

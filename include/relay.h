@@ -83,11 +83,12 @@ int		 inbox_pending(void);
 int		 inbox_fetcher(void);
 void		 inbox_set_fetcher(int);
 void		 inbox_on(enum relay_kind, inbox_cb);
+void		 inbox_on_failure(inbox_cb);
 int		 inbox_owner(const uint8_t *, size_t);
 int		 inbox_self(void);
 int		 inbox_send(int, struct relay_hdr *, const uint8_t *, size_t);
 
-/* relayout.c: the asking side */
+/* relayout.c: the asking side; the answer NULL: the owner was not asked */
 typedef void	(*relayout_cb)(struct query *, uint8_t *, size_t);
 void		 relayout_init(int, relayout_cb);
 int		 relayout_send(struct query *, int, enum relay_kind);

@@ -78,7 +78,7 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	enum cache_result	 hit;
 	size_t			 n;
 	const char		*text = NULL;
-	int			 allowed, rcode, ede = -1, owner = -1, relayed;
+	int			 allowed, rcode, ede = -1, owner, relayed;
 
 	*closep = 0;
 	relayed = o->transport == QT_RELAY;
@@ -141,9 +141,8 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	    ZONE_FORWARD) {
 		admit_local(o, sa, salen, msg, len, &qi, z);
 		return (NULL);
-	} else if (((owner = relayed ? inbox_self() : inbox_owner(msg, len)) ==
-	    inbox_self()) && (hit = cache_lookup(msg, &qi, a.answer,
-	    sizeof(a.answer), &n)) != CACHE_MISS) {
+	} else if ((hit = cache_lookup(msg, &qi, a.answer, sizeof(a.answer),
+	    &n)) != CACHE_MISS) {
 		n = o->fe->answer(o, sa, salen, a.answer, n, &qi);
 		report_answer(o->transport, sa, a.answer, n, 0, 1);
 		if (hit == CACHE_HIT_PREFETCH)
@@ -164,7 +163,9 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		text = "busy";
 	} else {
 		q->counted = !relayed;
-		q->relay_to = owner >= 0 && owner != inbox_self() ? owner : -1;
+		/* a miss here: the owner of its question is asked, if not us */
+		owner = relayed ? inbox_self() : inbox_owner(msg, len);
+		q->relay_to = owner != inbox_self() ? owner : -1;
 		q->origin = *o;
 		q->started = now_us();
 		memcpy(&q->peer, sa, salen);

@@ -45,6 +45,7 @@
 #define BYTES_PER_ENTRY	1024	/* the memory bound: entries * this */
 #define PREFETCH_HITS	2	/* hits before an entry is worth refreshing */
 #define PREFETCH_MIN_TTL 10	/* seconds; shorter ones just expire */
+#define COPY_TRIM_MS	100	/* copies weighed against the host at least */
 
 struct centry {
 	TAILQ_ENTRY(centry)	 lru;
@@ -54,6 +55,7 @@ struct centry {
 	uint32_t		 ttl;		/* seconds */
 	uint32_t		 hits;
 	int			 prefetching;
+	int			 copy;		/* of another engine's answer */
 	uint16_t		 keylen;
 	uint16_t		 len;		/* of the reply */
 	uint16_t		 nttl;
@@ -66,7 +68,10 @@ static struct {
 	struct centry		**buckets;
 	uint64_t		  mask;
 	struct centry_list	  lru;
+	struct centry_list	  clru;		/* copies, apart */
 	size_t			  count;
+	size_t			  ccount;	/* copies */
+	uint64_t		  trimmed;	/* ms, copies last weighed */
 	size_t			  max;		/* the host's */
 	size_t			  share;	/* max / engines */
 	size_t			  bytes;
@@ -79,6 +84,9 @@ static struct {
 
 static void	unlink_entry(struct centry *);
 static int	cache_full(void);
+static void	copies_trim(void);
+static void	store(const uint8_t *, const struct dns_query_info *,
+		    const uint8_t *, size_t, const struct dns_summary *, int);
 
 /*
  * SipHash-2-4 with a per-engine random key: clients choose the names, so
@@ -100,10 +108,13 @@ cache_init(int entries, int min_ttl, int max_ttl)
 	if (c.buckets != NULL) {
 		while ((e = TAILQ_FIRST(&c.lru)) != NULL)
 			unlink_entry(e);
+		while ((e = TAILQ_FIRST(&c.clru)) != NULL)
+			unlink_entry(e);
 		free(c.buckets);
 	}
 	memset(&c, 0, sizeof(c));
 	TAILQ_INIT(&c.lru);
+	TAILQ_INIT(&c.clru);
 	c.max = c.share = entries;
 	c.maxbytes = (size_t)entries * BYTES_PER_ENTRY;
 	c.min_ttl = min_ttl;
@@ -169,11 +180,16 @@ unlink_entry(struct centry *e)
 	    link = &(*link)->next)
 		;
 	*link = e->next;
-	TAILQ_REMOVE(&c.lru, e, lru);
-	c.count--;
+	if (e->copy) {
+		TAILQ_REMOVE(&c.clru, e, lru);
+		c.ccount--;
+	} else {
+		TAILQ_REMOVE(&c.lru, e, lru);
+		c.count--;
+	}
 	c.bytes -= e->size;
 	free(e);
-	(void)clientshm_held(c.count);
+	(void)clientshm_held(c.count, c.ccount);
 }
 
 static inline const uint16_t *
@@ -245,9 +261,17 @@ cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
 	remaining = e->ttl - age;
 	if ((*lenp = answer(e, query, qi, out, outsz, remaining, 0)) == 0)
 		goto miss;
+	c.hits++;
+	/* a copy is never refreshed here: its owner's entry is */
+	if (e->copy) {
+		TAILQ_REMOVE(&c.clru, e, lru);
+		TAILQ_INSERT_TAIL(&c.clru, e, lru);
+		if (now - c.trimmed >= COPY_TRIM_MS)
+			copies_trim();
+		return (CACHE_HIT);
+	}
 	TAILQ_REMOVE(&c.lru, e, lru);
 	TAILQ_INSERT_TAIL(&c.lru, e, lru);
-	c.hits++;
 	/* asked often and in the last tenth of its life: refresh it */
 	if (++e->hits > PREFETCH_HITS && !e->prefetching &&
 	    e->ttl >= PREFETCH_MIN_TTL && remaining * 10 <= e->ttl) {
@@ -296,6 +320,26 @@ void
 cache_store(const uint8_t *query, const struct dns_query_info *qi,
     const uint8_t *reply, size_t len, const struct dns_summary *sum)
 {
+	store(query, qi, reply, len, sum, 0);
+}
+
+/*
+ * A copy of the answer the owner of a question sent (relay.h): served
+ * here until it expires, never refreshed or kept past it here, and the
+ * first to go when the host's answers, owned and copies, reach `cache
+ * size'.  It saves the owner a question per hit over TCP.
+ */
+void
+cache_store_copy(const uint8_t *query, const struct dns_query_info *qi,
+    const uint8_t *reply, size_t len, const struct dns_summary *sum)
+{
+	store(query, qi, reply, len, sum, 1);
+}
+
+static void
+store(const uint8_t *query, const struct dns_query_info *qi,
+    const uint8_t *reply, size_t len, const struct dns_summary *sum, int copy)
+{
 	static uint8_t		 r[DNS_MAX_MSG];
 	struct dns_query_info	 sqi;
 	struct centry		*e, *old, **link;
@@ -340,21 +384,30 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 	e->stored = now_ms();
 	e->hits = 0;
 	e->prefetching = 0;
+	e->copy = copy;
 	h = cache_hash(key, keylen);
 	e->hash = h;
 	if ((old = find(key, keylen, h, &link)) != NULL)
 		unlink_entry(old);
 	e->next = c.buckets[h & c.mask];
 	c.buckets[h & c.mask] = e;
+	c.bytes += size;
+	if (copy) {
+		TAILQ_INSERT_TAIL(&c.clru, e, lru);
+		c.ccount++;
+		copies_trim();
+		return;
+	}
 	TAILQ_INSERT_TAIL(&c.lru, e, lru);
 	c.count++;
-	c.bytes += size;
 	c.stores++;
 	while (cache_full() && (old = TAILQ_FIRST(&c.lru)) != e) {
 		unlink_entry(old);
 		c.evictions++;
 	}
-	(void)clientshm_held(c.count);
+	(void)clientshm_held(c.count, c.ccount);
+	if (c.ccount > 0)
+		copies_trim();
 }
 
 /*
@@ -369,16 +422,43 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 static int
 cache_full(void)
 {
-	uint64_t	total;
+	uint64_t	own, copies;
 
 	if (c.count > c.max || c.bytes > c.maxbytes)
 		return (1);
 	if (c.count <= c.share)
 		return (0);
-	if (clientshm_held(c.count) == -1)
+	if (clientshm_held(c.count, c.ccount) == -1)
 		return (1);
-	total = clientshm_held_total(c.max);
-	return (total > c.max);
+	clientshm_held_total(c.max, &own, &copies);
+	return (own > c.max);
+}
+
+/*
+ * Copies give way: while the host holds more answers than `cache size'
+ * (owned and copies), or this engine more copies than its share, the
+ * least recently used copies go, the one just stored last.  Also
+ * weighed on hits of copies, every COPY_TRIM_MS at most, so that an
+ * engine that stores nothing still yields to the owners' new answers.
+ */
+static void
+copies_trim(void)
+{
+	struct centry	*e;
+	uint64_t	 own, copies;
+
+	c.trimmed = now_ms();
+	if (clientshm_held(c.count, c.ccount) == -1) {
+		own = c.count;
+		copies = c.ccount;
+	} else
+		clientshm_held_total(c.max, &own, &copies);
+	while ((e = TAILQ_FIRST(&c.clru)) != NULL &&
+	    (c.ccount > c.share || own + copies > c.max ||
+	    c.bytes > c.maxbytes)) {
+		unlink_entry(e);
+		copies = copies > 0 ? copies - 1 : 0;
+	}
 }
 
 /* engines share `cache size': this engine's part of it */
@@ -386,6 +466,23 @@ void
 cache_set_share(int share)
 {
 	c.share = share;
+}
+
+static size_t
+flush_list(struct centry_list *l, const uint8_t *name, size_t namelen)
+{
+	struct centry	*e, *next;
+	size_t		 n = 0;
+
+	for (e = TAILQ_FIRST(l); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, lru);
+		if (namelen == 0 || (e->keylen > namelen &&
+		    memcmp(e->data, name, namelen) == 0)) {
+			unlink_entry(e);
+			n++;
+		}
+	}
+	return (n);
 }
 
 /*
@@ -397,27 +494,17 @@ cache_set_share(int share)
 size_t
 cache_flush(const uint8_t *name, size_t namelen)
 {
-	struct centry	*e, *next;
-	size_t		 n = 0;
-
 	if (c.max == 0)
 		return (0);
-	for (e = TAILQ_FIRST(&c.lru); e != NULL; e = next) {
-		next = TAILQ_NEXT(e, lru);
-		if (namelen == 0 || (e->keylen > namelen &&
-		    memcmp(e->data, name, namelen) == 0)) {
-			unlink_entry(e);
-			n++;
-		}
-	}
-	return (n);
+	return (flush_list(&c.lru, name, namelen) +
+	    flush_list(&c.clru, name, namelen));
 }
 
 void
 cache_counters(uint64_t *entries, uint64_t *bytes, uint64_t *hits,
     uint64_t *misses)
 {
-	*entries = c.count;
+	*entries = c.count + c.ccount;
 	*bytes = c.bytes;
 	*hits = c.hits;
 	*misses = c.misses;

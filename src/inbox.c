@@ -38,7 +38,10 @@
  * handed to the module that registered for the kind; tokens and answers
  * are those modules' to check.
  */
-#define INBOX_BATCH	16
+#define INBOX_BATCH	64	/* datagrams read per wake-up */
+#define OUT_BATCH	64	/* datagrams queued, then sent together */
+#define OUT_BYTES	(128 * 1024)	/* their DNS messages */
+#define OUT_DIRECT	(16 * 1024)	/* larger ones leave at once */
 #define INBOX_QUIET_MS	100	/* a retiring engine's inbox idle, then exit */
 
 static struct {
@@ -61,7 +64,30 @@ static struct {
 			    DNS_MAX_MSG];
 } rb;
 
+/*
+ * What is sent in one pass of the event loop leaves together, one
+ * sendmmsg(2) per engine written to, when the pass ends: a TCP client's
+ * pipelined queries, or an owner's answers to a batch it read, cost a
+ * system call per batch rather than per query.  A datagram that cannot
+ * be sent then (the inbox full, its engine gone) is handed back to the
+ * module registered for its failures, which does the work itself.
+ */
+static struct {
+	struct relay_hdr h[OUT_BATCH];
+	struct iovec	 iov[OUT_BATCH][2];
+	int		 to[OUT_BATCH];
+	int		 n;
+	uint8_t		 bytes[OUT_BYTES];
+	size_t		 used;
+	struct event	 ev;
+	int		 armed;
+	inbox_cb	 failed;
+} ob;
+
 static void	 inbox_read(int, short, void *);
+static void	 inbox_flush(int, short, void *);
+static int	 inbox_send_now(int, struct relay_hdr *, const uint8_t *,
+		    size_t);
 
 /* One message of the configuration: the place, and one end with it. */
 void
@@ -110,6 +136,7 @@ inbox_start(void)
 	event_assign(&ib.ev, env->base, ib.fd, EV_READ | EV_PERSIST,
 	    inbox_read, NULL);
 	event_add(&ib.ev, NULL);
+	event_assign(&ob.ev, env->base, -1, 0, inbox_flush, NULL);
 }
 
 /*
@@ -167,6 +194,13 @@ inbox_on(enum relay_kind kind, inbox_cb cb)
 	ib.cb[kind] = cb;
 }
 
+/* Who is told of a question or fetch that could not be sent. */
+void
+inbox_on_failure(inbox_cb cb)
+{
+	ob.failed = cb;
+}
+
 int
 inbox_self(void)
 {
@@ -190,20 +224,46 @@ inbox_owner(const uint8_t *msg, size_t len)
 }
 
 /*
- * One datagram to engine `to': -1 when its inbox is full or gone, and
- * the caller does without (answers itself, or lets the asker's
+ * One datagram to engine `to', queued for the end of this pass of the
+ * event loop (a large one leaves at once): -1 when it cannot be sent at
+ * all, and the caller does without (answers itself, or lets the asker's
  * deadline end it).
  */
 int
 inbox_send(int to, struct relay_hdr *h, const uint8_t *msg, size_t len)
 {
-	struct iovec	iov[2];
-	struct msghdr	mh;
+	int	i;
 
 	if (to < 0 || to >= ib.engines || to == ib.self || ib.to[to] == -1)
 		return (-1);
 	h->magic = RELAY_MAGIC;
 	h->from = ib.self;
+	if (len > OUT_DIRECT || ob.failed == NULL || !event_initialized(&ob.ev))
+		return (inbox_send_now(to, h, msg, len));
+	if (ob.n == OUT_BATCH || ob.used + len > OUT_BYTES)
+		inbox_flush(-1, 0, NULL);
+	i = ob.n++;
+	ob.h[i] = *h;
+	ob.to[i] = to;
+	memcpy(ob.bytes + ob.used, msg, len);
+	ob.iov[i][0].iov_base = &ob.h[i];
+	ob.iov[i][0].iov_len = sizeof(ob.h[i]);
+	ob.iov[i][1].iov_base = ob.bytes + ob.used;
+	ob.iov[i][1].iov_len = len;
+	ob.used += len;
+	if (!ob.armed) {
+		ob.armed = 1;
+		event_active(&ob.ev, EV_TIMEOUT, 0);
+	}
+	return (0);
+}
+
+static int
+inbox_send_now(int to, struct relay_hdr *h, const uint8_t *msg, size_t len)
+{
+	struct iovec	iov[2];
+	struct msghdr	mh;
+
 	iov[0].iov_base = h;
 	iov[0].iov_len = sizeof(*h);
 	iov[1].iov_base = (void *)msg;
@@ -216,6 +276,57 @@ inbox_send(int to, struct relay_hdr *h, const uint8_t *msg, size_t len)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Everything queued, engine by engine in the order it was queued; what
+ * an engine's inbox refuses goes to the failure handler, one datagram
+ * at a time (the handler may queue again: that waits for the next pass).
+ */
+static void
+inbox_flush(int fd, short ev, void *arg)
+{
+	struct mmsghdr	 m[OUT_BATCH];
+	struct relay_hdr failed[OUT_BATCH];
+	int		 idx[OUT_BATCH];
+	int		 i, j, k, n = ob.n, nfailed = 0, to, sent;
+	uint8_t		 done[OUT_BATCH];
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	ob.armed = 0;
+	memset(done, 0, sizeof(done));
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		to = ob.to[i];
+		for (j = i, k = 0; j < n; j++) {
+			if (done[j] || ob.to[j] != to)
+				continue;
+			done[j] = 1;
+			idx[k] = j;
+			memset(&m[k], 0, sizeof(m[k]));
+			m[k].msg_hdr.msg_iov = ob.iov[j];
+			m[k].msg_hdr.msg_iovlen = 2;
+			k++;
+		}
+		for (j = 0; j < k; j += sent) {
+			if ((sent = sendmmsg(ib.to[to], m + j, k - j,
+			    MSG_DONTWAIT)) <= 0) {
+				log_debug("inbox of engine %d: %s", to,
+				    strerror(errno));
+				failed[nfailed++] = ob.h[idx[j]];
+				sent = 1;
+			}
+		}
+	}
+	/* the queue is empty before anyone hears of a failure */
+	ob.n = 0;
+	ob.used = 0;
+	for (i = 0; i < nfailed; i++)
+		if (failed[i].kind != RELAY_ANSWER)
+			ob.failed(&failed[i], NULL, 0);
 }
 
 static void

@@ -56,6 +56,7 @@ static void	 follower_done(struct query *, uint8_t *, size_t, int);
 static void	 relay_reply(struct query *, uint8_t *, size_t);
 static void	 deadline_set(struct query *);
 static int	 query_fetch(struct query *);
+static void	 relay_failed(struct query *);
 static int	 query_answered(struct query *, uint8_t *, size_t,
 		    const struct dns_summary *);
 static void	 deadline_cb(int, short, void *);
@@ -226,6 +227,26 @@ deadline_set(struct query *q)
 }
 
 /*
+ * The owner or the fetcher could not be asked (its inbox full or gone):
+ * a question is asked upstream here after all; a fetch cannot be, this
+ * engine having no connection, so it fails (stale, or SERVFAIL).
+ */
+static void
+relay_failed(struct query *q)
+{
+	q->relay_to = -1;
+	if (q->fetched) {
+		q->fetched = 0;
+		query_fail(q, DNS_RCODE_SERVFAIL);
+		return;
+	}
+	if (q->origin.transport != QT_FETCH && query_fetch(q))
+		return;
+	if (upstream_send(q, 0) == -1)
+		query_fail(q, DNS_RCODE_SERVFAIL);
+}
+
+/*
  * The owner's answer, the client's already (relayout.c checked it); or
  * the upstream's reply a fetcher got for us, which is checked and taken
  * like one from our own connection.  A SERVFAIL is the fetcher's: this
@@ -236,7 +257,14 @@ relay_reply(struct query *q, uint8_t *msg, size_t len)
 {
 	struct dns_summary	sum;
 
+	if (msg == NULL) {
+		relay_failed(q);
+		return;
+	}
 	if (!q->fetched) {
+		if (dns_check_reply(msg, len, q->qbuf + DNS_HDR_LEN,
+		    q->qi.question_len, &sum))
+			cache_store_copy(q->qbuf, &q->qi, msg, len, &sum);
 		query_reply(q, msg, len);
 		return;
 	}

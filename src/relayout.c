@@ -50,6 +50,7 @@ static struct {
 } ro;
 
 static void	 relayout_answer(const struct relay_hdr *, uint8_t *, size_t);
+static void	 relayout_failed(const struct relay_hdr *, uint8_t *, size_t);
 
 void
 relayout_init(int nslots, relayout_cb cb)
@@ -65,6 +66,22 @@ relayout_init(int nslots, relayout_cb cb)
 	ro.nfree = ro.n;
 	ro.cb = cb;
 	inbox_on(RELAY_ANSWER, relayout_answer);
+	inbox_on_failure(relayout_failed);
+}
+
+/* The question or fetch never left: the query is ours to do after all. */
+static void
+relayout_failed(const struct relay_hdr *h, uint8_t *msg, size_t len)
+{
+	struct query	*q;
+
+	(void)msg;
+	(void)len;
+	if (h->slot >= ro.n || (q = ro.p[h->slot].q) == NULL ||
+	    ro.p[h->slot].token != h->token)
+		return;
+	relayout_forget(q);
+	ro.cb(q, NULL, 0);
 }
 
 /* -1: the owner cannot be asked now; the caller answers it itself */

@@ -158,6 +158,7 @@ reply(struct msg *r, const struct msg *q, int rcode, int ancount,
 }
 
 static struct msg	q, r;
+static int		copy;
 static uint8_t		out[65536];
 static size_t		outlen;
 
@@ -187,8 +188,21 @@ store(const char *n, uint16_t type, int edns, uint16_t flags, int rcode,
 		dns_put16(r.b + 2, dns_get16(r.b + 2) | DNS_F_AD);
 	/* as the engine does: only a matched reply, with its summary */
 	if (dns_check_reply(r.b, r.len, q.b + DNS_HDR_LEN, qi.question_len,
-	    &sum))
-		cache_store(q.b, &qi, r.b, r.len, &sum);
+	    &sum)) {
+		if (copy)
+			cache_store_copy(q.b, &qi, r.b, r.len, &sum);
+		else
+			cache_store(q.b, &qi, r.b, r.len, &sum);
+	}
+}
+
+/* an answer another engine owns, as the asking engine keeps it */
+static void
+store_copy(const char *n, uint32_t ttl)
+{
+	copy = 1;
+	store(n, 1, 1, 0x0100, 0, 1, ttl, 0, 0, 0);
+	copy = 0;
 }
 
 /* TTL of the first answer record of out (owner is a pointer). */
@@ -382,6 +396,42 @@ main(void)
 	clock_ms += 95000;
 	CHECK(ask("once.test", 1, 1, 1, 0x0100) == CACHE_HIT,
 	    "no prefetch for an entry asked only once");
+
+	/*
+	 * Copies of answers other engines own: hits, never refreshed here,
+	 * and the first to go when the answers reach the size.
+	 */
+	cache_init(10, 0, 86400);
+	store_copy("copy.test", 100);
+	for (i = 0; i < 3; i++)
+		ask("copy.test", 1, 1, 1, 0x0100);
+	clock_ms += 95000;
+	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "a copy is a hit, and no prefetch in its last tenth");
+	clock_ms += 6000;
+	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_MISS,
+	    "an expired copy is a miss");
+	cache_init(10, 0, 86400);
+	store_copy("c0.test", 300);
+	store_copy("c1.test", 300);
+	for (i = 0; i < 9; i++) {
+		char	own[32];
+
+		snprintf(own, sizeof(own), "own%d.test", i);
+		store(own, 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
+	}
+	CHECK(ask("c0.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("c1.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "copies give way to owned answers: 9 owned and 2 copies in 10");
+	store("own9.test", 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
+	CHECK(ask("c1.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("own0.test", 1, 1, 1, 0x0100) == CACHE_HIT &&
+	    ask("own9.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "the last copy goes before any owned answer");
+	store_copy("c2.test", 300);
+	CHECK(ask("c2.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("own1.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "no room: a new copy is not kept, and pushes nothing out");
 
 	cache_init(0, 0, 86400);
 	store("off.test", 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
