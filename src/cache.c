@@ -45,7 +45,7 @@
 #define BYTES_PER_ENTRY	1024	/* the memory bound: entries * this */
 #define PREFETCH_HITS	2	/* hits before an entry is worth refreshing */
 #define PREFETCH_MIN_TTL 10	/* seconds; shorter ones just expire */
-#define COPY_TRIM_MS	100	/* copies weighed against the host at least */
+#define COPY_SHARE	8	/* copies: this part of the share, on top */
 
 struct centry {
 	TAILQ_ENTRY(centry)	 lru;
@@ -71,7 +71,7 @@ static struct {
 	struct centry_list	  clru;		/* copies, apart */
 	size_t			  count;
 	size_t			  ccount;	/* copies */
-	uint64_t		  trimmed;	/* ms, copies last weighed */
+	size_t			  cbytes;	/* theirs */
 	size_t			  max;		/* the host's */
 	size_t			  share;	/* max / engines */
 	size_t			  bytes;
@@ -183,6 +183,7 @@ unlink_entry(struct centry *e)
 	if (e->copy) {
 		TAILQ_REMOVE(&c.clru, e, lru);
 		c.ccount--;
+		c.cbytes -= e->size;
 	} else {
 		TAILQ_REMOVE(&c.lru, e, lru);
 		c.count--;
@@ -266,8 +267,6 @@ cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
 	if (e->copy) {
 		TAILQ_REMOVE(&c.clru, e, lru);
 		TAILQ_INSERT_TAIL(&c.clru, e, lru);
-		if (now - c.trimmed >= COPY_TRIM_MS)
-			copies_trim();
 		return (CACHE_HIT);
 	}
 	TAILQ_REMOVE(&c.lru, e, lru);
@@ -325,9 +324,9 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 
 /*
  * A copy of the answer the owner of a question sent (relay.h): served
- * here until it expires, never refreshed or kept past it here, and the
- * first to go when the host's answers, owned and copies, reach `cache
- * size'.  It saves the owner a question per hit over TCP.
+ * here until it expires, never refreshed here, bounded apart from the
+ * owned answers (copies_trim()).  It saves the owner a question per hit
+ * over TCP.
  */
 void
 cache_store_copy(const uint8_t *query, const struct dns_query_info *qi,
@@ -395,6 +394,7 @@ store(const uint8_t *query, const struct dns_query_info *qi,
 	if (copy) {
 		TAILQ_INSERT_TAIL(&c.clru, e, lru);
 		c.ccount++;
+		c.cbytes += size;
 		copies_trim();
 		return;
 	}
@@ -406,8 +406,6 @@ store(const uint8_t *query, const struct dns_query_info *qi,
 		c.evictions++;
 	}
 	(void)clientshm_held(c.count, c.ccount);
-	if (c.ccount > 0)
-		copies_trim();
 }
 
 /*
@@ -424,7 +422,7 @@ cache_full(void)
 {
 	uint64_t	own, copies;
 
-	if (c.count > c.max || c.bytes > c.maxbytes)
+	if (c.count > c.max || c.bytes - c.cbytes > c.maxbytes)
 		return (1);
 	if (c.count <= c.share)
 		return (0);
@@ -435,30 +433,22 @@ cache_full(void)
 }
 
 /*
- * Copies give way: while the host holds more answers than `cache size'
- * (owned and copies), or this engine more copies than its share, the
- * least recently used copies go, the one just stored last.  Also
- * weighed on hits of copies, every COPY_TRIM_MS at most, so that an
- * engine that stores nothing still yields to the owners' new answers.
+ * Copies are bounded apart: an eighth of the engine's share, on top of
+ * the answers the engines own, so at most an eighth more answers for
+ * the host whatever the number of engines.  Within `cache size' they
+ * would have to give way to owned answers, and a busy cache is full:
+ * they would never be kept, and every TCP hit for a question another
+ * engine owns would cross between engines.
  */
 static void
 copies_trim(void)
 {
 	struct centry	*e;
-	uint64_t	 own, copies;
+	size_t		 max = c.share / COPY_SHARE > 0 ? c.share / COPY_SHARE : 1;
 
-	c.trimmed = now_ms();
-	if (clientshm_held(c.count, c.ccount) == -1) {
-		own = c.count;
-		copies = c.ccount;
-	} else
-		clientshm_held_total(c.max, &own, &copies);
 	while ((e = TAILQ_FIRST(&c.clru)) != NULL &&
-	    (c.ccount > c.share || own + copies > c.max ||
-	    c.bytes > c.maxbytes)) {
+	    (c.ccount > max || c.cbytes > max * BYTES_PER_ENTRY))
 		unlink_entry(e);
-		copies = copies > 0 ? copies - 1 : 0;
-	}
 }
 
 /* engines share `cache size': this engine's part of it */

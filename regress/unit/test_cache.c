@@ -399,7 +399,8 @@ main(void)
 
 	/*
 	 * Copies of answers other engines own: hits, never refreshed here,
-	 * and the first to go when the answers reach the size.
+	 * bounded apart to an eighth of the share, never pushing an owned
+	 * answer out.
 	 */
 	cache_init(10, 0, 86400);
 	store_copy("copy.test", 100);
@@ -411,27 +412,31 @@ main(void)
 	clock_ms += 6000;
 	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_MISS,
 	    "an expired copy is a miss");
-	cache_init(10, 0, 86400);
-	store_copy("c0.test", 300);
-	store_copy("c1.test", 300);
-	for (i = 0; i < 9; i++) {
+	cache_init(80, 0, 86400);
+	for (i = 0; i < 80; i++) {
 		char	own[32];
 
 		snprintf(own, sizeof(own), "own%d.test", i);
 		store(own, 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
 	}
-	CHECK(ask("c0.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
-	    ask("c1.test", 1, 1, 1, 0x0100) == CACHE_HIT,
-	    "copies give way to owned answers: 9 owned and 2 copies in 10");
-	store("own9.test", 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
-	CHECK(ask("c1.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
-	    ask("own0.test", 1, 1, 1, 0x0100) == CACHE_HIT &&
-	    ask("own9.test", 1, 1, 1, 0x0100) == CACHE_HIT,
-	    "the last copy goes before any owned answer");
-	store_copy("c2.test", 300);
-	CHECK(ask("c2.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
-	    ask("own1.test", 1, 1, 1, 0x0100) == CACHE_HIT,
-	    "no room: a new copy is not kept, and pushes nothing out");
+	for (i = 0; i < 12; i++) {
+		char	cp[32];
+
+		snprintf(cp, sizeof(cp), "copy%d.test", i);
+		store_copy(cp, 300);
+	}
+	CHECK(ask("copy0.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("copy1.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("copy2.test", 1, 1, 1, 0x0100) == CACHE_HIT &&
+	    ask("copy11.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "copies: the 10 most recent kept (an eighth of 80)");
+	CHECK(ask("own0.test", 1, 1, 1, 0x0100) == CACHE_HIT &&
+	    ask("own79.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "copies push no owned answer out of a full cache");
+	store("own80.test", 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
+	CHECK(ask("own1.test", 1, 1, 1, 0x0100) == CACHE_MISS &&
+	    ask("copy11.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "an owned answer over the size evicts an owned one, not a copy");
 
 	cache_init(0, 0, 86400);
 	store("off.test", 1, 1, 0x0100, 0, 1, 300, 0, 0, 0);
