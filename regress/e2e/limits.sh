@@ -144,8 +144,11 @@ check "2000 distinct queries from one address: all SERVFAIL ($out)" \
     sh -c 'echo "$1" | grep -q "noreply=0 rcodes=2:2000$"' - "$out"
 check "max-queries-per-client 20: at most 20 waited for the deadline, the rest were refused at once ($early at once, $late late)" \
     [ "${late:-99}" -le 20 -a "${late:-0}" -ge 15 -a "${early:-0}" -ge 1980 ]
-n=$(($(upqueries slow) - n0))
-check "the upstream saw no more than the 20 that took a slot ($n)" \
+# distinct names: a copy lost with its connection (the upstream marked
+# down and its connection closed under a late answer) is sent again
+n=$(grep '^query' "$W/slow.log" | tail -n +$((n0 + 1)) |
+    sed -n 's/^query .* name=\(burst-[^ ]*\) .*/\1/p' | sort -u | wc -l)
+check "the upstream saw no more than the 20 questions that took a slot ($n)" \
     [ "$n" -le 20 ]
 check "engine VmRSS before ${before} kB, after ${after} kB the burst (bound +1024)" \
     [ "${after:-999999}" -le $((${before:-0} + 1024)) ]
