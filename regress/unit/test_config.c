@@ -435,6 +435,7 @@ test_good(void)
 	    "/etc/ssl/certs/ca-certificates.crt") == 0, "ca-file");
 	CHECK(c->sc.policy == POLICY_ROUNDROBIN, "upstream-policy");
 	CHECK(c->sc.upstream_max_failures == 5, "upstream-max-failures");
+	CHECK(c->sc.upstream_connections == 2, "upstream-connections");
 	CHECK(c->sc.padding == 468, "padding");
 	CHECK(c->sc.cache_size == 5000, "cache size");
 	CHECK(c->sc.tcp_idle_timeout == 30, "tcp-idle-timeout from a macro");
@@ -596,7 +597,7 @@ test_bad(void)
 	log_reset();
 	CHECK(parse_config(conf_path("bad-limits.conf"), 0) == NULL,
 	    "bad-limits.conf is rejected");
-	CHECK(log_count() == 6, "bad-limits.conf: six errors reported");
+	CHECK(log_count() == 8, "bad-limits.conf: eight errors reported");
 	expect_error("bad-limits.conf", 1,
 	    "tcp-max-output 65535 out of range (65536..67108864)");
 	expect_error("bad-limits.conf", 2,
@@ -609,6 +610,10 @@ test_bad(void)
 	    "upstream-max-failures 0 out of range (1..100)");
 	expect_error("bad-limits.conf", 6,
 	    "upstream-max-failures 101 out of range (1..100)");
+	expect_error("bad-limits.conf", 7,
+	    "upstream-connections 0 out of range (1..1024)");
+	expect_error("bad-limits.conf", 8,
+	    "upstream-connections 1025 out of range (1..1024)");
 }
 
 static void
@@ -628,6 +633,7 @@ test_files(void)
 		    c->sc.engines == DEFAULT_ENGINES &&
 		    c->sc.max_queries == DEFAULT_MAX_QUERIES &&
 		    c->sc.upstream_max_failures == 3 &&
+		    c->sc.upstream_connections == 4 &&
 		    c->sc.edns_buffer_size == 1232 &&
 		    c->sc.rate_limit == 0 &&
 		    c->sc.rate_limit_action == RATE_TRUNCATE &&
