@@ -141,6 +141,8 @@ inboxes_steer(int fd, int engines)
 		ib.seed = arc4random();
 		ib.seeded = 1;
 	}
+	/* the padding after len goes to the kernel too */
+	memset(&fp, 0, sizeof(fp));
 	fp.len = steer_program(prog, STEER_PROG_MAX, ib.seed, engines);
 	fp.filter = prog;
 	if (fp.len == 0 || setsockopt(fd, SOL_SOCKET,

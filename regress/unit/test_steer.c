@@ -151,6 +151,7 @@ main(void)
 		    &sl) == -1)
 			return (1);
 	}
+	memset(&fp, 0, sizeof(fp));
 	fp.len = plen;
 	fp.filter = prog;
 	ok = setsockopt(socks[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fp,
