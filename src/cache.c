@@ -187,10 +187,10 @@ unlink_entry(struct centry *e)
 	} else {
 		TAILQ_REMOVE(&c.lru, e, lru);
 		c.count--;
+		(void)clientshm_held(c.count);
 	}
 	c.bytes -= e->size;
 	free(e);
-	(void)clientshm_held(c.count, c.ccount);
 }
 
 static inline const uint16_t *
@@ -405,7 +405,7 @@ store(const uint8_t *query, const struct dns_query_info *qi,
 		unlink_entry(old);
 		c.evictions++;
 	}
-	(void)clientshm_held(c.count, c.ccount);
+	(void)clientshm_held(c.count);
 }
 
 /*
@@ -420,16 +420,13 @@ store(const uint8_t *query, const struct dns_query_info *qi,
 static int
 cache_full(void)
 {
-	uint64_t	own, copies;
-
 	if (c.count > c.max || c.bytes - c.cbytes > c.maxbytes)
 		return (1);
 	if (c.count <= c.share)
 		return (0);
-	if (clientshm_held(c.count, c.ccount) == -1)
+	if (clientshm_held(c.count) == -1)
 		return (1);
-	clientshm_held_total(c.max, &own, &copies);
-	return (own > c.max);
+	return (clientshm_held_total(c.max) > c.max);
 }
 
 /*

@@ -346,41 +346,36 @@ clientshm_attach(int fd, const void *data, size_t len)
 }
 
 /*
- * The answers this engine caches, in its column's word: those of the
- * questions it owns and its copies of others' (cache.c).  `cache size'
- * is for the host, so each engine weighs its own against all of them.
- * -1 without a column.
+ * The answers this engine caches for the questions it owns, in its
+ * column's word: `cache size' is for the host, so each engine weighs its
+ * own against all of them (cache.c).  Copies of other engines' answers
+ * are bounded apart and not counted here.  -1 without a column.
  */
 int
-clientshm_held(uint32_t own, uint32_t copies)
+clientshm_held(uint64_t n)
 {
 	if (cs.col == NULL)
 		return (-1);
-	__atomic_store_n(&cs.held[cs.col_index],
-	    (uint64_t)copies << 32 | own, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs.held[cs.col_index], n, __ATOMIC_RELAXED);
 	return (0);
 }
 
 /*
- * The answers every engine caches, owned and copies.  Any engine can
- * write any word here: each half is taken at most as `max' (what one
- * engine may hold), so that a wrong word costs evictions, never memory,
- * and no answer.
+ * The answers every engine caches.  Any engine can write any word here:
+ * each is taken at most as `max' (what one engine may hold), so that a
+ * wrong word costs evictions, never memory, and no answer.
  */
-void
-clientshm_held_total(uint32_t max, uint64_t *own, uint64_t *copies)
+uint64_t
+clientshm_held_total(uint64_t max)
 {
-	uint64_t	v;
-	uint32_t	i, o, k;
+	uint64_t	t = 0, v;
+	uint32_t	i;
 
-	*own = *copies = 0;
 	for (i = 0; i < cs.nslots; i++) {
 		v = __atomic_load_n(&cs.held[i], __ATOMIC_RELAXED);
-		o = (uint32_t)v;
-		k = (uint32_t)(v >> 32);
-		*own += o < max ? o : max;
-		*copies += k < max ? k : max;
+		t += v < max ? v : max;
 	}
+	return (t);
 }
 
 /* The keyed hash's key every engine uses, or NULL if none is shared. */

@@ -50,6 +50,16 @@ static struct {
 	int		seeded;
 } ib;
 
+/* one seed for the daemon's life: engines and program must agree */
+static void
+inboxes_seed(void)
+{
+	if (!ib.seeded) {
+		ib.seed = arc4random();
+		ib.seeded = 1;
+	}
+}
+
 static void
 inboxes_close(void)
 {
@@ -77,10 +87,7 @@ inboxes_renew(int n)
 {
 	int	i, sp[2], sz = RELAY_SNDBUF;
 
-	if (!ib.seeded) {
-		ib.seed = arc4random();
-		ib.seeded = 1;
-	}
+	inboxes_seed();
 	inboxes_close();
 	for (i = 0; i < n && i < ENGINES_MAX; i++) {
 		ib.r[i] = ib.w[i] = -1;
@@ -137,10 +144,7 @@ inboxes_steer(int fd, int engines)
 	struct sock_filter	prog[STEER_PROG_MAX];
 	struct sock_fprog	fp;
 
-	if (!ib.seeded) {
-		ib.seed = arc4random();
-		ib.seeded = 1;
-	}
+	inboxes_seed();
 	/* the padding after len goes to the kernel too */
 	memset(&fp, 0, sizeof(fp));
 	fp.len = steer_program(prog, STEER_PROG_MAX, ib.seed, engines);

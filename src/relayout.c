@@ -93,7 +93,12 @@ relayout_send(struct query *q, int owner, enum relay_kind kind)
 
 	if (ro.nfree == 0)
 		return (-1);
-	i = ro.free[ro.nfree - 1];
+	/*
+	 * The slot is taken before the send: a full queue is flushed from
+	 * inbox_send(), and a failure handled there may ask again, for
+	 * another query, before this call returns.
+	 */
+	i = ro.free[--ro.nfree];
 	memset(&h, 0, sizeof(h));
 	h.kind = kind;
 	h.slot = i;
@@ -102,13 +107,14 @@ relayout_send(struct query *q, int owner, enum relay_kind kind)
 		memcpy(&h.peer, &q->peer, q->peerlen);
 		h.peerlen = q->peerlen;
 	}
-	if (inbox_send(owner, &h, q->qbuf, q->qlen) == -1)
-		return (-1);
-	ro.nfree--;
 	ro.p[i].q = q;
 	ro.p[i].token = h.token;
 	ro.p[i].kind = kind;
 	q->relay_slot = i;
+	if (inbox_send(owner, &h, q->qbuf, q->qlen) == -1) {
+		relayout_forget(q);
+		return (-1);
+	}
 	return (0);
 }
 
