@@ -57,6 +57,7 @@ int		 clientshm_take(int, const uint8_t *, int, uint32_t,
 		    uint32_t *);
 void		 clientshm_put(uint32_t *);
 uint64_t	*clientshm_rl(size_t *);
+uint64_t	*clientshm_holders(uint32_t *);
 int		 clientshm_held(uint64_t);
 uint64_t	 clientshm_held_total(uint64_t);
 

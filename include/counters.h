@@ -45,6 +45,7 @@ struct stats {
 	uint64_t	truncated;	/* UDP answers cut, TC=1 */
 	uint64_t	stale;		/* answered stale (RFC 8767) */
 	uint64_t	local;		/* answered by a local zone */
+	uint64_t	relayed;	/* asked of the engine holding it */
 	uint64_t	answers;	/* sent to clients; = latency count */
 	uint64_t	rcode[STATS_NRCODE];	/* answers by rcode */
 	uint64_t	latency[STATS_NLAT + 1];	/* per bucket, not

@@ -160,7 +160,7 @@ struct ipc_clientshm {
 	uint32_t	nslots;		/* columns: engines at once */
 	uint32_t	ncharges;	/* charge records per column */
 	uint32_t	slot;		/* this engine's column, or CSHM_NONE */
-	uint32_t	pad;
+	uint32_t	nholders;	/* the holders' directory: a power of 2 */
 };
 
 struct ipc_ctl_done {

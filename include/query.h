@@ -119,7 +119,7 @@ struct query {
 	int			 copies;	/* copies ever sent */
 	int			 hedged;	/* a hedge went out */
 	int			 zone;		/* its upstream pool */
-	int			 relay_to;	/* owner to ask, or -1 */
+	int			 relay_to;	/* holder to ask, or -1 */
 	int			 relay_slot;	/* relayout.c's, or -1 */
 	int			 fetched;	/* by another engine (relay.h) */
 	uint32_t		 tried;		/* upstream index bitmap */

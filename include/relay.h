@@ -27,13 +27,14 @@
 #include "query.h"
 
 /*
- * Between engines: every question has one owner engine (steer.h), whose
- * cache, in-flight table, prefetch and stale answers are the only ones
- * for it.  Datagrams reach the owner in the kernel; a query that reaches
- * another engine (TCP, or a datagram the kernel could not steer) is
- * asked of its owner over the owner's inbox, a datagram socketpair the
- * parent made for each engine place and keeps, so a restarted engine
- * finds its inbox again.  Every engine holds its own inbox and the
+ * Between engines: every question has one holder engine, the one that
+ * fetched it, whose cache, in-flight table, prefetch and stale answers
+ * are the only ones for it.  Datagrams of a question all reach one
+ * engine (steer.h), which holds it; a miss on another engine (TCP) is
+ * fetched there unless the holders' directory names a holder
+ * (inbox_holder()), which is then asked over its inbox, a datagram
+ * socketpair the parent made for each engine place and keeps, so a
+ * restarted engine finds its inbox again.  Every engine holds its own inbox and the
  * sending end of every engine's.  Connections to each upstream are
  * bounded for the host (upstream-connections): an engine left without
  * one has its misses fetched by an engine that has (RELAY_FETCH).
@@ -44,11 +45,11 @@
 #define RELAY_ENGINES_MAX 256	/* ENGINES_MAX */
 
 enum relay_kind {
-	RELAY_ASK = 1,		/* requester -> owner: the client's query */
-	RELAY_ANSWER,		/* owner -> requester: the client's answer,
-				   errors too (made by the owner); or the
+	RELAY_ASK = 1,		/* requester -> holder: the client's query */
+	RELAY_ANSWER,		/* holder -> requester: the client's answer,
+				   errors too (made by the holder); or the
 				   upstream's reply to a RELAY_FETCH */
-	RELAY_FETCH		/* owner -> fetcher: the query to send
+	RELAY_FETCH		/* holder -> fetcher: the query to send
 				   upstream as it is, no cache, no table */
 };
 #define RELAY_KIND_MAX	RELAY_FETCH
@@ -59,7 +60,7 @@ struct relay_hdr {
 	uint16_t		from;		/* the sender's engine place */
 	uint32_t		slot;		/* the requester's pending slot */
 	uint64_t		token;		/* the requester's random tag */
-	/* RELAY_ASK: the client, for the owner's logs */
+	/* RELAY_ASK: the client, for the holder's logs */
 	struct sockaddr_storage	peer;
 	uint32_t		peerlen;
 	uint32_t		pad;
@@ -84,17 +85,17 @@ int		 inbox_fetcher(void);
 void		 inbox_set_fetcher(int);
 void		 inbox_on(enum relay_kind, inbox_cb);
 void		 inbox_on_failure(inbox_cb);
-int		 inbox_owner(const uint8_t *, size_t);
+int		 inbox_holder(const uint8_t *, size_t);
 int		 inbox_self(void);
 int		 inbox_send(int, struct relay_hdr *, const uint8_t *, size_t);
 
-/* relayout.c: the asking side; the answer NULL: the owner was not asked */
+/* relayout.c: the asking side; the answer NULL: the holder was not asked */
 typedef void	(*relayout_cb)(struct query *, uint8_t *, size_t);
 void		 relayout_init(int, relayout_cb);
 int		 relayout_send(struct query *, int, enum relay_kind);
 void		 relayout_forget(struct query *);
 
-/* relayin.c: the owner's side, a frontend of its own */
+/* relayin.c: the holder's side, a frontend of its own */
 void		 relayin_init(void);
 
 #endif /* DOTPROXY_RELAY_H */

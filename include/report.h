@@ -34,6 +34,7 @@ enum report_counter {
 	RC_TRUNCATED,		/* UDP answers cut, TC=1 */
 	RC_STALE,		/* answered stale (RFC 8767) */
 	RC_LOCAL,		/* answered by a local zone */
+	RC_RELAYED,		/* asked of the engine holding it */
 	RC_MAX
 };
 

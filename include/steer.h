@@ -24,16 +24,18 @@
 #include <stdint.h>
 
 /*
- * Which engine owns a question: a hash of the name as it came (folded
- * to lower case, so that 0x20 randomisation changes nothing), modulo
- * the number of engines.  The kernel computes the same for every
- * datagram with steer_program() on the UDP listeners (reuseport), the
- * engines with steer_owner() for what comes any other way (TCP).
+ * Which engine gets the datagrams of a question: a hash of the name as
+ * it came (folded to lower case, so that 0x20 randomisation changes
+ * nothing), modulo the number of engines, computed by the kernel with
+ * steer_program() on the UDP listeners (reuseport); steer_owner() is
+ * the same in C.  steer_hash() is a wider hash of the same octets, for
+ * the holders' directory (inbox.c).
  */
 #define STEER_NAME_MAX	256	/* octets of the name hashed at most */
 #define STEER_PROG_MAX	2200	/* instructions steer_program() makes */
 
 int		 steer_owner(uint32_t, const uint8_t *, size_t, int);
+uint64_t	 steer_hash(uint32_t, const uint8_t *, size_t);
 size_t		 steer_program(struct sock_filter *, size_t, uint32_t, int);
 
 #endif /* DOTPROXY_STEER_H */

@@ -78,7 +78,7 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 	enum cache_result	 hit;
 	size_t			 n;
 	const char		*text = NULL;
-	int			 allowed, rcode, ede = -1, owner, relayed;
+	int			 allowed, rcode, ede = -1, holder, relayed;
 
 	*closep = 0;
 	relayed = o->transport == QT_RELAY;
@@ -163,9 +163,9 @@ admit(const struct origin *o, const struct sockaddr *sa, socklen_t salen,
 		text = "busy";
 	} else {
 		q->counted = !relayed;
-		/* a miss here: the owner of its question is asked, if not us */
-		owner = relayed ? inbox_self() : inbox_owner(msg, len);
-		q->relay_to = owner != inbox_self() ? owner : -1;
+		/* a miss here: the engine holding its question is asked */
+		holder = relayed ? inbox_self() : inbox_holder(msg, len);
+		q->relay_to = holder != inbox_self() ? holder : -1;
 		q->origin = *o;
 		q->started = now_us();
 		memcpy(&q->peer, sa, salen);

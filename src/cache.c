@@ -263,7 +263,7 @@ cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
 	if ((*lenp = answer(e, query, qi, out, outsz, remaining, 0)) == 0)
 		goto miss;
 	c.hits++;
-	/* a copy is never refreshed here: its owner's entry is */
+	/* a copy is never refreshed here: its holder's entry is */
 	if (e->copy) {
 		TAILQ_REMOVE(&c.clru, e, lru);
 		TAILQ_INSERT_TAIL(&c.clru, e, lru);
@@ -323,9 +323,9 @@ cache_store(const uint8_t *query, const struct dns_query_info *qi,
 }
 
 /*
- * A copy of the answer the owner of a question sent (relay.h): served
+ * A copy of the answer the holder of a question sent (relay.h): served
  * here until it expires, never refreshed here, bounded apart from the
- * owned answers (copies_trim()).  It saves the owner a question per hit
+ * held answers (copies_trim()).  It saves the holder a question per hit
  * over TCP.
  */
 void
@@ -410,7 +410,7 @@ store(const uint8_t *query, const struct dns_query_info *qi,
 
 /*
  * `cache size' is for the host.  Every engine caches the questions it
- * owns (relay.h), which the hash spreads unevenly: 4,000 names over 4
+ * holds (relay.h), which are spread unevenly: 4,000 names over 4
  * engines are not 1,000 each, and an engine held to exactly its share
  * would evict, and with names asked in turn miss, every name over it.
  * So an engine holds up to its share unconditionally and more while the
@@ -431,11 +431,11 @@ cache_full(void)
 
 /*
  * Copies are bounded apart: an eighth of the engine's share, on top of
- * the answers the engines own, so at most an eighth more answers for
+ * the answers the engines hold, so at most an eighth more answers for
  * the host whatever the number of engines.  Within `cache size' they
- * would have to give way to owned answers, and a busy cache is full:
+ * would have to give way to held answers, and a busy cache is full:
  * they would never be kept, and every TCP hit for a question another
- * engine owns would cross between engines.
+ * engine holds would cross between engines.
  */
 static void
 copies_trim(void)

@@ -1,4 +1,4 @@
-/* clientshm.c: the per-client counts and rate-limit buckets all engines share, in one sealed memfd the parent makes at start-up; the parent only hands it out and releases a dead engine's share, and no answer ever depends on it. */
+/* clientshm.c: the per-client counts, rate-limit buckets and holders' directory all engines share, in one sealed memfd the parent makes at start-up; the parent only hands it out and releases a dead engine's share, and no answer ever depends on it. */
 /*
  * Copyright (c) 2026 The dotproxy developers
  *
@@ -37,6 +37,9 @@
  *    free and is claimed by compare-and-swap.  Sized at four times the
  *    units the engines may hold, so spoofed sources cannot fill it.
  *  - the rate-limit buckets (ratelimit.c): a tag and a state word each.
+ *  - the holders' directory (inbox.c): which engine fetched, and so
+ *    caches, each question, a word per hash (a tag and an engine place),
+ *    four per answer of `cache size'; a hint only, see inbox_holder().
  *  - columns: one per engine running, in which it journals what it
  *    holds (bucket and units, one word per charge record), written
  *    before it takes a unit and after it gives one back.  The engine
@@ -84,6 +87,8 @@
 #define CSHM_RL_MAX	(1U << 22)
 #define CSHM_SLOTS_MAX	(2 * 256 + 2)	/* two generations of 256 */
 #define CSHM_CHARGES_MAX (1048576 + 65535)
+#define CSHM_HOLDERS_MIN 4096
+#define CSHM_HOLDERS_MAX (1U << 22)
 #define CSHM_LINE	64
 #define CSHM_PAGE	4096
 
@@ -95,12 +100,13 @@ static struct {
 	uint8_t		*base;
 	uint64_t	 size;
 	uint64_t	 key[2];
-	uint32_t	 nbuckets, nrl, nslots, ncharges;
+	uint32_t	 nbuckets, nrl, nslots, ncharges, nholders;
 	size_t		 stride;	/* words from one column to the next */
 	uint64_t	*counts;
 	uint64_t	*rl;		/* pairs: tag, state */
 	uint64_t	*cols;
 	uint64_t	*held;		/* per column: answers cached */
+	uint64_t	*holders;	/* which engine holds a question */
 	/* the parent */
 	int		 fd;
 	pid_t		*holder;	/* per column: its engine, or 0 */
@@ -132,19 +138,21 @@ page(uint64_t n)
 static uint64_t
 cshm_layout(void)
 {
-	uint64_t	off, rloff, coloff, heldoff;
+	uint64_t	off, rloff, coloff, heldoff, holdoff;
 
 	cs.stride = ((uint64_t)cs.ncharges * 8 + CSHM_LINE - 1) /
 	    CSHM_LINE * CSHM_LINE / 8;
 	rloff = page((uint64_t)cs.nbuckets * 8);
 	coloff = rloff + page((uint64_t)cs.nrl * 16);
 	heldoff = coloff + page((uint64_t)cs.nslots * cs.stride * 8);
-	off = heldoff + page((uint64_t)cs.nslots * 8);
+	holdoff = heldoff + page((uint64_t)cs.nslots * 8);
+	off = holdoff + page((uint64_t)cs.nholders * 8);
 	if (cs.base != NULL) {
 		cs.counts = (uint64_t *)cs.base;
 		cs.rl = (uint64_t *)(cs.base + rloff);
 		cs.cols = (uint64_t *)(cs.base + coloff);
 		cs.held = (uint64_t *)(cs.base + heldoff);
+		cs.holders = (uint64_t *)(cs.base + holdoff);
 	}
 	return (off);
 }
@@ -182,6 +190,10 @@ clientshm_create(const struct conf_scalars *sc)
 	cs.nrl = n < CSHM_RL_MAX ? n : CSHM_RL_MAX;
 	if (cs.nrl == 0)
 		cs.nrl = 1;
+	for (n = CSHM_HOLDERS_MIN; n < 4 * (uint64_t)sc->cache_size &&
+	    n < CSHM_HOLDERS_MAX;)
+		n <<= 1;
+	cs.nholders = n;
 	cs.size = cshm_layout();
 	arc4random_buf(cs.key, sizeof(cs.key));
 	if ((cs.holder = calloc(cs.nslots, sizeof(*cs.holder))) == NULL)
@@ -224,6 +236,7 @@ clientshm_assign(pid_t pid, struct ipc_clientshm *m)
 	m->nrl = cs.nrl;
 	m->nslots = cs.nslots;
 	m->ncharges = cs.ncharges;
+	m->nholders = cs.nholders;
 	m->slot = CSHM_NONE;
 	for (i = 0; i < cs.nslots; i++)
 		if (cs.holder[i] == 0) {
@@ -316,6 +329,8 @@ clientshm_attach(int fd, const void *data, size_t len)
 	    m.nrl > CSHM_RL_MAX || m.nslots < 1 ||
 	    m.nslots > CSHM_SLOTS_MAX || m.ncharges < 1 ||
 	    m.ncharges > CSHM_CHARGES_MAX ||
+	    m.nholders < CSHM_HOLDERS_MIN || m.nholders > CSHM_HOLDERS_MAX ||
+	    (m.nholders & (m.nholders - 1)) != 0 ||
 	    (m.slot != CSHM_NONE && m.slot >= m.nslots))
 		fatalx("bad shared client table");
 	memcpy(cs.key, m.key, sizeof(cs.key));
@@ -323,6 +338,7 @@ clientshm_attach(int fd, const void *data, size_t len)
 	cs.nrl = m.nrl;
 	cs.nslots = m.nslots;
 	cs.ncharges = m.ncharges;
+	cs.nholders = m.nholders;
 	cs.size = m.size;
 	if (cshm_layout() != m.size || fstat(fd, &st) == -1 ||
 	    (uint64_t)st.st_size < m.size ||
@@ -346,7 +362,7 @@ clientshm_attach(int fd, const void *data, size_t len)
 }
 
 /*
- * The answers this engine caches for the questions it owns, in its
+ * The answers this engine caches for the questions it holds, in its
  * column's word: `cache size' is for the host, so each engine weighs its
  * own against all of them (cache.c).  Copies of other engines' answers
  * are bounded apart and not counted here.  -1 without a column.
@@ -383,6 +399,14 @@ const uint64_t *
 clientshm_key(void)
 {
 	return (cs.attached ? cs.key : NULL);
+}
+
+/* The directory of who holds a question (inbox.c), *n words, or NULL. */
+uint64_t *
+clientshm_holders(uint32_t *n)
+{
+	*n = cs.nholders;
+	return (cs.attached ? cs.holders : NULL);
 }
 
 /* The shared rate-limit buckets, *n of them, or NULL. */

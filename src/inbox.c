@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clientshm.h"
 #include "clock.h"
 #include "dns.h"
 #include "engine.h"
@@ -33,8 +34,8 @@
 
 /*
  * The engine's end of the channel between engines (relay.h): its own
- * inbox, which it reads, the sending ends of the others', and who owns
- * a question.  What arrives is checked for its size and kind only and
+ * inbox, which it reads, the sending ends of the others', and which of
+ * them holds a question.  What arrives is checked for its size and kind only and
  * handed to the module that registered for the kind; tokens and answers
  * are those modules' to check.
  */
@@ -67,7 +68,7 @@ static struct {
 /*
  * What is sent in one pass of the event loop leaves together, one
  * sendmmsg(2) per engine written to, when the pass ends: a TCP client's
- * pipelined queries, or an owner's answers to a batch it read, cost a
+ * pipelined queries, or a holder's answers to a batch it read, cost a
  * system call per batch rather than per query.  A datagram that cannot
  * be sent then (the inbox full, its engine gone) is handed back to the
  * module registered for its failures, which does the work itself.
@@ -208,19 +209,62 @@ inbox_self(void)
 }
 
 /*
- * The owner of a query's question; ours when there is no one to ask, and
- * once we retire: the owner may be retiring as well, and what we still
- * take is the last of our clients' own.
+ * Which engine to ask for a question this engine does not have: the one
+ * that fetched it, and so caches it or has it in flight, as the holders'
+ * directory says; or this one, which then claims the question and
+ * fetches it.  Datagrams are steered by name (steer.c), so UDP questions
+ * are claimed by the engine that receives them; a TCP miss is fetched
+ * where it arrives unless another engine already holds it, with no hop
+ * on the way.  The directory is a hint: a word per hash in memory every
+ * engine writes (clientshm.c), a tag from the name (with this
+ * generation's seed, so that another generation's words never match)
+ * and an engine place, in any of the eight words of one cache line.  A word lost to another name, a wrong one, or a
+ * holder that has since evicted the answer costs at most a question
+ * asked again upstream or a hop; an answer never comes from it, only
+ * from an engine's own cache or an upstream.  Ours when there is no one
+ * to ask, and once we retire (the holder may be retiring as well).
  */
-int
-inbox_owner(const uint8_t *msg, size_t len)
-{
-	int	o;
+#define HOLDER_PLACE	0xffffULL	/* the place + 1; the rest is the tag */
+#define HOLDER_WAYS	8		/* words a question may use: a line */
+#define HOLDER_TRIES	4		/* lost races, then fetch here */
 
-	if (ib.engines < 2 || ib.fd == -1 || env->draining)
+int
+inbox_holder(const uint8_t *msg, size_t len)
+{
+	uint64_t	*t, h, tag, w, want;
+	uint32_t	 n, i, k;
+	int		 p, tries;
+
+	if (ib.engines < 2 || ib.fd == -1 || env->draining ||
+	    (t = clientshm_holders(&n)) == NULL)
 		return (ib.self);
-	o = steer_owner(ib.seed, msg, len, ib.engines);
-	return (ib.to[o] == -1 ? ib.self : o);
+	h = steer_hash(ib.seed, msg, len);
+	tag = h & ~HOLDER_PLACE;
+	t += (uint32_t)h & (n - 1) & ~(uint32_t)(HOLDER_WAYS - 1);
+	want = tag | (uint64_t)(ib.self + 1);
+	for (tries = 0; tries < HOLDER_TRIES; tries++) {
+		/* its word, else a free one, else the one its hash picks */
+		k = (uint32_t)(h >> 29) & (HOLDER_WAYS - 1);
+		for (i = 0; i < HOLDER_WAYS; i++) {
+			w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+			if ((w & ~HOLDER_PLACE) == tag) {
+				p = (int)(w & HOLDER_PLACE) - 1;
+				if (p == ib.self)
+					return (ib.self);
+				if (p >= 0 && p < ib.engines && ib.to[p] != -1)
+					return (p);
+				k = i;
+				break;
+			}
+			if (w == 0)
+				k = i;
+		}
+		w = __atomic_load_n(&t[k], __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&t[k], &w, want, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			break;
+	}
+	return (ib.self);
 }
 
 /*

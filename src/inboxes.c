@@ -37,8 +37,8 @@
  * The parent's part of the engines' channel (relay.h): an inbox per
  * engine place, made for each generation of engines and kept while it
  * lasts, so that an engine started again finds its inbox and its peers
- * need nothing new; and the reuseport program that steers datagrams to
- * the owner of their question.  The parent reads no inbox and writes
+ * need nothing new; and the reuseport program that steers every datagram
+ * of a question to one engine.  The parent reads no inbox and writes
  * none: it only holds the ends.
  */
 
@@ -77,8 +77,8 @@ inboxes_close(void)
 /*
  * A new generation gets new inboxes: the retiring engines keep theirs,
  * so that an answer meant for one of them never reaches its successor.
- * An inbox that cannot be made leaves its engine without one: questions
- * it owns are then answered wherever they arrive.  Datagrams queue on
+ * An inbox that cannot be made leaves its engine without one: it then
+ * fetches its misses itself and is asked by no one.  Datagrams queue on
  * the sending end, shared by every engine that asks: it gets a buffer
  * to match.
  */
@@ -135,8 +135,8 @@ inboxes_send(struct ipc *ipc, int idx, int engines)
 /*
  * On one UDP socket of each reuseport group (the parent binds engine k's
  * k-th): the group's program from then on.  Without it (an old kernel),
- * datagrams land where the kernel's hash puts them and engines ask
- * their owners as for TCP.
+ * datagrams land where the kernel's hash puts them and engines find
+ * their holders as for TCP.
  */
 void
 inboxes_steer(int fd, int engines)

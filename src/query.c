@@ -179,11 +179,12 @@ void
 query_start(struct query *q)
 {
 	/*
-	 * Another engine owns the question: it is asked, with our deadline
+	 * Another engine holds the question: it is asked, with our deadline
 	 * kept here.  If it cannot be asked, we do its work ourselves.
 	 */
 	if (q->relay_to >= 0) {
 		if (relayout_send(q, q->relay_to, RELAY_ASK) == 0) {
+			report_count(RC_RELAYED);
 			deadline_set(q);
 			return;
 		}
@@ -227,7 +228,7 @@ deadline_set(struct query *q)
 }
 
 /*
- * The owner or the fetcher could not be asked (its inbox full or gone):
+ * The holder or the fetcher could not be asked (its inbox full or gone):
  * a question is asked upstream here after all; a fetch cannot be, this
  * engine having no connection, so it fails (stale, or SERVFAIL).
  */
@@ -247,7 +248,7 @@ relay_failed(struct query *q)
 }
 
 /*
- * The owner's answer, the client's already (relayout.c checked it); or
+ * The holder's answer, the client's already (relayout.c checked it); or
  * the upstream's reply a fetcher got for us, which is checked and taken
  * like one from our own connection.  A SERVFAIL is the fetcher's: this
  * engine's cache may still have a stale answer.

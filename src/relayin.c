@@ -28,16 +28,17 @@
 #include "zone.h"
 
 /*
- * The owner's side: a question another engine asks of us is a query
- * like a client's, admitted and answered here as the owner of its
- * question (our cache, our in-flight table), and the answer goes back
- * to the engine that asked, to the slot and token it named.  The asker
- * has already counted it, checked it against the access list and the
- * rate limit, and will log it; the owner does none of that again.
- * A fetch (RELAY_FETCH) is an owner's miss for an engine that has upstream
- * connections when the owner has none: it goes upstream as it is, with
- * no cache and no in-flight table here (the owner has both), and the
- * upstream's reply goes back as it came.
+ * The holder's side: a question another engine asks of us is a query
+ * like a client's, admitted and answered here as the holder of its
+ * question (our cache, our in-flight table; a miss is fetched here,
+ * never asked further), and the answer goes back to the engine that
+ * asked, to the slot and token it named.  The asker has already counted
+ * it, checked it against the access list and the rate limit, and will
+ * log it; the holder does none of that again.  A fetch (RELAY_FETCH) is
+ * a holder's miss for an engine that has upstream connections when the
+ * holder has none: it goes upstream as it is, with no cache and no
+ * in-flight table here (the holder has both), and the upstream's reply
+ * goes back as it came.
  */
 
 static size_t	 relayin_answer(const struct origin *, const struct sockaddr *,

@@ -28,10 +28,10 @@
 #include "relay.h"
 
 /*
- * The asking side: a query whose question another engine owns is asked
+ * The asking side: a query whose question another engine holds is asked
  * of that engine and waits in its slot, under its own deadline (query.c
  * keeps it), for the answer.  A pending entry per query slot, found by
- * the slot number the owner echoes and kept only while the random token
+ * the slot number the holder echoes and kept only while the random token
  * echoed with it matches: an answer for a query that has ended (its
  * deadline came first) or one no engine was asked for finds nothing.
  */
@@ -84,9 +84,9 @@ relayout_failed(const struct relay_hdr *h, uint8_t *msg, size_t len)
 	ro.cb(q, NULL, 0);
 }
 
-/* -1: the owner cannot be asked now; the caller answers it itself */
+/* -1: the holder cannot be asked now; the caller answers it itself */
 int
-relayout_send(struct query *q, int owner, enum relay_kind kind)
+relayout_send(struct query *q, int to, enum relay_kind kind)
 {
 	struct relay_hdr	h;
 	uint32_t		i;
@@ -111,7 +111,7 @@ relayout_send(struct query *q, int owner, enum relay_kind kind)
 	ro.p[i].token = h.token;
 	ro.p[i].kind = kind;
 	q->relay_slot = i;
-	if (inbox_send(owner, &h, q->qbuf, q->qlen) == -1) {
+	if (inbox_send(to, &h, q->qbuf, q->qlen) == -1) {
 		relayout_forget(q);
 		return (-1);
 	}
@@ -132,7 +132,7 @@ relayout_forget(struct query *q)
 }
 
 /*
- * The owner's answer is the client's already (its ID, its spelling of
+ * The holder's answer is the client's already (its ID, its spelling of
  * the name, its EDNS view): it must be a reply to exactly this query,
  * or the query waits on for its deadline.  A fetcher's is the upstream's
  * reply as it came: query.c checks it as it checks any upstream reply.

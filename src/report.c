@@ -100,6 +100,7 @@ report_counters(struct stats *st)
 	st->truncated = rs.n[RC_TRUNCATED];
 	st->local = rs.n[RC_LOCAL];
 	st->stale = rs.n[RC_STALE];
+	st->relayed = rs.n[RC_RELAYED];
 	st->coalesced = coalesce_count();
 	cache_counters(&st->cache_entries, &st->cache_bytes, &st->cache_hits,
 	    &st->cache_misses);
@@ -168,7 +169,7 @@ report_answer(int transport, const struct sockaddr *peer, const uint8_t *msg,
 	uint64_t	lat = 0;
 	int		i;
 
-	/* the engine that asked the owner, or for the fetch, reports it */
+	/* the engine that asked the holder, or for the fetch, reports it */
 	if (len < DNS_HDR_LEN || transport >= QT_RELAY)
 		return;
 	if (started != 0) {

@@ -75,6 +75,8 @@ static const struct metric	 before_latency[] = {
 	    "Answers served stale when no upstream answered (RFC 8767)." },
 	{ "answered by local zones", "local_answers_total", SFIELD(local),
 	    "Queries answered by a zone answered locally, never forwarded." },
+	{ "asked of another engine", "relayed_total", SFIELD(relayed),
+	    "Queries asked of the engine that holds their question." },
 };
 
 /* Those shown after the latencies. */

@@ -24,9 +24,10 @@
 #include "steer.h"
 
 /*
- * The owner of a question, computed twice: by the kernel's classic BPF
- * on a datagram (steer_program()) and here, over the same octets, to
- * the same result.  FNV-1a over the octets from the end of the header to
+ * The engine every datagram of a question goes to, computed by the
+ * kernel's classic BPF (steer_program()); steer_owner() is the same
+ * function in C, over the same octets, to the same result, which the
+ * test of the program (test_steer.c) holds it to.  FNV-1a over the octets from the end of the header to
  * the first zero octet (the root label ends every name; a zero inside a
  * label just ends the hash early, the same way in both), at most
  * STEER_NAME_MAX of them, each folded to lower case; the seed is the
@@ -118,4 +119,28 @@ steer_program(struct sock_filter *f, size_t max, uint32_t seed, int n)
 		i = put_exit(f, i, n);
 	}
 	return (put_exit(f, i, n));
+}
+
+/*
+ * The name hashed again, 64 bits wide, for the holders' directory
+ * (inbox.c): the same octets, folded the same way, so that every
+ * spelling of a name finds the same word.
+ */
+#define FNV64_PRIME	1099511628211ULL
+
+uint64_t
+steer_hash(uint32_t seed, const uint8_t *msg, size_t len)
+{
+	uint64_t	h = 14695981039346656037ULL ^ seed;
+	size_t		i;
+	uint8_t		c;
+
+	for (i = 0; i < STEER_NAME_MAX && DNS_HDR_LEN + i < len; i++) {
+		if ((c = msg[DNS_HDR_LEN + i]) == 0)
+			break;
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		h = (h ^ c) * FNV64_PRIME;
+	}
+	return (h);
 }

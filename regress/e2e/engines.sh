@@ -1,15 +1,17 @@
 #!/bin/sh
-# Many engines, one cache: every question has one owner engine, whose
-# cache, in-flight table, prefetch and stale answers serve the whole host.
-# Datagrams are steered to the owner by the kernel (a reuseport program
-# over the case-folded name), TCP queries are asked of it over its inbox.
+# Many engines, one cache: every question has one holder engine, the one
+# that fetched it, whose cache, in-flight table, prefetch and stale
+# answers serve the whole host.  Datagrams of a question are steered to
+# one engine by the kernel (a reuseport program over the case-folded
+# name), a TCP miss is fetched where it arrives unless the holders'
+# directory names another engine, which is then asked over its inbox.
 # What a new user tried: 60,000 queries over 5,000 names with a Zipf
 # (0.9) popularity, from 8 UDP and then 4 TCP clients; the upstream's
 # query count with 2, 4 and 8 engines must be within 5 % of the count
 # with one.  `cache size` is for the host: 4,000 names twice with cache
 # size 4000 and 4 engines cost at most 4,200 upstream queries.  0x20
 # spellings of one name, coalescing across engines, serve-stale across
-# engines, and an owner engine that dies.  Connections to the upstream
+# engines, and a holder engine that dies.  Connections to the upstream
 # are bounded for the host (upstream-connections, 4 by default), not per
 # engine.
 . "$(dirname "$0")/../lib.sh"
@@ -106,7 +108,7 @@ for mode in udp tcp; do
 done
 
 # 0x20: one name in many spellings, over UDP and TCP to 4 engines, is one
-# question with one owner and one upstream query; each client gets its
+# question with one holder and one upstream query; each client gets its
 # own spelling back.
 conf "$W/x.conf" $P2 $UP2 "cache size 1000" "engines 4"
 dotserver up2 $UP2 -d 300 || notok "dotserver with 300 ms delay starts"
@@ -132,23 +134,50 @@ check "coalescing: 12 TCP clients answered ($(echo "$out" | grep -c ' match$'))"
 check "coalescing: one upstream query across engines ($(grep -c '^query.*co\.engines\.test' "$W/up2.log"))" \
     [ "$(grep -c '^query.*co\.engines\.test' "$W/up2.log")" -eq 1 ]
 
+# xstat LINE: that line of `dotproxyctl show stats' for the proxy x,
+# summed over its engines (each reports once a second); tcpq N: it has
+# counted N TCP queries in all.
+xstat()
+{
+	"$TOP/dotproxyctl" -s "$W/ctl/x.conf.sock" show stats 2>/dev/null |
+	    sed -n "s/^$1: *//p"
+}
+tcpq()
+{
+	[ "$(xstat 'queries tcp')" -ge "$1" ]
+}
+
 # Every engine answers every name over TCP, from one cache: 40 names,
 # each asked over a new TCP connection twice; the second round is all
-# hits, whichever engine each connection lands on.
+# hits, whichever engine each connection lands on.  A TCP miss is
+# fetched by the engine it reaches (no engine holds it yet), with no
+# hop to another; in the second round the connections that land on
+# another engine than the one holding the name ask that one.
 : >"$W/n40"
 for i in $(seq 1 40); do
 	echo "tcp:n$i.hit.engines.test" >>"$W/n40"
 done
+# the 16 TCP queries above (4 spellings, 12 coalesced) reported first
+waitfor 5 tcpq 16
+t=$(xstat 'queries tcp') r=$(xstat 'asked of another engine')
 pyclient together $P2 $(cat "$W/n40") >"$W/r1.out" 2>&1
+waitfor 5 tcpq $((t + 40))
+r1=$(($(xstat 'asked of another engine') - r))
+check "TCP: 40 new names, each fetched where it arrived: none asked of another engine ($r1)" \
+    [ "$r1" -eq 0 ]
 b=$(upqueries up2)
 pyclient together $P2 $(cat "$W/n40") >"$W/r2.out" 2>&1
 check "TCP: 40 names asked again on new connections, all answered ($(grep -c ' match$' "$W/r2.out"))" \
     [ "$(grep -c ' match$' "$W/r2.out")" -eq 40 ]
 check "TCP: ... and none reached the upstream again ($(($(upqueries up2) - b)))" \
     [ "$(upqueries up2)" -eq "$b" ]
+waitfor 5 tcpq $((t + 80))
+r2=$(($(xstat 'asked of another engine') - r - r1))
+check "TCP: ... those that landed elsewhere asked the engine holding them (1 to 40: $r2)" \
+    [ "$r2" -ge 1 -a "$r2" -le 40 ]
 
 # Serve-stale across engines: TTL 1 answers, the upstream gone; over TCP
-# each name is answered stale by its owner, wherever the connection lands.
+# each name is answered stale by its holder, wherever the connection lands.
 conf "$W/st.conf" $P3 $UP3 "cache size 1000" "engines 4" "query-timeout 2"
 dotserver up3 $UP3 || notok "dotserver for serve-stale starts"
 check "dotproxy for serve-stale starts" proxy st "$W/st.conf"
@@ -161,10 +190,10 @@ pyclient together $P3 $(cat "$W/s8") >"$W/st1.out" 2>&1
 stopserver up3
 sleep 1.5
 out=$(pyclient together $P3 $(cat "$W/s8") 2>&1)
-check "serve-stale: 8 expired names over TCP answered from the owners' caches ($(echo "$out" | grep -c 'rcode=0.* match$'))" \
+check "serve-stale: 8 expired names over TCP answered from the holders' caches ($(echo "$out" | grep -c 'rcode=0.* match$'))" \
     [ "$(echo "$out" | grep -c 'rcode=0.* match$')" -eq 8 ]
 
-# An owner dies: the parent starts it again on the same inbox, and TCP
+# A holder dies: the parent starts it again on the same inbox, and TCP
 # queries for every name are answered again.
 pp=$(proxypid x)
 victim=$(engines "$pp" | head -1)

@@ -127,7 +127,9 @@ main(void)
 	char			 name[300], lower[300];
 	uint32_t		 seed = arc4random();
 	size_t			 len, plen;
-	int			 i, on = 1, same = 0, lands = 0, fold = 0;
+	int			 i, on = 1, same = 0, lands = 0, fold = 0, hfold = 0;
+	int			 hseed = 0;
+	uint64_t		 h;
 	int			 hist[NSOCK] = { 0 }, spread = 1, ok;
 
 	plen = steer_program(prog, STEER_PROG_MAX, seed, NSOCK);
@@ -187,12 +189,21 @@ main(void)
 		len = query(q, lower, sizeof(q));
 		k = steer_owner(seed, q, len, NSOCK);
 		fold += k == o;
+		/* the directory's hash: folded alike, and the seed's */
+		h = steer_hash(seed, q, len);
+		strlcpy(name, lower, sizeof(name));
+		randcase(name);
+		len = query(q, name, sizeof(q));
+		hfold += steer_hash(seed, q, len) == h;
+		hseed += steer_hash(seed + 1, q, len) != h;
 		same += sent_to(q, len) == o;
 	}
 	CHECK(lands == 400, "400 queries: each arrives where steer_owner() says");
 	printf("# %d of 400 where steer_owner() says\n", lands);
 	CHECK(fold == 400 && same == 400,
 	    "0x20: a name in any case has one owner, and arrives there");
+	CHECK(hfold == 400, "steer_hash(): a name in any case hashes alike");
+	CHECK(hseed == 400, "steer_hash(): another seed, another hash");
 	for (i = 0; i < NSOCK; i++)
 		if (hist[i] < 400 / NSOCK / 2)
 			spread = 0;
