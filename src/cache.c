@@ -260,10 +260,19 @@ cache_lookup(const uint8_t *query, const struct dns_query_info *qi,
 	if (age >= e->ttl)
 		goto miss;	/* kept for serve-stale only */
 	remaining = e->ttl - age;
+	/*
+	 * A copy is never refreshed here: its holder's entry is.  In the
+	 * last tenth of its life it is passed over, so that the holder is
+	 * asked, counts the hit and refreshes its entry (prefetch, below),
+	 * and what it sends back is the next copy: a name asked often stays
+	 * fresh in every engine, not only in the one holding it.
+	 */
+	if (e->copy && e->ttl >= PREFETCH_MIN_TTL &&
+	    remaining * 10 <= e->ttl)
+		goto miss;
 	if ((*lenp = answer(e, query, qi, out, outsz, remaining, 0)) == 0)
 		goto miss;
 	c.hits++;
-	/* a copy is never refreshed here: its holder's entry is */
 	if (e->copy) {
 		TAILQ_REMOVE(&c.clru, e, lru);
 		TAILQ_INSERT_TAIL(&c.clru, e, lru);

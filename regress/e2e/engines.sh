@@ -176,12 +176,48 @@ r2=$(($(xstat 'asked of another engine') - r - r1))
 check "TCP: ... those that landed elsewhere asked the engine holding them (1 to 40: $r2)" \
     [ "$r2" -ge 1 -a "$r2" -le 40 ]
 
+# Prefetch across engines: a TTL 10 name asked over 24 TCP connections
+# at once (so on every engine; the upstream takes 300 ms, so all of them
+# wait on the one query in flight, and every engine but the holder keeps
+# a copy of its answer), then at 9.5 s over 4 connections: an engine
+# with a copy in its last tenth passes it over and asks the holder, so
+# that all 4 count as hits there and the holder refreshes its entry
+# before it expires; at 11 s every engine answers it without the
+# upstream.  (If the copies were answered from, only the connections
+# the kernel put on the holder would count, rarely the 3 a prefetch
+# needs.)
+set --
+for i in $(seq 1 24); do
+	set -- "$@" tcp:ttl10-pf.engines.test
+done
+pfq()
+{
+	grep -c '^query.*ttl10-pf\.engines\.test' "$W/up2.log"
+}
+tpf=$(ms)
+pyclient together $P2 "$@" >"$W/pf0.out" 2>&1
+till "$tpf" 9500
+out=$(pyclient together $P2 $(echo "$@" | cut -d' ' -f1-4) 2>&1)
+waitfor 1 sh -c "[ \$(grep -c '^query.*ttl10-pf\.engines\.test' \
+    '$W/up2.log') -ge 2 ]"
+tref=$(since "$tpf") c=$(pfq)
+check "prefetch across engines: 24 TCP clients, then 4 at 9.5 s of 10, answered ($(grep -c 'rcode=0.* match$' "$W/pf0.out"), $(echo "$out" | grep -c 'rcode=0.* match$'))" \
+    [ "$(grep -c 'rcode=0.* match$' "$W/pf0.out")" -eq 24 -a \
+    "$(echo "$out" | grep -c 'rcode=0.* match$')" -eq 4 ]
+check "prefetch across engines: the holder refreshed the entry before it expired ($c upstream queries by $tref ms)" \
+    [ "$c" -eq 2 -a "$tref" -lt 10300 ]
+till "$tpf" 11000
+out=$(pyclient together $P2 $(echo "$@" | cut -d' ' -f1-12) 2>&1)
+check "prefetch across engines: at 11 s 12 TCP clients answered ($(echo "$out" | grep -c 'rcode=0.* match$')), no upstream query more ($(pfq))" \
+    [ "$(echo "$out" | grep -c 'rcode=0.* match$')" -eq 12 -a "$(pfq)" -eq 2 ]
+
 # Serve-stale across engines: TTL 1 answers, the upstream gone; over TCP
 # each name is answered stale by its holder, wherever the connection lands.
 conf "$W/st.conf" $P3 $UP3 "cache size 1000" "engines 4" "query-timeout 2"
 dotserver up3 $UP3 || notok "dotserver for serve-stale starts"
 check "dotproxy for serve-stale starts" proxy st "$W/st.conf"
 waitfor 5 nengines "$(proxypid st)" 4
+
 : >"$W/s8"
 for i in 1 2 3 4 5 6 7 8; do
 	echo "tcp:ttl1-s$i.engines.test" >>"$W/s8"

@@ -406,12 +406,22 @@ main(void)
 	store_copy("copy.test", 100);
 	for (i = 0; i < 3; i++)
 		ask("copy.test", 1, 1, 1, 0x0100);
-	clock_ms += 95000;
+	clock_ms += 85000;
 	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_HIT,
-	    "a copy is a hit, and no prefetch in its last tenth");
-	clock_ms += 6000;
+	    "a copy is a hit, and never a prefetch");
+	clock_ms += 10000;
+	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_MISS,
+	    "a copy in its last tenth is a miss: the holder is asked");
+	store_copy("copy.test", 100);
+	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "... and its answer is the next copy");
+	clock_ms += 101000;
 	CHECK(ask("copy.test", 1, 1, 1, 0x0100) == CACHE_MISS,
 	    "an expired copy is a miss");
+	store_copy("short.test", 5);
+	clock_ms += 4600;
+	CHECK(ask("short.test", 1, 1, 1, 0x0100) == CACHE_HIT,
+	    "a copy too short-lived to refresh is a hit to its end");
 	cache_init(80, 0, 86400);
 	for (i = 0; i < 80; i++) {
 		char	own[32];
