@@ -216,38 +216,55 @@ inbox_self(void)
  * are claimed by the engine that receives them; a TCP miss is fetched
  * where it arrives unless another engine already holds it, with no hop
  * on the way.  The directory is a hint: a word per hash in memory every
- * engine writes (clientshm.c), a tag from the name (with this
- * generation's seed, so that another generation's words never match)
- * and an engine place, in any of the eight words of one cache line.  A word lost to another name, a wrong one, or a
+ * engine writes (clientshm.c): a tag from the name (with this
+ * generation's seed, so that another generation's words never match),
+ * the second it was claimed and an engine place, in any of the eight
+ * words of one cache line; a new question takes a free word or the one
+ * claimed longest ago.  A word lost to another name, a wrong one, or a
  * holder that has since evicted the answer costs at most a question
  * asked again upstream or a hop; an answer never comes from it, only
  * from an engine's own cache or an upstream.  Ours when there is no one
  * to ask, and once we retire (the holder may be retiring as well).
  */
-#define HOLDER_PLACE	0xffffULL	/* the place + 1; the rest is the tag */
+#define HOLDER_PLACE	0x1ffULL	/* bits 0-8: the place + 1 */
+#define HOLDER_STAMP	0xfffe00ULL	/* bits 9-23: when, in seconds */
+#define HOLDER_TAG	(~0xffffffULL)	/* the rest: from the name's hash */
 #define HOLDER_WAYS	8		/* words a question may use: a line */
 #define HOLDER_TRIES	4		/* lost races, then fetch here */
+
+/* Seconds since the word's claim, modulo the stamp's 15 bits. */
+static uint32_t
+holder_age(uint64_t w, uint32_t now)
+{
+	return ((now - (uint32_t)((w & HOLDER_STAMP) >> 9)) & 0x7fff);
+}
 
 int
 inbox_holder(const uint8_t *msg, size_t len)
 {
 	uint64_t	*t, h, tag, w, want;
-	uint32_t	 n, i, k;
+	uint32_t	 n, i, k, now, age, oldest;
 	int		 p, tries;
 
 	if (ib.engines < 2 || ib.fd == -1 || env->draining ||
 	    (t = clientshm_holders(&n)) == NULL)
 		return (ib.self);
 	h = steer_hash(ib.seed, msg, len);
-	tag = h & ~HOLDER_PLACE;
+	tag = h & HOLDER_TAG;
 	t += (uint32_t)h & (n - 1) & ~(uint32_t)(HOLDER_WAYS - 1);
-	want = tag | (uint64_t)(ib.self + 1);
+	now = (uint32_t)(now_ms() / 1000) & 0x7fff;
+	want = tag | (uint64_t)now << 9 | (uint64_t)(ib.self + 1);
 	for (tries = 0; tries < HOLDER_TRIES; tries++) {
-		/* its word, else a free one, else the one its hash picks */
-		k = (uint32_t)(h >> 29) & (HOLDER_WAYS - 1);
+		/*
+		 * Its word; else a free one, else the one claimed longest
+		 * ago (another generation's, or a question likely gone from
+		 * its holder's cache) is taken.
+		 */
+		k = 0;
+		oldest = 0;
 		for (i = 0; i < HOLDER_WAYS; i++) {
 			w = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-			if ((w & ~HOLDER_PLACE) == tag) {
+			if ((w & HOLDER_TAG) == tag) {
 				p = (int)(w & HOLDER_PLACE) - 1;
 				if (p == ib.self)
 					return (ib.self);
@@ -256,8 +273,11 @@ inbox_holder(const uint8_t *msg, size_t len)
 				k = i;
 				break;
 			}
-			if (w == 0)
+			age = w == 0 ? 0x8000 : holder_age(w, now);
+			if (age > oldest) {
+				oldest = age;
 				k = i;
+			}
 		}
 		w = __atomic_load_n(&t[k], __ATOMIC_RELAXED);
 		if (__atomic_compare_exchange_n(&t[k], &w, want, 0,
