@@ -205,7 +205,7 @@ clientshm_create(const struct conf_scalars *sc)
 		cshm_map(fd);
 	if (cs.base == NULL) {
 		log_warn("shared client table: per-client limits hold per "
-		    "engine");
+		    "engine, and each engine fetches its own TCP misses");
 		if (fd != -1)
 			close(fd);
 		cs.nslots = 0;
