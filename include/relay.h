@@ -34,8 +34,8 @@
  * fetched there unless the holders' directory names a holder
  * (inbox_holder()), which is then asked over its inbox, a datagram
  * socketpair the parent made for each engine place and keeps, so a
- * restarted engine finds its inbox again.  Every engine holds its own inbox and the
- * sending end of every engine's.  Connections to each upstream are
+ * restarted engine finds its inbox again.  Every engine holds its own
+ * inbox and the sending end of every engine's.  Connections to each upstream are
  * bounded for the host (upstream-connections): an engine left without
  * one has its misses fetched by an engine that has (RELAY_FETCH).
  */

@@ -35,9 +35,9 @@
 /*
  * The engine's end of the channel between engines (relay.h): its own
  * inbox, which it reads, the sending ends of the others', and which of
- * them holds a question.  What arrives is checked for its size and kind only and
- * handed to the module that registered for the kind; tokens and answers
- * are those modules' to check.
+ * them holds a question.  What arrives is checked for its size and kind
+ * only and handed to the module that registered for the kind; tokens
+ * and answers are those modules' to check.
  */
 #define INBOX_BATCH	64	/* datagrams read per wake-up */
 #define OUT_BATCH	64	/* datagrams queued, then sent together */

@@ -27,14 +27,14 @@
  * The engine every datagram of a question goes to, computed by the
  * kernel's classic BPF (steer_program()); steer_owner() is the same
  * function in C, over the same octets, to the same result, which the
- * test of the program (test_steer.c) holds it to.  FNV-1a over the octets from the end of the header to
- * the first zero octet (the root label ends every name; a zero inside a
- * label just ends the hash early, the same way in both), at most
- * STEER_NAME_MAX of them, each folded to lower case; the seed is the
- * parent's random number, so that no one can pick names for one engine
- * without watching where they go.  A message that ends before a zero
- * octet belongs to engine 0: a BPF load past the end of the packet ends
- * the program with 0.
+ * test of the program (test_steer.c) holds it to.  FNV-1a over the
+ * octets from the end of the header to the first zero octet (the root
+ * label ends every name; a zero inside a label just ends the hash early,
+ * the same way in both), at most STEER_NAME_MAX of them, each folded to
+ * lower case; the seed is the parent's random number, so that no one
+ * can pick names for one engine without watching where they go.  A
+ * message that ends before a zero octet belongs to engine 0: a BPF load
+ * past the end of the packet ends the program with 0.
  */
 #define FNV_PRIME	16777619u
 

@@ -127,7 +127,8 @@ main(void)
 	char			 name[300], lower[300];
 	uint32_t		 seed = arc4random();
 	size_t			 len, plen;
-	int			 i, on = 1, same = 0, lands = 0, fold = 0, hfold = 0;
+	int			 i, on = 1, same = 0, lands = 0, fold = 0;
+	int			 hfold = 0;
 	int			 hseed = 0;
 	uint64_t		 h;
 	int			 hist[NSOCK] = { 0 }, spread = 1, ok;
