@@ -35,9 +35,10 @@
  * (inbox_holder()), which is then asked over its inbox, a datagram
  * socketpair the parent made for each engine place and keeps, so a
  * restarted engine finds its inbox again.  Every engine holds its own
- * inbox and the sending end of every engine's.  Connections to each upstream are
- * bounded for the host (upstream-connections): an engine left without
- * one has its misses fetched by an engine that has (RELAY_FETCH).
+ * inbox and the sending end of every engine's.  Connections to each
+ * upstream are bounded for the host (upstream-connections): an engine
+ * left without one has its misses fetched by an engine that has
+ * (RELAY_FETCH).
  */
 #define RELAY_MAGIC	0x64707231	/* "dpr1" */
 #define RELAY_SNDBUF	(4 * 1024 * 1024)

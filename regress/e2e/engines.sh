@@ -217,7 +217,6 @@ conf "$W/st.conf" $P3 $UP3 "cache size 1000" "engines 4" "query-timeout 2"
 dotserver up3 $UP3 || notok "dotserver for serve-stale starts"
 check "dotproxy for serve-stale starts" proxy st "$W/st.conf"
 waitfor 5 nengines "$(proxypid st)" 4
-
 : >"$W/s8"
 for i in 1 2 3 4 5 6 7 8; do
 	echo "tcp:ttl1-s$i.engines.test" >>"$W/s8"
